@@ -1,0 +1,1098 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mcrd's configuration: reads the JSON file format (with jansson) and the
+ * one-line --rule shorthand into struct mcr_config, checks every value
+ * against the limits documented in mcrd.conf(5), and resolves interface
+ * names once the whole configuration is known.  Both front ends share the
+ * same value checks so that a rule means the same thing however it was
+ * written.  Nothing here logs: each failure leaves one message in a struct
+ * config_error that names the offending field and value.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+/* Report an allocation failure instead of exiting. */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "common/addr.h"
+#include "common/util.h"
+#include "mcrd/config.h"
+#include "mcrd/rule.h"
+
+#define QUEUE_DEPTH_MIN		8
+#define QUEUE_DEPTH_MAX		32768
+#define SNDBUF_MIN		4096
+#define SNDBUF_MAX		(1 << 30)
+#define STATS_MS_MIN		100
+#define STATS_MS_MAX		3600000
+#define BUFFERS_MIN		64
+#define BUFFERS_MAX		32768
+#define PORT_MAX		65535
+#define TTL_MAX			255
+
+/* Room for "rules[4095].outputs[4095].interface" and a little more. */
+#define PATH_MAX_LEN		96
+/* Values quoted in messages are cut to this many characters. */
+#define SHOWN_MAX		72
+/* A --rule spec quoted in messages is cut to this many characters. */
+#define SPEC_SHOWN_MAX		160
+
+static const char *const top_fields[] = {
+	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "rules",
+};
+static const char *const rule_fields[] = { "name", "input", "outputs" };
+static const char *const input_fields[] = { "interface", "group", "port", "source" };
+static const char *const output_fields[] = { "interface", "group", "port", "ttl" };
+
+__attribute__((format(printf, 3, 4)))
+static int config_fail(struct config_error *err, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+/*
+ * snprintf() for messages and JSON paths, where a cut-short result is
+ * acceptable (and, for paths, impossible within the rule/output limits).
+ */
+__attribute__((format(printf, 3, 4)))
+static void str_printf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
+/* Put "what: " in front of the message already in err. */
+static void config_error_prefix(struct config_error *err, const char *what)
+{
+	char tmp[sizeof(err->msg)];
+
+	if (!err)
+		return;
+	str_printf(tmp, sizeof(tmp), "%s: %s", what, err->msg);
+	memcpy(err->msg, tmp, sizeof(err->msg));
+}
+
+static bool is_power_of_two(long long v)
+{
+	return v > 0 && (v & (v - 1)) == 0;
+}
+
+static bool ifname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* The same rules as the kernel's dev_valid_name(). */
+	if (n == 0 || n >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+			return false;
+	}
+	return true;
+}
+
+static bool rule_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= MCR_NAME_MAX)
+		return false;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Value checks shared by the JSON and shorthand front ends.  @where names
+ * the place ("rules[0].input.group" or `rule "...": output 2`), @shown is
+ * the value as the user wrote it, ready to print.
+ */
+
+static int check_ifname(const char *s, char ret[IF_NAMESIZE], const char *where,
+			const char *shown, struct config_error *err)
+{
+	if (!ifname_is_valid(s))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not an interface name (1..%d characters, no '/', ':' or spaces)",
+				   where, shown, IF_NAMESIZE - 1);
+	(void)snprintf(ret, IF_NAMESIZE, "%s", s);
+	return 0;
+}
+
+static int check_rule_name(const char *s, char ret[MCR_NAME_MAX], const char *where,
+			   const char *shown, struct config_error *err)
+{
+	if (!rule_name_is_valid(s))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a rule name (1..%d of A-Z a-z 0-9 _ . -)",
+				   where, shown, MCR_NAME_MAX - 1);
+	(void)snprintf(ret, MCR_NAME_MAX, "%s", s);
+	return 0;
+}
+
+/* A destination: a multicast group or a unicast address, but not 0.0.0.0 or broadcast. */
+static int check_group(const char *s, struct in_addr *ret, const char *where, const char *shown,
+		       struct config_error *err)
+{
+	if (addr_parse_ipv4(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
+	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST))
+		return config_fail(err, -EINVAL, "%s: %s is not a usable destination address",
+				   where, shown);
+	return 0;
+}
+
+static int check_source(const char *s, struct in_addr *ret, const char *where, const char *shown,
+			struct config_error *err)
+{
+	if (addr_parse_ipv4(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
+	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST) ||
+	    addr_is_multicast(*ret))
+		return config_fail(err, -EINVAL, "%s: %s must be a unicast address", where, shown);
+	return 0;
+}
+
+static int check_port(long long v, uint16_t *ret, const char *where, const char *shown,
+		      struct config_error *err)
+{
+	if (v < 1 || v > PORT_MAX)
+		return config_fail(err, -EINVAL, "%s: %s is not a port number (1..%d)", where,
+				   shown, PORT_MAX);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+static int check_ttl(long long v, uint8_t *ret, const char *where, const char *shown,
+		     struct config_error *err)
+{
+	if (v < 1 || v > TTL_MAX)
+		return config_fail(err, -EINVAL, "%s: %s is not a TTL between 1 and %d", where,
+				   shown, TTL_MAX);
+	*ret = (uint8_t)v;
+	return 0;
+}
+
+/* ---- JSON front end ---- */
+
+/* The value as JSON text, cut short if long, for error messages. */
+static void json_show(const json_t *v, char buf[SHOWN_MAX + 4])
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	if (!s) {
+		(void)snprintf(buf, SHOWN_MAX + 4, "(value)");
+		return;
+	}
+	if (strlen(s) > SHOWN_MAX)
+		(void)snprintf(buf, SHOWN_MAX + 4, "%.*s...", SHOWN_MAX, s);
+	else
+		(void)snprintf(buf, SHOWN_MAX + 4, "%s", s);
+	free(s);
+}
+
+static void path_join(char buf[PATH_MAX_LEN], const char *prefix, const char *key)
+{
+	if (prefix[0])
+		str_printf(buf, PATH_MAX_LEN, "%s.%s", prefix, key);
+	else
+		str_printf(buf, PATH_MAX_LEN, "%s", key);
+}
+
+/* "rules[0].input: missing field ..." or, at the top, "missing field ...". */
+static const char *path_lead(const char *path)
+{
+	return path[0] ? ": " : "";
+}
+
+static int json_check_object(json_t *obj, const char *path, const char *const *known,
+			     size_t n_known, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj)) {
+		json_show(obj, shown);
+		return config_fail(err, -EINVAL, "%s: %s is not an object",
+				   path[0] ? path : "top level", shown);
+	}
+	json_object_foreach(obj, key, v) {
+		bool is_known = false;
+
+		for (size_t i = 0; i < n_known && !is_known; i++)
+			is_known = !strcmp(key, known[i]);
+		if (!is_known)
+			return config_fail(err, -EINVAL, "%s%sunknown field \"%.64s\"", path,
+					   path_lead(path), key);
+	}
+	return 0;
+}
+
+static json_t *json_required(json_t *obj, const char *path, const char *key,
+			     struct config_error *err)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v)
+		(void)config_fail(err, -EINVAL, "%s%smissing field \"%s\"", path, path_lead(path),
+				  key);
+	return v;
+}
+
+static int json_int(json_t *v, const char *path, long long *ret, char shown[SHOWN_MAX + 4],
+		    struct config_error *err)
+{
+	json_show(v, shown);
+	if (!json_is_integer(v))
+		return config_fail(err, -EINVAL, "%s: %s is not an integer", path, shown);
+	*ret = json_integer_value(v);
+	return 0;
+}
+
+static int json_str(json_t *v, const char *path, const char **ret, char shown[SHOWN_MAX + 4],
+		    struct config_error *err)
+{
+	json_show(v, shown);
+	if (!json_is_string(v))
+		return config_fail(err, -EINVAL, "%s: %s is not a string", path, shown);
+	*ret = json_string_value(v);
+	return 0;
+}
+
+/*
+ * Look up an optional integer setting.  Returns 1 with *ret set when present,
+ * 0 when absent, or -EINVAL.
+ */
+static int json_setting(json_t *root, const char *key, long long *ret,
+			char shown[SHOWN_MAX + 4], struct config_error *err)
+{
+	json_t *v = json_object_get(root, key);
+	int rc;
+
+	if (!v)
+		return 0;
+	rc = json_int(v, key, ret, shown, err);
+	return rc < 0 ? rc : 1;
+}
+
+static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	long long v;
+	int rc;
+
+	rc = json_setting(root, "queue_depth", &v, shown, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (!is_power_of_two(v) || v < QUEUE_DEPTH_MIN || v > QUEUE_DEPTH_MAX)
+			return config_fail(err, -EINVAL,
+					   "queue_depth: %s is not a power of two between %d and %d",
+					   shown, QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
+		cfg->queue_depth = (unsigned int)v;
+	}
+
+	rc = json_setting(root, "send_batch", &v, shown, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (v < 1 || v > cfg->queue_depth)
+			return config_fail(err, -EINVAL,
+					   "send_batch: %s is not between 1 and queue_depth (%u)",
+					   shown, cfg->queue_depth);
+		cfg->send_batch = (unsigned int)v;
+	} else if (cfg->send_batch > cfg->queue_depth) {
+		/* A small queue_depth alone should not make the default batch an error. */
+		cfg->send_batch = cfg->queue_depth;
+	}
+
+	rc = json_setting(root, "so_sndbuf", &v, shown, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (v < SNDBUF_MIN || v > SNDBUF_MAX)
+			return config_fail(err, -EINVAL, "so_sndbuf: %s is not between %d and %d",
+					   shown, SNDBUF_MIN, SNDBUF_MAX);
+		cfg->so_sndbuf = (int)v;
+	}
+
+	rc = json_setting(root, "stats_interval_ms", &v, shown, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (v != 0 && (v < STATS_MS_MIN || v > STATS_MS_MAX))
+			return config_fail(err, -EINVAL,
+					   "stats_interval_ms: %s is neither 0 (off) nor between %d and %d",
+					   shown, STATS_MS_MIN, STATS_MS_MAX);
+		cfg->stats_interval_ms = (unsigned int)v;
+	}
+
+	rc = json_setting(root, "buffers", &v, shown, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (!is_power_of_two(v) || v < BUFFERS_MIN || v > BUFFERS_MAX)
+			return config_fail(err, -EINVAL,
+					   "buffers: %s is not a power of two between %d and %d",
+					   shown, BUFFERS_MIN, BUFFERS_MAX);
+		cfg->buffers = (unsigned int)v;
+	}
+	return 0;
+}
+
+static int json_parse_ifname(json_t *obj, const char *prefix, char ret[IF_NAMESIZE],
+			     struct config_error *err)
+{
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	json_t *v = json_required(obj, prefix, "interface", err);
+	const char *s = NULL;
+	int rc;
+
+	if (!v)
+		return -EINVAL;
+	path_join(path, prefix, "interface");
+	rc = json_str(v, path, &s, shown, err);
+	if (rc < 0)
+		return rc;
+	return check_ifname(s, ret, path, shown, err);
+}
+
+/* An optional "group"/"source" address; *ret is left alone when absent. */
+static int json_parse_addr(json_t *obj, const char *prefix, const char *key, bool is_source,
+			   struct in_addr *ret, struct config_error *err)
+{
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	json_t *v = json_object_get(obj, key);
+	const char *s = NULL;
+	int rc;
+
+	if (!v)
+		return 0;
+	path_join(path, prefix, key);
+	rc = json_str(v, path, &s, shown, err);
+	if (rc < 0)
+		return rc;
+	if (is_source)
+		return check_source(s, ret, path, shown, err);
+	return check_group(s, ret, path, shown, err);
+}
+
+static int json_parse_port(json_t *obj, const char *prefix, uint16_t *ret,
+			   struct config_error *err)
+{
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	json_t *v = json_object_get(obj, "port");
+	long long n = 0;
+	int rc;
+
+	if (!v)
+		return 0;
+	path_join(path, prefix, "port");
+	rc = json_int(v, path, &n, shown, err);
+	if (rc < 0)
+		return rc;
+	return check_port(n, ret, path, shown, err);
+}
+
+static int json_parse_input(struct mcr_rule *r, json_t *in, const char *prefix,
+			    struct config_error *err)
+{
+	int rc;
+
+	rc = json_check_object(in, prefix, input_fields, ARRAY_SIZE(input_fields), err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_ifname(in, prefix, r->in_ifname, err);
+	if (rc < 0)
+		return rc;
+	if (!json_required(in, prefix, "group", err))
+		return -EINVAL;
+	rc = json_parse_addr(in, prefix, "group", false, &r->in_group, err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_port(in, prefix, &r->in_port, err);
+	if (rc < 0)
+		return rc;
+	return json_parse_addr(in, prefix, "source", true, &r->in_source, err);
+}
+
+static int json_parse_output(struct mcr_output *o, json_t *out, const char *prefix,
+			     struct config_error *err)
+{
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	long long n = 0;
+	json_t *v;
+	int rc;
+
+	rc = json_check_object(out, prefix, output_fields, ARRAY_SIZE(output_fields), err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_ifname(out, prefix, o->ifname, err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_addr(out, prefix, "group", false, &o->group, err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_port(out, prefix, &o->port, err);
+	if (rc < 0)
+		return rc;
+	o->ttl = MCR_DEFAULT_TTL;
+	v = json_object_get(out, "ttl");
+	if (!v)
+		return 0;
+	path_join(path, prefix, "ttl");
+	rc = json_int(v, path, &n, shown, err);
+	if (rc < 0)
+		return rc;
+	return check_ttl(n, &o->ttl, path, shown, err);
+}
+
+static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *prefix,
+			      struct config_error *err)
+{
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	size_t n;
+	int rc;
+
+	path_join(path, prefix, "outputs");
+	if (!json_is_array(outs)) {
+		json_show(outs, shown);
+		return config_fail(err, -EINVAL, "%s: %s is not an array", path, shown);
+	}
+	n = json_array_size(outs);
+	if (n == 0)
+		return config_fail(err, -EINVAL, "%s: no outputs", path);
+	if (n > MCR_MAX_OUTPUTS)
+		return config_fail(err, -EINVAL, "%s: %zu outputs, at most %d", path, n,
+				   MCR_MAX_OUTPUTS);
+	r->outputs = calloc(n, sizeof(*r->outputs));
+	if (!r->outputs)
+		return config_fail(err, -ENOMEM, "%s: out of memory", path);
+	r->n_outputs = n;
+	for (size_t i = 0; i < n; i++) {
+		char opath[PATH_MAX_LEN];
+
+		str_printf(opath, sizeof(opath), "%s[%zu]", path, i);
+		rc = json_parse_output(&r->outputs[i], json_array_get(outs, i), opath, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* @number is the rule's 1-based position in cfg->rules, for its default name. */
+static int json_parse_rule(struct mcr_rule *r, json_t *obj, size_t i, size_t number,
+			   struct config_error *err)
+{
+	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	json_t *v;
+	int rc;
+
+	(void)snprintf(prefix, sizeof(prefix), "rules[%zu]", i);
+	rc = json_check_object(obj, prefix, rule_fields, ARRAY_SIZE(rule_fields), err);
+	if (rc < 0)
+		return rc;
+
+	v = json_object_get(obj, "name");
+	if (v) {
+		const char *s = NULL;
+
+		path_join(path, prefix, "name");
+		rc = json_str(v, path, &s, shown, err);
+		if (rc < 0)
+			return rc;
+		rc = check_rule_name(s, r->name, path, shown, err);
+		if (rc < 0)
+			return rc;
+	} else {
+		(void)snprintf(r->name, sizeof(r->name), "rule%zu", number);
+	}
+
+	v = json_required(obj, prefix, "input", err);
+	if (!v)
+		return -EINVAL;
+	path_join(path, prefix, "input");
+	rc = json_parse_input(r, v, path, err);
+	if (rc < 0)
+		return rc;
+
+	v = json_required(obj, prefix, "outputs", err);
+	if (!v)
+		return -EINVAL;
+	return json_parse_outputs(r, v, prefix, err);
+}
+
+static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	struct mcr_rule *grown;
+	size_t n;
+	int rc;
+
+	if (!json_is_array(rules)) {
+		json_show(rules, shown);
+		return config_fail(err, -EINVAL, "rules: %s is not an array", shown);
+	}
+	n = json_array_size(rules);
+	if (n == 0)
+		return config_fail(err, -EINVAL, "rules: no rules");
+	if (cfg->n_rules > MCR_MAX_RULES || n > MCR_MAX_RULES - cfg->n_rules)
+		return config_fail(err, -EINVAL, "rules: %zu rules (plus %zu given before), at most %d",
+				   n, cfg->n_rules, MCR_MAX_RULES);
+	grown = realloc(cfg->rules, (cfg->n_rules + n) * sizeof(*cfg->rules));
+	if (!grown)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	cfg->rules = grown;
+
+	for (size_t i = 0; i < n; i++) {
+		struct mcr_rule *r = &cfg->rules[cfg->n_rules];
+
+		/* Counted before it is filled so that config_free() sees its outputs. */
+		memset(r, 0, sizeof(*r));
+		cfg->n_rules++;
+		rc = json_parse_rule(r, json_array_get(rules, i), i, cfg->n_rules, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int json_parse_root(struct mcr_config *cfg, json_t *root, struct config_error *err)
+{
+	json_t *rules;
+	int rc;
+
+	rc = json_check_object(root, "", top_fields, ARRAY_SIZE(top_fields), err);
+	if (rc < 0)
+		return rc;
+	rules = json_required(root, "", "rules", err);
+	if (!rules)
+		return -EINVAL;
+	rc = json_parse_settings(cfg, root, err);
+	if (rc < 0)
+		return rc;
+	return json_parse_rules(cfg, rules, err);
+}
+
+/* Reads at most MCR_MAX_CONFIG_BYTES; *ret_buf is the caller's to free. */
+static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
+			    struct config_error *err)
+{
+	size_t cap = 64 * 1024, len = 0;
+	char *buf, *grown;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		return config_fail(err, rc, "cannot read %s: %s", path, strerror(-rc));
+	}
+	buf = malloc(cap);
+	if (!buf) {
+		rc = config_fail(err, -ENOMEM, "cannot read %s: out of memory", path);
+		goto out_close_fd;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (len == cap) {
+			if (cap > MCR_MAX_CONFIG_BYTES) {
+				rc = config_fail(err, -EFBIG, "%s: larger than %d bytes", path,
+						 MCR_MAX_CONFIG_BYTES);
+				goto out_free_buf;
+			}
+			/* One byte past the limit is enough to tell that it is too big. */
+			cap = cap * 2 > (size_t)MCR_MAX_CONFIG_BYTES ? (size_t)MCR_MAX_CONFIG_BYTES + 1 : cap * 2;
+			grown = realloc(buf, cap);
+			if (!grown) {
+				rc = config_fail(err, -ENOMEM, "cannot read %s: out of memory", path);
+				goto out_free_buf;
+			}
+			buf = grown;
+		}
+		got = read(fd, buf + len, cap - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			(void)config_fail(err, rc, "cannot read %s: %s", path, strerror(-rc));
+			goto out_free_buf;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	if (len > MCR_MAX_CONFIG_BYTES) {
+		rc = config_fail(err, -EFBIG, "%s: larger than %d bytes", path,
+				 MCR_MAX_CONFIG_BYTES);
+		goto out_free_buf;
+	}
+	(void)close(fd);
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+
+out_free_buf:
+	free(buf);
+out_close_fd:
+	(void)close(fd);
+	return rc;
+}
+
+/* @what names the source in messages ("/etc/mcr.json"), or is NULL for a string. */
+static int config_load_buffer(struct mcr_config *cfg, const char *buf, size_t len,
+			      const char *what, struct config_error *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return config_fail(err, -EINVAL, "%s%sline %d, column %d: %s", what ? what : "",
+				   what ? ": " : "", jerr.line, jerr.column, jerr.text);
+	rc = json_parse_root(cfg, root, err);
+	json_decref(root);
+	if (rc < 0 && what)
+		config_error_prefix(err, what);
+	return rc;
+}
+
+int config_load_file(struct mcr_config *cfg, const char *path, struct config_error *err)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	int rc;
+
+	rc = config_read_file(path, &buf, &len, err);
+	if (rc < 0)
+		return rc;
+	rc = config_load_buffer(cfg, buf, len, path, err);
+	free(buf);
+	return rc;
+}
+
+int config_load_string(struct mcr_config *cfg, const char *json, struct config_error *err)
+{
+	size_t len = strnlen(json, (size_t)MCR_MAX_CONFIG_BYTES + 1);
+
+	if (len > MCR_MAX_CONFIG_BYTES)
+		return config_fail(err, -EFBIG, "configuration larger than %d bytes",
+				   MCR_MAX_CONFIG_BYTES);
+	return config_load_buffer(cfg, json, len, NULL, err);
+}
+
+/* ---- --rule shorthand ---- */
+
+static char *str_trim(char *s)
+{
+	char *end;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	end = s + strlen(s);
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	return s;
+}
+
+/* Cuts the next @sep-separated field off *cursor (NULL once all are taken). */
+static char *str_next_field(char **cursor, char sep)
+{
+	char *field = *cursor, *end;
+
+	if (!field)
+		return NULL;
+	end = strchr(field, sep);
+	if (end) {
+		*end = '\0';
+		*cursor = end + 1;
+	} else {
+		*cursor = NULL;
+	}
+	return str_trim(field);
+}
+
+/* A plain decimal number, or -1 for anything else (which every range check rejects). */
+static long long str_to_number(const char *s)
+{
+	long long v = 0;
+
+	if (!*s || strlen(s) > 9)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static bool str_has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* "GROUP[:PORT]"; *ret_port is left alone when no port is given. */
+static int shorthand_group_port(char *s, struct in_addr *ret_group, uint16_t *ret_port,
+				const char *where, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	char *colon = strchr(s, ':');
+	int rc;
+
+	if (colon)
+		*colon = '\0';
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, s);
+	rc = check_group(s, ret_group, where, shown, err);
+	if (rc < 0 || !colon)
+		return rc;
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, colon + 1);
+	return check_port(str_to_number(colon + 1), ret_port, where, shown, err);
+}
+
+static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
+			   struct config_error *err)
+{
+	char where[SPEC_SHOWN_MAX + 64], shown[SHOWN_MAX + 4];
+	char *cursor = lhs, *field, *eq;
+	int rc;
+
+	field = str_next_field(&cursor, ',');
+	eq = strchr(field, '=');
+	if (eq) {
+		*eq = '\0';
+		(void)snprintf(where, sizeof(where), "%s: name", ctx);
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, str_trim(field));
+		rc = check_rule_name(str_trim(field), r->name, where, shown, err);
+		if (rc < 0)
+			return rc;
+		field = str_trim(eq + 1);
+	}
+	(void)snprintf(where, sizeof(where), "%s: input", ctx);
+	if (!field[0])
+		return config_fail(err, -EINVAL, "%s: missing interface", where);
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, field);
+	rc = check_ifname(field, r->in_ifname, where, shown, err);
+	if (rc < 0)
+		return rc;
+
+	field = str_next_field(&cursor, ',');
+	if (!field || !field[0])
+		return config_fail(err, -EINVAL, "%s: missing group", where);
+	rc = shorthand_group_port(field, &r->in_group, &r->in_port, where, err);
+	if (rc < 0)
+		return rc;
+
+	field = str_next_field(&cursor, ',');
+	if (field && str_has_prefix(field, "source=")) {
+		char *ip = str_trim(field + strlen("source="));
+
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, ip);
+		rc = check_source(ip, &r->in_source, where, shown, err);
+		if (rc < 0)
+			return rc;
+		field = str_next_field(&cursor, ',');
+	}
+	if (field)
+		return config_fail(err, -EINVAL, "%s: unexpected \"%.*s\" (expected source=IP)",
+				   where, SHOWN_MAX, field);
+	return 0;
+}
+
+static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
+			    struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	char *cursor = spec, *field;
+	bool has_group = false, has_ttl = false;
+	int rc;
+
+	field = str_next_field(&cursor, ',');
+	if (!field || !field[0])
+		return config_fail(err, -EINVAL, "%s: missing interface", where);
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, field);
+	rc = check_ifname(field, o->ifname, where, shown, err);
+	if (rc < 0)
+		return rc;
+	o->ttl = MCR_DEFAULT_TTL;
+
+	while ((field = str_next_field(&cursor, ','))) {
+		if (str_has_prefix(field, "ttl=") && !has_ttl) {
+			char *n = str_trim(field + strlen("ttl="));
+
+			(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, n);
+			rc = check_ttl(str_to_number(n), &o->ttl, where, shown, err);
+			has_ttl = true;
+		} else if (!has_group && !has_ttl && field[0] && !strchr(field, '=')) {
+			rc = shorthand_group_port(field, &o->group, &o->port, where, err);
+			has_group = true;
+		} else {
+			return config_fail(err, -EINVAL,
+					   "%s: unexpected \"%.*s\" (expected [GROUP[:PORT]][,ttl=N])",
+					   where, SHOWN_MAX, field);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int shorthand_outputs(struct mcr_rule *r, char *rhs, const char *ctx,
+			     struct config_error *err)
+{
+	char where[SPEC_SHOWN_MAX + 64];
+	char *cursor = rhs;
+	size_t n = 1;
+	int rc;
+
+	for (const char *p = rhs; *p; p++)
+		n += *p == ';';
+	if (n > MCR_MAX_OUTPUTS)
+		return config_fail(err, -EINVAL, "%s: %zu outputs, at most %d", ctx, n,
+				   MCR_MAX_OUTPUTS);
+	r->outputs = calloc(n, sizeof(*r->outputs));
+	if (!r->outputs)
+		return config_fail(err, -ENOMEM, "%s: out of memory", ctx);
+	r->n_outputs = n;
+	for (size_t i = 0; i < n; i++) {
+		(void)snprintf(where, sizeof(where), "%s: output %zu", ctx, i + 1);
+		rc = shorthand_output(&r->outputs[i], str_next_field(&cursor, ';'), where, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err)
+{
+	char ctx[SPEC_SHOWN_MAX + 16];
+	struct mcr_rule r = { 0 };
+	struct mcr_rule *grown;
+	char *buf, *lhs, *rhs, *arrow;
+	size_t len = strlen(spec);
+	int rc;
+
+	(void)snprintf(ctx, sizeof(ctx), "rule \"%.*s%s\"", SPEC_SHOWN_MAX, spec,
+		       len > SPEC_SHOWN_MAX ? "..." : "");
+	if (cfg->n_rules >= MCR_MAX_RULES)
+		return config_fail(err, -EINVAL, "%s: too many rules, at most %d", ctx,
+				   MCR_MAX_RULES);
+	buf = strdup(spec);
+	if (!buf)
+		return config_fail(err, -ENOMEM, "%s: out of memory", ctx);
+
+	arrow = strstr(buf, "->");
+	if (!arrow) {
+		rc = config_fail(err, -EINVAL, "%s: missing \"->\"", ctx);
+		goto out_free_buf;
+	}
+	*arrow = '\0';
+	lhs = str_trim(buf);
+	rhs = str_trim(arrow + 2);
+	if (strstr(rhs, "->")) {
+		rc = config_fail(err, -EINVAL, "%s: more than one \"->\"", ctx);
+		goto out_free_buf;
+	}
+
+	(void)snprintf(r.name, sizeof(r.name), "rule%zu", cfg->n_rules + 1);
+	rc = shorthand_input(&r, lhs, ctx, err);
+	if (rc < 0)
+		goto out_free_outputs;
+	rc = shorthand_outputs(&r, rhs, ctx, err);
+	if (rc < 0)
+		goto out_free_outputs;
+
+	grown = realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*cfg->rules));
+	if (!grown) {
+		rc = config_fail(err, -ENOMEM, "%s: out of memory", ctx);
+		goto out_free_outputs;
+	}
+	cfg->rules = grown;
+	cfg->rules[cfg->n_rules++] = r;
+	free(buf);
+	return 0;
+
+out_free_outputs:
+	free(r.outputs);
+out_free_buf:
+	free(buf);
+	return rc;
+}
+
+/* ---- resolution ---- */
+
+struct name_entry {
+	const char *name;
+	size_t index;
+	UT_hash_handle hh;
+};
+
+static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
+{
+	struct name_entry *entries, *head = NULL, *old;
+	int rc = 0;
+
+	if (cfg->n_rules == 0)
+		return 0;
+	entries = calloc(cfg->n_rules, sizeof(*entries));
+	if (!entries)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct name_entry *e = &entries[i];
+		size_t len = strlen(cfg->rules[i].name);
+
+		HASH_FIND(hh, head, cfg->rules[i].name, len, old);
+		if (old) {
+			rc = config_fail(err, -EINVAL, "rules[%zu].name: \"%s\" is used by rules[%zu] too",
+					 i, cfg->rules[i].name, old->index);
+			break;
+		}
+		e->name = cfg->rules[i].name;
+		e->index = i;
+		HASH_ADD_KEYPTR(hh, head, e->name, len, e);
+		if (!e->hh.tbl) {
+			rc = config_fail(err, -ENOMEM, "rules: out of memory");
+			break;
+		}
+	}
+	HASH_CLEAR(hh, head);
+	free(entries);
+	return rc;
+}
+
+static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
+			  struct config_error *err)
+{
+	unsigned int idx = if_nametoindex(name);
+	int rc;
+
+	if (idx == 0) {
+		rc = -errno;
+		if (rc == -ENODEV || rc == -ENXIO)
+			return config_fail(err, -ENODEV, "%s: \"%s\" does not exist", path, name);
+		return config_fail(err, rc ? rc : -ENODEV, "%s: cannot look up \"%s\": %s", path,
+				   name, strerror(rc ? -rc : ENODEV));
+	}
+	*ret = idx;
+	return 0;
+}
+
+static int resolve_rule(struct mcr_rule *r, size_t i, struct config_error *err)
+{
+	char path[PATH_MAX_LEN];
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "rules[%zu].input.interface", i);
+	rc = resolve_ifname(r->in_ifname, &r->in_ifindex, path, err);
+	if (rc < 0)
+		return rc;
+	for (size_t j = 0; j < r->n_outputs; j++) {
+		struct mcr_output *o = &r->outputs[j];
+
+		(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
+		rc = resolve_ifname(o->ifname, &o->ifindex, path, err);
+		if (rc < 0)
+			return rc;
+		if (o->group.s_addr == htonl(INADDR_ANY))
+			o->group = r->in_group;
+		if (o->port == 0)
+			o->port = r->in_port;
+		/* With an any-port input, every port the output could use is received again. */
+		if (o->ifindex == r->in_ifindex && o->group.s_addr == r->in_group.s_addr &&
+		    (r->in_port == 0 || o->port == r->in_port))
+			return config_fail(err, -EINVAL,
+					   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
+					   i, j);
+	}
+	return 0;
+}
+
+static bool rule_same_input(const struct mcr_rule *a, const struct mcr_rule *b)
+{
+	return a->in_ifindex == b->in_ifindex && a->in_group.s_addr == b->in_group.s_addr &&
+	       a->in_port == b->in_port && a->in_source.s_addr == b->in_source.s_addr;
+}
+
+int config_resolve(struct mcr_config *cfg, struct config_error *err)
+{
+	struct rule_table *table;
+	size_t dup = 0;
+	int rc;
+
+	if (cfg->n_rules == 0)
+		return config_fail(err, -EINVAL, "no rules (give a configuration file or --rule)");
+	rc = resolve_names(cfg, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		rc = resolve_rule(&cfg->rules[i], i, err);
+		if (rc < 0)
+			return rc;
+	}
+
+	rc = rule_table_new(cfg, &table, &dup);
+	if (rc == -EEXIST) {
+		size_t first = 0;
+
+		while (first < dup && !rule_same_input(&cfg->rules[first], &cfg->rules[dup]))
+			first++;
+		return config_fail(err, -EINVAL,
+				   "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
+				   dup, first, cfg->rules[first].name);
+	}
+	if (rc < 0)
+		return config_fail(err, rc, "rules: cannot build the forwarding table: %s",
+				   strerror(-rc));
+	rule_table_free(table);
+	return 0;
+}
+
+void config_init(struct mcr_config *cfg)
+{
+	*cfg = (struct mcr_config){
+		.queue_depth = MCR_DEFAULT_QUEUE_DEPTH,
+		.send_batch = MCR_DEFAULT_SEND_BATCH,
+		.so_sndbuf = MCR_DEFAULT_SNDBUF,
+		.stats_interval_ms = MCR_DEFAULT_STATS_MS,
+		.buffers = MCR_DEFAULT_BUFFERS,
+		.n_rules = 0,
+		.rules = NULL,
+	};
+}
+
+void config_free(struct mcr_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		free(cfg->rules[i].outputs);
+	free(cfg->rules);
+	/* Leaves a usable empty config, so a second free (or reuse) is harmless. */
+	config_init(cfg);
+}

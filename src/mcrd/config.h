@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mcrd's configuration: the JSON file format, the --rule shorthand, and the
+ * validation that turns either into a resolved struct mcr_config.  Does not
+ * log: every failure fills a struct config_error naming the field and value,
+ * and the caller reports it once.
+ */
+#ifndef MCR_CONFIG_H
+#define MCR_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MCR_NAME_MAX		64	/* rule name, including NUL */
+#define MCR_MAX_RULES		4096
+#define MCR_MAX_OUTPUTS		4096	/* per rule */
+#define MCR_MAX_CONFIG_BYTES	(4 << 20)
+
+#define MCR_DEFAULT_QUEUE_DEPTH	1024
+#define MCR_DEFAULT_SEND_BATCH	64
+#define MCR_DEFAULT_SNDBUF	(4 << 20)
+#define MCR_DEFAULT_STATS_MS	1000
+#define MCR_DEFAULT_TTL		16
+#define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
+
+struct mcr_output {
+	char ifname[IF_NAMESIZE];
+	unsigned int ifindex;		/* resolved by config_resolve() */
+	struct in_addr group;		/* destination: multicast or unicast */
+	uint16_t port;			/* host order; 0 = keep the packet's port */
+	uint8_t ttl;
+};
+
+struct mcr_rule {
+	char name[MCR_NAME_MAX];
+	char in_ifname[IF_NAMESIZE];
+	unsigned int in_ifindex;	/* resolved by config_resolve() */
+	struct in_addr in_group;	/* multicast group or unicast destination */
+	uint16_t in_port;		/* host order; 0 = every port */
+	struct in_addr in_source;	/* INADDR_ANY = any source */
+	size_t n_outputs;
+	struct mcr_output *outputs;	/* owned by the rule */
+};
+
+struct mcr_config {
+	unsigned int queue_depth;	/* io_uring SQ entries, power of two */
+	unsigned int send_batch;	/* sends queued before a submit */
+	int so_sndbuf;			/* egress socket send buffer, bytes */
+	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
+	unsigned int buffers;		/* ingress buffers, power of two */
+	size_t n_rules;
+	struct mcr_rule *rules;		/* owned by the config */
+};
+
+struct config_error {
+	char msg[512];
+};
+
+/* Fills in the defaults above and no rules. */
+void config_init(struct mcr_config *cfg);
+void config_free(struct mcr_config *cfg);
+
+/*
+ * Parse a JSON document (file or string) into cfg, which must have been
+ * config_init()ed.  Rules are appended.  Unknown fields are errors.
+ * Returns 0 or a negative errno with err filled in.
+ */
+int config_load_file(struct mcr_config *cfg, const char *path, struct config_error *err);
+int config_load_string(struct mcr_config *cfg, const char *json, struct config_error *err);
+
+/*
+ * Append one rule written in the command-line shorthand:
+ *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP] -> OUT_IFACE[,GROUP[:PORT]][,ttl=N][; OUT...]
+ * A rule without NAME= is named "ruleN" (N = its 1-based position).
+ */
+int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err);
+
+/*
+ * Check the whole configuration and resolve interface names to indexes:
+ * every interface exists, no two rules share a name or an input key
+ * (interface, group, port, source), outputs fill in the input's group/port
+ * where they gave none.  Returns 0 or a negative errno with err filled in.
+ */
+int config_resolve(struct mcr_config *cfg, struct config_error *err);
+
+#endif

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fan-out: turns one received packet into a send per output, all pointing
+ * into the same receive buffer.  Owns the send slots (the per-send state a
+ * completion needs), the back-log of packets waiting for free slots, and
+ * the retry list for transient send failures.
+ */
+#ifndef MCR_FWD_H
+#define MCR_FWD_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "mcrd/packet.h"
+
+#define FWD_MAX_ATTEMPTS	5	/* a transient error is retried this often */
+#define FWD_RETRY_BASE_US	50	/* back-off doubles from here */
+
+struct worker;
+
+struct send_slot {
+	uint32_t out;		/* flat output index */
+	uint32_t next_free;	/* free-list link, or retry-list link */
+	uint16_t bid;		/* the buffer this send reads from */
+	uint16_t off;		/* payload offset in the buffer */
+	uint16_t len;
+	uint16_t dport;		/* the packet's port, for unconnected outputs */
+	uint8_t attempts;
+	/* Only unconnected outputs use these; they must live until completion. */
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_in dst;
+};
+
+/* A packet whose fan-out is waiting for send slots, in arrival order. */
+struct pending_pkt {
+	uint32_t rule;
+	uint32_t next_out;
+	uint16_t bid;
+	uint16_t off;
+	uint16_t len;
+	uint16_t dport;
+};
+
+struct fwd {
+	struct send_slot *slots;
+	uint32_t n_slots;
+	uint32_t free_head;		/* UINT32_MAX when none */
+	uint32_t in_flight;
+	uint32_t retry_head;		/* slots waiting for the retry timer */
+	uint32_t retry_count;
+	struct pending_pkt *backlog;	/* ring of n_backlog entries */
+	uint32_t n_backlog;
+	uint32_t backlog_head;
+	uint32_t backlog_len;
+	uint32_t queued;		/* SQEs since the last submit */
+	uint64_t warned_ns;		/* rate limit for hot-path warnings */
+};
+
+int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog);
+void fwd_exit(struct fwd *f);
+
+/* Relay a parsed packet in buffer bid by rule; takes over the buffer. */
+void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uint32_t rule);
+/* Fan out back-logged packets while slots are free. */
+void fwd_drain_backlog(struct worker *w);
+void fwd_send_done(struct worker *w, uint32_t slot, int res);
+/* The retry timer fired: send the waiting slots again. */
+void fwd_retry_fire(struct worker *w);
+
+static inline bool fwd_is_idle(const struct fwd *f)
+{
+	return f->in_flight == 0 && f->backlog_len == 0 && f->retry_count == 0;
+}
+
+#endif

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mcrd: command line, configuration and the daemon's life cycle.  Reads
+ * top to bottom: options, configuration, forwarding table, worker, run,
+ * tear down.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "mcrd/config.h"
+#include "mcrd/rule.h"
+#include "mcrd/stats.h"
+#include "mcrd/worker.h"
+
+struct mcrd_opts {
+	const char *config_file;
+	const char *ready_file;
+	bool is_check_only;
+	bool use_syslog;
+	int log_level;
+	/* Command-line values that override the file; -1 = not given. */
+	long stats_interval_ms;
+	long queue_depth;
+	long send_batch;
+	long sndbuf;
+	long buffers;
+};
+
+enum {
+	OPT_CHECK = 256,
+	OPT_STATS_INTERVAL,
+	OPT_QUEUE_DEPTH,
+	OPT_SEND_BATCH,
+	OPT_SNDBUF,
+	OPT_BUFFERS,
+	OPT_READY_FILE,
+	OPT_LOG_LEVEL,
+	OPT_SYSLOG,
+};
+
+static const struct option long_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "rule", required_argument, NULL, 'r' },
+	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+	{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
+	{ "send-batch", required_argument, NULL, OPT_SEND_BATCH },
+	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
+	{ "buffers", required_argument, NULL, OPT_BUFFERS },
+	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	(void)fprintf(f,
+		"Usage: mcrd [OPTIONS]\n"
+		"Relay UDP multicast between interfaces from userspace.\n"
+		"\n"
+		"  -c, --config FILE        read rules and settings from a JSON file\n"
+		"  -r, --rule SPEC          add a rule (repeatable), in the form\n"
+		"                           [NAME=]IN_IF,GROUP[:PORT][,source=IP] -> OUT_IF[,GROUP[:PORT]][,ttl=N][; ...]\n"
+		"      --check-config       validate the configuration and exit (0 = good, 2 = bad)\n"
+		"      --stats-interval MS  print a stats line per rule every MS ms (0 = never; default 1000)\n"
+		"      --queue-depth N      io_uring submission queue entries (default 1024)\n"
+		"      --send-batch N       sends queued before a submit (default 64)\n"
+		"      --sndbuf BYTES       egress socket send buffer (default 4194304)\n"
+		"      --buffers N          ingress buffers, a power of two (default 4096)\n"
+		"      --ready-file PATH    create PATH once relaying\n"
+		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
+		"      --syslog             log to syslog instead of stderr\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
+		"\n"
+		"Signals: SIGUSR1 prints a JSON stats snapshot on stdout; SIGTERM or SIGINT\n"
+		"finishes in-flight sends, prints the final JSON summary on stdout and exits 0.\n"
+		"Exit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n"
+		"See mcrd(8) and mcrd.conf(5).\n");
+}
+
+static long parse_number(const char *opt, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max) {
+		(void)fprintf(stderr, "mcrd: --%s: \"%s\" is not a number between %ld and %ld\n",
+			      opt, s, min, max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static void add_rule_or_exit(struct mcr_config *cfg, const char *spec)
+{
+	struct config_error err;
+
+	if (config_add_shorthand(cfg, spec, &err) < 0) {
+		(void)fprintf(stderr, "mcrd: --rule: %s\n", err.msg);
+		config_free(cfg);
+		exit(EXIT_USAGE);
+	}
+}
+
+static bool is_pow2(long v)
+{
+	return v > 0 && (v & (v - 1)) == 0;
+}
+
+static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr_config *cfg)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:r:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config_file = optarg;
+			break;
+		case 'r':
+			add_rule_or_exit(cfg, optarg);
+			break;
+		case OPT_CHECK:
+			o->is_check_only = true;
+			break;
+		case OPT_STATS_INTERVAL:
+			o->stats_interval_ms = parse_number("stats-interval", optarg, 0, 3600000);
+			break;
+		case OPT_QUEUE_DEPTH:
+			o->queue_depth = parse_number("queue-depth", optarg, 8, 32768);
+			break;
+		case OPT_SEND_BATCH:
+			o->send_batch = parse_number("send-batch", optarg, 1, 32768);
+			break;
+		case OPT_SNDBUF:
+			o->sndbuf = parse_number("sndbuf", optarg, 4096, 1 << 30);
+			break;
+		case OPT_BUFFERS:
+			o->buffers = parse_number("buffers", optarg, 64, 32768);
+			break;
+		case OPT_READY_FILE:
+			o->ready_file = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			o->log_level = log_level_from_name(optarg);
+			if (o->log_level < 0) {
+				(void)fprintf(stderr, "mcrd: --log-level: unknown level \"%s\"\n",
+					      optarg);
+				exit(EXIT_USAGE);
+			}
+			break;
+		case OPT_SYSLOG:
+			o->use_syslog = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_SUCCESS);
+		case 'V':
+			(void)printf("mcrd %s\n", MCR_VERSION);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		(void)fprintf(stderr, "mcrd: unexpected argument \"%s\"; see mcrd --help\n",
+			      argv[optind]);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* Command-line settings win over the file's; check what only the pair can. */
+static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg)
+{
+	if (o->stats_interval_ms >= 0)
+		cfg->stats_interval_ms = (unsigned int)o->stats_interval_ms;
+	if (o->queue_depth >= 0)
+		cfg->queue_depth = (unsigned int)o->queue_depth;
+	if (o->send_batch >= 0)
+		cfg->send_batch = (unsigned int)o->send_batch;
+	if (o->sndbuf >= 0)
+		cfg->so_sndbuf = (int)o->sndbuf;
+	if (o->buffers >= 0)
+		cfg->buffers = (unsigned int)o->buffers;
+	if (!is_pow2(cfg->queue_depth)) {
+		(void)fprintf(stderr, "mcrd: --queue-depth: %u is not a power of two\n",
+			      cfg->queue_depth);
+		return -EINVAL;
+	}
+	if (!is_pow2(cfg->buffers)) {
+		(void)fprintf(stderr, "mcrd: --buffers: %u is not a power of two\n", cfg->buffers);
+		return -EINVAL;
+	}
+	if (cfg->send_batch > cfg->queue_depth) {
+		(void)fprintf(stderr, "mcrd: send batch %u is larger than the queue depth %u\n",
+			      cfg->send_batch, cfg->queue_depth);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int load_config(const struct mcrd_opts *o, struct mcr_config *cfg)
+{
+	struct config_error err;
+
+	if (o->config_file && config_load_file(cfg, o->config_file, &err) < 0) {
+		(void)fprintf(stderr, "mcrd: %s: %s\n", o->config_file, err.msg);
+		return -EINVAL;
+	}
+	if (cfg->n_rules == 0) {
+		(void)fprintf(stderr, "mcrd: no rules: give --config FILE or --rule SPEC\n");
+		return -EINVAL;
+	}
+	if (apply_overrides(o, cfg) < 0)
+		return -EINVAL;
+	if (config_resolve(cfg, &err) < 0) {
+		(void)fprintf(stderr, "mcrd: %s%s%s\n", o->config_file ? o->config_file : "",
+			      o->config_file ? ": " : "", err.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Fan-out to hundreds of outputs needs a socket each: allow what we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn_errno(errno, "cannot raise RLIMIT_NOFILE, ignoring");
+	}
+}
+
+static size_t count_outputs(const struct mcr_config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		n += cfg->rules[r].n_outputs;
+	return n;
+}
+
+static int run(const struct mcrd_opts *o, const struct mcr_config *cfg)
+{
+	struct worker_opts wopts = { .ready_file = o->ready_file };
+	struct rule_table *table;
+	struct mcr_stats *stats;
+	struct worker w;
+	size_t dup;
+	int ret;
+
+	ret = rule_table_new(cfg, &table, &dup);
+	if (ret < 0) {
+		log_err_errno(ret, "cannot build the forwarding table");
+		return ret;
+	}
+	ret = stats_new(cfg, cfg->n_rules, &stats);
+	if (ret < 0)
+		goto out_table;
+	ret = worker_init(&w, cfg, table, stats);
+	if (ret < 0)
+		goto out_stats;
+	ret = worker_run(&w, &wopts);
+	worker_exit(&w);
+out_stats:
+	stats_free(stats);
+out_table:
+	rule_table_free(table);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct mcrd_opts o = {
+		.log_level = LOG_INFO,
+		.stats_interval_ms = -1,
+		.queue_depth = -1,
+		.send_batch = -1,
+		.sndbuf = -1,
+		.buffers = -1,
+	};
+	struct mcr_config cfg;
+	int ret;
+
+	config_init(&cfg);
+	parse_options(argc, argv, &o, &cfg);
+	log_init("mcrd", o.use_syslog, o.log_level);
+	if (load_config(&o, &cfg) < 0) {
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (o.is_check_only) {
+		(void)printf("configuration OK: %zu rules, %zu outputs\n", cfg.n_rules,
+			     count_outputs(&cfg));
+		config_free(&cfg);
+		return EXIT_SUCCESS;
+	}
+	raise_fd_limit();
+	ret = run(&o, &cfg);
+	config_free(&cfg);
+	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+/*
+ * io_uring and buffer-ring set-up.  liburing 2.3 (bookworm) predates
+ * io_uring_setup_buf_ring(), so the buffer ring is mapped and registered by
+ * hand here.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "mcrd/ring.h"
+
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7)
+#endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+
+int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_entries,
+	      unsigned int *ret_flags)
+{
+	/*
+	 * Best first: DEFER_TASKRUN (6.1) runs completions only when we ask
+	 * for them, so the kernel never interrupts the loop; COOP_TASKRUN
+	 * (5.19) at least avoids IPIs; plain set-up works back to 5.x.
+	 */
+	static const unsigned int tries[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+		0,
+	};
+	int ret = -EINVAL;
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		struct io_uring_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.flags = tries[i] | IORING_SETUP_CQSIZE;
+		p.cq_entries = cq_entries;
+		ret = io_uring_queue_init_params(sq_entries, ring, &p);
+		if (ret == 0) {
+			*ret_flags = p.flags;
+			return 0;
+		}
+		if (ret != -EINVAL)
+			break;
+	}
+	return ret;
+}
+
+int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
+		   unsigned int size)
+{
+	struct io_uring_buf_reg reg;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	if (n == 0 || (n & (n - 1)) || n > 32768)
+		return -EINVAL;
+	b->n = n;
+	b->size = size;
+	b->br_bytes = (size_t)n * sizeof(struct io_uring_buf);
+	b->br = mmap(NULL, b->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+		     -1, 0);
+	if (b->br == MAP_FAILED) {
+		b->br = NULL;
+		return -errno;
+	}
+	b->mem_bytes = (size_t)n * size;
+	b->mem = mmap(NULL, b->mem_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+		      -1, 0);
+	if (b->mem == MAP_FAILED) {
+		b->mem = NULL;
+		ret = -errno;
+		goto out_unmap;
+	}
+	b->refs = calloc(n, sizeof(*b->refs));
+	if (!b->refs) {
+		ret = -ENOMEM;
+		goto out_unmap;
+	}
+
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)b->br;
+	reg.ring_entries = n;
+	reg.bgid = RING_BGID;
+	ret = io_uring_register_buf_ring(ring, &reg, 0);
+	if (ret < 0)
+		goto out_unmap;
+	b->is_registered = true;
+
+	io_uring_buf_ring_init(b->br);
+	for (unsigned int i = 0; i < n; i++)
+		io_uring_buf_ring_add(b->br, ring_buf(b, (uint16_t)i), size, (uint16_t)i,
+				      io_uring_buf_ring_mask(n), (int)i);
+	io_uring_buf_ring_advance(b->br, (int)n);
+	return 0;
+
+out_unmap:
+	ring_bufs_exit(b, ring);
+	return ret;
+}
+
+void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring)
+{
+	if (b->is_registered)
+		(void)io_uring_unregister_buf_ring(ring, RING_BGID);
+	if (b->mem)
+		(void)munmap(b->mem, b->mem_bytes);
+	if (b->br)
+		(void)munmap(b->br, b->br_bytes);
+	free(b->refs);
+	memset(b, 0, sizeof(*b));
+}
+
+struct io_uring_sqe *ring_get_sqe(struct io_uring *ring)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	/* A full SQ is normal under fan-out: flush it and take a fresh one. */
+	for (int tries = 0; !sqe && tries < 3; tries++) {
+		if (io_uring_submit(ring) < 0)
+			continue;
+		sqe = io_uring_get_sqe(ring);
+	}
+	return sqe;
+}

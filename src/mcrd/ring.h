@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * io_uring set-up for a worker, and the provided-buffer pool that ingress
+ * receives into.  A buffer is referenced by every send of the packet it holds
+ * and goes back to the kernel when the last of those sends completes, so a
+ * packet is never copied, whatever the fan-out.
+ */
+#ifndef MCR_RING_H
+#define MCR_RING_H
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define RING_BGID	0	/* the one buffer group a worker uses */
+#define RING_BUF_SIZE	2048	/* an Ethernet frame up to a 1500-byte MTU, plus tags */
+
+struct ring_bufs {
+	struct io_uring_buf_ring *br;	/* shared with the kernel, mmap()ed */
+	uint8_t *mem;			/* n * size bytes of packet buffers */
+	size_t br_bytes;
+	size_t mem_bytes;
+	unsigned int n;
+	unsigned int size;
+	uint16_t *refs;			/* sends still using each buffer */
+	unsigned int unpublished;	/* recycled but not yet visible to the kernel */
+	unsigned int in_use;		/* buffers the kernel has handed us */
+	bool is_registered;
+};
+
+/*
+ * Create the ring with sq_entries submission and cq_entries completion
+ * entries, asking for the cheapest task-running mode the kernel supports.
+ * Returns 0 or a negative errno; *ret_flags tells which set-up flags took.
+ */
+int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_entries,
+	      unsigned int *ret_flags);
+
+/* n must be a power of two; returns 0 or a negative errno. */
+int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
+		   unsigned int size);
+void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring);
+
+static inline uint8_t *ring_buf(const struct ring_bufs *b, uint16_t bid)
+{
+	return b->mem + (size_t)bid * b->size;
+}
+
+/* Give a buffer back; it reaches the kernel at the next ring_bufs_publish(). */
+static inline void ring_buf_recycle(struct ring_bufs *b, uint16_t bid)
+{
+	io_uring_buf_ring_add(b->br, ring_buf(b, bid), b->size, bid,
+			      io_uring_buf_ring_mask(b->n), (int)b->unpublished);
+	b->unpublished++;
+	b->in_use--;
+}
+
+static inline void ring_bufs_publish(struct ring_bufs *b)
+{
+	if (b->unpublished) {
+		io_uring_buf_ring_advance(b->br, (int)b->unpublished);
+		b->unpublished = 0;
+	}
+}
+
+/*
+ * A free SQE, submitting what is queued if the SQ is full.  NULL only when
+ * the kernel refuses submissions (the caller drops and counts).
+ */
+struct io_uring_sqe *ring_get_sqe(struct io_uring *ring);
+
+#endif

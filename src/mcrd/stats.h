@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Counters a worker keeps while relaying, and their two presentations: one
+ * compact line per rule for a terminal or log, and a JSON document for
+ * scripts.  Counters are plain integers owned by one worker thread, so the
+ * hot path increments them without atomics.
+ */
+#ifndef MCR_STATS_H
+#define MCR_STATS_H
+
+#include <jansson.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mcrd/config.h"
+
+struct input_stats {
+	uint64_t frames;		/* passed the BPF filter and were received */
+	uint64_t bytes;
+	uint64_t malformed;
+	uint64_t fragments;
+	uint64_t not_udp;		/* not IPv4 UDP (the filter lets few through) */
+	uint64_t unmatched;		/* well-formed, but no rule for it */
+	uint64_t buffer_exhaustion;	/* ingress found no free buffer */
+	uint64_t kernel_drops;		/* the socket queue overflowed (PACKET_STATISTICS) */
+};
+
+struct rule_stats {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct output_stats {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t send_errors;		/* sends that failed, each attempt */
+	uint64_t retries;		/* transient failures sent again */
+	uint64_t drops;			/* packets this output never got */
+};
+
+struct mcr_stats {
+	const struct mcr_config *cfg;	/* not owned */
+	size_t n_inputs;
+	char (*input_names)[IF_NAMESIZE];
+	struct input_stats *inputs;
+	struct rule_stats *rules;	/* [cfg->n_rules] */
+	size_t *out_base;		/* rule r's outputs start at outputs[out_base[r]] */
+	size_t n_outputs;
+	struct output_stats *outputs;
+	uint64_t start_ns;
+	/* The previous sample, for rates over the last interval. */
+	uint64_t last_ns;
+	struct rule_stats *last_rules;
+	struct output_stats *last_outputs;
+};
+
+/* Returns 0 or -ENOMEM.  Input names are set with stats_set_input(). */
+int stats_new(const struct mcr_config *cfg, size_t n_inputs, struct mcr_stats **ret);
+void stats_free(struct mcr_stats *s);
+void stats_set_input(struct mcr_stats *s, size_t i, const char *ifname);
+
+static inline struct output_stats *stats_output(struct mcr_stats *s, size_t rule, size_t out)
+{
+	return &s->outputs[s->out_base[rule] + out];
+}
+
+/* One line per rule to f, with rates since the previous call. */
+void stats_print_lines(struct mcr_stats *s, FILE *f, uint64_t now);
+
+/* The whole state as JSON (new reference, NULL on ENOMEM). */
+json_t *stats_to_json(const struct mcr_stats *s, uint64_t now);
+
+#endif

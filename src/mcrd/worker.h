@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A worker: one thread, one io_uring, doing ingress, fan-out and egress in
+ * a single loop with no hand-off.  Every operation's completion comes back
+ * through the same ring, tagged in user_data with what it was.
+ */
+#ifndef MCR_WORKER_H
+#define MCR_WORKER_H
+
+#include <linux/time_types.h>
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/signalfd.h>
+
+#include "mcrd/config.h"
+#include "mcrd/egress.h"
+#include "mcrd/fwd.h"
+#include "mcrd/ingress.h"
+#include "mcrd/ring.h"
+#include "mcrd/rule.h"
+#include "mcrd/stats.h"
+
+/* What a completion belongs to: the top byte of user_data. */
+enum op_kind {
+	OP_RECV = 1,		/* low bits: ingress port */
+	OP_SEND,		/* low bits: send slot */
+	OP_SIGNAL,
+	OP_STATS_TIMER,
+	OP_RETRY_TIMER,
+	OP_CANCEL,
+	OP_KIND_MAX
+};
+
+#define OP_SHIFT 56
+#define OP_DATA(op, idx) (((uint64_t)(op) << OP_SHIFT) | (uint64_t)(idx))
+
+struct worker_opts {
+	const char *ready_file;		/* created once relaying; may be NULL */
+};
+
+struct worker {
+	const struct mcr_config *cfg;	/* not owned */
+	const struct rule_table *table;	/* not owned */
+	struct mcr_stats *stats;	/* not owned */
+	struct io_uring ring;
+	unsigned int ring_flags;	/* IORING_SETUP_* that took */
+	struct ring_bufs bufs;
+	struct ingress ingress;
+	struct egress egress;
+	struct fwd fwd;
+	unsigned int egress_file_base;	/* fixed-file index of egress socket 0 */
+	int sig_fd;
+	struct signalfd_siginfo siginfo;
+	struct __kernel_timespec stats_ts;
+	struct __kernel_timespec retry_ts;
+	bool is_retry_armed;
+	bool is_stopping;
+	uint64_t stop_deadline_ns;
+};
+
+/* Set everything up; logs and returns a negative errno on failure. */
+int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rule_table *table,
+		struct mcr_stats *stats);
+/* Relay until SIGTERM/SIGINT, then finish in-flight sends.  0 or -errno. */
+int worker_run(struct worker *w, const struct worker_opts *opts);
+void worker_exit(struct worker *w);
+
+#endif

@@ -1,0 +1,550 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=sh
+#
+# Shared helpers for the mcr end-to-end tests.  A test sources this file,
+# builds a small world of network namespaces joined by veth pairs, starts
+# mcrd, mcrgen and mcrsink in them, and checks what each program reports.
+# Nothing here touches the host's own interfaces, routes or sysctls: every
+# address lives in 198.18.0.0/15 inside namespaces this test creates, and
+# the EXIT trap removes them again, whatever happened.
+#
+# Exit codes follow automake: 0 pass, 77 skip, 99 fail.  Under CI=true a
+# skip counts as a failure, since a skipped network test proves nothing.
+#
+# Addressing (scales to TOPO_MAX_LINKS output links):
+#   src <-> relay      198.18.0.1/30 (src)  198.18.0.2/30 (relay)
+#   relay <-> sink i   198.19.H.L/30: relay .L+1, sink .L+2, with 4*i = 256*H + L
+#   unroutable sources 198.19.254.0/24 (never configured on the relay side)
+
+OK=0
+SKIP=77
+FAIL=99
+
+TOPO_MAX_LINKS=1000
+# How long a daemon or sink may take to say it is ready, in tenths of a second.
+READY_TIMEOUT=50
+
+TEST_NAME=$(basename "$0" .sh)
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) BIN=$BUILD ;;
+*) BIN=$TOP/$BUILD ;;
+esac
+MCRD=$BIN/mcrd
+MCRGEN=$BIN/mcrgen
+MCRSINK=$BIN/mcrsink
+RAWFRAME=$BIN/tests/rawframe
+
+# A short tag from the script name ("05-fanout-50" -> "t05") keeps interface
+# names readable and under IFNAMSIZ; namespaces also carry the shell's PID so
+# that two runs of the same test never collide.
+TOPO_TAG=t$(printf '%s' "$TEST_NAME" | sed 's/^\([0-9]*\).*/\1/')
+[ "$TOPO_TAG" != t ] || TOPO_TAG=tx
+TOPO_PREFIX=mcr$$-$TOPO_TAG
+TOPO_NSLIST=""
+TEST_PIDS=""
+TMPD=""
+SINK_N=0
+GEN_N=0
+MCRD_N=0
+MCRD_PID=""
+
+# ---------------------------------------------------------------- reporting
+
+say()
+{
+	printf '%s\n' "$*"
+}
+
+# A lab-notebook heading: "Creating world", "Starting relay", "Analyzing".
+step()
+{
+	printf '\n== %s\n' "$*"
+}
+
+info()
+{
+	printf '   %s\n' "$*"
+}
+
+# Print the last lines of every log this test wrote, so that a failure in CI
+# can be understood from the test's output alone.
+dump_logs()
+{
+	[ -n "$TMPD" ] && [ -d "$TMPD" ] || return 0
+	for f in "$TMPD"/*.err "$TMPD"/*.out "$TMPD"/*.json; do
+		[ -s "$f" ] || continue
+		printf -- '--- %s (last 15 lines)\n' "$(basename "$f")"
+		tail -n 15 "$f"
+	done
+}
+
+fail()
+{
+	printf '\nFAIL: %s: %s\n' "$TEST_NAME" "$*"
+	dump_logs
+	exit $FAIL
+}
+
+skip()
+{
+	if [ "${CI:-}" = true ]; then
+		printf '\nFAIL: %s: would skip under CI: %s\n' "$TEST_NAME" "$*"
+		exit $FAIL
+	fi
+	printf '\nSKIP: %s: %s\n' "$TEST_NAME" "$*"
+	exit $SKIP
+}
+
+pass()
+{
+	printf '\nPASS: %s\n' "$TEST_NAME"
+	exit $OK
+}
+
+# ------------------------------------------------------------ preconditions
+
+require_root()
+{
+	[ "$(id -u)" -eq 0 ] || skip "needs root to create network namespaces"
+	command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
+	ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
+	command -v jq >/dev/null 2>&1 || skip "needs jq"
+	command -v timeout >/dev/null 2>&1 || skip "needs timeout (coreutils)"
+}
+
+# Missing programs are a failure, not a skip: "make e2e" builds them first.
+require_bins()
+{
+	for b in "$@"; do
+		[ -x "$BIN/$b" ] || fail "$BIN/$b is missing; run 'make' (or 'make e2e') first"
+	done
+}
+
+# ------------------------------------------------------------ process control
+
+track_pid()
+{
+	TEST_PIDS="$TEST_PIDS $1"
+}
+
+untrack_pid()
+{
+	_keep=""
+	for _p in $TEST_PIDS; do
+		[ "$_p" = "$1" ] || _keep="$_keep $_p"
+	done
+	TEST_PIDS=$_keep
+}
+
+# True while PID runs.  A child that exited but was not reaped yet is a
+# zombie and still answers kill -0, so read its state instead.
+pid_alive()
+{
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
+}
+
+# wait_pid_exit PID TENTHS: wait at most TENTHS/10 s for PID to exit.
+wait_pid_exit()
+{
+	_i=0
+	while pid_alive "$1"; do
+		[ "$_i" -lt "$2" ] || return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+# Stop one of our children: SIGTERM, then SIGKILL after two seconds.
+reap_pid()
+{
+	if pid_alive "$1"; then
+		kill -TERM "$1" 2>/dev/null
+		wait_pid_exit "$1" 20 || kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+	untrack_pid "$1"
+}
+
+# wait_file PATH PID WHAT: wait until PATH exists, while PID stays alive.
+wait_file()
+{
+	_i=0
+	while [ ! -e "$1" ]; do
+		pid_alive "$2" || return 1
+		[ "$_i" -lt "$READY_TIMEOUT" ] || return 1
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 0
+}
+
+cleanup()
+{
+	_rc=$?
+	trap - EXIT INT TERM HUP
+	for _p in $TEST_PIDS; do
+		reap_pid "$_p"
+	done
+	for _ns in $TOPO_NSLIST; do
+		ip netns del "$_ns" 2>/dev/null
+	done
+	if [ -n "$TMPD" ] && [ -d "$TMPD" ]; then
+		if [ "${E2E_KEEP:-}" = 1 ]; then
+			printf 'kept logs in %s\n' "$TMPD"
+		else
+			rm -rf "$TMPD"
+		fi
+	fi
+	exit "$_rc"
+}
+
+# Called by every test first: checks, temp dir, traps.
+e2e_init()
+{
+	require_root
+	TMPD=$(mktemp -d "${TMPDIR:-/tmp}/mcr-e2e-$TOPO_TAG.XXXXXX") || fail "mktemp failed"
+	trap cleanup EXIT
+	trap 'exit $FAIL' INT TERM HUP
+	say "$TEST_NAME: namespaces $TOPO_PREFIX-*, logs in $TMPD"
+}
+
+# ---------------------------------------------------------------- topology
+
+# Full namespace name for a short one ("relay" -> "mcr1234-t01-relay").
+ns()
+{
+	printf '%s-%s' "$TOPO_PREFIX" "$1"
+}
+
+nsx()
+{
+	_n=$1
+	shift
+	ip netns exec "$(ns "$_n")" "$@"
+}
+
+topo_ns()
+{
+	ip netns add "$(ns "$1")" || fail "cannot create namespace $(ns "$1")"
+	TOPO_NSLIST="$TOPO_NSLIST $(ns "$1")"
+	ip -n "$(ns "$1")" link set lo up || fail "cannot bring up lo in $(ns "$1")"
+}
+
+# topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: one veth pair, addressed, up.
+topo_link()
+{
+	[ ${#2} -le 15 ] && [ ${#5} -le 15 ] || fail "interface name too long: $2 / $5"
+	ip -n "$(ns "$1")" link add name "$2" type veth peer name "$5" netns "$(ns "$4")" ||
+		fail "cannot create veth $2 <-> $5"
+	ip -n "$(ns "$1")" addr add "$3" dev "$2" || fail "cannot address $2"
+	ip -n "$(ns "$4")" addr add "$6" dev "$5" || fail "cannot address $5"
+	ip -n "$(ns "$1")" link set "$2" up || fail "cannot bring up $2"
+	ip -n "$(ns "$4")" link set "$5" up || fail "cannot bring up $5"
+}
+
+# topo_settle: wait (at most 5 s) until every interface of every namespace
+# is operationally up.  Until a veth sees carrier its queue discards what is
+# sent, which would show up as loss in the first packets of a test.
+topo_settle()
+{
+	_i=0
+	while :; do
+		_down=""
+		for _ns in $TOPO_NSLIST; do
+			_down="$_down$(ip -n "$_ns" -br link | awk '$1 != "lo" && $2 != "UP" { print $1 }')"
+		done
+		[ -n "$_down" ] || return 0
+		[ "$_i" -lt 50 ] || fail "interfaces still down after 5 s: $_down"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# Interface names of the standard topology.
+SRC_IF=${TOPO_TAG}src
+RELAY_IN=${TOPO_TAG}in
+SRC_ADDR=198.18.0.1
+RELAY_ADDR=198.18.0.2
+
+topo_out()
+{
+	printf '%so%s' "$TOPO_TAG" "$1"
+}
+
+topo_sinkif()
+{
+	printf '%sk%s' "$TOPO_TAG" "$1"
+}
+
+# topo_out_addr I SIDE: address of output link I on the relay (1) or sink (2) side.
+topo_out_addr()
+{
+	_b=$(($1 * 4))
+	printf '198.19.%d.%d' $((_b / 256)) $((_b % 256 + $2))
+}
+
+# topo_standard N: namespaces src, relay and sink; one link src->relay and N
+# links relay->sink.  The N links go through one "ip -batch" per namespace,
+# so fifty links take well under a second.
+topo_standard()
+{
+	_n=$1
+	[ "$_n" -ge 1 ] && [ "$_n" -le $TOPO_MAX_LINKS ] || fail "topo_standard: 1..$TOPO_MAX_LINKS links"
+	topo_ns src
+	topo_ns relay
+	topo_ns sink
+	topo_link src "$SRC_IF" $SRC_ADDR/30 relay "$RELAY_IN" $RELAY_ADDR/30
+
+	_rb=$TMPD/topo-relay.batch
+	_sb=$TMPD/topo-sink.batch
+	: >"$_rb"
+	: >"$_sb"
+	_i=1
+	while [ "$_i" -le "$_n" ]; do
+		_o=$(topo_out "$_i")
+		_k=$(topo_sinkif "$_i")
+		printf 'link add name %s type veth peer name %s netns %s\n' "$_o" "$_k" "$(ns sink)" >>"$_rb"
+		printf 'addr add %s/30 dev %s\nlink set %s up\n' "$(topo_out_addr "$_i" 1)" "$_o" "$_o" >>"$_rb"
+		printf 'addr add %s/30 dev %s\nlink set %s up\n' "$(topo_out_addr "$_i" 2)" "$_k" "$_k" >>"$_sb"
+		_i=$((_i + 1))
+	done
+	ip -n "$(ns relay)" -batch "$_rb" || fail "cannot create the relay->sink links"
+	ip -n "$(ns sink)" -batch "$_sb" || fail "cannot configure the sink side"
+	topo_settle
+	info "src $SRC_IF $SRC_ADDR -> relay $RELAY_IN $RELAY_ADDR;" \
+		"relay $(topo_out 1)..$(topo_out "$_n") -> sink $(topo_sinkif 1)..$(topo_sinkif "$_n")"
+}
+
+# ---------------------------------------------------------------- programs
+
+# start_mcrd NS ARGS...: run mcrd in NS in the background and wait until it
+# says it is relaying (--ready-file).  Sets MCRD_PID, MCRD_OUT, MCRD_ERR.
+# SIGINT is reset to its default first: a shell starts background jobs with
+# SIGINT ignored, and the tests want to send it.
+start_mcrd()
+{
+	_n=$1
+	shift
+	MCRD_N=$((MCRD_N + 1))
+	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
+	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
+	_ready=$TMPD/mcrd$MCRD_N.ready
+	nsx "$_n" env --default-signal=INT "$MCRD" --ready-file "$_ready" "$@" \
+		>"$MCRD_OUT" 2>"$MCRD_ERR" &
+	MCRD_PID=$!
+	track_pid "$MCRD_PID"
+	if ! wait_file "$_ready" "$MCRD_PID"; then
+		pid_alive "$MCRD_PID" && fail "mcrd did not become ready within $((READY_TIMEOUT / 10)) s"
+		wait "$MCRD_PID"
+		fail "mcrd exited with status $? before it was ready"
+	fi
+	info "mcrd running in $(ns "$_n") as pid $MCRD_PID"
+}
+
+# stop_mcrd [SIGNAL]: SIGTERM (default) and wait up to 5 s for the exit.
+# Sets MCRD_RC; the final summary is in MCRD_OUT.
+stop_mcrd()
+{
+	[ -n "$MCRD_PID" ] || fail "stop_mcrd: mcrd is not running"
+	pid_alive "$MCRD_PID" || fail "mcrd died while the test was running"
+	kill "-${1:-TERM}" "$MCRD_PID" || fail "cannot signal mcrd"
+	if ! wait_pid_exit "$MCRD_PID" 50; then
+		fail "mcrd still running 5 s after SIG${1:-TERM}"
+	fi
+	wait "$MCRD_PID"
+	MCRD_RC=$?
+	untrack_pid "$MCRD_PID"
+	MCRD_PID=""
+	info "mcrd exited with status $MCRD_RC after SIG${1:-TERM}"
+}
+
+# run_mcrd NS ARGS...: run mcrd in the foreground (bounded to 10 s) for the
+# modes that exit by themselves.  Sets MCRD_RC, MCRD_OUT, MCRD_ERR.
+run_mcrd()
+{
+	_n=$1
+	shift
+	MCRD_N=$((MCRD_N + 1))
+	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
+	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
+	timeout -k 2 10 ip netns exec "$(ns "$_n")" "$MCRD" "$@" >"$MCRD_OUT" 2>"$MCRD_ERR"
+	MCRD_RC=$?
+}
+
+# start_sink NS ARGS...: mcrsink in the background with --json, waiting
+# until every listener has joined.  SINK_JSON names its report.
+start_sink()
+{
+	_n=$1
+	shift
+	SINK_N=$((SINK_N + 1))
+	SINK_JSON=$TMPD/sink$SINK_N.json
+	_ready=$TMPD/sink$SINK_N.ready
+	nsx "$_n" "$MCRSINK" --json --ready-file "$_ready" "$@" \
+		>"$SINK_JSON" 2>"$TMPD/sink$SINK_N.err" &
+	_pid=$!
+	track_pid "$_pid"
+	echo "$_pid" >"$TMPD/sink$SINK_N.pid"
+	if ! wait_file "$_ready" "$_pid"; then
+		fail "mcrsink $SINK_N ($*) did not become ready"
+	fi
+	info "mcrsink $SINK_N listening in $(ns "$_n"): $*"
+}
+
+# wait_sink [SECONDS]: wait for every sink started so far to exit (bounded,
+# 30 s by default) and check that each wrote a JSON report.  mcrsink exits 1
+# when it counted losses; that is for the test's assertions to judge, but
+# any other failure is fatal here.
+wait_sink()
+{
+	_k=1
+	while [ "$_k" -le "$SINK_N" ]; do
+		if [ ! -e "$TMPD/sink$_k.rc" ]; then
+			_pid=$(cat "$TMPD/sink$_k.pid")
+			wait_pid_exit "$_pid" $((${1:-30} * 10)) ||
+				fail "mcrsink $_k still running after ${1:-30} s"
+			wait "$_pid"
+			_rc=$?
+			echo "$_rc" >"$TMPD/sink$_k.rc"
+			untrack_pid "$_pid"
+			[ "$_rc" -le 1 ] || fail "mcrsink $_k exited with status $_rc"
+			jq -e . "$TMPD/sink$_k.json" >/dev/null 2>&1 ||
+				fail "mcrsink $_k did not write a JSON report"
+		fi
+		_k=$((_k + 1))
+	done
+}
+
+# start_gen NS ARGS...: mcrgen with --json in the background; GEN_JSON
+# names its report.  wait_gen collects it.
+start_gen()
+{
+	_n=$1
+	shift
+	GEN_N=$((GEN_N + 1))
+	GEN_JSON=$TMPD/gen$GEN_N.json
+	info "mcrgen $*"
+	nsx "$_n" "$MCRGEN" --json "$@" >"$GEN_JSON" 2>"$TMPD/gen$GEN_N.err" &
+	_pid=$!
+	track_pid "$_pid"
+	echo "$_pid" >"$TMPD/gen$GEN_N.pid"
+}
+
+# wait_gen [SECONDS]: wait (60 s at most by default) for every mcrgen started
+# so far; any that fails or writes no report fails the test.
+wait_gen()
+{
+	_k=1
+	while [ "$_k" -le "$GEN_N" ]; do
+		if [ ! -e "$TMPD/gen$_k.rc" ]; then
+			_pid=$(cat "$TMPD/gen$_k.pid")
+			wait_pid_exit "$_pid" $((${1:-60} * 10)) ||
+				fail "mcrgen $_k still running after ${1:-60} s"
+			wait "$_pid"
+			_rc=$?
+			echo "$_rc" >"$TMPD/gen$_k.rc"
+			untrack_pid "$_pid"
+			[ "$_rc" -eq 0 ] || fail "mcrgen $_k exited with status $_rc"
+			jq -e . "$TMPD/gen$_k.json" >/dev/null 2>&1 ||
+				fail "mcrgen $_k did not write a JSON report"
+			info "mcrgen $_k sent $(json_get "$TMPD/gen$_k.json" .sent) packets" \
+				"in $(json_get "$TMPD/gen$_k.json" .duration_s) s"
+		fi
+		_k=$((_k + 1))
+	done
+}
+
+# run_gen NS ARGS...: mcrgen in the foreground, as far as the test sees.
+run_gen()
+{
+	start_gen "$@"
+	wait_gen
+}
+
+# ---------------------------------------------------------------- analysis
+
+# json_get FILE JQ_EXPR: print one value ("null" when absent).
+json_get()
+{
+	jq -r "$2" "$1" 2>/dev/null
+}
+
+# expect VALUE OP WANT DESCRIPTION: a numeric assertion (OP as for test(1):
+# -eq -ne -lt -le -gt -ge), printed either way so the log reads as a record.
+expect()
+{
+	case $1 in
+	'' | *[!0-9]*) fail "$4: got '$1', not a count" ;;
+	esac
+	if [ "$1" "$2" "$3" ]; then
+		info "ok   $4: $1 ($2 $3)"
+	else
+		fail "$4: got $1, want $2 $3"
+	fi
+}
+
+# expect_json FILE JQ_EXPR OP WANT [DESCRIPTION]
+expect_json()
+{
+	_v=$(json_get "$1" "$2")
+	expect "$_v" "$3" "$4" "${5:-$(basename "$1" .json) $2}"
+}
+
+# read_summary: put mcrd's final summary (the last JSON line it printed to
+# stdout) in the file SUMMARY, for expect_json.
+read_summary()
+{
+	SUMMARY=$TMPD/mcrd$MCRD_N-summary.json
+	grep '^{' "$MCRD_OUT" | tail -n 1 >"$SUMMARY"
+	jq -e .totals "$SUMMARY" >/dev/null 2>&1 || fail "no final JSON summary from mcrd on stdout"
+}
+
+# expect_str VALUE WANT DESCRIPTION: string equality.
+expect_str()
+{
+	if [ "$1" = "$2" ]; then
+		info "ok   $3: $1"
+	else
+		fail "$3: got '$1', want '$2'"
+	fi
+}
+
+# expect_json_str FILE JQ_EXPR WANT [DESCRIPTION]
+expect_json_str()
+{
+	expect_str "$(json_get "$1" "$2")" "$3" "${4:-$(basename "$1" .json) $2}"
+}
+
+# expect_sink_exact FILE COUNT: the sink got exactly COUNT packets, each once,
+# none lost, none damaged.
+expect_sink_exact()
+{
+	expect_json "$1" .received -eq "$2"
+	expect_json "$1" .unique -eq "$2"
+	expect_json "$1" .lost -eq 0
+	expect_json "$1" .duplicates -eq 0
+	expect_json "$1" .malformed -eq 0
+}
+
+# expect_relay_clean FILE: no drop, send error or exhausted buffer anywhere.
+expect_relay_clean()
+{
+	expect_json "$1" .totals.drops -eq 0 "summary totals.drops"
+	expect_json "$1" .totals.send_errors -eq 0 "summary totals.send_errors"
+	expect_json "$1" .totals.buffer_exhaustion -eq 0 "summary totals.buffer_exhaustion"
+	expect_json "$1" '[.inputs[].kernel_drops] | add' -eq 0 "summary inputs kernel_drops"
+}
+
+# expect_grep FILE PATTERN DESCRIPTION: FILE contains the fixed string PATTERN.
+expect_grep()
+{
+	if grep -qF -- "$2" "$1"; then
+		info "ok   $3: found \"$2\""
+	else
+		fail "$3: \"$2\" not found in $(basename "$1"): $(tail -n 3 "$1")"
+	fi
+}

@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: MIT
+/*
+ * rawframe: send hand-built Ethernet frames to a multicast group's MAC on
+ * one interface, so the e2e tests can feed mcrd the broken packets a normal
+ * socket never produces (truncated headers, bad lengths, fragments).  Each
+ * frame is IPv4 to the group with the defect named by --kind; "good" frames
+ * carry the mcrgen payload and are relayable.  Test tool only: the count is
+ * capped and sends are paced.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/payload.h"
+#include "common/util.h"
+
+#define RAWFRAME_MAX_COUNT	100000
+#define RAWFRAME_MAX_PAYLOAD	1400
+#define RAWFRAME_MAX_RATE	1000000
+#define ETH_HDR_LEN		14
+#define IP_HDR_LEN		20
+#define UDP_HDR_LEN		8
+#define FRAME_MAX		(ETH_HDR_LEN + IP_HDR_LEN + UDP_HDR_LEN + RAWFRAME_MAX_PAYLOAD)
+
+enum frame_kind {
+	KIND_GOOD,
+	KIND_TRUNCATED,
+	KIND_BAD_IHL,
+	KIND_BAD_TOTAL_LEN,
+	KIND_BAD_UDP_LEN,
+	KIND_FRAGMENT_FIRST,
+	KIND_FRAGMENT_LATER,
+	KIND_NON_UDP,
+	KIND_MAX
+};
+
+static const char *const kind_names[KIND_MAX] = {
+	[KIND_GOOD] = "good",
+	[KIND_TRUNCATED] = "truncated",
+	[KIND_BAD_IHL] = "bad-ihl",
+	[KIND_BAD_TOTAL_LEN] = "bad-total-len",
+	[KIND_BAD_UDP_LEN] = "bad-udp-len",
+	[KIND_FRAGMENT_FIRST] = "fragment-first",
+	[KIND_FRAGMENT_LATER] = "fragment-later",
+	[KIND_NON_UDP] = "non-udp",
+};
+
+struct rawframe_opts {
+	const char *ifname;
+	struct in_addr group;
+	struct in_addr source;		/* INADDR_ANY: take the interface's */
+	enum frame_kind kind;
+	unsigned long count;
+	unsigned long rate;		/* frames per second */
+	uint16_t sport;
+	uint16_t dport;
+	size_t payload_len;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rawframe -i IFACE --dst-group GROUP[:PORT] --kind KIND -c COUNT\n"
+		"                [--sport N] [--dport N] [--source IP] [--len BYTES] [--rate PPS]\n"
+		"kinds: good truncated bad-ihl bad-total-len bad-udp-len fragment-first\n"
+		"       fragment-later non-udp\n"
+		"Sends COUNT (<= %d) hand-built frames to GROUP's multicast MAC on IFACE.\n",
+		RAWFRAME_MAX_COUNT);
+}
+
+static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static int parse_kind(const char *s, enum frame_kind *ret)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++) {
+		if (strcmp(s, kind_names[i]) == 0) {
+			*ret = (enum frame_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_opts(int argc, char **argv, struct rawframe_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "dst-group", required_argument, NULL, 'g' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "sport", required_argument, NULL, 'S' },
+		{ "dport", required_argument, NULL, 'D' },
+		{ "source", required_argument, NULL, 's' },
+		{ "len", required_argument, NULL, 'l' },
+		{ "rate", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool has_group = false, has_kind = false, has_count = false;
+	unsigned long v;
+	uint16_t port;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "i:g:k:c:r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			o->ifname = optarg;
+			break;
+		case 'g':
+			if (addr_parse_ipv4_port(optarg, &o->group, &port) < 0 ||
+			    !addr_is_multicast(o->group)) {
+				fprintf(stderr, "rawframe: --dst-group: bad group '%s'\n", optarg);
+				return -EINVAL;
+			}
+			if (port)
+				o->dport = port;
+			has_group = true;
+			break;
+		case 'k':
+			if (parse_kind(optarg, &o->kind) < 0) {
+				fprintf(stderr, "rawframe: --kind: unknown kind '%s'\n", optarg);
+				return -EINVAL;
+			}
+			has_kind = true;
+			break;
+		case 'c':
+			if (parse_ulong(optarg, 1, RAWFRAME_MAX_COUNT, &o->count) < 0) {
+				fprintf(stderr, "rawframe: -c: want 1..%d, got '%s'\n",
+					RAWFRAME_MAX_COUNT, optarg);
+				return -EINVAL;
+			}
+			has_count = true;
+			break;
+		case 'S':
+		case 'D':
+			if (addr_parse_port(optarg, &port) < 0) {
+				fprintf(stderr, "rawframe: bad port '%s'\n", optarg);
+				return -EINVAL;
+			}
+			*(c == 'S' ? &o->sport : &o->dport) = port;
+			break;
+		case 's':
+			if (addr_parse_ipv4(optarg, &o->source) < 0) {
+				fprintf(stderr, "rawframe: --source: bad address '%s'\n", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'l':
+			if (parse_ulong(optarg, PAYLOAD_HDR_LEN, RAWFRAME_MAX_PAYLOAD, &v) < 0) {
+				fprintf(stderr, "rawframe: --len: want %d..%d, got '%s'\n",
+					PAYLOAD_HDR_LEN, RAWFRAME_MAX_PAYLOAD, optarg);
+				return -EINVAL;
+			}
+			o->payload_len = v;
+			break;
+		case 'r':
+			if (parse_ulong(optarg, 1, RAWFRAME_MAX_RATE, &o->rate) < 0) {
+				fprintf(stderr, "rawframe: --rate: want 1..%d, got '%s'\n",
+					RAWFRAME_MAX_RATE, optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc || !o->ifname || !has_group || !has_kind || !has_count) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint16_t ip_checksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/*
+ * Build frame number seq into buf and return its length.  Each defect is
+ * chosen so that the frame still passes mcrd's kernel filter (IPv4, protocol
+ * UDP, destination = the group, all within the captured bytes) and so has
+ * to be judged by the userspace parser; only non-udp is meant to be
+ * stopped earlier.
+ */
+static size_t frame_build(const struct rawframe_opts *o, const uint8_t src_mac[6], uint64_t seq,
+			  uint8_t *buf)
+{
+	uint8_t *eth = buf, *ip = buf + ETH_HDR_LEN, *udp = ip + IP_HDR_LEN;
+	struct payload_hdr ph = { .stream = 0, .seq = seq, .tx_ns = realtime_ns() };
+	size_t udp_len = UDP_HDR_LEN + o->payload_len;
+	size_t ip_len = IP_HDR_LEN + udp_len;
+	size_t frame_len = ETH_HDR_LEN + ip_len;
+	uint16_t frag = 0x4000;		/* DF */
+
+	memset(buf, 0, FRAME_MAX);
+	addr_multicast_mac(o->group, eth);
+	memcpy(eth + 6, src_mac, 6);
+	put16(eth + 12, ETH_P_IP);
+
+	ip[0] = 0x45;
+	ip[8] = 1;			/* TTL */
+	ip[9] = IPPROTO_UDP;
+	put16(ip + 4, (uint16_t)seq);	/* identification */
+	memcpy(ip + 12, &o->source.s_addr, 4);
+	memcpy(ip + 16, &o->group.s_addr, 4);
+
+	put16(udp, o->sport);
+	put16(udp + 2, o->dport);
+	put16(udp + 4, (uint16_t)udp_len);
+	payload_write(udp + UDP_HDR_LEN, &ph);
+
+	switch (o->kind) {
+	case KIND_GOOD:
+		break;
+	case KIND_TRUNCATED:
+		/* Headers claim a full datagram; the frame stops inside UDP. */
+		frame_len = ETH_HDR_LEN + IP_HDR_LEN + 4;
+		break;
+	case KIND_BAD_IHL:
+		ip[0] = 0x44;
+		break;
+	case KIND_BAD_TOTAL_LEN:
+		ip_len += 200;
+		break;
+	case KIND_BAD_UDP_LEN:
+		put16(udp + 4, (uint16_t)(udp_len + 100));
+		break;
+	case KIND_FRAGMENT_FIRST:
+		frag = 0x2000;		/* MF, offset 0 */
+		break;
+	case KIND_FRAGMENT_LATER:
+		frag = 185;		/* offset 1480 bytes, last fragment */
+		break;
+	case KIND_NON_UDP:
+		ip[9] = IPPROTO_TCP;
+		break;
+	case KIND_MAX:
+		break;
+	}
+	put16(ip + 2, (uint16_t)ip_len);
+	put16(ip + 6, frag);
+	put16(ip + 10, ip_checksum(ip, (size_t)(ip[0] & 0x0f) * 4));
+	return frame_len;
+}
+
+static int iface_info(int fd, const char *ifname, unsigned int *ret_index, uint8_t ret_mac[6],
+		      struct in_addr *ret_addr)
+{
+	struct ifreq ifr;
+
+	if (strlen(ifname) >= sizeof(ifr.ifr_name))
+		return -ENAMETOOLONG;
+	memset(&ifr, 0, sizeof(ifr));
+	(void)strcpy(ifr.ifr_name, ifname);
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		return -errno;
+	*ret_index = (unsigned int)ifr.ifr_ifindex;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0)
+		return -errno;
+	memcpy(ret_mac, ifr.ifr_hwaddr.sa_data, 6);
+	/* An interface without an address simply sends from 0.0.0.0. */
+	if (ret_addr->s_addr == INADDR_ANY && ioctl(fd, SIOCGIFADDR, &ifr) == 0)
+		*ret_addr = ((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr;
+	return 0;
+}
+
+static void pace(uint64_t start_ns, unsigned long rate, unsigned long sent)
+{
+	uint64_t due = start_ns + (uint64_t)sent * NSEC_PER_SEC / rate;
+	struct timespec ts = {
+		.tv_sec = (time_t)(due / NSEC_PER_SEC),
+		.tv_nsec = (long)(due % NSEC_PER_SEC),
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+int main(int argc, char **argv)
+{
+	struct rawframe_opts o = {
+		.rate = 10000, .sport = 4000, .dport = 5000, .payload_len = 64,
+	};
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
+	uint8_t src_mac[6], frame[FRAME_MAX];
+	char group_str[ADDR_STR_MAX], src_str[ADDR_STR_MAX];
+	unsigned long sent = 0;
+	uint64_t bytes = 0, start;
+	unsigned int ifindex = 0;
+	int fd, ret, rc = 1;
+
+	if (parse_opts(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) {
+		perror("rawframe: socket(AF_PACKET)");
+		return 1;
+	}
+	ret = iface_info(fd, o.ifname, &ifindex, src_mac, &o.source);
+	if (ret < 0) {
+		fprintf(stderr, "rawframe: interface %s: %s\n", o.ifname, strerror(-ret));
+		goto out_close_fd;
+	}
+	sll.sll_ifindex = (int)ifindex;
+	sll.sll_protocol = htons(ETH_P_IP);
+	addr_multicast_mac(o.group, sll.sll_addr);
+
+	start = now_ns();
+	for (sent = 0; sent < o.count; sent++) {
+		size_t len = frame_build(&o, src_mac, sent, frame);
+
+		pace(start, o.rate, sent);
+		if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+			fprintf(stderr, "rawframe: sendto %s: %s\n", o.ifname, strerror(errno));
+			goto out_report;
+		}
+		bytes += len;
+	}
+	rc = 0;
+out_report:
+	printf("rawframe: sent %lu %s frames (%llu bytes) on %s from %s to %s:%u\n", sent,
+	       kind_names[o.kind], (unsigned long long)bytes, o.ifname,
+	       addr_fmt(o.source, src_str), addr_fmt(o.group, group_str), o.dport);
+out_close_fd:
+	(void)close(fd);
+	return rc;
+}
