@@ -81,17 +81,6 @@ static void str_printf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Put "what: " in front of the message already in err. */
-static void config_error_prefix(struct config_error *err, const char *what)
-{
-	char tmp[sizeof(err->msg)];
-
-	if (!err)
-		return;
-	str_printf(tmp, sizeof(tmp), "%s: %s", what, err->msg);
-	memcpy(err->msg, tmp, sizeof(err->msg));
-}
-
 static bool is_power_of_two(long long v)
 {
 	return v > 0 && (v & (v - 1)) == 0;
@@ -149,7 +138,7 @@ static int check_rule_name(const char *s, char ret[MCR_NAME_MAX], const char *wh
 {
 	if (!rule_name_is_valid(s))
 		return config_fail(err, -EINVAL,
-				   "%s: %s is not a rule name (1..%d of A-Z a-z 0-9 _ . -)",
+				   "%s: %s is not a rule name (1 to %d characters from A-Z a-z 0-9 _ . -)",
 				   where, shown, MCR_NAME_MAX - 1);
 	(void)snprintf(ret, MCR_NAME_MAX, "%s", s);
 	return 0;
@@ -623,8 +612,8 @@ static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 
 		if (len == cap) {
 			if (cap > MCR_MAX_CONFIG_BYTES) {
-				rc = config_fail(err, -EFBIG, "%s: larger than %d bytes", path,
-						 MCR_MAX_CONFIG_BYTES);
+				rc = config_fail(err, -EFBIG, "cannot read %s: larger than %d bytes",
+						 path, MCR_MAX_CONFIG_BYTES);
 				goto out_free_buf;
 			}
 			/* One byte past the limit is enough to tell that it is too big. */
@@ -649,7 +638,7 @@ static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 		len += (size_t)got;
 	}
 	if (len > MCR_MAX_CONFIG_BYTES) {
-		rc = config_fail(err, -EFBIG, "%s: larger than %d bytes", path,
+		rc = config_fail(err, -EFBIG, "cannot read %s: larger than %d bytes", path,
 				 MCR_MAX_CONFIG_BYTES);
 		goto out_free_buf;
 	}
@@ -665,9 +654,12 @@ out_close_fd:
 	return rc;
 }
 
-/* @what names the source in messages ("/etc/mcr.json"), or is NULL for a string. */
+/*
+ * Messages do not name the file: mcrd puts the path in front of every
+ * configuration error itself.
+ */
 static int config_load_buffer(struct mcr_config *cfg, const char *buf, size_t len,
-			      const char *what, struct config_error *err)
+			      struct config_error *err)
 {
 	json_error_t jerr;
 	json_t *root;
@@ -675,12 +667,10 @@ static int config_load_buffer(struct mcr_config *cfg, const char *buf, size_t le
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
-		return config_fail(err, -EINVAL, "%s%sline %d, column %d: %s", what ? what : "",
-				   what ? ": " : "", jerr.line, jerr.column, jerr.text);
+		return config_fail(err, -EINVAL, "line %d, column %d: %s", jerr.line, jerr.column,
+				   jerr.text);
 	rc = json_parse_root(cfg, root, err);
 	json_decref(root);
-	if (rc < 0 && what)
-		config_error_prefix(err, what);
 	return rc;
 }
 
@@ -693,7 +683,7 @@ int config_load_file(struct mcr_config *cfg, const char *path, struct config_err
 	rc = config_read_file(path, &buf, &len, err);
 	if (rc < 0)
 		return rc;
-	rc = config_load_buffer(cfg, buf, len, path, err);
+	rc = config_load_buffer(cfg, buf, len, err);
 	free(buf);
 	return rc;
 }
@@ -705,7 +695,7 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 	if (len > MCR_MAX_CONFIG_BYTES)
 		return config_fail(err, -EFBIG, "configuration larger than %d bytes",
 				   MCR_MAX_CONFIG_BYTES);
-	return config_load_buffer(cfg, json, len, NULL, err);
+	return config_load_buffer(cfg, json, len, err);
 }
 
 /* ---- --rule shorthand ---- */

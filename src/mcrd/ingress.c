@@ -74,14 +74,76 @@ static void set_rcvbuf(int fd, const char *ifname)
 			       ifname);
 }
 
+static int join_socket_open(struct ingress_port *p)
+{
+	int *fds = realloc(p->join_fds, (p->n_join_fds + 1) * sizeof(*fds));
+	int fd;
+
+	if (!fds)
+		return -ENOMEM;
+	p->join_fds = fds;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "%s: cannot open an IGMP membership socket", p->ifname);
+		return -errno;
+	}
+	fds[p->n_join_fds++] = fd;
+	return fd;
+}
+
+static int join_on(int fd, const struct ingress_port *p, const struct mcr_rule *rule)
+{
+	struct ip_mreqn mreq = {
+		.imr_multiaddr = rule->in_group,
+		.imr_ifindex = (int)p->ifindex,
+	};
+
+	if (rule->in_source.s_addr != INADDR_ANY) {
+		/* The protocol-independent API names the interface by index. */
+		struct group_source_req gsr = { .gsr_interface = p->ifindex };
+		struct sockaddr_in *grp = (struct sockaddr_in *)&gsr.gsr_group;
+		struct sockaddr_in *src = (struct sockaddr_in *)&gsr.gsr_source;
+
+		grp->sin_family = src->sin_family = AF_INET;
+		grp->sin_addr = rule->in_group;
+		src->sin_addr = rule->in_source;
+		return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &gsr, sizeof(gsr));
+	}
+	return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq));
+}
+
+/*
+ * Send the IGMP join for a group.  The kernel caps memberships per socket
+ * (net.ipv4.igmp_max_memberships, 20 by default), so when a socket is full
+ * (ENOBUFS) the join moves to a fresh socket.
+ */
+static int join_group(struct ingress_port *p, const struct mcr_rule *rule)
+{
+	char g[ADDR_STR_MAX];
+	int fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = join_on(fd, p, rule);
+	if (ret < 0 && errno == ENOBUFS) {
+		fd = join_socket_open(p);
+		if (fd < 0)
+			return fd;
+		ret = join_on(fd, p, rule);
+	}
+	/* Two rules (ports) on one group join once; the kernel says EADDRINUSE. */
+	if (ret < 0 && errno != EADDRINUSE) {
+		log_err_errno(errno, "%s: cannot join %s", p->ifname,
+			      addr_fmt(rule->in_group, g));
+		return -errno;
+	}
+	return 0;
+}
+
 /* Program the NIC's multicast filter and send IGMP joins for each group. */
 static int join_groups(struct ingress_port *p, const struct mcr_config *cfg)
 {
-	p->join_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (p->join_fd < 0) {
-		log_err_errno(errno, "%s: cannot open the IGMP membership socket", p->ifname);
-		return -errno;
-	}
 	for (size_t r = 0; r < cfg->n_rules; r++) {
 		const struct mcr_rule *rule = &cfg->rules[r];
 		struct packet_mreq mr;
@@ -100,32 +162,9 @@ static int join_groups(struct ingress_port *p, const struct mcr_config *cfg)
 				      addr_fmt(rule->in_group, g));
 			return -errno;
 		}
-		if (rule->in_source.s_addr != INADDR_ANY) {
-			/* The protocol-independent API names the interface by index. */
-			struct group_source_req gsr = { .gsr_interface = p->ifindex };
-			struct sockaddr_in *grp = (struct sockaddr_in *)&gsr.gsr_group;
-			struct sockaddr_in *src = (struct sockaddr_in *)&gsr.gsr_source;
-
-			grp->sin_family = src->sin_family = AF_INET;
-			grp->sin_addr = rule->in_group;
-			src->sin_addr = rule->in_source;
-			ret = setsockopt(p->join_fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &gsr,
-					 sizeof(gsr));
-		} else {
-			struct ip_mreqn mreq = {
-				.imr_multiaddr = rule->in_group,
-				.imr_ifindex = (int)p->ifindex,
-			};
-
-			ret = setsockopt(p->join_fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
-					 sizeof(mreq));
-		}
-		/* Two rules (ports) on one group join once; the kernel says EADDRINUSE. */
-		if (ret < 0 && errno != EADDRINUSE) {
-			log_err_errno(errno, "%s: cannot join %s", p->ifname,
-				      addr_fmt(rule->in_group, g));
-			return -errno;
-		}
+		ret = join_group(p, rule);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }
@@ -196,7 +235,7 @@ int ingress_init(struct ingress *in, const struct mcr_config *cfg)
 		if (port_find(in, cfg->rules[r].in_ifindex))
 			continue;
 		p = &in->ports[in->n++];
-		p->fd = p->join_fd = -1;
+		p->fd = -1;
 		p->ifindex = cfg->rules[r].in_ifindex;
 		(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
 		ret = port_open(p, cfg);
@@ -213,8 +252,9 @@ void ingress_exit(struct ingress *in)
 	for (size_t i = 0; i < in->n; i++) {
 		if (in->ports[i].fd >= 0)
 			(void)close(in->ports[i].fd);
-		if (in->ports[i].join_fd >= 0)
-			(void)close(in->ports[i].join_fd);
+		for (size_t j = 0; j < in->ports[i].n_join_fds; j++)
+			(void)close(in->ports[i].join_fds[j]);
+		free(in->ports[i].join_fds);
 	}
 	free(in->ports);
 	memset(in, 0, sizeof(*in));

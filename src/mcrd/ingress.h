@@ -21,7 +21,8 @@
 
 struct ingress_port {
 	int fd;			/* AF_PACKET, bound to ifindex */
-	int join_fd;		/* UDP socket that holds the IGMP memberships */
+	int *join_fds;		/* UDP sockets holding the IGMP memberships */
+	size_t n_join_fds;
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	bool is_armed;		/* a multishot receive is outstanding */

@@ -23,6 +23,9 @@ FAIL=99
 TOPO_MAX_LINKS=1000
 # How long a daemon or sink may take to say it is ready, in tenths of a second.
 READY_TIMEOUT=50
+# How long wait_sink and wait_gen wait for the programs to finish, in seconds.
+SINK_TIMEOUT=30
+GEN_TIMEOUT=60
 
 TEST_NAME=$(basename "$0" .sh)
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -34,6 +37,7 @@ esac
 MCRD=$BIN/mcrd
 MCRGEN=$BIN/mcrgen
 MCRSINK=$BIN/mcrsink
+# shellcheck disable=SC2034 # used by the tests that inject frames
 RAWFRAME=$BIN/tests/rawframe
 
 # A short tag from the script name ("05-fanout-50" -> "t05") keeps interface
@@ -237,7 +241,9 @@ topo_ns()
 # topo_link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: one veth pair, addressed, up.
 topo_link()
 {
-	[ ${#2} -le 15 ] && [ ${#5} -le 15 ] || fail "interface name too long: $2 / $5"
+	if [ ${#2} -gt 15 ] || [ ${#5} -gt 15 ]; then
+		fail "interface name too long: $2 / $5"
+	fi
 	ip -n "$(ns "$1")" link add name "$2" type veth peer name "$5" netns "$(ns "$4")" ||
 		fail "cannot create veth $2 <-> $5"
 	ip -n "$(ns "$1")" addr add "$3" dev "$2" || fail "cannot address $2"
@@ -293,7 +299,9 @@ topo_out_addr()
 topo_standard()
 {
 	_n=$1
-	[ "$_n" -ge 1 ] && [ "$_n" -le $TOPO_MAX_LINKS ] || fail "topo_standard: 1..$TOPO_MAX_LINKS links"
+	if [ "$_n" -lt 1 ] || [ "$_n" -gt $TOPO_MAX_LINKS ]; then
+		fail "topo_standard: 1..$TOPO_MAX_LINKS links, not $_n"
+	fi
 	topo_ns src
 	topo_ns relay
 	topo_ns sink
@@ -345,21 +353,24 @@ start_mcrd()
 	info "mcrd running in $(ns "$_n") as pid $MCRD_PID"
 }
 
-# stop_mcrd [SIGNAL]: SIGTERM (default) and wait up to 5 s for the exit.
+# stop_mcrd_sig SIGNAL: signal mcrd and wait up to 5 s for it to exit.
 # Sets MCRD_RC; the final summary is in MCRD_OUT.
-stop_mcrd()
+stop_mcrd_sig()
 {
 	[ -n "$MCRD_PID" ] || fail "stop_mcrd: mcrd is not running"
 	pid_alive "$MCRD_PID" || fail "mcrd died while the test was running"
-	kill "-${1:-TERM}" "$MCRD_PID" || fail "cannot signal mcrd"
-	if ! wait_pid_exit "$MCRD_PID" 50; then
-		fail "mcrd still running 5 s after SIG${1:-TERM}"
-	fi
+	kill "-$1" "$MCRD_PID" || fail "cannot signal mcrd"
+	wait_pid_exit "$MCRD_PID" 50 || fail "mcrd still running 5 s after SIG$1"
 	wait "$MCRD_PID"
 	MCRD_RC=$?
 	untrack_pid "$MCRD_PID"
 	MCRD_PID=""
-	info "mcrd exited with status $MCRD_RC after SIG${1:-TERM}"
+	info "mcrd exited with status $MCRD_RC after SIG$1"
+}
+
+stop_mcrd()
+{
+	stop_mcrd_sig TERM
 }
 
 # run_mcrd NS ARGS...: run mcrd in the foreground (bounded to 10 s) for the
@@ -395,8 +406,8 @@ start_sink()
 	info "mcrsink $SINK_N listening in $(ns "$_n"): $*"
 }
 
-# wait_sink [SECONDS]: wait for every sink started so far to exit (bounded,
-# 30 s by default) and check that each wrote a JSON report.  mcrsink exits 1
+# wait_sink: wait for every sink started so far to exit (bounded by
+# SINK_TIMEOUT) and check that each wrote a JSON report.  mcrsink exits 1
 # when it counted losses; that is for the test's assertions to judge, but
 # any other failure is fatal here.
 wait_sink()
@@ -405,8 +416,8 @@ wait_sink()
 	while [ "$_k" -le "$SINK_N" ]; do
 		if [ ! -e "$TMPD/sink$_k.rc" ]; then
 			_pid=$(cat "$TMPD/sink$_k.pid")
-			wait_pid_exit "$_pid" $((${1:-30} * 10)) ||
-				fail "mcrsink $_k still running after ${1:-30} s"
+			wait_pid_exit "$_pid" $((SINK_TIMEOUT * 10)) ||
+				fail "mcrsink $_k still running after $SINK_TIMEOUT s"
 			wait "$_pid"
 			_rc=$?
 			echo "$_rc" >"$TMPD/sink$_k.rc"
@@ -434,16 +445,15 @@ start_gen()
 	echo "$_pid" >"$TMPD/gen$GEN_N.pid"
 }
 
-# wait_gen [SECONDS]: wait (60 s at most by default) for every mcrgen started
-# so far; any that fails or writes no report fails the test.
+# wait_gen: wait (GEN_TIMEOUT at most) for every mcrgen started so far; any that fails or writes no report fails the test.
 wait_gen()
 {
 	_k=1
 	while [ "$_k" -le "$GEN_N" ]; do
 		if [ ! -e "$TMPD/gen$_k.rc" ]; then
 			_pid=$(cat "$TMPD/gen$_k.pid")
-			wait_pid_exit "$_pid" $((${1:-60} * 10)) ||
-				fail "mcrgen $_k still running after ${1:-60} s"
+			wait_pid_exit "$_pid" $((GEN_TIMEOUT * 10)) ||
+				fail "mcrgen $_k still running after $GEN_TIMEOUT s"
 			wait "$_pid"
 			_rc=$?
 			echo "$_rc" >"$TMPD/gen$_k.rc"
@@ -480,7 +490,7 @@ expect()
 	case $1 in
 	'' | *[!0-9]*) fail "$4: got '$1', not a count" ;;
 	esac
-	if [ "$1" "$2" "$3" ]; then
+	if test "$1" "$2" "$3"; then
 		info "ok   $4: $1 ($2 $3)"
 	else
 		fail "$4: got $1, want $2 $3"
