@@ -60,6 +60,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink
 
+.SECONDARY:
 .PHONY: all check e2e test demo bench san deps install clean format lint
 all: $(BINS)
 

@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -254,212 +253,189 @@ static json_t *json_required(json_t *obj, const char *path, const char *key,
 	return v;
 }
 
-static int json_int(json_t *v, const char *path, long long *ret, char shown[SHOWN_MAX + 4],
-		    struct config_error *err)
-{
-	json_show(v, shown);
-	if (!json_is_integer(v))
-		return config_fail(err, -EINVAL, "%s: %s is not an integer", path, shown);
-	*ret = json_integer_value(v);
-	return 0;
-}
+/* Where a JSON value sits and how it reads, for the value checks' messages. */
+struct json_field {
+	char path[PATH_MAX_LEN];
+	char shown[SHOWN_MAX + 4];
+};
 
-static int json_str(json_t *v, const char *path, const char **ret, char shown[SHOWN_MAX + 4],
-		    struct config_error *err)
+static json_t *json_field_get(json_t *obj, const char *prefix, const char *key,
+			      struct json_field *f)
 {
-	json_show(v, shown);
-	if (!json_is_string(v))
-		return config_fail(err, -EINVAL, "%s: %s is not a string", path, shown);
-	*ret = json_string_value(v);
-	return 0;
+	json_t *v = json_object_get(obj, key);
+
+	path_join(f->path, prefix, key);
+	if (v)
+		json_show(v, f->shown);
+	return v;
 }
 
 /*
- * Look up an optional integer setting.  Returns 1 with *ret set when present,
- * 0 when absent, or -EINVAL.
+ * Fetch @obj's @key as a string.  Returns 1 with *ret and @f filled in, 0
+ * when absent (an error instead if @is_required), or -EINVAL.
  */
-static int json_setting(json_t *root, const char *key, long long *ret,
-			char shown[SHOWN_MAX + 4], struct config_error *err)
+static int json_get_str(json_t *obj, const char *prefix, const char *key, bool is_required,
+			const char **ret, struct json_field *f, struct config_error *err)
 {
-	json_t *v = json_object_get(root, key);
-	int rc;
+	json_t *v = json_field_get(obj, prefix, key, f);
+
+	if (!v && is_required)
+		return config_fail(err, -EINVAL, "%s%smissing field \"%s\"", prefix,
+				   path_lead(prefix), key);
+	if (!v)
+		return 0;
+	if (!json_is_string(v))
+		return config_fail(err, -EINVAL, "%s: %s is not a string", f->path, f->shown);
+	*ret = json_string_value(v);
+	return 1;
+}
+
+/* The same for an optional integer. */
+static int json_get_int(json_t *obj, const char *prefix, const char *key, long long *ret,
+			struct json_field *f, struct config_error *err)
+{
+	json_t *v = json_field_get(obj, prefix, key, f);
 
 	if (!v)
 		return 0;
-	rc = json_int(v, key, ret, shown, err);
-	return rc < 0 ? rc : 1;
+	if (!json_is_integer(v))
+		return config_fail(err, -EINVAL, "%s: %s is not an integer", f->path, f->shown);
+	*ret = json_integer_value(v);
+	return 1;
 }
 
 static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct config_error *err)
 {
-	char shown[SHOWN_MAX + 4];
-	long long v;
+	struct json_field f;
+	long long v = 0;
 	int rc;
 
-	rc = json_setting(root, "queue_depth", &v, shown, err);
+	rc = json_get_int(root, "", "queue_depth", &v, &f, err);
 	if (rc < 0)
 		return rc;
 	if (rc > 0) {
 		if (!is_power_of_two(v) || v < QUEUE_DEPTH_MIN || v > QUEUE_DEPTH_MAX)
 			return config_fail(err, -EINVAL,
 					   "queue_depth: %s is not a power of two between %d and %d",
-					   shown, QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
+					   f.shown, QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
 		cfg->queue_depth = (unsigned int)v;
 	}
 
-	rc = json_setting(root, "send_batch", &v, shown, err);
+	rc = json_get_int(root, "", "send_batch", &v, &f, err);
 	if (rc < 0)
 		return rc;
 	if (rc > 0) {
 		if (v < 1 || v > cfg->queue_depth)
 			return config_fail(err, -EINVAL,
 					   "send_batch: %s is not between 1 and queue_depth (%u)",
-					   shown, cfg->queue_depth);
+					   f.shown, cfg->queue_depth);
 		cfg->send_batch = (unsigned int)v;
 	} else if (cfg->send_batch > cfg->queue_depth) {
 		/* A small queue_depth alone should not make the default batch an error. */
 		cfg->send_batch = cfg->queue_depth;
 	}
 
-	rc = json_setting(root, "so_sndbuf", &v, shown, err);
+	rc = json_get_int(root, "", "so_sndbuf", &v, &f, err);
 	if (rc < 0)
 		return rc;
 	if (rc > 0) {
 		if (v < SNDBUF_MIN || v > SNDBUF_MAX)
 			return config_fail(err, -EINVAL, "so_sndbuf: %s is not between %d and %d",
-					   shown, SNDBUF_MIN, SNDBUF_MAX);
+					   f.shown, SNDBUF_MIN, SNDBUF_MAX);
 		cfg->so_sndbuf = (int)v;
 	}
 
-	rc = json_setting(root, "stats_interval_ms", &v, shown, err);
+	rc = json_get_int(root, "", "stats_interval_ms", &v, &f, err);
 	if (rc < 0)
 		return rc;
 	if (rc > 0) {
 		if (v != 0 && (v < STATS_MS_MIN || v > STATS_MS_MAX))
 			return config_fail(err, -EINVAL,
 					   "stats_interval_ms: %s is neither 0 (off) nor between %d and %d",
-					   shown, STATS_MS_MIN, STATS_MS_MAX);
+					   f.shown, STATS_MS_MIN, STATS_MS_MAX);
 		cfg->stats_interval_ms = (unsigned int)v;
 	}
 
-	rc = json_setting(root, "buffers", &v, shown, err);
+	rc = json_get_int(root, "", "buffers", &v, &f, err);
 	if (rc < 0)
 		return rc;
 	if (rc > 0) {
 		if (!is_power_of_two(v) || v < BUFFERS_MIN || v > BUFFERS_MAX)
 			return config_fail(err, -EINVAL,
 					   "buffers: %s is not a power of two between %d and %d",
-					   shown, BUFFERS_MIN, BUFFERS_MAX);
+					   f.shown, BUFFERS_MIN, BUFFERS_MAX);
 		cfg->buffers = (unsigned int)v;
 	}
 	return 0;
 }
 
-static int json_parse_ifname(json_t *obj, const char *prefix, char ret[IF_NAMESIZE],
-			     struct config_error *err)
-{
-	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
-	json_t *v = json_required(obj, prefix, "interface", err);
-	const char *s = NULL;
-	int rc;
-
-	if (!v)
-		return -EINVAL;
-	path_join(path, prefix, "interface");
-	rc = json_str(v, path, &s, shown, err);
-	if (rc < 0)
-		return rc;
-	return check_ifname(s, ret, path, shown, err);
-}
-
-/* An optional "group"/"source" address; *ret is left alone when absent. */
-static int json_parse_addr(json_t *obj, const char *prefix, const char *key, bool is_source,
-			   struct in_addr *ret, struct config_error *err)
-{
-	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
-	json_t *v = json_object_get(obj, key);
-	const char *s = NULL;
-	int rc;
-
-	if (!v)
-		return 0;
-	path_join(path, prefix, key);
-	rc = json_str(v, path, &s, shown, err);
-	if (rc < 0)
-		return rc;
-	if (is_source)
-		return check_source(s, ret, path, shown, err);
-	return check_group(s, ret, path, shown, err);
-}
-
-static int json_parse_port(json_t *obj, const char *prefix, uint16_t *ret,
-			   struct config_error *err)
-{
-	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
-	json_t *v = json_object_get(obj, "port");
-	long long n = 0;
-	int rc;
-
-	if (!v)
-		return 0;
-	path_join(path, prefix, "port");
-	rc = json_int(v, path, &n, shown, err);
-	if (rc < 0)
-		return rc;
-	return check_port(n, ret, path, shown, err);
-}
-
+/*
+ * Each field below is fetched (rc 1), absent (rc 0) or wrong (rc < 0), and
+ * only a fetched value goes through its check.
+ */
 static int json_parse_input(struct mcr_rule *r, json_t *in, const char *prefix,
 			    struct config_error *err)
 {
+	struct json_field f;
+	const char *s = NULL;
+	long long n = 0;
 	int rc;
 
 	rc = json_check_object(in, prefix, input_fields, ARRAY_SIZE(input_fields), err);
 	if (rc < 0)
 		return rc;
-	rc = json_parse_ifname(in, prefix, r->in_ifname, err);
+	rc = json_get_str(in, prefix, "interface", true, &s, &f, err);
+	if (rc > 0)
+		rc = check_ifname(s, r->in_ifname, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	if (!json_required(in, prefix, "group", err))
-		return -EINVAL;
-	rc = json_parse_addr(in, prefix, "group", false, &r->in_group, err);
+	rc = json_get_str(in, prefix, "group", true, &s, &f, err);
+	if (rc > 0)
+		rc = check_group(s, &r->in_group, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	rc = json_parse_port(in, prefix, &r->in_port, err);
+	rc = json_get_int(in, prefix, "port", &n, &f, err);
+	if (rc > 0)
+		rc = check_port(n, &r->in_port, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	return json_parse_addr(in, prefix, "source", true, &r->in_source, err);
+	rc = json_get_str(in, prefix, "source", false, &s, &f, err);
+	if (rc > 0)
+		rc = check_source(s, &r->in_source, f.path, f.shown, err);
+	return rc < 0 ? rc : 0;
 }
 
 static int json_parse_output(struct mcr_output *o, json_t *out, const char *prefix,
 			     struct config_error *err)
 {
-	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	struct json_field f;
+	const char *s = NULL;
 	long long n = 0;
-	json_t *v;
 	int rc;
 
 	rc = json_check_object(out, prefix, output_fields, ARRAY_SIZE(output_fields), err);
 	if (rc < 0)
 		return rc;
-	rc = json_parse_ifname(out, prefix, o->ifname, err);
+	rc = json_get_str(out, prefix, "interface", true, &s, &f, err);
+	if (rc > 0)
+		rc = check_ifname(s, o->ifname, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	rc = json_parse_addr(out, prefix, "group", false, &o->group, err);
+	rc = json_get_str(out, prefix, "group", false, &s, &f, err);
+	if (rc > 0)
+		rc = check_group(s, &o->group, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	rc = json_parse_port(out, prefix, &o->port, err);
+	rc = json_get_int(out, prefix, "port", &n, &f, err);
+	if (rc > 0)
+		rc = check_port(n, &o->port, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
 	o->ttl = MCR_DEFAULT_TTL;
-	v = json_object_get(out, "ttl");
-	if (!v)
-		return 0;
-	path_join(path, prefix, "ttl");
-	rc = json_int(v, path, &n, shown, err);
-	if (rc < 0)
-		return rc;
-	return check_ttl(n, &o->ttl, path, shown, err);
+	rc = json_get_int(out, prefix, "ttl", &n, &f, err);
+	if (rc > 0)
+		rc = check_ttl(n, &o->ttl, f.path, f.shown, err);
+	return rc < 0 ? rc : 0;
 }
 
 static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *prefix,
@@ -499,7 +475,9 @@ static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *pref
 static int json_parse_rule(struct mcr_rule *r, json_t *obj, size_t i, size_t number,
 			   struct config_error *err)
 {
-	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN];
+	struct json_field f;
+	const char *s = NULL;
 	json_t *v;
 	int rc;
 
@@ -508,20 +486,13 @@ static int json_parse_rule(struct mcr_rule *r, json_t *obj, size_t i, size_t num
 	if (rc < 0)
 		return rc;
 
-	v = json_object_get(obj, "name");
-	if (v) {
-		const char *s = NULL;
-
-		path_join(path, prefix, "name");
-		rc = json_str(v, path, &s, shown, err);
-		if (rc < 0)
-			return rc;
-		rc = check_rule_name(s, r->name, path, shown, err);
-		if (rc < 0)
-			return rc;
-	} else {
+	rc = json_get_str(obj, prefix, "name", false, &s, &f, err);
+	if (rc > 0)
+		rc = check_rule_name(s, r->name, f.path, f.shown, err);
+	else if (rc == 0)
 		(void)snprintf(r->name, sizeof(r->name), "rule%zu", number);
-	}
+	if (rc < 0)
+		return rc;
 
 	v = json_required(obj, prefix, "input", err);
 	if (!v)
@@ -552,8 +523,9 @@ static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config
 	if (n == 0)
 		return config_fail(err, -EINVAL, "rules: no rules");
 	if (cfg->n_rules > MCR_MAX_RULES || n > MCR_MAX_RULES - cfg->n_rules)
-		return config_fail(err, -EINVAL, "rules: %zu rules (plus %zu given before), at most %d",
-				   n, cfg->n_rules, MCR_MAX_RULES);
+		return config_fail(err, -EINVAL,
+				   "rules: %zu rules (plus %zu given before), at most %d", n,
+				   cfg->n_rules, MCR_MAX_RULES);
 	grown = realloc(cfg->rules, (cfg->n_rules + n) * sizeof(*cfg->rules));
 	if (!grown)
 		return config_fail(err, -ENOMEM, "rules: out of memory");
@@ -589,7 +561,11 @@ static int json_parse_root(struct mcr_config *cfg, json_t *root, struct config_e
 	return json_parse_rules(cfg, rules, err);
 }
 
-/* Reads at most MCR_MAX_CONFIG_BYTES; *ret_buf is the caller's to free. */
+/*
+ * Reads the whole file, refusing more than MCR_MAX_CONFIG_BYTES; *ret_buf is
+ * the caller's to free.  Read by hand rather than with json_load_file() so
+ * that the size limit holds and I/O errors keep their errno.
+ */
 static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 			    struct config_error *err)
 {
@@ -600,11 +576,11 @@ static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		return config_fail(err, rc, "cannot read %s: %s", path, strerror(-rc));
+		return config_fail(err, rc, "cannot read: %s", strerror(-rc));
 	}
 	buf = malloc(cap);
 	if (!buf) {
-		rc = config_fail(err, -ENOMEM, "cannot read %s: out of memory", path);
+		rc = config_fail(err, -ENOMEM, "cannot read: out of memory");
 		goto out_close_fd;
 	}
 	for (;;) {
@@ -612,15 +588,18 @@ static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 
 		if (len == cap) {
 			if (cap > MCR_MAX_CONFIG_BYTES) {
-				rc = config_fail(err, -EFBIG, "cannot read %s: larger than %d bytes",
-						 path, MCR_MAX_CONFIG_BYTES);
+				rc = config_fail(err, -EFBIG,
+						 "cannot read: larger than %d bytes",
+						 MCR_MAX_CONFIG_BYTES);
 				goto out_free_buf;
 			}
 			/* One byte past the limit is enough to tell that it is too big. */
-			cap = cap * 2 > (size_t)MCR_MAX_CONFIG_BYTES ? (size_t)MCR_MAX_CONFIG_BYTES + 1 : cap * 2;
+			cap *= 2;
+			if (cap > MCR_MAX_CONFIG_BYTES)
+				cap = (size_t)MCR_MAX_CONFIG_BYTES + 1;
 			grown = realloc(buf, cap);
 			if (!grown) {
-				rc = config_fail(err, -ENOMEM, "cannot read %s: out of memory", path);
+				rc = config_fail(err, -ENOMEM, "cannot read: out of memory");
 				goto out_free_buf;
 			}
 			buf = grown;
@@ -630,17 +609,12 @@ static int config_read_file(const char *path, char **ret_buf, size_t *ret_len,
 			continue;
 		if (got < 0) {
 			rc = -errno;
-			(void)config_fail(err, rc, "cannot read %s: %s", path, strerror(-rc));
+			(void)config_fail(err, rc, "cannot read: %s", strerror(-rc));
 			goto out_free_buf;
 		}
 		if (got == 0)
 			break;
 		len += (size_t)got;
-	}
-	if (len > MCR_MAX_CONFIG_BYTES) {
-		rc = config_fail(err, -EFBIG, "cannot read %s: larger than %d bytes", path,
-				 MCR_MAX_CONFIG_BYTES);
-		goto out_free_buf;
 	}
 	(void)close(fd);
 	*ret_buf = buf;
@@ -745,9 +719,17 @@ static long long str_to_number(const char *s)
 	return v;
 }
 
-static bool str_has_prefix(const char *s, const char *prefix)
+/* The VALUE of a "KEY=VALUE" field (spaces allowed around '='), or NULL. */
+static char *str_key_value(char *field, const char *key)
 {
-	return !strncmp(s, prefix, strlen(prefix));
+	size_t n = strlen(key);
+	char *p = field + n;
+
+	if (strncmp(field, key, n))
+		return NULL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return *p == '=' ? str_trim(p + 1) : NULL;
 }
 
 /* "GROUP[:PORT]"; *ret_port is left alone when no port is given. */
@@ -772,7 +754,7 @@ static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
 			   struct config_error *err)
 {
 	char where[SPEC_SHOWN_MAX + 64], shown[SHOWN_MAX + 4];
-	char *cursor = lhs, *field, *eq;
+	char *cursor = lhs, *field, *eq, *ip;
 	int rc;
 
 	field = str_next_field(&cursor, ',');
@@ -802,9 +784,8 @@ static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
 		return rc;
 
 	field = str_next_field(&cursor, ',');
-	if (field && str_has_prefix(field, "source=")) {
-		char *ip = str_trim(field + strlen("source="));
-
+	ip = field ? str_key_value(field, "source") : NULL;
+	if (ip) {
 		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, ip);
 		rc = check_source(ip, &r->in_source, where, shown, err);
 		if (rc < 0)
@@ -835,9 +816,9 @@ static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
 	o->ttl = MCR_DEFAULT_TTL;
 
 	while ((field = str_next_field(&cursor, ','))) {
-		if (str_has_prefix(field, "ttl=") && !has_ttl) {
-			char *n = str_trim(field + strlen("ttl="));
+		char *n = str_key_value(field, "ttl");
 
+		if (n && !has_ttl) {
 			(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, n);
 			rc = check_ttl(str_to_number(n), &o->ttl, where, shown, err);
 			has_ttl = true;
@@ -961,8 +942,9 @@ static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
 
 		HASH_FIND(hh, head, cfg->rules[i].name, len, old);
 		if (old) {
-			rc = config_fail(err, -EINVAL, "rules[%zu].name: \"%s\" is used by rules[%zu] too",
-					 i, cfg->rules[i].name, old->index);
+			rc = config_fail(err, -EINVAL,
+					 "rules[%zu].name: \"%s\" is used by rules[%zu] too", i,
+					 cfg->rules[i].name, old->index);
 			break;
 		}
 		e->name = cfg->rules[i].name;

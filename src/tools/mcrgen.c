@@ -568,6 +568,24 @@ static void gen_run(struct gen *g)
 	g->end_ns = now_ns();
 }
 
+/*
+ * True when the run ended well behind its schedule, i.e. the host could not
+ * send at --rate: more than 1 % (plus one burst) of the packets due by the
+ * end were never sent.
+ */
+static bool gen_fell_behind(const struct gen *g)
+{
+	uint64_t due, slack;
+
+	if (g->opts->rate == 0 || g->end_ns <= g->start_ns)
+		return false;
+	due = gen_packets_due(g->opts->rate, g->end_ns - g->start_ns);
+	if (due > g->total)
+		due = g->total;
+	slack = g->next / 100 + g->opts->batch;
+	return due > g->next + slack;
+}
+
 static double gen_duration_s(const struct gen *g)
 {
 	return (double)(g->end_ns - g->start_ns) / (double)NSEC_PER_SEC;
@@ -650,6 +668,9 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
 
 	gen_run(&gen);
+	if (gen_fell_behind(&gen))
+		(void)fprintf(stderr, "mcrgen: warning: could not keep up with --rate %llu, averaged %.0f pps\n",
+			      (unsigned long long)opts.rate, gen_pps(&gen));
 
 	if (opts.json) {
 		if (gen_print_json(&gen) < 0)
@@ -659,7 +680,7 @@ int main(int argc, char **argv)
 	}
 	status = gen.errors ? EXIT_FAILURE : EXIT_SUCCESS;
 	if (fflush(stdout) != 0)
-		status = EXIT_FAILURE;
+		status = EXIT_USAGE;
 out_free_gen:
 	gen_free(&gen);
 	return status;

@@ -25,7 +25,7 @@ start_mcrd relay -r "rw=$RELAY_IN,$IN_GROUP -> $(topo_out 1),$OUT_GROUP,ttl=8"
 step "Starting sinks on the new and the old group"
 start_sink sink -j "$(topo_sinkif 1),$OUT_GROUP" --count $COUNT -d 20 --idle-exit 2
 NEW=$SINK_JSON
-start_sink sink -j "$(topo_sinkif 1),$IN_GROUP" -d 20 --idle-exit 2
+start_sink sink -j "$(topo_sinkif 1),$IN_GROUP" -d 3
 OLD=$SINK_JSON
 
 step "Starting emitter: $COUNT packets at $RATE pps"

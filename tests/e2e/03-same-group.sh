@@ -49,7 +49,8 @@ step "Analyzing"
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 expect_sink_exact "$SINK_JSON" $COUNT
 read_summary
-expect_json_str "$SUMMARY" '.rules[0].outputs[0].interface' "$(topo_out 1)" "summary output interface"
+expect_json_str "$SUMMARY" '.rules[0].outputs[0].interface' "$(topo_out 1)" \
+	"summary output interface"
 expect_json_str "$SUMMARY" '.rules[0].outputs[0].group' 239.1.1.1 "summary output group"
 expect_json "$SUMMARY" '.rules[0].outputs[0].port' -eq 5000 "summary output port"
 expect_json "$SUMMARY" '.rules[0].packets_in' -eq $COUNT

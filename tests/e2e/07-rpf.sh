@@ -48,7 +48,7 @@ wait_sink
 
 step "Test: $COUNT packets from $FOREIGN, which fails the reverse-path check"
 before=$(rpf_drops)
-start_sink relay -j "$RELAY_IN,$GROUP" -d 5
+start_sink relay -j "$RELAY_IN,$GROUP" -d 3
 WITNESS2=$SINK_JSON
 start_sink sink -j "$(topo_sinkif 1),$GROUP" --count $COUNT -d 20 --idle-exit 2
 SINK2=$SINK_JSON

@@ -28,9 +28,9 @@ start_mcrd relay -r "only=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
 step "Starting sinks on the matching and the two non-matching destinations"
 start_sink sink -j "$K,239.1.1.1:5000" --count $COUNT -d 20 --idle-exit 2
 GOOD=$SINK_JSON
-start_sink sink -j "$K,239.1.1.2:5000" -d 20 --idle-exit 2
+start_sink sink -j "$K,239.1.1.2:5000" -d 3
 OTHER_GROUP=$SINK_JSON
-start_sink sink -j "$K,239.1.1.1:5001" -d 20 --idle-exit 2
+start_sink sink -j "$K,239.1.1.1:5001" -d 3
 OTHER_PORT=$SINK_JSON
 
 step "Starting three emitters at once"

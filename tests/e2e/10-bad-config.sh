@@ -89,7 +89,8 @@ cat >"$TMPD/dupname.json" <<JSON
 ] }
 JSON
 reject "duplicate name" 'rules[1].name: "a"' -c "$TMPD/dupname.json"
-reject "duplicate --rule" 'rules[1].input' -r "$IN,239.1.1.1:5000 -> $OUT" -r "$IN,239.1.1.1:5000 -> $OUT"
+reject "duplicate --rule" 'rules[1].input' \
+	-r "$IN,239.1.1.1:5000 -> $OUT" -r "$IN,239.1.1.1:5000 -> $OUT"
 
 step "Invalid JSON"
 printf '{ "rules": [ { "name": "r1", \n' >"$TMPD/broken.json"

@@ -28,7 +28,8 @@ SINK_TIMEOUT=30
 GEN_TIMEOUT=60
 
 TEST_NAME=$(basename "$0" .sh)
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# The repository root; scripts outside tests/e2e set TOP before sourcing.
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-build}
 case $BUILD in
 /*) BIN=$BUILD ;;
@@ -42,9 +43,12 @@ RAWFRAME=$BIN/tests/rawframe
 
 # A short tag from the script name ("05-fanout-50" -> "t05") keeps interface
 # names readable and under IFNAMSIZ; namespaces also carry the shell's PID so
-# that two runs of the same test never collide.
-TOPO_TAG=t$(printf '%s' "$TEST_NAME" | sed 's/^\([0-9]*\).*/\1/')
-[ "$TOPO_TAG" != t ] || TOPO_TAG=tx
+# that two runs of the same test never collide.  A caller (the demo) may
+# set TOPO_TAG itself.
+if [ -z "${TOPO_TAG:-}" ]; then
+	TOPO_TAG=t$(printf '%s' "$TEST_NAME" | sed 's/^\([0-9]*\).*/\1/')
+	[ "$TOPO_TAG" != t ] || TOPO_TAG=tx
+fi
 TOPO_PREFIX=mcr$$-$TOPO_TAG
 TOPO_NSLIST=""
 TEST_PIDS=""
@@ -77,10 +81,10 @@ info()
 dump_logs()
 {
 	[ -n "$TMPD" ] && [ -d "$TMPD" ] || return 0
-	for f in "$TMPD"/*.err "$TMPD"/*.out "$TMPD"/*.json; do
-		[ -s "$f" ] || continue
-		printf -- '--- %s (last 15 lines)\n' "$(basename "$f")"
-		tail -n 15 "$f"
+	for _f in "$TMPD"/*.err "$TMPD"/*.out "$TMPD"/*.json; do
+		[ -s "$_f" ] || continue
+		printf -- '--- %s (last 15 lines)\n' "$(basename "$_f")"
+		tail -n 15 "$_f"
 	done
 }
 
@@ -121,8 +125,8 @@ require_root()
 # Missing programs are a failure, not a skip: "make e2e" builds them first.
 require_bins()
 {
-	for b in "$@"; do
-		[ -x "$BIN/$b" ] || fail "$BIN/$b is missing; run 'make' (or 'make e2e') first"
+	for _b in "$@"; do
+		[ -x "$BIN/$_b" ] || fail "$BIN/$_b is missing; run 'make' (or 'make e2e') first"
 	done
 }
 
@@ -173,7 +177,7 @@ reap_pid()
 	untrack_pid "$1"
 }
 
-# wait_file PATH PID WHAT: wait until PATH exists, while PID stays alive.
+# wait_file PATH PID: wait (READY_TIMEOUT) until PATH exists, while PID lives.
 wait_file()
 {
 	_i=0
@@ -190,10 +194,17 @@ cleanup()
 {
 	_rc=$?
 	trap - EXIT INT TERM HUP
+	# If our reader went away (| head), output fails; cleanup must not.
+	trap '' PIPE
 	for _p in $TEST_PIDS; do
 		reap_pid "$_p"
 	done
+	# Anything still running inside our namespaces was started by this test
+	# (a grandchild the PID list missed): stop it before the namespace goes.
 	for _ns in $TOPO_NSLIST; do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -KILL "$_p" 2>/dev/null
+		done
 		ip netns del "$_ns" 2>/dev/null
 	done
 	if [ -n "$TMPD" ] && [ -d "$TMPD" ]; then
@@ -212,7 +223,7 @@ e2e_init()
 	require_root
 	TMPD=$(mktemp -d "${TMPDIR:-/tmp}/mcr-e2e-$TOPO_TAG.XXXXXX") || fail "mktemp failed"
 	trap cleanup EXIT
-	trap 'exit $FAIL' INT TERM HUP
+	trap 'exit $FAIL' INT TERM HUP PIPE
 	say "$TEST_NAME: namespaces $TOPO_PREFIX-*, logs in $TMPD"
 }
 
@@ -224,6 +235,8 @@ ns()
 	printf '%s-%s' "$TOPO_PREFIX" "$1"
 }
 
+# nsx NS CMD...: run CMD in the foreground inside namespace NS.  Not for
+# background jobs: "nsx ... &" would make $! a subshell, not CMD.
 nsx()
 {
 	_n=$1
@@ -341,7 +354,7 @@ start_mcrd()
 	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
 	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
 	_ready=$TMPD/mcrd$MCRD_N.ready
-	nsx "$_n" env --default-signal=INT "$MCRD" --ready-file "$_ready" "$@" \
+	ip netns exec "$(ns "$_n")" env --default-signal=INT "$MCRD" --ready-file "$_ready" "$@" \
 		>"$MCRD_OUT" 2>"$MCRD_ERR" &
 	MCRD_PID=$!
 	track_pid "$MCRD_PID"
@@ -350,6 +363,9 @@ start_mcrd()
 		wait "$MCRD_PID"
 		fail "mcrd exited with status $? before it was ready"
 	fi
+	# The signals the tests send must reach mcrd itself, not a wrapper.
+	[ "$(cat "/proc/$MCRD_PID/comm" 2>/dev/null)" = mcrd ] ||
+		fail "internal: pid $MCRD_PID is not mcrd"
 	info "mcrd running in $(ns "$_n") as pid $MCRD_PID"
 }
 
@@ -395,7 +411,7 @@ start_sink()
 	SINK_N=$((SINK_N + 1))
 	SINK_JSON=$TMPD/sink$SINK_N.json
 	_ready=$TMPD/sink$SINK_N.ready
-	nsx "$_n" "$MCRSINK" --json --ready-file "$_ready" "$@" \
+	ip netns exec "$(ns "$_n")" "$MCRSINK" --json --ready-file "$_ready" "$@" \
 		>"$SINK_JSON" 2>"$TMPD/sink$SINK_N.err" &
 	_pid=$!
 	track_pid "$_pid"
@@ -439,13 +455,14 @@ start_gen()
 	GEN_N=$((GEN_N + 1))
 	GEN_JSON=$TMPD/gen$GEN_N.json
 	info "mcrgen $*"
-	nsx "$_n" "$MCRGEN" --json "$@" >"$GEN_JSON" 2>"$TMPD/gen$GEN_N.err" &
+	ip netns exec "$(ns "$_n")" "$MCRGEN" --json "$@" >"$GEN_JSON" 2>"$TMPD/gen$GEN_N.err" &
 	_pid=$!
 	track_pid "$_pid"
 	echo "$_pid" >"$TMPD/gen$GEN_N.pid"
 }
 
-# wait_gen: wait (GEN_TIMEOUT at most) for every mcrgen started so far; any that fails or writes no report fails the test.
+# wait_gen: wait (GEN_TIMEOUT at most) for every mcrgen started so far; one
+# that fails or writes no report fails the test.
 wait_gen()
 {
 	_k=1
@@ -504,12 +521,18 @@ expect_json()
 	expect "$_v" "$3" "$4" "${5:-$(basename "$1" .json) $2}"
 }
 
-# read_summary: put mcrd's final summary (the last JSON line it printed to
-# stdout) in the file SUMMARY, for expect_json.
+# json_count FILE: how many JSON values FILE holds (0 if it is not JSON yet).
+json_count()
+{
+	jq -s length "$1" 2>/dev/null || echo 0
+}
+
+# read_summary: put mcrd's final summary (the last JSON value it printed to
+# stdout, after any SIGUSR1 snapshots) in the file SUMMARY, for expect_json.
 read_summary()
 {
 	SUMMARY=$TMPD/mcrd$MCRD_N-summary.json
-	grep '^{' "$MCRD_OUT" | tail -n 1 >"$SUMMARY"
+	jq -s '.[-1]' "$MCRD_OUT" >"$SUMMARY" 2>/dev/null
 	jq -e .totals "$SUMMARY" >/dev/null 2>&1 || fail "no final JSON summary from mcrd on stdout"
 }
 

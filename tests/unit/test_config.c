@@ -400,12 +400,14 @@ static const struct error_case error_cases[] = {
 	{ RULE_NAME("7"), "rules[0].name: 7 is not a string" },
 	{ RULE_IN("{'interface': 5, 'group': '239.1.1.1'}"),
 	  "rules[0].input.interface: 5 is not a string" },
-	{ RULE_IN("{'interface': 'lo', 'group': 239}"), "rules[0].input.group: 239 is not a string" },
+	{ RULE_IN("{'interface': 'lo', 'group': 239}"),
+	  "rules[0].input.group: 239 is not a string" },
 	{ RULE_IN("{'interface': 'lo', 'group': '239.1.1.1', 'port': '5000'}"),
 	  "rules[0].input.port: '5000' is not an integer" },
 	{ RULE_IN("{'interface': 'lo', 'group': '239.1.1.1', 'source': ['198.18.0.1']}"),
 	  "rules[0].input.source: ['198.18.0.1'] is not a string" },
-	{ RULE_OUT("{'interface': 'lo', 'ttl': 1.5}"), "rules[0].outputs[1].ttl: 1.5 is not an integer" },
+	{ RULE_OUT("{'interface': 'lo', 'ttl': 1.5}"),
+	  "rules[0].outputs[1].ttl: 1.5 is not an integer" },
 	{ RULE_OUT("{'interface': 'lo', 'port': false}"),
 	  "rules[0].outputs[1].port: false is not an integer" },
 	/* syntax, with the position */
@@ -560,9 +562,9 @@ static void t_file_missing(void **state)
 	(void)state;
 	config_init(&cfg);
 	assert_int_equal(config_load_file(&cfg, "/nonexistent-mcr/x.json", &err), -ENOENT);
-	assert_msg_has(&err, "cannot read /nonexistent-mcr/x.json: No such file or directory");
+	assert_msg_has(&err, "cannot read: No such file or directory");
 	assert_int_equal(config_load_file(&cfg, "/tmp", &err), -EISDIR);
-	assert_msg_has(&err, "cannot read /tmp: Is a directory");
+	assert_msg_has(&err, "cannot read: Is a directory");
 	assert_int_equal(cfg.n_rules, 0);
 	config_free(&cfg);
 }
@@ -629,11 +631,13 @@ static const struct shorthand_case shorthand_cases[] = {
 	{ "lo,239.1.1.1 -> lo,239.2.2.2", "rule1", "lo", "239.1.1.1", 0, NULL, 1,
 	  { { "lo", "239.2.2.2", 0, 16 } } },
 	{ "cam1=veth0,239.1.1.1:5000 -> veth1,239.2.2.2:6000,ttl=8; veth2", "cam1", "veth0",
-	  "239.1.1.1", 5000, NULL, 2, { { "veth1", "239.2.2.2", 6000, 8 }, { "veth2", NULL, 0, 16 } } },
+	  "239.1.1.1", 5000, NULL, 2,
+	  { { "veth1", "239.2.2.2", 6000, 8 }, { "veth2", NULL, 0, 16 } } },
 	{ "veth0,239.1.1.1:5000,source=198.18.0.1->veth1", "rule1", "veth0", "239.1.1.1", 5000,
 	  "198.18.0.1", 1, { { "veth1", NULL, 0, 16 } } },
-	{ "  x.y-z_1=eth0 , 198.18.0.5:7000 , source=198.18.0.9   ->   eth1,239.9.9.9 ;eth2,ttl=1;"
-	  "  eth3,198.18.1.1:9000,ttl=255  ", "x.y-z_1", "eth0", "198.18.0.5", 7000, "198.18.0.9", 3,
+	{ "  x.y-z_1 = eth0 , 198.18.0.5:7000 , source = 198.18.0.9   ->   eth1,239.9.9.9 ;eth2,ttl= 1;"
+	  "  eth3,198.18.1.1:9000,ttl=255  ",
+	  "x.y-z_1", "eth0", "198.18.0.5", 7000, "198.18.0.9", 3,
 	  { { "eth1", "239.9.9.9", 0, 16 }, { "eth2", NULL, 0, 1 },
 	    { "eth3", "198.18.1.1", 9000, 255 } } },
 	{ "a,239.1.1.1:65535->b,239.1.1.2:1", "rule1", "a", "239.1.1.1", 65535, NULL, 1,
@@ -678,7 +682,8 @@ static void t_shorthand_valid(void **state)
 static const struct error_case shorthand_errors[] = {
 	{ "x", "rule 'x': missing '->'" },
 	{ "a,239.1.1.1 -> b -> c", "more than one '->'" },
-	{ "a,239.1.1.1 -> b; c,abc", "rule 'a,239.1.1.1 -> b; c,abc': output 2: 'abc' is not an IPv4 address" },
+	{ "a,239.1.1.1 -> b; c,abc",
+	  "rule 'a,239.1.1.1 -> b; c,abc': output 2: 'abc' is not an IPv4 address" },
 	{ "a,239.1.1.1 -> b,239.1.1", "output 1: '239.1.1' is not an IPv4 address" },
 	{ "-> b", "input: missing interface" },
 	{ "a -> b", "input: missing group" },
@@ -706,6 +711,8 @@ static const struct error_case shorthand_errors[] = {
 	{ "a,239.1.1.1 -> b,ttl=1,ttl=2", "output 1: unexpected 'ttl=2'" },
 	{ "a,239.1.1.1 -> b,239.2.2.2,239.3.3.3", "output 1: unexpected '239.3.3.3'" },
 	{ "a,239.1.1.1 -> b,tll=3", "output 1: unexpected 'tll=3'" },
+	{ "a,239.1.1.1 -> b,ttl 3", "output 1: 'ttl 3' is not an IPv4 address" },
+	{ "a,239.1.1.1,sources=198.18.0.1 -> b", "input: unexpected 'sources=198.18.0.1'" },
 	{ "a,239.1.1.1 -> b,239.2.2.2:0", "output 1: '0' is not a port number" },
 };
 
@@ -741,9 +748,8 @@ static void t_default_names_across_sources(void **state)
 	config_init(&cfg);
 	assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1 -> lo,239.9.9.9", &err), 0);
 	assert_int_equal(config_add_shorthand(&cfg, "named=lo,239.1.1.2 -> lo,239.9.9.9", &err), 0);
-	assert_int_equal(config_load_string(&cfg, q("{'rules': [" MIN_RULE "]}", json, sizeof(json)),
-					    &err),
-			 0);
+	q("{'rules': [" MIN_RULE "]}", json, sizeof(json));
+	assert_int_equal(config_load_string(&cfg, json, &err), 0);
 	assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.3 -> lo,239.9.9.9", &err), 0);
 	assert_int_equal(cfg.n_rules, 4);
 	assert_string_equal(cfg.rules[0].name, "rule1");
@@ -756,14 +762,15 @@ static void t_default_names_across_sources(void **state)
 
 static void t_shorthand_rule_limit(void **state)
 {
+	static const char spec[] = "lo,239.1.1.1 -> lo,239.9.9.9";
 	struct config_error err;
 	struct mcr_config cfg;
 
 	(void)state;
 	config_init(&cfg);
 	for (size_t i = 0; i < MCR_MAX_RULES; i++)
-		assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1 -> lo,239.9.9.9", &err), 0);
-	assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1 -> lo,239.9.9.9", &err), -EINVAL);
+		assert_int_equal(config_add_shorthand(&cfg, spec, &err), 0);
+	assert_int_equal(config_add_shorthand(&cfg, spec, &err), -EINVAL);
 	assert_msg_has(&err, "too many rules, at most 4096");
 	assert_int_equal(cfg.n_rules, MCR_MAX_RULES);
 	config_free(&cfg);
