@@ -47,7 +47,7 @@
 #define SPEC_SHOWN_MAX		160
 
 static const char *const top_fields[] = {
-	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "rules",
+	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "egress", "rules",
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
@@ -307,6 +307,7 @@ static int json_get_int(json_t *obj, const char *prefix, const char *key, long l
 static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct config_error *err)
 {
 	struct json_field f;
+	const char *s = NULL;
 	long long v = 0;
 	int rc;
 
@@ -366,6 +367,13 @@ static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct conf
 					   f.shown, BUFFERS_MIN, BUFFERS_MAX);
 		cfg->buffers = (unsigned int)v;
 	}
+
+	rc = json_get_str(root, "", "egress", false, &s, &f, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0 && config_parse_egress(s, &cfg->egress) < 0)
+		return config_fail(err, -EINVAL, "egress: %s is not \"auto\", \"l2\" or \"udp\"",
+				   f.shown);
 	return 0;
 }
 
@@ -1045,6 +1053,28 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 				   strerror(-rc));
 	rule_table_free(table);
 	return 0;
+}
+
+static const char *const egress_names[EGRESS_MODE_MAX] = {
+	[EGRESS_AUTO] = "auto",
+	[EGRESS_L2] = "l2",
+	[EGRESS_UDP] = "udp",
+};
+
+int config_parse_egress(const char *name, enum egress_mode *ret)
+{
+	for (int m = 0; m < EGRESS_MODE_MAX; m++) {
+		if (strcmp(name, egress_names[m]) == 0) {
+			*ret = (enum egress_mode)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *config_egress_name(enum egress_mode mode)
+{
+	return mode < EGRESS_MODE_MAX ? egress_names[mode] : "?";
 }
 
 void config_init(struct mcr_config *cfg)

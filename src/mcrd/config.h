@@ -26,6 +26,14 @@
 #define MCR_DEFAULT_TTL		16
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
 
+/* How outputs send: pre-built frames on AF_PACKET (l2) or UDP sockets. */
+enum egress_mode {
+	EGRESS_AUTO = 0,	/* l2 for multicast outputs, udp for unicast ones */
+	EGRESS_L2,
+	EGRESS_UDP,
+	EGRESS_MODE_MAX
+};
+
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;		/* resolved by config_resolve() */
@@ -51,6 +59,7 @@ struct mcr_config {
 	int so_sndbuf;			/* egress socket send buffer, bytes */
 	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
 	unsigned int buffers;		/* ingress buffers, power of two */
+	enum egress_mode egress;
 	size_t n_rules;
 	struct mcr_rule *rules;		/* owned by the config */
 };
@@ -58,6 +67,10 @@ struct mcr_config {
 struct config_error {
 	char msg[512];
 };
+
+/* "auto", "l2" or "udp"; returns 0 or -EINVAL. */
+int config_parse_egress(const char *name, enum egress_mode *ret);
+const char *config_egress_name(enum egress_mode mode);
 
 /* Fills in the defaults above and no rules. */
 void config_init(struct mcr_config *cfg);

@@ -31,6 +31,7 @@ struct mcrd_opts {
 	long send_batch;
 	long sndbuf;
 	long buffers;
+	const char *egress;
 };
 
 enum {
@@ -40,6 +41,7 @@ enum {
 	OPT_SEND_BATCH,
 	OPT_SNDBUF,
 	OPT_BUFFERS,
+	OPT_EGRESS,
 	OPT_READY_FILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
@@ -54,6 +56,7 @@ static const struct option long_options[] = {
 	{ "send-batch", required_argument, NULL, OPT_SEND_BATCH },
 	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
+	{ "egress", required_argument, NULL, OPT_EGRESS },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -77,6 +80,8 @@ static void usage(FILE *f)
 		"      --send-batch N       sends queued before a submit (default 64)\n"
 		"      --sndbuf BYTES       egress socket send buffer (default 4194304)\n"
 		"      --buffers N          ingress buffers, a power of two (default 4096)\n"
+		"      --egress MODE        auto (default: l2 for multicast outputs, udp for\n"
+		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
 		"      --ready-file PATH    create PATH once relaying\n"
 		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
 		"      --syslog             log to syslog instead of stderr\n"
@@ -150,6 +155,9 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr
 		case OPT_BUFFERS:
 			o->buffers = parse_number("buffers", optarg, 64, 32768);
 			break;
+		case OPT_EGRESS:
+			o->egress = optarg;
+			break;
 		case OPT_READY_FILE:
 			o->ready_file = optarg;
 			break;
@@ -195,6 +203,10 @@ static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg)
 		cfg->so_sndbuf = (int)o->sndbuf;
 	if (o->buffers >= 0)
 		cfg->buffers = (unsigned int)o->buffers;
+	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0) {
+		(void)fprintf(stderr, "mcrd: --egress: \"%s\" is not auto, l2 or udp\n", o->egress);
+		return -EINVAL;
+	}
 	if (!is_pow2(cfg->queue_depth)) {
 		(void)fprintf(stderr, "mcrd: --queue-depth: %u is not a power of two\n",
 			      cfg->queue_depth);

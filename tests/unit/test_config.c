@@ -83,7 +83,7 @@ static void t_full_config(void **state)
 {
 	static const char *const json =
 		"{'queue_depth': 256, 'send_batch': 32, 'so_sndbuf': 65536,"
-		" 'stats_interval_ms': 0, 'buffers': 128, 'rules': ["
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -101,6 +101,7 @@ static void t_full_config(void **state)
 	assert_int_equal(cfg.so_sndbuf, 65536);
 	assert_int_equal(cfg.stats_interval_ms, 0);
 	assert_int_equal(cfg.buffers, 128);
+	assert_int_equal(cfg.egress, EGRESS_UDP);
 	assert_int_equal(cfg.n_rules, 2);
 
 	r = &cfg.rules[0];
@@ -149,6 +150,7 @@ static void t_defaults(void **state)
 	assert_int_equal(cfg.so_sndbuf, 4194304);
 	assert_int_equal(cfg.stats_interval_ms, 1000);
 	assert_int_equal(cfg.buffers, 4096);
+	assert_int_equal(cfg.egress, EGRESS_AUTO);
 	assert_int_equal(cfg.n_rules, 2);
 	r = &cfg.rules[0];
 	assert_string_equal(r->name, "rule1");
@@ -158,6 +160,39 @@ static void t_defaults(void **state)
 	assert_int_equal(r->outputs[0].port, 0);
 	assert_int_equal(r->outputs[0].ttl, 16);
 	assert_string_equal(cfg.rules[1].name, "rule2");
+	config_free(&cfg);
+}
+
+/* The egress mode is one of three names, in the file as on the command line. */
+static void t_egress_mode(void **state)
+{
+	static const struct {
+		const char *name;
+		int ret;
+		enum egress_mode mode;
+	} cases[] = {
+		{ "auto", 0, EGRESS_AUTO }, { "l2", 0, EGRESS_L2 }, { "udp", 0, EGRESS_UDP },
+		{ "L2", -EINVAL, EGRESS_AUTO }, { "", -EINVAL, EGRESS_AUTO },
+		{ "tcp", -EINVAL, EGRESS_AUTO },
+	};
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum egress_mode m = EGRESS_AUTO;
+
+		assert_int_equal(config_parse_egress(cases[i].name, &m), cases[i].ret);
+		assert_int_equal(m, cases[i].mode);
+		if (cases[i].ret == 0)
+			assert_string_equal(config_egress_name(m), cases[i].name);
+	}
+	assert_int_equal(load_q(&cfg, "{'egress': 'l3', 'rules': [" MIN_RULE "]}", &err),
+			 -EINVAL);
+	assert_msg_has(&err, "egress: \"l3\" is not \"auto\", \"l2\" or \"udp\"");
+	config_free(&cfg);
+	assert_int_equal(load_q(&cfg, "{'egress': 2, 'rules': [" MIN_RULE "]}", &err), -EINVAL);
+	assert_msg_has(&err, "egress: 2 is not a string");
 	config_free(&cfg);
 }
 
@@ -935,6 +970,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_full_config),
 		cmocka_unit_test(t_defaults),
+		cmocka_unit_test(t_egress_mode),
 		cmocka_unit_test(t_send_batch_follows_small_queue),
 		cmocka_unit_test(t_bounds),
 		cmocka_unit_test(t_errors),
