@@ -169,7 +169,19 @@ static int join_groups(struct ingress_port *p, const struct mcr_config *cfg)
 	return 0;
 }
 
-static int port_open(struct ingress_port *p, const struct mcr_config *cfg)
+static int join_fanout(const struct ingress_port *p, int fanout_id)
+{
+	int arg = (fanout_id & 0xffff) | (PACKET_FANOUT_HASH << 16);
+
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
+		log_err_errno(errno, "%s: cannot join PACKET_FANOUT group %d", p->ifname,
+			      fanout_id & 0xffff);
+		return -errno;
+	}
+	return 0;
+}
+
+static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id)
 {
 	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
 	struct sockaddr_ll sll;
@@ -206,6 +218,11 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg)
 		log_err_errno(errno, "%s: cannot bind the AF_PACKET socket", p->ifname);
 		goto out_free;
 	}
+	if (fanout_id >= 0) {
+		ret = join_fanout(p, fanout_id);
+		if (ret < 0)
+			goto out_free;
+	}
 	ret = join_groups(p, cfg);
 
 out_free:
@@ -221,7 +238,7 @@ static struct ingress_port *port_find(struct ingress *in, unsigned int ifindex)
 	return NULL;
 }
 
-int ingress_init(struct ingress *in, const struct mcr_config *cfg)
+int ingress_init(struct ingress *in, const struct mcr_config *cfg, int fanout_id)
 {
 	int ret;
 
@@ -238,7 +255,7 @@ int ingress_init(struct ingress *in, const struct mcr_config *cfg)
 		p->fd = -1;
 		p->ifindex = cfg->rules[r].in_ifindex;
 		(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
-		ret = port_open(p, cfg);
+		ret = port_open(p, cfg, fanout_id);
 		if (ret < 0) {
 			ingress_exit(in);
 			return ret;

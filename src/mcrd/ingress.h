@@ -33,8 +33,13 @@ struct ingress {
 	struct ingress_port *ports;
 };
 
-/* Open and set up every input of cfg.  Logs the reason on failure. */
-int ingress_init(struct ingress *in, const struct mcr_config *cfg);
+/*
+ * Open and set up every input of cfg.  With fanout_id >= 0 each socket
+ * joins that PACKET_FANOUT group in hash mode, so that the workers of one
+ * daemon share the traffic and each flow stays with one worker (in order).
+ * Logs the reason on failure.
+ */
+int ingress_init(struct ingress *in, const struct mcr_config *cfg, int fanout_id);
 void ingress_exit(struct ingress *in);
 
 /* Add the kernel's socket-queue drop counts to stats (they reset on read). */

@@ -15,9 +15,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/config.h"
-#include "mcrd/rule.h"
-#include "mcrd/stats.h"
-#include "mcrd/worker.h"
+#include "mcrd/supervisor.h"
 
 struct mcrd_opts {
 	const char *config_file;
@@ -32,6 +30,7 @@ struct mcrd_opts {
 	long sndbuf;
 	long buffers;
 	const char *egress;
+	unsigned int workers;
 };
 
 enum {
@@ -42,6 +41,7 @@ enum {
 	OPT_SNDBUF,
 	OPT_BUFFERS,
 	OPT_EGRESS,
+	OPT_WORKERS,
 	OPT_READY_FILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
@@ -57,6 +57,7 @@ static const struct option long_options[] = {
 	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
 	{ "egress", required_argument, NULL, OPT_EGRESS },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -82,7 +83,9 @@ static void usage(FILE *f)
 		"      --buffers N          ingress buffers, a power of two (default 4096)\n"
 		"      --egress MODE        auto (default: l2 for multicast outputs, udp for\n"
 		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
-		"      --ready-file PATH    create PATH once relaying\n"
+		"      --workers N          worker processes, each pinned to a CPU (default: one\n"
+		"                           per CPU mcrd may run on)\n"
+		"      --ready-file PATH    create PATH once every worker is relaying\n"
 		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
 		"      --syslog             log to syslog instead of stderr\n"
 		"  -h, --help               show this help\n"
@@ -157,6 +160,10 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr
 			break;
 		case OPT_EGRESS:
 			o->egress = optarg;
+			break;
+		case OPT_WORKERS:
+			o->workers = (unsigned int)parse_number("workers", optarg, 1,
+								SUPERVISOR_MAX_WORKERS);
 			break;
 		case OPT_READY_FILE:
 			o->ready_file = optarg;
@@ -267,35 +274,6 @@ static size_t count_outputs(const struct mcr_config *cfg)
 	return n;
 }
 
-static int run(const struct mcrd_opts *o, const struct mcr_config *cfg)
-{
-	struct worker_opts wopts = { .ready_file = o->ready_file };
-	struct rule_table *table;
-	struct mcr_stats *stats;
-	struct worker w;
-	size_t dup;
-	int ret;
-
-	ret = rule_table_new(cfg, &table, &dup);
-	if (ret < 0) {
-		log_err_errno(ret, "cannot build the forwarding table");
-		return ret;
-	}
-	ret = stats_new(cfg, cfg->n_rules, &stats);
-	if (ret < 0)
-		goto out_table;
-	ret = worker_init(&w, cfg, table, stats);
-	if (ret < 0)
-		goto out_stats;
-	ret = worker_run(&w, &wopts);
-	worker_exit(&w);
-out_stats:
-	stats_free(stats);
-out_table:
-	rule_table_free(table);
-	return ret;
-}
-
 int main(int argc, char **argv)
 {
 	struct mcrd_opts o = {
@@ -306,6 +284,7 @@ int main(int argc, char **argv)
 		.sndbuf = -1,
 		.buffers = -1,
 	};
+	struct supervisor_opts sup = { 0 };
 	struct mcr_config cfg;
 	int ret;
 
@@ -323,7 +302,9 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	raise_fd_limit();
-	ret = run(&o, &cfg);
+	sup.n_workers = o.workers;
+	sup.ready_file = o.ready_file;
+	ret = supervisor_run(&cfg, &sup);
 	config_free(&cfg);
 	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/signalfd.h>
 
+#include "mcrd/chan.h"
 #include "mcrd/config.h"
 #include "mcrd/egress.h"
 #include "mcrd/fwd.h"
@@ -26,7 +27,8 @@ enum op_kind {
 	OP_RECV = 1,		/* low bits: ingress port */
 	OP_SEND,		/* low bits: send slot */
 	OP_SIGNAL,
-	OP_STATS_TIMER,
+	OP_CHAN_READ,		/* a request from the supervisor */
+	OP_CHAN_WRITE,		/* our reply went out */
 	OP_RETRY_TIMER,
 	OP_CANCEL,
 	OP_KIND_MAX
@@ -36,8 +38,12 @@ enum op_kind {
 #define OP_DATA(op, idx) (((uint64_t)(op) << OP_SHIFT) | (uint64_t)(idx))
 
 struct worker_opts {
-	const char *ready_file;		/* created once relaying; may be NULL */
+	int chan_fd;			/* socketpair end to the supervisor */
+	int fanout_id;			/* PACKET_FANOUT group, or -1 for none */
+	unsigned int id;		/* worker number, for logs */
 };
+
+#define WORKER_CHAN_READ_SIZE 4096
 
 struct worker {
 	const struct mcr_config *cfg;	/* not owned */
@@ -52,7 +58,12 @@ struct worker {
 	unsigned int egress_file_base;	/* fixed-file index of egress socket 0 */
 	int sig_fd;
 	struct signalfd_siginfo siginfo;
-	struct __kernel_timespec stats_ts;
+	int chan_fd;
+	struct chan_buf chan_in;
+	char chan_rx[WORKER_CHAN_READ_SIZE];
+	char *chan_out;			/* reply being sent, or NULL */
+	size_t chan_out_len;
+	size_t chan_out_off;
 	struct __kernel_timespec retry_ts;
 	bool is_retry_armed;
 	bool is_stopping;
@@ -61,8 +72,12 @@ struct worker {
 
 /* Set everything up; logs and returns a negative errno on failure. */
 int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rule_table *table,
-		struct mcr_stats *stats);
-/* Relay until SIGTERM/SIGINT, then finish in-flight sends.  0 or -errno. */
+		struct mcr_stats *stats, const struct worker_opts *opts);
+/*
+ * Relay until SIGTERM, a "stop" request or the supervisor's end of the
+ * channel closing; then finish in-flight sends and send the final
+ * statistics up the channel.  Returns 0 or -errno.
+ */
 int worker_run(struct worker *w, const struct worker_opts *opts);
 void worker_exit(struct worker *w);
 

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/* Line framing for the supervisor-worker channel. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "mcrd/chan.h"
+
+char *chan_format(const json_t *msg, size_t *ret_len)
+{
+	char *s = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	size_t len;
+	char *line;
+
+	if (!s)
+		return NULL;
+	len = strlen(s);
+	line = realloc(s, len + 2);
+	if (!line) {
+		free(s);
+		return NULL;
+	}
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	*ret_len = len + 1;
+	return line;
+}
+
+int chan_send_json(int fd, const json_t *msg)
+{
+	size_t len, off = 0;
+	char *line = chan_format(msg, &len);
+	int ret = 0;
+
+	if (!line)
+		return -ENOMEM;
+	while (off < len) {
+		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			break;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	return ret;
+}
+
+int chan_buf_append(struct chan_buf *b, const char *data, size_t len)
+{
+	if (b->len + len > CHAN_MAX_LINE)
+		return -E2BIG;
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *grown;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		grown = realloc(b->data, cap);
+		if (!grown)
+			return -ENOMEM;
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+int chan_buf_next(struct chan_buf *b, json_t **ret)
+{
+	char *nl = b->len ? memchr(b->data, '\n', b->len) : NULL;
+	size_t line_len;
+	json_t *v;
+
+	if (!nl)
+		return 0;
+	line_len = (size_t)(nl - b->data);
+	v = json_loadb(b->data, line_len, 0, NULL);
+	memmove(b->data, nl + 1, b->len - line_len - 1);
+	b->len -= line_len + 1;
+	if (!v)
+		return -EBADMSG;
+	*ret = v;
+	return 1;
+}
+
+void chan_buf_free(struct chan_buf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor-worker channel: newline-delimited JSON over a socketpair.
+ * Requests go down ({"cmd":"stats"}, {"cmd":"stop"}), replies come up
+ * ({"stats":{...}}, {"final":{...}}).  This module only frames lines; what
+ * they mean belongs to the two ends.
+ */
+#ifndef MCR_CHAN_H
+#define MCR_CHAN_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define CHAN_MAX_LINE (16 << 20)	/* a stats document for thousands of outputs */
+
+struct chan_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+/* Send one JSON value as a line, blocking until written.  0 or -errno. */
+int chan_send_json(int fd, const json_t *msg);
+/* Serialize msg as a malloc'd line ending in '\n'; NULL on ENOMEM. */
+char *chan_format(const json_t *msg, size_t *ret_len);
+
+/* Append bytes that arrived; -ENOMEM or -E2BIG when a line grows too long. */
+int chan_buf_append(struct chan_buf *b, const char *data, size_t len);
+/*
+ * Take the next complete line as a parsed JSON value (new reference) and
+ * drop it from the buffer.  Returns 1 with *ret set, 0 when no complete
+ * line is buffered, -EBADMSG for a line that is not JSON (dropped).
+ */
+int chan_buf_next(struct chan_buf *b, json_t **ret);
+void chan_buf_free(struct chan_buf *b);
+
+#endif

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The supervisor: the process the user starts.  It owns the configuration,
+ * relays no traffic itself, and runs one worker process per CPU, each pinned
+ * and running the unified io_uring loop.  It notices a worker's death at
+ * once (pidfd), restarts it with the current rules, backing off when a
+ * worker keeps crashing, and adds up the workers' statistics.
+ */
+#ifndef MCR_SUPERVISOR_H
+#define MCR_SUPERVISOR_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mcrd/chan.h"
+#include "mcrd/config.h"
+
+#define SUPERVISOR_MAX_WORKERS	256
+#define WORKER_READY_TIMEOUT_MS	5000
+#define WORKER_STOP_TIMEOUT_MS	3000	/* a worker's own grace is 2 s */
+#define STATS_REPLY_TIMEOUT_MS	1000
+#define WORKER_EXIT_GRACE_MS	1000	/* from its final counters to its exit */
+/* A worker that lived this long before dying restarts at once. */
+#define WORKER_STABLE_NS	(5 * 1000000000ULL)
+#define WORKER_BACKOFF_MAX_MS	10000
+
+enum worker_state {
+	WORKER_RUNNING,
+	WORKER_BACKOFF,		/* died; waiting to be restarted */
+	WORKER_STOPPED,
+	WORKER_STATE_MAX
+};
+
+struct worker_slot {
+	unsigned int id;
+	int cpu;
+	pid_t pid;
+	int pidfd;
+	int chan_fd;		/* our end of the socketpair */
+	struct chan_buf in;
+	enum worker_state state;
+	unsigned int restarts;
+	unsigned int crash_streak;
+	uint64_t started_ns;
+	uint64_t restart_at_ns;
+	json_t *last_stats;	/* its latest report, kept for when it dies */
+};
+
+struct supervisor_opts {
+	unsigned int n_workers;	/* 0 = one per CPU we may run on */
+	const char *ready_file;
+};
+
+struct supervisor {
+	struct mcr_config *cfg;		/* not owned */
+	struct supervisor_opts opts;
+	struct worker_slot *workers;
+	unsigned int n_workers;
+	int fanout_id;			/* -1 with a single worker */
+	int sig_fd;
+	int epoll_fd;
+	uint64_t start_ns;
+	uint64_t next_poll_ns;
+	json_t *dead_totals;		/* counters of worker incarnations that died */
+	json_t *prev;			/* the previous sum, for rates */
+	uint64_t prev_ns;
+	bool is_stopping;
+};
+
+/*
+ * Start the workers and supervise them until SIGTERM/SIGINT; then stop
+ * them, print the final summary on stdout.  Returns 0 or -errno (logged).
+ */
+int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts);
+
+#endif
