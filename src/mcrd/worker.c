@@ -6,11 +6,11 @@
  * user_data names.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -50,15 +50,20 @@ static int register_files(struct worker *w)
 	return ret;
 }
 
+/*
+ * A worker answers only SIGTERM (an administrator stopping it); Ctrl-C,
+ * SIGHUP and SIGUSR1 reach the whole process group but are the
+ * supervisor's to act on.
+ */
 static int signals_init(struct worker *w)
 {
+	static const int ignored[] = { SIGINT, SIGHUP, SIGUSR1, SIGPIPE };
 	sigset_t set;
 
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+		(void)signal(ignored[i], SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
 		log_err_errno(errno, "sigprocmask");
 		return -errno;
@@ -72,7 +77,7 @@ static int signals_init(struct worker *w)
 }
 
 int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rule_table *table,
-		struct mcr_stats *stats)
+		struct mcr_stats *stats, const struct worker_opts *opts)
 {
 	/* Every send slot and every buffer can post a completion at once. */
 	unsigned int n_slots = 4 * cfg->queue_depth;
@@ -84,6 +89,7 @@ int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rul
 	w->table = table;
 	w->stats = stats;
 	w->sig_fd = -1;
+	w->chan_fd = opts->chan_fd;
 	if (cq > 65536)
 		cq = 65536;
 
@@ -107,7 +113,7 @@ int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rul
 	ret = fwd_init(&w->fwd, n_slots, cfg->buffers);
 	if (ret < 0)
 		goto out_bufs;
-	ret = ingress_init(&w->ingress, cfg);
+	ret = ingress_init(&w->ingress, cfg, opts->fanout_id);
 	if (ret < 0)
 		goto out_fwd;
 	for (size_t i = 0; i < w->ingress.n; i++)
@@ -146,6 +152,8 @@ void worker_exit(struct worker *w)
 	io_uring_queue_exit(&w->ring);
 	if (w->sig_fd >= 0)
 		(void)close(w->sig_fd);
+	chan_buf_free(&w->chan_in);
+	free(w->chan_out);
 }
 
 static void arm_recv(struct worker *w, size_t port)
@@ -185,33 +193,46 @@ static void arm_signal_read(struct worker *w)
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_SIGNAL, 0));
 }
 
-static void arm_stats_timer(struct worker *w)
+static void arm_chan_read(struct worker *w)
 {
-	struct io_uring_sqe *sqe;
-	uint64_t ms = w->cfg->stats_interval_ms;
+	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
 
-	if (ms == 0 || !(sqe = ring_get_sqe(&w->ring)))
+	if (!sqe)
 		return;
-	w->stats_ts.tv_sec = (long long)(ms / 1000);
-	w->stats_ts.tv_nsec = (long long)((ms % 1000) * NSEC_PER_MSEC);
-	io_uring_prep_timeout(sqe, &w->stats_ts, 0, 0);
-	io_uring_sqe_set_data64(sqe, OP_DATA(OP_STATS_TIMER, 0));
+	io_uring_prep_recv(sqe, w->chan_fd, w->chan_rx, sizeof(w->chan_rx), 0);
+	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_READ, 0));
 }
 
-static void print_json(struct worker *w, size_t flags)
+/* {"<key>": <stats document>}, e.g. {"stats": {...}}; NULL on ENOMEM. */
+static json_t *stats_message(struct worker *w, const char *key)
 {
 	json_t *doc;
 
 	ingress_collect_drops(&w->ingress, w->stats);
 	doc = stats_to_json(w->stats, now_ns());
-	if (!doc) {
-		log_err("cannot build the statistics document: out of memory");
+	return doc ? json_pack("{s:o}", key, doc) : NULL;
+}
+
+static void send_reply(struct worker *w, const json_t *msg)
+{
+	struct io_uring_sqe *sqe;
+
+	if (w->chan_out) {
+		log_debug("worker: a reply is still being sent, dropping this one");
 		return;
 	}
-	if (json_dumpf(doc, stdout, flags) < 0 || fputc('\n', stdout) == EOF ||
-	    fflush(stdout) == EOF)
-		log_warn_errno(errno, "cannot write statistics to stdout, ignoring");
-	json_decref(doc);
+	w->chan_out = chan_format(msg, &w->chan_out_len);
+	if (!w->chan_out)
+		return;
+	w->chan_out_off = 0;
+	sqe = ring_get_sqe(&w->ring);
+	if (!sqe) {
+		free(w->chan_out);
+		w->chan_out = NULL;
+		return;
+	}
+	io_uring_prep_send(sqe, w->chan_fd, w->chan_out, w->chan_out_len, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_WRITE, 0));
 }
 
 static void begin_stop(struct worker *w, const char *why)
@@ -239,15 +260,6 @@ static void on_signal(struct worker *w, int res)
 		switch (w->siginfo.ssi_signo) {
 		case SIGTERM:
 			begin_stop(w, "SIGTERM");
-			break;
-		case SIGINT:
-			begin_stop(w, "SIGINT");
-			break;
-		case SIGUSR1:
-			print_json(w, JSON_COMPACT | JSON_REAL_PRECISION(6));
-			break;
-		case SIGHUP:
-			log_info("SIGHUP: configuration reload is not supported yet, ignoring");
 			break;
 		default:
 			break;
@@ -310,12 +322,61 @@ out_recycle:
 	ring_buf_recycle(&w->bufs, bid);
 }
 
-static void on_stats_timer(struct worker *w)
+static void on_chan_request(struct worker *w, const json_t *req)
 {
-	ingress_collect_drops(&w->ingress, w->stats);
-	stats_print_lines(w->stats, stderr, now_ns());
-	if (!w->is_stopping)
-		arm_stats_timer(w);
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	json_t *msg;
+
+	if (cmd && strcmp(cmd, "stats") == 0) {
+		msg = stats_message(w, "stats");
+		if (msg)
+			send_reply(w, msg);
+		json_decref(msg);
+	} else if (cmd && strcmp(cmd, "stop") == 0) {
+		begin_stop(w, "stop requested");
+	} else {
+		log_warn("worker: unknown request from the supervisor, ignoring");
+	}
+}
+
+static void on_chan_read(struct worker *w, int res)
+{
+	json_t *req;
+	int ret;
+
+	if (res <= 0) {
+		/* The supervisor is gone: nobody would read our counters. */
+		if (res != -ECANCELED)
+			begin_stop(w, "supervisor channel closed");
+		return;
+	}
+	if (chan_buf_append(&w->chan_in, w->chan_rx, (size_t)res) < 0) {
+		begin_stop(w, "supervisor channel overflow");
+		return;
+	}
+	while ((ret = chan_buf_next(&w->chan_in, &req)) != 0) {
+		if (ret < 0)
+			continue;
+		on_chan_request(w, req);
+		json_decref(req);
+	}
+	arm_chan_read(w);
+}
+
+static void on_chan_write(struct worker *w, int res)
+{
+	struct io_uring_sqe *sqe;
+
+	if (res > 0)
+		w->chan_out_off += (size_t)res;
+	if (res > 0 && w->chan_out_off < w->chan_out_len && (sqe = ring_get_sqe(&w->ring))) {
+		io_uring_prep_send(sqe, w->chan_fd, w->chan_out + w->chan_out_off,
+				   w->chan_out_len - w->chan_out_off, MSG_NOSIGNAL);
+		io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_WRITE, 0));
+		return;
+	}
+	free(w->chan_out);
+	w->chan_out = NULL;
 }
 
 static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
@@ -333,8 +394,11 @@ static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_SIGNAL:
 		on_signal(w, cqe->res);
 		break;
-	case OP_STATS_TIMER:
-		on_stats_timer(w);
+	case OP_CHAN_READ:
+		on_chan_read(w, cqe->res);
+		break;
+	case OP_CHAN_WRITE:
+		on_chan_write(w, cqe->res);
 		break;
 	case OP_RETRY_TIMER:
 		fwd_retry_fire(w);
@@ -357,7 +421,7 @@ static bool is_done(const struct worker *w)
 	for (size_t i = 0; i < w->ingress.n; i++)
 		if (w->ingress.ports[i].is_armed)
 			return false;
-	return fwd_is_idle(&w->fwd);
+	return fwd_is_idle(&w->fwd) && !w->chan_out;
 }
 
 static int wait_completions(struct worker *w)
@@ -378,36 +442,53 @@ static int wait_completions(struct worker *w)
 	return 0;
 }
 
-static void create_ready_file(const char *path)
+/*
+ * The ring is done with (is_done() waited for any reply in flight): write
+ * the last counters synchronously so the supervisor's summary has them all.
+ */
+static int send_final_stats(struct worker *w)
 {
-	int fd;
+	json_t *msg = stats_message(w, "final");
+	int ret;
 
-	if (!path)
-		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_warn_errno(errno, "cannot create the ready file %s, ignoring", path);
-		return;
+	if (!msg)
+		return -ENOMEM;
+	if (w->chan_out) {
+		/* Still writing a reply after the grace period: do not interleave. */
+		log_warn("worker: final statistics not sent, the channel is busy");
+		json_decref(msg);
+		return 0;
 	}
-	(void)close(fd);
+	ret = chan_send_json(w->chan_fd, msg);
+	json_decref(msg);
+	if (ret < 0 && ret != -EPIPE)
+		log_warn_errno(ret, "cannot send the final statistics to the supervisor");
+	return 0;
 }
 
 int worker_run(struct worker *w, const struct worker_opts *opts)
 {
+	json_t *ready;
 	int ret;
 
 	for (size_t i = 0; i < w->ingress.n; i++)
 		arm_recv(w, i);
 	arm_signal_read(w);
-	arm_stats_timer(w);
+	arm_chan_read(w);
 	ret = io_uring_submit(&w->ring);
 	if (ret < 0) {
 		log_err_errno(ret, "io_uring_submit");
 		return ret;
 	}
-	log_info("relaying: %zu rules, %zu inputs, %zu outputs", w->cfg->n_rules, w->ingress.n,
-		 w->egress.n);
-	create_ready_file(opts->ready_file);
+	log_info("worker %u: relaying: %zu rules, %zu inputs, %zu outputs", opts->id,
+		 w->cfg->n_rules, w->ingress.n, w->egress.n);
+	ready = json_pack("{s:b}", "ready", 1);
+	ret = ready ? chan_send_json(w->chan_fd, ready) : -ENOMEM;
+	json_decref(ready);
+	if (ret < 0) {
+		log_err_errno(ret, "worker %u: cannot report to the supervisor", opts->id);
+		return ret;
+	}
 
 	while (!is_done(w)) {
 		struct io_uring_cqe *cqe;
@@ -427,6 +508,5 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		}
 		io_uring_cq_advance(&w->ring, count);
 	}
-	print_json(w, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	return 0;
+	return send_final_stats(w);
 }
