@@ -1,134 +1,364 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: MIT
 #
-# make bench: short throughput figures for mcrd on this machine, measured
-# inside network namespaces this script creates (and always deletes).
+# make bench: mcrd against the kernel's multicast forwarding (smcrouted),
+# socat and the bare sender, measured on this machine inside network
+# namespaces this script creates and always deletes.  Needs root.
 #
-# For each fan-out it runs mcrgen as fast as it can for DURATION seconds
-# (pinned to CPU 0) through mcrd (pinned to CPU 1), and counts delivery on
-# the sink side's interface counters, which cost the receiver no CPU.  The
-# same run first measures the sender alone into a veth (the ceiling), so the
-# figures are ratios against a baseline taken on the same machine, minutes
-# apart, not absolute claims.
+#   bench/run.sh            the full suite (about 13 minutes on 2 CPUs)
+#   QUICK=1 bench/run.sh    1:1 and 1:4 only, one run (about a minute)
 #
-#   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]     (default: 1 50)
-set -eu
+# Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*), and
+# the Markdown is printed too.  What is measured:
+#
+#   matrix    fan-out 1:1 .. 1:1000 x payload 100/1316 B x 1/20 streams, for
+#             mcr, the kernel (up to its 31 outputs; past that the attempt
+#             and smcrouted's error are recorded), socat (1:1) and the
+#             ceiling (the sender straight into a counter).  Each row is a
+#             steady-state window read from interface counters; medians of
+#             RUNS runs.  Run 1 also lets mcrsink count loss and order on
+#             the first and last output at a rate it can follow.
+#   search    the highest offered rate with zero loss (RFC 2544 style binary
+#             search) at 1:1 and 1:16, 100 B.
+#   ablation  mcrd's queue depth 128/1024 x send buffer default/4 MB.
+#
+# Environment:
+#   MCRD_ARGS        extra mcrd options for every mcrd run (e.g. --egress udp)
+#   QUICK=1          the short development subset
+#   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
+#   BENCH_PHASES ("matrix search ablation"), BENCH_BUDGET (seconds after
+#   which remaining rows are skipped, default 840), BENCH_RPS=0 (leave the
+#   ingress receive on the sender's CPU), BENCH_KEEP=1 (keep work files),
+#   BENCH_LOCK (flock file, default /tmp/mcr-bench.lock; empty = no lock),
+#   BENCH_OUT (results directory), BUILD (where the programs are).
+set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${BUILD:-build}
-DURATION=5
-SIZE=100
-while getopts d:s:h opt; do
-	case $opt in
-	d) DURATION=$OPTARG ;;
-	s) SIZE=$OPTARG ;;
-	*) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
-FANOUTS=${*:-"1 50"}
+TOP=$PWD
+
+case ${1:-} in
+-h | --help)
+	sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+	exit 0
+	;;
+'') ;;
+*)
+	echo "usage: bench/run.sh (settings come from the environment; see --help)" >&2
+	exit 2
+	;;
+esac
+
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
+[ "$(nproc)" -ge 2 ] || { echo "bench: needs two CPUs (sender and relay)" >&2; exit 1; }
+bench/deps.sh
 
-P=mcrb$$
-NS_SRC=${P}s NS_RLY=${P}r NS_SNK=${P}k
-TMP=$(mktemp -d)
-MCRD_PID=
+BUILD=${BUILD:-build}
+case $BUILD in
+/*) BIN=$BUILD ;;
+*) BIN=$TOP/$BUILD ;;
+esac
 
-cleanup() {
-	[ -z "$MCRD_PID" ] || kill "$MCRD_PID" 2>/dev/null || true
-	for ns in $NS_SRC $NS_RLY $NS_SNK; do ip netns del "$ns" 2>/dev/null || true; done
-	rm -rf "$TMP"
+QUICK=${QUICK:-0}
+SENDER_CPU=0
+RELAY_CPU=1
+if [ "$QUICK" = 1 ]; then
+	RUNS=${BENCH_RUNS:-1}
+	FANOUTS=${BENCH_FANOUTS:-"1 4"}
+	SEARCH_FANOUTS="1"
+	ABLATION_FANOUT=4
+	NAME=quick
+else
+	RUNS=${BENCH_RUNS:-3}
+	FANOUTS=${BENCH_FANOUTS:-"1 4 16 31 50 200 1000"}
+	SEARCH_FANOUTS="1 16"
+	ABLATION_FANOUT=16
+	NAME=latest
+fi
+PAYLOADS=${BENCH_PAYLOADS:-"100 1316"}
+STREAMS_LIST=${BENCH_STREAMS:-"1 20"}
+PHASES=${BENCH_PHASES:-"matrix search ablation"}
+OUT=${BENCH_OUT:-$TOP/bench/results}
+BENCH_LOCK=${BENCH_LOCK-/tmp/mcr-bench.lock}
+BUDGET=${BENCH_BUDGET:-840}
+
+# Seconds: warm-up before the window, the measured window per row.
+WARM=0.5
+WINDOW=${BENCH_WINDOW:-2}
+# Fan-outs from here on are offered MODERATE_EGRESS / N packets per second
+# instead of all the sender can: at full speed the relay would drop almost
+# every packet and the row would measure only its drop path.
+MODERATE_FROM=200
+MODERATE_EGRESS=100000
+# mcrsink's check: SINK_SECONDS at min(SINK_RATE, SINK_EGRESS / N) pps.
+SINK_SECONDS=1
+SINK_RATE=10000
+SINK_EGRESS=50000
+# The zero-loss search: steps of SEARCH_TRIAL seconds at SEARCH_PAYLOAD bytes.
+SEARCH_STEPS=6
+SEARCH_TRIAL=1
+SEARCH_PAYLOAD=100
+# The kernel's limit: MAXVIFS (32) virtual interfaces, the input's included.
+KERNEL_MAX_OUT=31
+# The ablation always uses UDP egress, the data path of the seed finding.
+ABLATION_EGRESS=${ABLATION_EGRESS:-udp}
+
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+
+TRUNCATED=0
+
+# b_budget_ok WHAT: false (and a note) once the time budget is spent.
+b_budget_ok()
+{
+	[ "$(b_elapsed)" -ge "$BUDGET" ] || return 0
+	[ "$TRUNCATED" = 1 ] || b_log "time budget of $BUDGET s spent: skipping the rest ($1 on)"
+	TRUNCATED=1
+	return 1
 }
-trap cleanup EXIT INT TERM
 
-# rx packets of every sink-side interface, summed
-sink_rx() {
-	ip -n "$NS_SNK" -s -j link show | jq '[.[] | select(.ifname != "lo") | .stats64.rx.packets] | add // 0'
+b_record()
+{
+	printf '%s\n' "$1" >>"$B_TMP/raw.jsonl"
 }
 
-topology() {
-	n=$1
-	for ns in $NS_SRC $NS_RLY $NS_SNK; do
-		ip netns del "$ns" 2>/dev/null || true
-		ip netns add "$ns"
-		ip -n "$ns" link set lo up
+fmt_row()
+{
+	jq -r '"offered \(.offered_pps) pps, egress \(.total_egress_pps) pps (\(.per_output_pps)/output),"
+		+ " loss \(.loss * 1000 | round / 10)%, relay CPU \(.relay_cpu_pct // "-")%,"
+		+ " CPU\('"$RELAY_CPU"') \(.cpu1_busy_pct)% (softirq \(.cpu1_softirq_pct)%)"
+		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)' <<<"$1"
+}
+
+# do_row RELAY N PAYLOAD STREAMS RUN: one measurement, appended to raw.jsonl.
+do_row()
+{
+	local relay=$1 n=$2 payload=$3 streams=$4 run=$5 rate=0 mode=max sink=null m srate
+	if [ "$n" -ge "$MODERATE_FROM" ]; then
+		rate=$((MODERATE_EGRESS / n))
+		mode=moderate
+	fi
+	local key="1:$n ${payload}B x$streams $relay run $run"
+	[ "$relay" != ceiling ] || key="ceiling ${payload}B x$streams run $run"
+	if ! relay_start "$relay" "$n" "$streams"; then
+		b_log "$key: not measured: $RELAY_ERROR"
+		b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" --argjson p "$payload" \
+			--argjson s "$streams" --argjson run "$run" --arg err "$RELAY_ERROR" \
+			'{kind: "row", relay: $relay, fanout: $n, payload: $p, streams: $s, run: $run,
+			  status: "n/a", error: $err}')"
+		return 0
+	fi
+	if [ "$run" -eq 1 ]; then
+		srate=$((SINK_EGRESS / n))
+		[ "$srate" -le "$SINK_RATE" ] || srate=$SINK_RATE
+		[ "$srate" -ge 1 ] || srate=1
+		sink=$(sink_check "$payload" "$streams" "$srate")
+	fi
+	m=$(measure_window "$payload" "$streams" "$rate")
+	relay_stop
+	m=$(jq -c --arg relay "$relay" --argjson n "$n" --argjson p "$payload" \
+		--argjson s "$streams" --argjson run "$run" --arg mode "$mode" \
+		--argjson rate "$rate" --argjson sink "$sink" --slurpfile t "$B_TMP/relay.totals" \
+		'{kind: "row", relay: $relay, fanout: $n, payload: $p, streams: $s, run: $run,
+		  status: "ok", rate_mode: $mode, target_pps: $rate} + .
+		 + {buffer_exhaustion: $t[0].buffer_exhaustion, kernel_drops: $t[0].kernel_drops,
+		    relay_in: $t[0].packets_in, relay_out: $t[0].packets_out, sink: $sink}' <<<"$m")
+	b_record "$m"
+	b_log "$key: $(fmt_row "$m")"
+}
+
+phase_matrix()
+{
+	local run n payload streams relays r k
+	for ((run = 1; run <= RUNS; run++)); do
+		b_log "matrix run $run of $RUNS"
+		for payload in $PAYLOADS; do
+			for streams in $STREAMS_LIST; do
+				b_budget_ok "ceiling run $run" || return 0
+				b_lock
+				do_row ceiling 1 "$payload" "$streams" "$run"
+				b_unlock
+			done
+		done
+		for n in $FANOUTS; do
+			relays=(mcr)
+			[ "$n" -gt "$KERNEL_MAX_OUT" ] || relays+=(kernel)
+			[ "$n" -ne 1 ] || relays+=(socat)
+			# Past MAXVIFS the kernel is tried once per fan-out, to record why
+			# it cannot do the row; the rows themselves are mcr's alone.
+			if [ "$n" -gt "$KERNEL_MAX_OUT" ] && [ "$run" -eq 1 ]; then
+				b_lock
+				for payload in $PAYLOADS; do
+					for streams in $STREAMS_LIST; do
+						do_row kernel "$n" "$payload" "$streams" "$run"
+					done
+				done
+				b_unlock
+			fi
+			for payload in $PAYLOADS; do
+				for streams in $STREAMS_LIST; do
+					b_budget_ok "1:$n run $run" || return 0
+					b_lock
+					# Rotate the order by run, so that no relay always goes first.
+					for ((k = 0; k < ${#relays[@]}; k++)); do
+						r=${relays[$(((k + run - 1) % ${#relays[@]}))]}
+						do_row "$r" "$n" "$payload" "$streams" "$run"
+					done
+					b_unlock
+				done
+			done
+		done
 	done
-	ip link add ${P}i netns $NS_SRC type veth peer name ${P}j netns $NS_RLY
-	ip -n $NS_SRC addr add 198.18.0.1/24 dev ${P}i
-	ip -n $NS_RLY addr add 198.18.0.2/24 dev ${P}j
-	ip -n $NS_SRC link set ${P}i up
-	ip -n $NS_RLY link set ${P}j up
-	: >"$TMP/batch"
-	i=1
-	while [ "$i" -le "$n" ]; do
-		echo "link add o$i netns $NS_RLY type veth peer name k$i netns $NS_SNK" >>"$TMP/batch"
-		i=$((i + 1))
-	done
-	ip -batch "$TMP/batch"
-	: >"$TMP/rb"; : >"$TMP/kb"
-	i=1
-	while [ "$i" -le "$n" ]; do
-		hi=$((i / 250)) lo=$((i % 250 + 1))
-		echo "addr add 198.19.$hi.$lo/32 dev o$i" >>"$TMP/rb"
-		echo "link set o$i up" >>"$TMP/rb"
-		echo "link set k$i up" >>"$TMP/kb"
-		i=$((i + 1))
-	done
-	ip -n $NS_RLY -batch "$TMP/rb"
-	ip -n $NS_SNK -batch "$TMP/kb"
 }
 
-# Offer traffic for DURATION s; print "offered_pps delivered_pps"
-measure() {
-	before=$(sink_rx)
-	ip netns exec $NS_SRC taskset -c 0 "$BUILD/mcrgen" -i ${P}i -g 239.1.1.1:5000 \
-		-r 0 -d "$DURATION" -c 10000000000 -s "$SIZE" --json >"$TMP/gen.json"
-	sleep 0.5
-	after=$(sink_rx)
-	jq -r --argjson d "$(jq .duration_s "$TMP/gen.json")" \
-		--argjson n $((after - before)) '"\(.pps|floor) \(($n / $d)|floor)"' "$TMP/gen.json"
+# The sender's own maximum at PAYLOAD, 1 stream (median of the ceiling rows).
+ceiling_pps()
+{
+	jq -s --argjson p "$1" '[.[] | select(.kind == "row" and .relay == "ceiling" and .status == "ok"
+		and .payload == $p and .streams == 1) | .offered_pps] | sort
+		| if length == 0 then 0 else .[length / 2 | floor] end' "$B_TMP/raw.jsonl"
 }
 
-echo "mcr bench: ${DURATION}s per row, ${SIZE}-byte payloads, sender on CPU 0, relay on CPU 1"
-echo
-printf '| %-8s | %12s | %14s | %14s | %8s | %10s | %10s |\n' fan-out offered_pps \
-	delivered/out total_egress loss exhaustion relay/ceil
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' ---------- -------------- ---------------- \
-	---------------- ---------- ------------ ------------
+phase_search()
+{
+	local n relay hi lo top rate best best_off step pass off sent min trials first
+	hi=$(ceiling_pps "$SEARCH_PAYLOAD")
+	if [ "$hi" -le 0 ]; then
+		b_lock
+		RELAY_KIND=ceiling
+		RELAY_N=1
+		hi=$(measure_window "$SEARCH_PAYLOAD" 1 0 | jq .offered_pps)
+		b_unlock
+	fi
+	for n in $SEARCH_FANOUTS; do
+		for relay in mcr kernel socat; do
+			[ "$relay" != socat ] || [ "$n" -eq 1 ] || continue
+			b_budget_ok "search 1:$n $relay" || return 0
+			b_lock
+			if ! relay_start "$relay" "$n" 1; then
+				b_log "search 1:$n $relay: $RELAY_ERROR"
+				b_unlock
+				continue
+			fi
+			lo=0
+			top=$hi
+			best=0
+			best_off=0
+			first=0
+			trials="[]"
+			rate=$hi
+			for ((step = 1; step <= SEARCH_STEPS; step++)); do
+				read -r pass off sent min < <(search_trial "$n" "$SEARCH_PAYLOAD" "$rate")
+				trials=$(jq -c --argjson r "$rate" --argjson o "$off" --argjson s "$sent" \
+					--argjson m "$min" --argjson p "$pass" \
+					'. + [{target_pps: $r, offered_pps: $o, sent: $s, min_output: $m,
+					       zero_loss: ($p == 1)}]' <<<"$trials")
+				if [ "$pass" = 1 ]; then
+					best=$rate
+					best_off=$off
+					lo=$rate
+					[ "$step" -ne 1 ] || { first=1; break; }
+				else
+					top=$rate
+				fi
+				rate=$(((lo + top) / 2))
+			done
+			relay_stop
+			b_unlock
+			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
+				--argjson p "$SEARCH_PAYLOAD" --argjson best "$best" --argjson off "$best_off" \
+				--argjson top "$hi" --argjson first "$first" --argjson t "$trials" \
+				'{kind: "search", relay: $relay, fanout: $n, payload: $p, streams: 1,
+				  zero_loss_pps: $best, zero_loss_offered_pps: $off, start_pps: $top,
+				  sender_limited: ($first == 1), trials: $t}')"
+			b_log "search 1:$n $relay: zero loss up to $best pps (offered $best_off)" \
+				"$([ "$first" = 0 ] || echo '(the sender maximum)')"
+		done
+	done
+}
 
-topology 1
-# The ceiling: the sender alone into the veth, nobody relaying.
-set -- $(measure)
-ceiling=$1
-printf '| %-8s | %12s | %14s | %14s | %8s | %10s | %10s |\n' "ceiling" "$1" "-" "-" "-" "-" "1.00"
+phase_ablation()
+{
+	local run q s m def label
+	def=$(($(cat /proc/sys/net/core/wmem_default) / 2))
+	for ((run = 1; run <= RUNS; run++)); do
+		for q in 1024 128; do
+			for s in 4194304 "$def"; do
+				b_budget_ok "ablation" || return 0
+				label="queue $q, sndbuf $([ "$s" = 4194304 ] && echo 4MB || echo default)"
+				b_lock
+				if ! relay_start mcr "$ABLATION_FANOUT" 1 --egress "$ABLATION_EGRESS" \
+					--queue-depth "$q" --sndbuf "$s"; then
+					b_log "ablation $label: $RELAY_ERROR"
+					b_unlock
+					continue
+				fi
+				m=$(measure_window 100 1 0)
+				relay_stop
+				b_unlock
+				m=$(jq -c --argjson q "$q" --argjson s "$s" --argjson def "$def" \
+					--argjson run "$run" --argjson n "$ABLATION_FANOUT" \
+					--arg eg "$ABLATION_EGRESS" --slurpfile t "$B_TMP/relay.totals" \
+					'{kind: "ablation", fanout: $n, payload: 100, streams: 1, run: $run,
+					  queue_depth: $q, sndbuf: (if $s == $def then "default" else $s end),
+					  egress: $eg} + .
+					 + {buffer_exhaustion: $t[0].buffer_exhaustion,
+					    kernel_drops: $t[0].kernel_drops, relay_in: $t[0].packets_in}' <<<"$m")
+				b_record "$m"
+				b_log "ablation 1:$ABLATION_FANOUT $label run $run: $(fmt_row "$m")"
+			done
+		done
+	done
+}
 
-for n in $FANOUTS; do
-	topology "$n"
-	outs="o1"
-	i=2
-	while [ "$i" -le "$n" ]; do outs="$outs; o$i"; i=$((i + 1)); done
-	ip netns exec $NS_RLY taskset -c 1 "$BUILD/mcrd" --stats-interval 0 \
-		--ready-file "$TMP/ready" -r "${P}j,239.1.1.1:5000 -> $outs" \
-		>"$TMP/mcrd.json" 2>"$TMP/mcrd.err" &
-	MCRD_PID=$!
-	t=0
-	while [ ! -e "$TMP/ready" ] && [ $t -lt 50 ]; do sleep 0.1; t=$((t + 1)); done
-	[ -e "$TMP/ready" ] || { cat "$TMP/mcrd.err" >&2; exit 1; }
-	set -- $(measure)
-	offered=$1 delivered=$2
-	kill -TERM "$MCRD_PID"
-	wait "$MCRD_PID" || true
-	MCRD_PID=
-	rm -f "$TMP/ready"
-	in=$(jq .totals.packets_in "$TMP/mcrd.json")
-	exh=$(jq .totals.buffer_exhaustion "$TMP/mcrd.json")
-	sent=$(jq .sent "$TMP/gen.json")
-	per_out=$((delivered / n))
-	loss=$(echo "$sent $in" | awk '{ printf "%.2f%%", $1 ? 100 * ($1 - $2) / $1 : 0 }')
-	ratio=$(echo "$per_out $ceiling" | awk '{ printf "%.2f", $1 / $2 }')
-	printf '| %-8s | %12s | %14s | %14s | %8s | %10s | %10s |\n' "1:$n" "$offered" \
-		"$per_out" "$delivered" "$loss" "$exh" "$ratio"
-	rm -f "$TMP/mcrd.json"
-done
-echo
-echo "delivered/out: packets per second counted on each sink interface; loss: offered packets"
-echo "mcrd never received (kernel drops at ingress); relay/ceil: delivered per output / sender alone"
+write_meta()
+{
+	jq -n --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
+		--arg cpu "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" \
+		--argjson ncpu "$(nproc)" --arg mcrd "$("$MCRD" --version 2>&1 | head -n 1)" \
+		--arg git "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
+		--arg smc "$(smcrouted -v 2>&1 | head -n 1)" \
+		--arg socat "$(socat -V 2>/dev/null | awk '/socat version/ { print $3; exit }')" \
+		--arg args "${MCRD_ARGS:-}" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
+		--argjson runs "$RUNS" --argjson window "$WINDOW" --argjson warm "$WARM" \
+		--argjson mfrom "$MODERATE_FROM" --argjson megress "$MODERATE_EGRESS" \
+		--argjson ssec "$SINK_SECONDS" --argjson srate "$SINK_RATE" --argjson segress "$SINK_EGRESS" \
+		--argjson steps "$SEARCH_STEPS" --argjson trial "$SEARCH_TRIAL" \
+		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
+		--argjson rps "$([ "${BENCH_RPS:-1}" = 1 ] && echo true || echo false)" \
+		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
+		--argjson secs "$(b_elapsed)" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
+		--arg abl "$ABLATION_EGRESS" \
+		'{date: $date, host: {kernel: $kernel, cpu: $cpu, cpus: $ncpu},
+		  versions: {mcrd: $mcrd, git: $git, smcroute: $smc, socat: $socat},
+		  mcrd_args: $args, quick: $quick, duration_s: $secs, truncated: $trunc,
+		  settings: {runs: $runs, window_s: $window, warm_s: $warm, sender_cpu: $scpu,
+		    relay_cpu: $rcpu, rps_to_relay_cpu: $rps, moderate_from_fanout: $mfrom,
+		    moderate_egress_pps: $megress, sink_seconds: $ssec, sink_rate_max_pps: $srate,
+		    sink_egress_pps: $segress, search_steps: $steps, search_trial_s: $trial,
+		    wmem_default: $wdef, ablation_egress: $abl, ttl: 16, group: "239.1.1.1"}}' \
+		>"$B_TMP/meta.json"
+}
+
+main()
+{
+	local maxn=1 n phase
+	b_init "$BIN"
+	for n in $FANOUTS $SEARCH_FANOUTS $ABLATION_FANOUT; do
+		[ "$n" -le "$maxn" ] || maxn=$n
+	done
+	b_log "mcr bench: runs $RUNS, ${WINDOW}s windows, fan-outs $FANOUTS, sender on CPU $SENDER_CPU," \
+		"relay on CPU $RELAY_CPU${MCRD_ARGS:+, MCRD_ARGS=$MCRD_ARGS}"
+	b_log "topology: 1 input, $maxn outputs (namespaces $B_PFX-*)"
+	b_topo "$maxn"
+	for phase in $PHASES; do
+		case $phase in
+		matrix | search | ablation) "phase_$phase" ;;
+		*) b_die "unknown phase $phase" ;;
+		esac
+	done
+	write_meta
+	mkdir -p "$OUT"
+	bench/report.sh "$B_TMP/raw.jsonl" "$B_TMP/meta.json" "$OUT" "$NAME"
+	b_log "done in $(b_elapsed) s: $OUT/$NAME.md, $OUT/$NAME.json, $OUT/$NAME.png"
+}
+
+main

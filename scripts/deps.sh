@@ -3,7 +3,7 @@
 # Install the Debian packages mcr needs to build and test, but only those
 # that are missing, so that this is a no-op on a prepared machine.
 set -eu
-PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev
+PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev
 iproute2 jq procps kmod"
 missing=""
 for p in $PKGS; do

@@ -479,17 +479,21 @@ static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *pref
 	return 0;
 }
 
-/* @number is the rule's 1-based position in cfg->rules, for its default name. */
-static int json_parse_rule(struct mcr_rule *r, json_t *obj, size_t i, size_t number,
+/*
+ * One rule object; @prefix names it in messages ("rules[3]" or "rule").  A
+ * rule without "name" is left with an empty one for the caller to fill in,
+ * since only the caller knows which default is right.  On failure r may hold
+ * outputs, which the caller frees.
+ */
+static int json_parse_rule(struct mcr_rule *r, json_t *obj, const char *prefix,
 			   struct config_error *err)
 {
-	char prefix[PATH_MAX_LEN], path[PATH_MAX_LEN];
+	char path[PATH_MAX_LEN];
 	struct json_field f;
 	const char *s = NULL;
 	json_t *v;
 	int rc;
 
-	(void)snprintf(prefix, sizeof(prefix), "rules[%zu]", i);
 	rc = json_check_object(obj, prefix, rule_fields, ARRAY_SIZE(rule_fields), err);
 	if (rc < 0)
 		return rc;
@@ -497,8 +501,6 @@ static int json_parse_rule(struct mcr_rule *r, json_t *obj, size_t i, size_t num
 	rc = json_get_str(obj, prefix, "name", false, &s, &f, err);
 	if (rc > 0)
 		rc = check_rule_name(s, r->name, f.path, f.shown, err);
-	else if (rc == 0)
-		(void)snprintf(r->name, sizeof(r->name), "rule%zu", number);
 	if (rc < 0)
 		return rc;
 
@@ -541,13 +543,18 @@ static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config
 
 	for (size_t i = 0; i < n; i++) {
 		struct mcr_rule *r = &cfg->rules[cfg->n_rules];
+		char prefix[PATH_MAX_LEN];
 
 		/* Counted before it is filled so that config_free() sees its outputs. */
 		memset(r, 0, sizeof(*r));
 		cfg->n_rules++;
-		rc = json_parse_rule(r, json_array_get(rules, i), i, cfg->n_rules, err);
+		(void)snprintf(prefix, sizeof(prefix), "rules[%zu]", i);
+		rc = json_parse_rule(r, json_array_get(rules, i), prefix, err);
 		if (rc < 0)
 			return rc;
+		/* The default name is the rule's 1-based position in cfg->rules. */
+		if (!r->name[0])
+			(void)snprintf(r->name, sizeof(r->name), "rule%zu", cfg->n_rules);
 	}
 	return 0;
 }
@@ -678,6 +685,191 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 		return config_fail(err, -EFBIG, "configuration larger than %d bytes",
 				   MCR_MAX_CONFIG_BYTES);
 	return config_load_buffer(cfg, json, len, err);
+}
+
+/* ---- single rules and the running configuration ---- */
+
+void config_rule_clear(struct mcr_rule *r)
+{
+	free(r->outputs);
+	memset(r, 0, sizeof(*r));
+}
+
+int config_rule_from_json(json_t *obj, struct mcr_rule *ret, struct config_error *err)
+{
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	rc = json_parse_rule(ret, obj, "rule", err);
+	if (rc < 0)
+		config_rule_clear(ret);
+	return rc;
+}
+
+int config_rule_index(const struct mcr_config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (!strcmp(cfg->rules[i].name, name))
+			return (int)i;
+	return -ENOENT;
+}
+
+/*
+ * "ruleN" for the first N from the rule's position up that no rule uses, so
+ * that a rule added at run time gets the name it would have in a file when
+ * that name is free.
+ */
+static void default_rule_name(const struct mcr_config *cfg, char ret[MCR_NAME_MAX])
+{
+	for (size_t n = cfg->n_rules + 1;; n++) {
+		(void)snprintf(ret, MCR_NAME_MAX, "rule%zu", n);
+		if (config_rule_index(cfg, ret) < 0)
+			return;
+	}
+}
+
+int config_add_rule_json(struct mcr_config *cfg, json_t *obj, struct config_error *err)
+{
+	struct mcr_rule r, *grown;
+	int rc;
+
+	if (cfg->n_rules >= MCR_MAX_RULES)
+		return config_fail(err, -ENOSPC, "rule: too many rules, at most %d", MCR_MAX_RULES);
+	rc = config_rule_from_json(obj, &r, err);
+	if (rc < 0)
+		return rc;
+	if (!r.name[0]) {
+		default_rule_name(cfg, r.name);
+	} else if (config_rule_index(cfg, r.name) >= 0) {
+		rc = config_fail(err, -EEXIST, "rule.name: \"%s\" is already in use", r.name);
+		goto out_clear_rule;
+	}
+	grown = realloc(cfg->rules, (cfg->n_rules + 1) * sizeof(*cfg->rules));
+	if (!grown) {
+		rc = config_fail(err, -ENOMEM, "rule: out of memory");
+		goto out_clear_rule;
+	}
+	cfg->rules = grown;
+	cfg->rules[cfg->n_rules++] = r;
+	return 0;
+
+out_clear_rule:
+	config_rule_clear(&r);
+	return rc;
+}
+
+int config_remove_rule(struct mcr_config *cfg, const char *name)
+{
+	int i = config_rule_index(cfg, name);
+
+	if (i < 0)
+		return i;
+	free(cfg->rules[i].outputs);
+	/* Later rules keep their order: statistics and messages refer to positions. */
+	memmove(&cfg->rules[i], &cfg->rules[i + 1],
+		(cfg->n_rules - (size_t)i - 1) * sizeof(*cfg->rules));
+	cfg->n_rules--;
+	if (cfg->n_rules == 0) {
+		free(cfg->rules);
+		cfg->rules = NULL;
+	}
+	return 0;
+}
+
+/* Sets @key to @v (a new reference, consumed), failing on NULL. */
+static int json_set_new(json_t *obj, const char *key, json_t *v)
+{
+	if (!v)
+		return -ENOMEM;
+	return json_object_set_new(obj, key, v) < 0 ? -ENOMEM : 0;
+}
+
+static json_t *input_to_json(const struct mcr_rule *r)
+{
+	char buf[ADDR_STR_MAX];
+	json_t *in = json_object();
+	int rc;
+
+	if (!in)
+		return NULL;
+	rc = json_set_new(in, "interface", json_string(r->in_ifname));
+	if (!rc)
+		rc = json_set_new(in, "group", json_string(addr_fmt(r->in_group, buf)));
+	if (!rc && r->in_port)
+		rc = json_set_new(in, "port", json_integer(r->in_port));
+	if (!rc && r->in_source.s_addr != htonl(INADDR_ANY))
+		rc = json_set_new(in, "source", json_string(addr_fmt(r->in_source, buf)));
+	if (rc < 0) {
+		json_decref(in);
+		return NULL;
+	}
+	return in;
+}
+
+/* Group and port only when set: an unresolved output inherits them from the input. */
+static json_t *output_to_json(const struct mcr_output *o)
+{
+	char buf[ADDR_STR_MAX];
+	json_t *out = json_object();
+	int rc;
+
+	if (!out)
+		return NULL;
+	rc = json_set_new(out, "interface", json_string(o->ifname));
+	if (!rc && o->group.s_addr != htonl(INADDR_ANY))
+		rc = json_set_new(out, "group", json_string(addr_fmt(o->group, buf)));
+	if (!rc && o->port)
+		rc = json_set_new(out, "port", json_integer(o->port));
+	if (!rc)
+		rc = json_set_new(out, "ttl", json_integer(o->ttl));
+	if (rc < 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
+json_t *config_rule_to_json(const struct mcr_rule *r)
+{
+	json_t *obj = json_object(), *outs = json_array();
+	int rc = obj && outs ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !rc && i < r->n_outputs; i++)
+		rc = json_array_append_new(outs, output_to_json(&r->outputs[i])) < 0 ? -ENOMEM : 0;
+	if (!rc)
+		rc = json_set_new(obj, "name", json_string(r->name));
+	if (!rc)
+		rc = json_set_new(obj, "input", input_to_json(r));
+	if (!rc) {
+		rc = json_set_new(obj, "outputs", outs);
+		outs = NULL;
+	}
+	json_decref(outs);
+	if (rc < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+json_t *config_to_json(const struct mcr_config *cfg)
+{
+	json_t *obj, *rules = json_array();
+	int rc = rules ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !rc && i < cfg->n_rules; i++)
+		rc = json_array_append_new(rules, config_rule_to_json(&cfg->rules[i])) < 0 ?
+			     -ENOMEM : 0;
+	if (rc < 0) {
+		json_decref(rules);
+		return NULL;
+	}
+	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:o}", "queue_depth",
+			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
+			"so_sndbuf", (json_int_t)cfg->so_sndbuf, "stats_interval_ms",
+			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
+			"egress", config_egress_name(cfg->egress), "rules", rules);
+	return obj;
 }
 
 /* ---- --rule shorthand ---- */

@@ -8,6 +8,7 @@
 #ifndef MCR_CONFIG_H
 #define MCR_CONFIG_H
 
+#include <jansson.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -90,6 +91,46 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
  * A rule without NAME= is named "ruleN" (N = its 1-based position).
  */
 int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err);
+
+/*
+ * Single rules, for run-time changes over the control socket.  A rule
+ * object has the form of one element of the file's "rules" array;
+ * messages call it "rule" ("rule.input.port: 70000 is not a port number").
+ */
+
+/*
+ * Parse one rule object into *ret (zeroed first).  Without "name" the name
+ * is left empty.  Returns 0, or -EINVAL (or -ENOMEM) with err filled in and
+ * *ret empty.  Release with config_rule_clear().
+ */
+int config_rule_from_json(json_t *obj, struct mcr_rule *ret, struct config_error *err);
+void config_rule_clear(struct mcr_rule *r);
+
+/* Index of the rule named @name in cfg->rules, or -ENOENT. */
+int config_rule_index(const struct mcr_config *cfg, const char *name);
+
+/*
+ * Parse a rule object and append it to cfg.  Without a name it gets "ruleN",
+ * the first N from its position up that is free.  Returns 0, -EEXIST when
+ * the name is taken, -ENOSPC past MCR_MAX_RULES, or -EINVAL/-ENOMEM, with
+ * err filled in.  The rule is not resolved: run config_resolve() (interfaces,
+ * input keys shared with another rule) and config_remove_rule() it again if
+ * that fails.
+ */
+int config_add_rule_json(struct mcr_config *cfg, json_t *obj, struct config_error *err);
+
+/* Remove the rule named @name, keeping the others' order.  Returns 0 or -ENOENT. */
+int config_remove_rule(struct mcr_config *cfg, const char *name);
+
+/*
+ * A rule, or the whole configuration, in the file's form (new reference, or
+ * NULL on ENOMEM).  The result loads again with config_load_string() and
+ * means the same; a resolved rule lists the group and port its outputs
+ * inherited.  A configuration with no rules gives "rules": [], which the
+ * loader refuses.
+ */
+json_t *config_rule_to_json(const struct mcr_rule *r);
+json_t *config_to_json(const struct mcr_config *cfg);
 
 /*
  * Check the whole configuration and resolve interface names to indexes:

@@ -7,6 +7,11 @@
  * still to complete.  Sends take a slot from a fixed pool; when the pool is
  * empty the rest of the fan-out waits in the back-log, in arrival order, so
  * an output never sees packets reordered by back-pressure.
+ *
+ * An l2 output's send is a sendmsg of two pieces on its interface's packet
+ * socket: the slot's own header (built from the output's template when the
+ * slot is taken, so a retry resends the same frame) and the payload,
+ * still in the receive buffer.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,19 +23,24 @@
 
 #define NO_SLOT UINT32_MAX
 
+_Static_assert(sizeof(struct send_slot) == 192, "a send slot is three cache lines");
+
 int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog)
 {
 	memset(f, 0, sizeof(*f));
-	f->slots = calloc(n_slots, sizeof(*f->slots));
+	f->slots = aligned_alloc(_Alignof(struct send_slot), n_slots * sizeof(*f->slots));
 	f->backlog = calloc(n_backlog, sizeof(*f->backlog));
 	if (!f->slots || !f->backlog) {
 		fwd_exit(f);
 		return -ENOMEM;
 	}
+	memset(f->slots, 0, n_slots * sizeof(*f->slots));
 	f->n_slots = n_slots;
 	f->n_backlog = n_backlog;
-	for (uint32_t i = 0; i < n_slots; i++)
+	for (uint32_t i = 0; i < n_slots; i++) {
 		f->slots[i].next_free = i + 1 < n_slots ? i + 1 : NO_SLOT;
+		f->slots[i].msg.msg_iov = f->slots[i].iov;
+	}
 	f->free_head = 0;
 	f->retry_head = NO_SLOT;
 	return 0;
@@ -70,7 +80,7 @@ static void buf_unref(struct worker *w, uint16_t bid)
 /* Submit once a batch is queued, so the kernel starts sending early. */
 static void note_queued(struct worker *w)
 {
-	if (++w->fwd.queued >= w->cfg->send_batch) {
+	if (++w->fwd.queued >= w->send_batch) {
 		(void)io_uring_submit(&w->ring);
 		w->fwd.queued = 0;
 	}
@@ -79,23 +89,33 @@ static void note_queued(struct worker *w)
 static bool slot_submit(struct worker *w, uint32_t i)
 {
 	struct send_slot *s = &w->fwd.slots[i];
+	const struct egress *eg = &s->gen->egress;
+	const struct egress_out *eo = &eg->outs[s->out];
 	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
-	unsigned int file = w->egress_file_base + s->out;
+	unsigned int file = s->gen->file_base + eo->file;
 	uint8_t *data = ring_buf(&w->bufs, s->bid) + s->off;
 
 	if (!sqe)
 		return false;
-	if (egress_is_connected(&w->egress, s->out)) {
+	if (eo->is_l2) {
+		/* The socket is bound to the interface: no address needed. */
+		s->iov[0].iov_base = s->frame;
+		s->iov[0].iov_len = FRAME_SEND_LEN;
+		s->iov[1].iov_base = data;
+		s->iov[1].iov_len = s->len;
+		s->msg.msg_name = NULL;
+		s->msg.msg_namelen = 0;
+		s->msg.msg_iovlen = 2;
+		io_uring_prep_sendmsg(sqe, (int)file, &s->msg, 0);
+	} else if (egress_is_connected(eg, s->out)) {
 		io_uring_prep_send(sqe, (int)file, data, s->len, 0);
 	} else {
-		s->dst = w->egress.dst[s->out];
+		s->dst = eo->dst;
 		s->dst.sin_port = htons(s->dport);
-		s->iov.iov_base = data;
-		s->iov.iov_len = s->len;
-		memset(&s->msg, 0, sizeof(s->msg));
+		s->iov[0].iov_base = data;
+		s->iov[0].iov_len = s->len;
 		s->msg.msg_name = &s->dst;
 		s->msg.msg_namelen = sizeof(s->dst);
-		s->msg.msg_iov = &s->iov;
 		s->msg.msg_iovlen = 1;
 		io_uring_prep_sendmsg(sqe, (int)file, &s->msg, 0);
 	}
@@ -106,20 +126,22 @@ static bool slot_submit(struct worker *w, uint32_t i)
 }
 
 /* The output gets nothing of this packet: count it and drop our reference. */
-static void send_abandon(struct worker *w, uint32_t out, uint16_t bid)
+static void send_abandon(struct worker *w, struct generation *g, uint32_t out, uint16_t bid)
 {
-	w->stats->outputs[out].drops++;
+	g->stats->outputs[out].drops++;
 	buf_unref(w, bid);
+	worker_gen_put(w, g);
 }
 
 /* Queue sends for outputs [p->next_out, n) while slots last. */
 static bool fan_out(struct worker *w, struct pending_pkt *p)
 {
-	const struct mcr_rule *rule = &w->cfg->rules[p->rule];
-	size_t base = w->stats->out_base[p->rule];
+	const struct mcr_rule *rule = &p->gen->cfg.rules[p->rule];
+	size_t base = p->gen->stats->out_base[p->rule];
 
 	while (p->next_out < rule->n_outputs) {
 		uint32_t i = slot_get(&w->fwd);
+		struct egress_out *eo;
 		struct send_slot *s;
 
 		if (i == NO_SLOT)
@@ -129,12 +151,16 @@ static bool fan_out(struct worker *w, struct pending_pkt *p)
 		s->bid = p->bid;
 		s->off = p->off;
 		s->len = p->len;
-		s->dport = p->dport;
+		s->dport = p->frame.dport;
 		s->attempts = 0;
+		s->gen = p->gen;
+		eo = &p->gen->egress.outs[s->out];
+		if (eo->is_l2)
+			frame_build(s->frame, &eo->tmpl, &p->frame, eo->ip_id++);
 		p->next_out++;
 		if (!slot_submit(w, i)) {
 			slot_put(&w->fwd, i);
-			send_abandon(w, s->out, p->bid);
+			send_abandon(w, p->gen, s->out, p->bid);
 		}
 	}
 	return true;
@@ -154,10 +180,15 @@ void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uin
 		.bid = bid,
 		.off = info->payload_off,
 		.len = info->payload_len,
-		.dport = info->dport,
 	};
 
-	w->bufs.refs[bid] = (uint16_t)w->cfg->rules[rule].n_outputs;
+	/* packet_parse() checked that the UDP header lies before the payload. */
+	frame_pkt_init(&p.frame, ring_buf(&w->bufs, bid) + info->payload_off - FRAME_UDP_LEN,
+		       info->saddr, info->daddr);
+	/* One reference per output, on the buffer and on the rules alike. */
+	p.gen = w->gen;
+	w->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;
+	p.gen->refs += p.gen->cfg.rules[rule].n_outputs;
 	if (w->fwd.backlog_len || !fan_out(w, &p))
 		backlog_push(&w->fwd, &p);
 }
@@ -205,11 +236,13 @@ static void warn_send_error(struct worker *w, const struct send_slot *s, int res
 void fwd_send_done(struct worker *w, uint32_t i, int res)
 {
 	struct send_slot *s = &w->fwd.slots[i];
-	struct output_stats *os = &w->stats->outputs[s->out];
+	struct generation *g = s->gen;
+	struct output_stats *os = &g->stats->outputs[s->out];
 
 	if (likely(res >= 0)) {
+		/* Payload bytes, as for udp: a frame's count includes our headers. */
 		os->packets++;
-		os->bytes += (uint64_t)res;
+		os->bytes += s->len;
 	} else if ((res == -EAGAIN || res == -ENOBUFS || res == -EINTR) &&
 		   s->attempts < FWD_MAX_ATTEMPTS && !w->is_stopping) {
 		os->retries++;
@@ -226,6 +259,7 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 	}
 	buf_unref(w, s->bid);
 	slot_put(&w->fwd, i);
+	worker_gen_put(w, g);
 }
 
 void fwd_retry_fire(struct worker *w)
@@ -240,7 +274,7 @@ void fwd_retry_fire(struct worker *w)
 		uint32_t next = s->next_free;
 
 		if (!slot_submit(w, i)) {
-			send_abandon(w, s->out, s->bid);
+			send_abandon(w, s->gen, s->out, s->bid);
 			slot_put(&w->fwd, i);
 		}
 		i = next;

@@ -14,35 +14,46 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "mcrd/frame.h"
 #include "mcrd/packet.h"
 
 #define FWD_MAX_ATTEMPTS	5	/* a transient error is retried this often */
 #define FWD_RETRY_BASE_US	50	/* back-off doubles from here */
 
+struct generation;
 struct worker;
 
+/*
+ * The state one send needs until its completion: three cache lines, the
+ * first holding what fan-out writes (the frame header and the buffer
+ * reference), the others what the kernel reads for a sendmsg.
+ */
 struct send_slot {
-	uint32_t out;		/* flat output index */
-	uint32_t next_free;	/* free-list link, or retry-list link */
+	union {
+		uint8_t frame[FRAME_SEND_LEN];	/* l2 outputs: this send's headers */
+		struct sockaddr_in dst;		/* unconnected udp outputs: the destination */
+	};
 	uint16_t bid;		/* the buffer this send reads from */
 	uint16_t off;		/* payload offset in the buffer */
-	uint16_t len;
-	uint16_t dport;		/* the packet's port, for unconnected outputs */
+	uint16_t len;		/* payload bytes */
+	uint16_t dport;		/* the packet's port, for unconnected udp outputs */
+	uint32_t out;		/* flat output index */
+	uint32_t next_free;	/* free-list link, or retry-list link */
 	uint8_t attempts;
-	/* Only unconnected outputs use these; they must live until completion. */
-	struct msghdr msg;
-	struct iovec iov;
-	struct sockaddr_in dst;
-};
+	struct generation *gen;	/* whose egress and counters; holds a reference */
+	struct msghdr msg;	/* sendmsg: l2 and unconnected udp outputs */
+	struct iovec iov[2];	/* l2: the headers, then the payload in the buffer */
+} __attribute__((aligned(64)));
 
 /* A packet whose fan-out is waiting for send slots, in arrival order. */
 struct pending_pkt {
+	struct generation *gen;	/* the rules it matched */
 	uint32_t rule;
 	uint32_t next_out;
 	uint16_t bid;
 	uint16_t off;
 	uint16_t len;
-	uint16_t dport;
+	struct frame_pkt frame;	/* ports and checksum state, for every output */
 };
 
 struct fwd {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Ingress socket set-up.  The socket is created with protocol 0 so that it
- * receives nothing until the filter is attached and it is bound; no
- * unfiltered frame can slip into the queue in between.
+ * Ingress socket set-up and reconfiguration.  A socket is created with
+ * protocol 0 so that it receives nothing until the filter is attached and it
+ * is bound; no unfiltered frame can slip into the queue in between.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,22 +42,29 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 	return n;
 }
 
-static int attach_filter(int fd, const char *ifname, const uint32_t *dests, size_t n)
+/* Attaching replaces any previous program atomically: no gap, no overlap. */
+static int attach_filter(const struct ingress_port *p, const struct mcr_config *cfg)
 {
-	struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
+	static struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
+	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
 	struct sock_fprog fprog;
+	size_t n;
 	int len;
 
+	if (!dests)
+		return -ENOMEM;
+	n = collect_dests(cfg, p->ifindex, dests);
 	len = filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
+	free(dests);
 	if (len < 0) {
-		log_err("%s: %zu input groups on one interface, at most %d are supported", ifname,
-			n, FILTER_MAX_DESTS);
+		log_err("%s: %zu input groups on one interface, at most %d are supported",
+			p->ifname, n, FILTER_MAX_DESTS);
 		return len;
 	}
 	fprog.len = (unsigned short)len;
 	fprog.filter = prog;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
-		log_err_errno(errno, "%s: cannot attach the ingress BPF filter", ifname);
+	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+		log_err_errno(errno, "%s: cannot attach the ingress BPF filter", p->ifname);
 		return -errno;
 	}
 	return 0;
@@ -91,81 +98,127 @@ static int join_socket_open(struct ingress_port *p)
 	return fd;
 }
 
-static int join_on(int fd, const struct ingress_port *p, const struct mcr_rule *rule)
+static int membership_op(int fd, const struct ingress_port *p, const struct membership *m,
+			 bool is_join)
 {
 	struct ip_mreqn mreq = {
-		.imr_multiaddr = rule->in_group,
+		.imr_multiaddr = m->group,
 		.imr_ifindex = (int)p->ifindex,
 	};
 
-	if (rule->in_source.s_addr != INADDR_ANY) {
+	if (m->source.s_addr != INADDR_ANY) {
 		/* The protocol-independent API names the interface by index. */
 		struct group_source_req gsr = { .gsr_interface = p->ifindex };
 		struct sockaddr_in *grp = (struct sockaddr_in *)&gsr.gsr_group;
 		struct sockaddr_in *src = (struct sockaddr_in *)&gsr.gsr_source;
 
 		grp->sin_family = src->sin_family = AF_INET;
-		grp->sin_addr = rule->in_group;
-		src->sin_addr = rule->in_source;
-		return setsockopt(fd, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &gsr, sizeof(gsr));
+		grp->sin_addr = m->group;
+		src->sin_addr = m->source;
+		return setsockopt(fd, IPPROTO_IP,
+				  is_join ? MCAST_JOIN_SOURCE_GROUP : MCAST_LEAVE_SOURCE_GROUP, &gsr,
+				  sizeof(gsr));
 	}
-	return setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq));
+	return setsockopt(fd, IPPROTO_IP, is_join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq,
+			  sizeof(mreq));
+}
+
+static int nic_filter_op(const struct ingress_port *p, struct in_addr group, bool is_add)
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = (int)p->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = ETH_ALEN;
+	addr_multicast_mac(group, mr.mr_address);
+	return setsockopt(p->fd, SOL_PACKET, is_add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP,
+			  &mr, sizeof(mr));
 }
 
 /*
- * Send the IGMP join for a group.  The kernel caps memberships per socket
- * (net.ipv4.igmp_max_memberships, 20 by default), so when a socket is full
- * (ENOBUFS) the join moves to a fresh socket.
+ * Program the NIC filter and send the IGMP join.  The kernel caps
+ * memberships per socket (net.ipv4.igmp_max_memberships, 20 by default), so
+ * a join that finds its socket full (ENOBUFS) moves to a fresh socket.
  */
-static int join_group(struct ingress_port *p, const struct mcr_rule *rule)
+static int join(struct ingress_port *p, struct membership m)
 {
+	struct membership *grown;
 	char g[ADDR_STR_MAX];
-	int fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
-	int ret;
+	int fd, ret;
 
-	if (fd < 0)
-		return fd;
-	ret = join_on(fd, p, rule);
-	if (ret < 0 && errno == ENOBUFS) {
-		fd = join_socket_open(p);
-		if (fd < 0)
-			return fd;
-		ret = join_on(fd, p, rule);
-	}
-	/* Two rules (ports) on one group join once; the kernel says EADDRINUSE. */
-	if (ret < 0 && errno != EADDRINUSE) {
-		log_err_errno(errno, "%s: cannot join %s", p->ifname,
-			      addr_fmt(rule->in_group, g));
+	grown = realloc(p->joined, (p->n_joined + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	p->joined = grown;
+	if (nic_filter_op(p, m.group, true) < 0) {
+		log_err_errno(errno, "%s: cannot add the NIC filter for %s", p->ifname,
+			      addr_fmt(m.group, g));
 		return -errno;
 	}
+	fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
+	ret = fd < 0 ? -1 : membership_op(fd, p, &m, true);
+	if (fd >= 0 && ret < 0 && errno == ENOBUFS) {
+		fd = join_socket_open(p);
+		ret = fd < 0 ? -1 : membership_op(fd, p, &m, true);
+	}
+	if (fd < 0 || ret < 0) {
+		ret = fd < 0 ? fd : -errno;
+		log_err_errno(ret, "%s: cannot join %s", p->ifname, addr_fmt(m.group, g));
+		(void)nic_filter_op(p, m.group, false);
+		return ret;
+	}
+	m.fd = fd;
+	p->joined[p->n_joined++] = m;
 	return 0;
 }
 
-/* Program the NIC's multicast filter and send IGMP joins for each group. */
-static int join_groups(struct ingress_port *p, const struct mcr_config *cfg)
+static void leave(struct ingress_port *p, size_t i)
+{
+	(void)membership_op(p->joined[i].fd, p, &p->joined[i], false);
+	(void)nic_filter_op(p, p->joined[i].group, false);
+	p->joined[i] = p->joined[--p->n_joined];
+}
+
+static bool has_membership(const struct ingress_port *p, struct in_addr group,
+			   struct in_addr source)
+{
+	for (size_t i = 0; i < p->n_joined; i++)
+		if (p->joined[i].group.s_addr == group.s_addr &&
+		    p->joined[i].source.s_addr == source.s_addr)
+			return true;
+	return false;
+}
+
+static bool is_wanted(const struct mcr_config *cfg, unsigned int ifindex,
+		      const struct membership *m)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex &&
+		    cfg->rules[r].in_group.s_addr == m->group.s_addr &&
+		    cfg->rules[r].in_source.s_addr == m->source.s_addr)
+			return true;
+	return false;
+}
+
+/* Join what cfg adds, then leave what it dropped: never a gap for a kept group. */
+static int update_memberships(struct ingress_port *p, const struct mcr_config *cfg)
 {
 	for (size_t r = 0; r < cfg->n_rules; r++) {
 		const struct mcr_rule *rule = &cfg->rules[r];
-		struct packet_mreq mr;
-		char g[ADDR_STR_MAX];
+		struct membership m = { rule->in_group, rule->in_source, -1 };
 		int ret;
 
-		if (rule->in_ifindex != p->ifindex || !addr_is_multicast(rule->in_group))
+		if (rule->in_ifindex != p->ifindex || !addr_is_multicast(rule->in_group) ||
+		    has_membership(p, m.group, m.source))
 			continue;
-		memset(&mr, 0, sizeof(mr));
-		mr.mr_ifindex = (int)p->ifindex;
-		mr.mr_type = PACKET_MR_MULTICAST;
-		mr.mr_alen = ETH_ALEN;
-		addr_multicast_mac(rule->in_group, mr.mr_address);
-		if (setsockopt(p->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-			log_err_errno(errno, "%s: cannot add the NIC filter for %s", p->ifname,
-				      addr_fmt(rule->in_group, g));
-			return -errno;
-		}
-		ret = join_group(p, rule);
+		ret = join(p, m);
 		if (ret < 0)
 			return ret;
 	}
+	for (size_t i = p->n_joined; i-- > 0;)
+		if (!is_wanted(cfg, p->ifindex, &p->joined[i]))
+			leave(p, i);
 	return 0;
 }
 
@@ -183,30 +236,23 @@ static int join_fanout(const struct ingress_port *p, int fanout_id)
 
 static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id)
 {
-	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
 	struct sockaddr_ll sll;
 	int one = 1, ret;
-	size_t n;
 
-	if (!dests)
-		return -ENOMEM;
-	n = collect_dests(cfg, p->ifindex, dests);
 	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
-		ret = -errno;
 		log_err_errno(errno, "%s: cannot open an AF_PACKET socket (needs CAP_NET_RAW)",
 			      p->ifname);
-		goto out_free;
+		return -errno;
 	}
-	ret = attach_filter(p->fd, p->ifname, dests, n);
+	ret = attach_filter(p, cfg);
 	if (ret < 0)
-		goto out_free;
+		return ret;
 	/* Our own egress on this interface must never loop back into ingress. */
 	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-		ret = -errno;
 		log_err_errno(errno, "%s: PACKET_IGNORE_OUTGOING failed (needs Linux 4.20)",
 			      p->ifname);
-		goto out_free;
+		return -errno;
 	}
 	set_rcvbuf(p->fd, p->ifname);
 	memset(&sll, 0, sizeof(sll));
@@ -214,76 +260,149 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = (int)p->ifindex;
 	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		ret = -errno;
 		log_err_errno(errno, "%s: cannot bind the AF_PACKET socket", p->ifname);
-		goto out_free;
+		return -errno;
 	}
-	if (fanout_id >= 0) {
-		ret = join_fanout(p, fanout_id);
-		if (ret < 0)
-			goto out_free;
-	}
-	ret = join_groups(p, cfg);
+	if (fanout_id >= 0 && (ret = join_fanout(p, fanout_id)) < 0)
+		return ret;
+	return update_memberships(p, cfg);
+}
 
-out_free:
-	free(dests);
-	return ret;
+void ingress_port_close(struct ingress_port *p)
+{
+	if (p->fd >= 0)
+		(void)close(p->fd);
+	for (size_t j = 0; j < p->n_join_fds; j++)
+		(void)close(p->join_fds[j]);
+	free(p->join_fds);
+	free(p->joined);
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->file = -1;
 }
 
 static struct ingress_port *port_find(struct ingress *in, unsigned int ifindex)
 {
 	for (size_t i = 0; i < in->n; i++)
-		if (in->ports[i].ifindex == ifindex)
+		if (ingress_port_is_open(&in->ports[i]) && in->ports[i].ifindex == ifindex)
 			return &in->ports[i];
 	return NULL;
 }
 
-int ingress_init(struct ingress *in, const struct mcr_config *cfg, int fanout_id)
+/* A free slot that no receive can still name: neither open nor closing. */
+static struct ingress_port *port_slot(struct ingress *in)
 {
-	int ret;
+	for (size_t i = 0; i < in->n; i++)
+		if (!ingress_port_is_open(&in->ports[i]))
+			return &in->ports[i];
+	return in->n < INGRESS_MAX_PORTS ? &in->ports[in->n++] : NULL;
+}
 
+int ingress_init(struct ingress *in, int fanout_id)
+{
 	memset(in, 0, sizeof(*in));
-	in->ports = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*in->ports));
+	in->fanout_id = fanout_id;
+	in->ports = calloc(INGRESS_MAX_PORTS, sizeof(*in->ports));
 	if (!in->ports)
 		return -ENOMEM;
+	for (size_t i = 0; i < INGRESS_MAX_PORTS; i++)
+		in->ports[i].fd = in->ports[i].file = -1;
+	return 0;
+}
+
+void ingress_exit(struct ingress *in)
+{
+	for (size_t i = 0; in->ports && i < in->n; i++)
+		ingress_port_close(&in->ports[i]);
+	free(in->ports);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Open ports for interfaces cfg uses that have none; undo them all on failure. */
+static int open_new_ports(struct ingress *in, const struct mcr_config *cfg, bool *is_new)
+{
 	for (size_t r = 0; r < cfg->n_rules; r++) {
 		struct ingress_port *p;
+		int ret;
 
 		if (port_find(in, cfg->rules[r].in_ifindex))
 			continue;
-		p = &in->ports[in->n++];
-		p->fd = -1;
-		p->ifindex = cfg->rules[r].in_ifindex;
-		(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
-		ret = port_open(p, cfg, fanout_id);
+		p = port_slot(in);
+		if (!p) {
+			log_err("more than %d input interfaces", INGRESS_MAX_PORTS);
+			ret = -E2BIG;
+		} else {
+			p->ifindex = cfg->rules[r].in_ifindex;
+			(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
+			ret = port_open(p, cfg, in->fanout_id);
+			is_new[p - in->ports] = true;
+		}
 		if (ret < 0) {
-			ingress_exit(in);
+			for (size_t i = 0; i < in->n; i++)
+				if (is_new[i])
+					ingress_port_close(&in->ports[i]);
 			return ret;
 		}
 	}
 	return 0;
 }
 
-void ingress_exit(struct ingress *in)
+static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
 {
-	for (size_t i = 0; i < in->n; i++) {
-		if (in->ports[i].fd >= 0)
-			(void)close(in->ports[i].fd);
-		for (size_t j = 0; j < in->ports[i].n_join_fds; j++)
-			(void)close(in->ports[i].join_fds[j]);
-		free(in->ports[i].join_fds);
-	}
-	free(in->ports);
-	memset(in, 0, sizeof(*in));
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex)
+			return true;
+	return false;
 }
 
-void ingress_collect_drops(const struct ingress *in, struct mcr_stats *stats)
+int ingress_update(struct ingress *in, const struct mcr_config *cfg)
+{
+	bool is_new[INGRESS_MAX_PORTS] = { false };
+	int ret = open_new_ports(in, cfg, is_new);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || is_new[i] || p->is_closing)
+			continue;
+		if (!is_used_by(cfg, p->ifindex)) {
+			p->is_closing = true;
+			continue;
+		}
+		/* Past the point of no return: a failure here is logged, not undone. */
+		if (attach_filter(p, cfg) < 0 || update_memberships(p, cfg) < 0)
+			log_warn("%s: input update incomplete, continuing", p->ifname);
+	}
+	return 0;
+}
+
+void ingress_collect_drops(struct ingress *in)
 {
 	for (size_t i = 0; i < in->n; i++) {
 		struct tpacket_stats st;
 		socklen_t len = sizeof(st);
 
-		if (getsockopt(in->ports[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
-			stats->inputs[i].kernel_drops += st.tp_drops;
+		if (ingress_port_is_open(&in->ports[i]) &&
+		    getsockopt(in->ports[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			in->ports[i].st.kernel_drops += st.tp_drops;
 	}
+}
+
+json_t *ingress_stats_json(const struct ingress *in)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < in->n; i++) {
+		const struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p))
+			continue;
+		if (json_array_append_new(arr, stats_input_json(p->ifname, &p->st)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }

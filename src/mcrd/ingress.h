@@ -5,11 +5,17 @@
  * Each socket carries a BPF filter for the configured destinations, the
  * NIC's multicast filter is programmed for them, and an IGMP join is sent
  * so that snooping switches deliver the groups.
+ *
+ * Ports keep their index for their whole life (a receive's user_data names
+ * it), and a configuration change updates them in place: filters are
+ * replaced atomically, memberships are joined and left by difference, so an
+ * unchanged group never sees a leave.
  */
 #ifndef MCR_INGRESS_H
 #define MCR_INGRESS_H
 
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,32 +23,63 @@
 #include "mcrd/config.h"
 #include "mcrd/stats.h"
 
-#define INGRESS_RCVBUF (8 << 20)	/* absorbs bursts while the loop is busy */
+#define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy */
+#define INGRESS_MAX_PORTS	256		/* input interfaces per worker */
+
+struct membership {
+	struct in_addr group;
+	struct in_addr source;		/* INADDR_ANY: any-source join */
+	int fd;				/* the join socket that holds it */
+};
 
 struct ingress_port {
-	int fd;			/* AF_PACKET, bound to ifindex */
-	int *join_fds;		/* UDP sockets holding the IGMP memberships */
+	int fd;				/* AF_PACKET, bound to ifindex; -1 when free */
+	int *join_fds;			/* UDP sockets holding the IGMP memberships */
 	size_t n_join_fds;
+	struct membership *joined;
+	size_t n_joined;
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
-	bool is_armed;		/* a multishot receive is outstanding */
+	int file;			/* fixed-file slot, -1 when not registered */
+	bool is_armed;			/* a multishot receive is outstanding */
+	bool is_closing;		/* no longer configured; closes once disarmed */
+	struct input_stats st;
 };
 
 struct ingress {
-	size_t n;
-	struct ingress_port *ports;
+	size_t n;			/* ports[0..n) have been used */
+	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
+	int fanout_id;			/* PACKET_FANOUT group, or -1 */
 };
 
 /*
- * Open and set up every input of cfg.  With fanout_id >= 0 each socket
- * joins that PACKET_FANOUT group in hash mode, so that the workers of one
- * daemon share the traffic and each flow stays with one worker (in order).
- * Logs the reason on failure.
+ * With fanout_id >= 0 every socket joins that PACKET_FANOUT group in hash
+ * mode, so that the workers of one daemon share the traffic and each flow
+ * stays with one worker (in order).
  */
-int ingress_init(struct ingress *in, const struct mcr_config *cfg, int fanout_id);
+int ingress_init(struct ingress *in, int fanout_id);
 void ingress_exit(struct ingress *in);
 
-/* Add the kernel's socket-queue drop counts to stats (they reset on read). */
-void ingress_collect_drops(const struct ingress *in, struct mcr_stats *stats);
+/*
+ * Make the ports match cfg: open ports for new input interfaces (not yet
+ * registered or armed: file == -1), update filters and memberships of the
+ * others, and mark those without rules is_closing.  On failure (logged)
+ * nothing has changed.  Returns 0 or -errno.
+ */
+int ingress_update(struct ingress *in, const struct mcr_config *cfg);
+
+static inline bool ingress_port_is_open(const struct ingress_port *p)
+{
+	return p->fd >= 0;
+}
+
+/* Close a port's sockets; its slot can be used again. */
+void ingress_port_close(struct ingress_port *p);
+
+/* Add the kernel's socket-queue drop counts to the ports' stats. */
+void ingress_collect_drops(struct ingress *in);
+
+/* The ports' counters as a JSON array (new reference, NULL on ENOMEM). */
+json_t *ingress_stats_json(const struct ingress *in);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,12 @@
 #include "mcrd/config.h"
 #include "mcrd/supervisor.h"
 
+#define MAX_CLI_RULES 4096
+
 struct mcrd_opts {
 	const char *config_file;
+	const char *rules[MAX_CLI_RULES];	/* --rule specs, applied after the file */
+	size_t n_rules;
 	const char *ready_file;
 	bool is_check_only;
 	bool use_syslog;
@@ -31,6 +36,7 @@ struct mcrd_opts {
 	long buffers;
 	const char *egress;
 	unsigned int workers;
+	const char *user;
 };
 
 enum {
@@ -42,6 +48,7 @@ enum {
 	OPT_BUFFERS,
 	OPT_EGRESS,
 	OPT_WORKERS,
+	OPT_USER,
 	OPT_READY_FILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
@@ -58,6 +65,7 @@ static const struct option long_options[] = {
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
 	{ "egress", required_argument, NULL, OPT_EGRESS },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -85,6 +93,8 @@ static void usage(FILE *f)
 		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
 		"      --workers N          worker processes, each pinned to a CPU (default: one\n"
 		"                           per CPU mcrd may run on)\n"
+		"      --user NAME          run the workers as this user, keeping only\n"
+		"                           CAP_NET_RAW (and CAP_NET_ADMIN if needed)\n"
 		"      --ready-file PATH    create PATH once every worker is relaying\n"
 		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
 		"      --syslog             log to syslog instead of stderr\n"
@@ -112,23 +122,12 @@ static long parse_number(const char *opt, const char *s, long min, long max)
 	return v;
 }
 
-static void add_rule_or_exit(struct mcr_config *cfg, const char *spec)
-{
-	struct config_error err;
-
-	if (config_add_shorthand(cfg, spec, &err) < 0) {
-		(void)fprintf(stderr, "mcrd: --rule: %s\n", err.msg);
-		config_free(cfg);
-		exit(EXIT_USAGE);
-	}
-}
-
 static bool is_pow2(long v)
 {
 	return v > 0 && (v & (v - 1)) == 0;
 }
 
-static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr_config *cfg)
+static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 {
 	int c;
 
@@ -138,7 +137,12 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr
 			o->config_file = optarg;
 			break;
 		case 'r':
-			add_rule_or_exit(cfg, optarg);
+			if (o->n_rules == MAX_CLI_RULES) {
+				(void)fprintf(stderr, "mcrd: more than %d --rule options\n",
+					      MAX_CLI_RULES);
+				exit(EXIT_USAGE);
+			}
+			o->rules[o->n_rules++] = optarg;
 			break;
 		case OPT_CHECK:
 			o->is_check_only = true;
@@ -164,6 +168,9 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr
 		case OPT_WORKERS:
 			o->workers = (unsigned int)parse_number("workers", optarg, 1,
 								SUPERVISOR_MAX_WORKERS);
+			break;
+		case OPT_USER:
+			o->user = optarg;
 			break;
 		case OPT_READY_FILE:
 			o->ready_file = optarg;
@@ -197,8 +204,20 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o, struct mcr
 	}
 }
 
+__attribute__((format(printf, 2, 3)))
+static int usage_error(struct config_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
 /* Command-line settings win over the file's; check what only the pair can. */
-static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg)
+static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg,
+			   struct config_error *err)
 {
 	if (o->stats_interval_ms >= 0)
 		cfg->stats_interval_ms = (unsigned int)o->stats_interval_ms;
@@ -210,47 +229,69 @@ static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg)
 		cfg->so_sndbuf = (int)o->sndbuf;
 	if (o->buffers >= 0)
 		cfg->buffers = (unsigned int)o->buffers;
-	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0) {
-		(void)fprintf(stderr, "mcrd: --egress: \"%s\" is not auto, l2 or udp\n", o->egress);
-		return -EINVAL;
-	}
-	if (!is_pow2(cfg->queue_depth)) {
-		(void)fprintf(stderr, "mcrd: --queue-depth: %u is not a power of two\n",
-			      cfg->queue_depth);
-		return -EINVAL;
-	}
-	if (!is_pow2(cfg->buffers)) {
-		(void)fprintf(stderr, "mcrd: --buffers: %u is not a power of two\n", cfg->buffers);
-		return -EINVAL;
-	}
-	if (cfg->send_batch > cfg->queue_depth) {
-		(void)fprintf(stderr, "mcrd: send batch %u is larger than the queue depth %u\n",
-			      cfg->send_batch, cfg->queue_depth);
-		return -EINVAL;
-	}
+	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0)
+		return usage_error(err, "--egress: \"%s\" is not auto, l2 or udp", o->egress);
+	if (!is_pow2(cfg->queue_depth))
+		return usage_error(err, "--queue-depth: %u is not a power of two",
+				   cfg->queue_depth);
+	if (!is_pow2(cfg->buffers))
+		return usage_error(err, "--buffers: %u is not a power of two", cfg->buffers);
+	if (cfg->send_batch > cfg->queue_depth)
+		return usage_error(err, "send batch %u is larger than the queue depth %u",
+				   cfg->send_batch, cfg->queue_depth);
 	return 0;
 }
 
-static int load_config(const struct mcrd_opts *o, struct mcr_config *cfg)
+/* "msg" becomes "<a><b>msg", cut to fit. */
+static void prefix_error(struct config_error *err, const char *a, const char *b)
 {
-	struct config_error err;
+	char prefix[sizeof(err->msg)];
+	size_t lp, lm;
 
-	if (o->config_file && config_load_file(cfg, o->config_file, &err) < 0) {
-		(void)fprintf(stderr, "mcrd: %s: %s\n", o->config_file, err.msg);
-		return -EINVAL;
+	lp = (size_t)snprintf(prefix, sizeof(prefix) - 1, "%s%s", a, b);
+	if (lp >= sizeof(prefix) - 1)
+		lp = sizeof(prefix) - 2;
+	lm = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (lp + lm >= sizeof(err->msg))
+		lm = sizeof(err->msg) - 1 - lp;
+	memmove(err->msg + lp, err->msg, lm);
+	memcpy(err->msg, prefix, lp);
+	err->msg[lp + lm] = '\0';
+}
+
+/*
+ * File first, then --rule specs, then command-line settings, then the
+ * checks that need all of them.  Used at start and on every reload, so a
+ * reload means exactly what the command line meant.
+ */
+static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *err)
+{
+	const struct mcrd_opts *o = ctx;
+	int ret;
+
+	if (o->config_file && (ret = config_load_file(cfg, o->config_file, err)) < 0) {
+		prefix_error(err, o->config_file, ": ");
+		return ret;
+	}
+	for (size_t i = 0; i < o->n_rules; i++) {
+		ret = config_add_shorthand(cfg, o->rules[i], err);
+		if (ret < 0) {
+			prefix_error(err, "--rule", ": ");
+			return ret;
+		}
 	}
 	if (cfg->n_rules == 0) {
-		(void)fprintf(stderr, "mcrd: no rules: give --config FILE or --rule SPEC\n");
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "no rules: give --config FILE or --rule SPEC");
 		return -EINVAL;
 	}
-	if (apply_overrides(o, cfg) < 0)
-		return -EINVAL;
-	if (config_resolve(cfg, &err) < 0) {
-		(void)fprintf(stderr, "mcrd: %s%s%s\n", o->config_file ? o->config_file : "",
-			      o->config_file ? ": " : "", err.msg);
-		return -EINVAL;
-	}
-	return 0;
+	ret = apply_overrides(o, cfg, err);
+	if (ret < 0)
+		return ret;
+	ret = config_resolve(cfg, err);
+	if (ret < 0 && o->config_file)
+		prefix_error(err, o->config_file, ": ");
+	return ret;
 }
 
 /* Fan-out to hundreds of outputs needs a socket each: allow what we may. */
@@ -285,13 +326,15 @@ int main(int argc, char **argv)
 		.buffers = -1,
 	};
 	struct supervisor_opts sup = { 0 };
+	struct config_error err;
 	struct mcr_config cfg;
 	int ret;
 
 	config_init(&cfg);
-	parse_options(argc, argv, &o, &cfg);
+	parse_options(argc, argv, &o);
 	log_init("mcrd", o.use_syslog, o.log_level);
-	if (load_config(&o, &cfg) < 0) {
+	if (load_config(&o, &cfg, &err) < 0) {
+		(void)fprintf(stderr, "mcrd: %s\n", err.msg);
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
@@ -302,7 +345,17 @@ int main(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	raise_fd_limit();
+	ret = privs_plan(&sup.privs, o.user, cfg.so_sndbuf);
+	if (ret < 0) {
+		log_err_errno(ret, "--user: cannot find user \"%s\"", o.user);
+		config_free(&cfg);
+		return EXIT_USAGE;
+	}
 	sup.n_workers = o.workers;
+	if (o.config_file) {
+		sup.load = load_config;
+		sup.load_ctx = &o;
+	}
 	sup.ready_file = o.ready_file;
 	ret = supervisor_run(&cfg, &sup);
 	config_free(&cfg);

@@ -135,16 +135,14 @@ void stats_print_lines(struct mcr_stats *s, FILE *f, uint64_t now)
 	s->last_ns = now;
 }
 
-static json_t *input_json(const struct mcr_stats *s, size_t i)
+json_t *stats_input_json(const char *ifname, const struct input_stats *in)
 {
-	const struct input_stats *in = &s->inputs[i];
-
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
-			 s->input_names[i], "frames", (json_int_t)in->frames, "bytes",
-			 (json_int_t)in->bytes, "malformed", (json_int_t)in->malformed,
-			 "fragments", (json_int_t)in->fragments, "not_udp",
-			 (json_int_t)in->not_udp, "unmatched", (json_int_t)in->unmatched,
-			 "buffer_exhaustion", (json_int_t)in->buffer_exhaustion, "kernel_drops",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface", ifname,
+			 "frames", (json_int_t)in->frames, "bytes", (json_int_t)in->bytes,
+			 "malformed", (json_int_t)in->malformed, "fragments",
+			 (json_int_t)in->fragments, "not_udp", (json_int_t)in->not_udp,
+			 "unmatched", (json_int_t)in->unmatched, "buffer_exhaustion",
+			 (json_int_t)in->buffer_exhaustion, "kernel_drops",
 			 (json_int_t)in->kernel_drops);
 }
 
@@ -212,7 +210,8 @@ json_t *stats_to_json(const struct mcr_stats *s, uint64_t now)
 	if (!inputs || !rules)
 		goto out_free;
 	for (size_t i = 0; i < s->n_inputs; i++)
-		if (json_array_append_new(inputs, input_json(s, i)) < 0)
+		if (json_array_append_new(inputs, stats_input_json(s->input_names[i],
+								   &s->inputs[i])) < 0)
 			goto out_free;
 	for (size_t r = 0; r < s->cfg->n_rules; r++)
 		if (json_array_append_new(rules, rule_json(s, r, secs)) < 0)

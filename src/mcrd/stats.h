@@ -68,6 +68,9 @@ static inline struct output_stats *stats_output(struct mcr_stats *s, size_t rule
 /* One line per rule to f, with rates since the previous call. */
 void stats_print_lines(struct mcr_stats *s, FILE *f, uint64_t now);
 
+/* One input's counters as JSON (new reference, NULL on ENOMEM). */
+json_t *stats_input_json(const char *ifname, const struct input_stats *in);
+
 /* The whole state as JSON (new reference, NULL on ENOMEM). */
 json_t *stats_to_json(const struct mcr_stats *s, uint64_t now);
 

@@ -23,8 +23,6 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "mcrd/rule.h"
-#include "mcrd/stats.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
 #include "mcrd/worker.h"
@@ -77,11 +75,8 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 		.fanout_id = s->fanout_id,
 		.id = ws->id,
 	};
-	struct rule_table *table = NULL;
-	struct mcr_stats *stats = NULL;
 	struct worker w;
 	sigset_t none;
-	size_t dup;
 	int ret;
 
 	/* Die with the supervisor rather than relay unsupervised. */
@@ -95,20 +90,16 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
+	if (privs_drop(&s->opts.privs) < 0)
+		_exit(EXIT_FAILURE);
 
-	ret = rule_table_new(s->cfg, &table, &dup);
-	if (ret == 0)
-		ret = stats_new(s->cfg, s->cfg->n_rules, &stats);
-	if (ret == 0)
-		ret = worker_init(&w, s->cfg, table, stats, &opts);
+	ret = worker_init(&w, s->cfg, &opts);
 	if (ret == 0) {
 		ret = worker_run(&w, &opts);
 		worker_exit(&w);
 	} else {
 		log_err_errno(ret, "worker %u: set-up failed", ws->id);
 	}
-	stats_free(stats);
-	rule_table_free(table);
 	(void)fflush(NULL);
 	_exit(ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
@@ -338,6 +329,46 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 	return sum;
 }
 
+/*
+ * Send the current configuration to every running worker and wait for each
+ * to switch.  A worker that refuses (an interface vanished between the
+ * supervisor's check and its own) keeps its old rules; the first such error
+ * is returned in err.  Workers started later fork with s->cfg as it is.
+ */
+int supervisor_push_config(struct supervisor *s, struct config_error *err)
+{
+	uint64_t deadline = now_ns() + CONFIG_APPLY_TIMEOUT_MS * NSEC_PER_MSEC;
+	json_t *doc = config_to_json(s->cfg), *req;
+	int ret = 0;
+
+	req = doc ? json_pack("{s:s, s:o}", "cmd", "config", "config", doc) : NULL;
+	if (!req)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		if (s->workers[i].state == WORKER_RUNNING &&
+		    chan_send_json(s->workers[i].chan_fd, req) < 0)
+			log_warn("worker %u: cannot send the new configuration", i);
+	json_decref(req);
+	for (unsigned int i = 0; i < s->n_workers; i++) {
+		struct worker_slot *ws = &s->workers[i];
+		json_t *applied;
+		const char *msg;
+
+		if (ws->state != WORKER_RUNNING)
+			continue;
+		applied = worker_await(ws, "applied", deadline);
+		msg = json_string_value(json_object_get(applied, "error"));
+		if (!applied || msg) {
+			if (ret == 0)
+				(void)snprintf(err->msg, sizeof(err->msg), "worker %u: %s", i,
+					       msg ? msg : "no answer");
+			ret = -EIO;
+		}
+		json_decref(applied);
+	}
+	return ret;
+}
+
 static const json_t *find_rule(const json_t *doc, const char *name)
 {
 	const json_t *rule;
@@ -412,6 +443,33 @@ static void print_json(const json_t *doc, size_t flags)
 		log_warn("cannot write statistics to stdout, ignoring");
 }
 
+int supervisor_reload(struct supervisor *s)
+{
+	struct config_error err = { "" };
+	struct mcr_config next;
+	int ret;
+
+	if (!s->opts.load) {
+		log_warn("reload: mcrd was not started with --config, nothing to re-read");
+		return -ENOENT;
+	}
+	config_init(&next);
+	ret = s->opts.load(s->opts.load_ctx, &next, &err);
+	if (ret < 0) {
+		log_err("reload: %s; keeping the running rules", err.msg);
+		config_free(&next);
+		return ret;
+	}
+	config_free(s->cfg);
+	*s->cfg = next;
+	ret = supervisor_push_config(s, &err);
+	if (ret < 0)
+		log_err("reload: %s", err.msg);
+	else
+		log_info("reload: %zu rules in force", s->cfg->n_rules);
+	return ret;
+}
+
 static void on_signal(struct supervisor *s)
 {
 	struct signalfd_siginfo si;
@@ -431,7 +489,7 @@ static void on_signal(struct supervisor *s)
 		json_decref(doc);
 		break;
 	case SIGHUP:
-		log_info("SIGHUP: configuration reload is not supported yet, ignoring");
+		(void)supervisor_reload(s);
 		break;
 	default:
 		break;

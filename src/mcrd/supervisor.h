@@ -16,11 +16,13 @@
 
 #include "mcrd/chan.h"
 #include "mcrd/config.h"
+#include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	256
 #define WORKER_READY_TIMEOUT_MS	5000
 #define WORKER_STOP_TIMEOUT_MS	3000	/* a worker's own grace is 2 s */
 #define STATS_REPLY_TIMEOUT_MS	1000
+#define CONFIG_APPLY_TIMEOUT_MS	3000
 #define WORKER_EXIT_GRACE_MS	1000	/* from its final counters to its exit */
 /* A worker that lived this long before dying restarts at once. */
 #define WORKER_STABLE_NS	(5 * 1000000000ULL)
@@ -48,9 +50,15 @@ struct worker_slot {
 	json_t *last_stats;	/* its latest report, kept for when it dies */
 };
 
+/* Load and resolve the configuration again (SIGHUP, "reload"). */
+typedef int (*supervisor_load_fn)(void *ctx, struct mcr_config *ret, struct config_error *err);
+
 struct supervisor_opts {
 	unsigned int n_workers;	/* 0 = one per CPU we may run on */
+	supervisor_load_fn load;	/* NULL when there is no file to re-read */
+	void *load_ctx;
 	const char *ready_file;
+	struct privs privs;	/* what the workers drop to */
 };
 
 struct supervisor {
@@ -74,5 +82,10 @@ struct supervisor {
  * them, print the final summary on stdout.  Returns 0 or -errno (logged).
  */
 int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts);
+
+/* Push s->cfg to the workers; 0, or -EIO with err naming a refusing worker. */
+int supervisor_push_config(struct supervisor *s, struct config_error *err);
+/* Re-read the configuration; on any error the running rules stay. */
+int supervisor_reload(struct supervisor *s);
 
 #endif

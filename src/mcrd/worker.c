@@ -29,27 +29,6 @@ static unsigned int next_pow2(unsigned int v)
 	return p;
 }
 
-static int register_files(struct worker *w)
-{
-	size_t n = w->ingress.n + w->egress.n;
-	int *fds = malloc(n * sizeof(*fds));
-	int ret;
-
-	if (!fds)
-		return -ENOMEM;
-	for (size_t i = 0; i < w->ingress.n; i++)
-		fds[i] = w->ingress.ports[i].fd;
-	memcpy(fds + w->ingress.n, w->egress.fds, w->egress.n * sizeof(*fds));
-	w->egress_file_base = (unsigned int)w->ingress.n;
-	/* Fixed files spare the kernel an fd lookup and refcount per send. */
-	ret = io_uring_register_files(&w->ring, fds, (unsigned int)n);
-	free(fds);
-	if (ret < 0)
-		log_err_errno(ret, "cannot register %zu sockets with io_uring (raise RLIMIT_NOFILE?)",
-			      n);
-	return ret;
-}
-
 /*
  * A worker answers only SIGTERM (an administrator stopping it); Ctrl-C,
  * SIGHUP and SIGUSR1 reach the whole process group but are the
@@ -76,18 +55,16 @@ static int signals_init(struct worker *w)
 	return 0;
 }
 
-int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rule_table *table,
-		struct mcr_stats *stats, const struct worker_opts *opts)
+int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_opts *opts)
 {
 	/* Every send slot and every buffer can post a completion at once. */
 	unsigned int n_slots = 4 * cfg->queue_depth;
 	unsigned int cq = next_pow2(n_slots + cfg->buffers + 64);
+	unsigned int queue_depth = cfg->queue_depth, buffers = cfg->buffers;
 	int ret;
 
 	memset(w, 0, sizeof(*w));
-	w->cfg = cfg;
-	w->table = table;
-	w->stats = stats;
+	w->send_batch = cfg->send_batch;
 	w->sig_fd = -1;
 	w->chan_fd = opts->chan_fd;
 	if (cq > 65536)
@@ -96,42 +73,47 @@ int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rul
 	ret = signals_init(w);
 	if (ret < 0)
 		return ret;
-	ret = ring_init(&w->ring, cfg->queue_depth, cq, &w->ring_flags);
+	ret = ring_init(&w->ring, queue_depth, cq, &w->ring_flags);
 	if (ret < 0) {
 		log_err_errno(ret, "cannot create an io_uring of %u entries (Linux 6.0 or later "
 				   "with io_uring enabled is needed)",
-			      cfg->queue_depth);
+			      queue_depth);
 		goto out_signals;
 	}
-	ret = ring_bufs_init(&w->bufs, &w->ring, cfg->buffers, RING_BUF_SIZE);
+	ret = ring_bufs_init(&w->bufs, &w->ring, buffers, RING_BUF_SIZE);
 	if (ret < 0) {
 		log_err_errno(ret, "cannot register %u ingress buffers (provided buffer rings "
 				   "need Linux 5.19)",
-			      cfg->buffers);
+			      buffers);
 		goto out_ring;
 	}
-	ret = fwd_init(&w->fwd, n_slots, cfg->buffers);
+	ret = fwd_init(&w->fwd, n_slots, buffers);
 	if (ret < 0)
 		goto out_bufs;
-	ret = ingress_init(&w->ingress, cfg, opts->fanout_id);
-	if (ret < 0)
+	/* Fixed files spare the kernel an fd lookup and refcount per send. */
+	ret = file_slots_init(&w->files, WORKER_MAX_FILES);
+	if (ret == 0)
+		ret = io_uring_register_files_sparse(&w->ring, WORKER_MAX_FILES);
+	if (ret < 0) {
+		log_err_errno(ret, "cannot create a table of %d io_uring files (raise "
+				   "RLIMIT_NOFILE; sparse tables need Linux 5.19)",
+			      WORKER_MAX_FILES);
 		goto out_fwd;
-	for (size_t i = 0; i < w->ingress.n; i++)
-		stats_set_input(stats, i, w->ingress.ports[i].ifname);
-	ret = egress_init(&w->egress, cfg);
+	}
+	ret = ingress_init(&w->ingress, opts->fanout_id);
+	if (ret < 0)
+		goto out_files;
+	ret = worker_apply(w, cfg);
 	if (ret < 0)
 		goto out_ingress;
-	ret = register_files(w);
-	if (ret < 0)
-		goto out_egress;
 	log_debug("io_uring: %u SQ / %u CQ entries, flags %#x, %u buffers, %u send slots",
-		  cfg->queue_depth, cq, w->ring_flags, cfg->buffers, n_slots);
+		  queue_depth, cq, w->ring_flags, buffers, n_slots);
 	return 0;
 
-out_egress:
-	egress_exit(&w->egress);
 out_ingress:
 	ingress_exit(&w->ingress);
+out_files:
+	file_slots_exit(&w->files);
 out_fwd:
 	fwd_exit(&w->fwd);
 out_bufs:
@@ -145,8 +127,9 @@ out_signals:
 
 void worker_exit(struct worker *w)
 {
-	egress_exit(&w->egress);
+	worker_free_generations(w);
 	ingress_exit(&w->ingress);
+	file_slots_exit(&w->files);
 	fwd_exit(&w->fwd);
 	ring_bufs_exit(&w->bufs, &w->ring);
 	io_uring_queue_exit(&w->ring);
@@ -156,13 +139,13 @@ void worker_exit(struct worker *w)
 	free(w->chan_out);
 }
 
-static void arm_recv(struct worker *w, size_t port)
+void worker_arm_recv(struct worker *w, size_t port)
 {
 	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
 
 	if (!sqe)
 		return;
-	io_uring_prep_recv_multishot(sqe, (int)port, NULL, 0, 0);
+	io_uring_prep_recv_multishot(sqe, w->ingress.ports[port].file, NULL, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
 	sqe->buf_group = RING_BGID;
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_RECV, port));
@@ -178,9 +161,12 @@ static void arm_idle_recvs(struct worker *w)
 {
 	if (w->is_stopping || w->bufs.n - w->bufs.in_use < w->bufs.n / 8)
 		return;
-	for (size_t i = 0; i < w->ingress.n; i++)
-		if (!w->ingress.ports[i].is_armed)
-			arm_recv(w, i);
+	for (size_t i = 0; i < w->ingress.n; i++) {
+		const struct ingress_port *p = &w->ingress.ports[i];
+
+		if (ingress_port_is_open(p) && !p->is_closing && !p->is_armed && p->file >= 0)
+			worker_arm_recv(w, i);
+	}
 }
 
 static void arm_signal_read(struct worker *w)
@@ -208,8 +194,12 @@ static json_t *stats_message(struct worker *w, const char *key)
 {
 	json_t *doc;
 
-	ingress_collect_drops(&w->ingress, w->stats);
-	doc = stats_to_json(w->stats, now_ns());
+	ingress_collect_drops(&w->ingress);
+	doc = stats_to_json(w->gen->stats, now_ns());
+	if (doc && json_object_set_new(doc, "inputs", ingress_stats_json(&w->ingress)) < 0) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	return doc ? json_pack("{s:o}", key, doc) : NULL;
 }
 
@@ -235,6 +225,16 @@ static void send_reply(struct worker *w, const json_t *msg)
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_WRITE, 0));
 }
 
+static void cancel_recv(struct worker *w, size_t port)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w->ingress.ports[port].is_armed || !(sqe = ring_get_sqe(&w->ring)))
+		return;
+	io_uring_prep_cancel64(sqe, OP_DATA(OP_RECV, port), 0);
+	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CANCEL, port));
+}
+
 static void begin_stop(struct worker *w, const char *why)
 {
 	if (w->is_stopping)
@@ -242,14 +242,8 @@ static void begin_stop(struct worker *w, const char *why)
 	log_info("%s: stopping, finishing in-flight sends", why);
 	w->is_stopping = true;
 	w->stop_deadline_ns = now_ns() + STOP_GRACE_NS;
-	for (size_t i = 0; i < w->ingress.n; i++) {
-		struct io_uring_sqe *sqe;
-
-		if (!w->ingress.ports[i].is_armed || !(sqe = ring_get_sqe(&w->ring)))
-			continue;
-		io_uring_prep_cancel64(sqe, OP_DATA(OP_RECV, i), 0);
-		io_uring_sqe_set_data64(sqe, OP_DATA(OP_CANCEL, i));
-	}
+	for (size_t i = 0; i < w->ingress.n; i++)
+		cancel_recv(w, i);
 }
 
 static void on_signal(struct worker *w, int res)
@@ -272,7 +266,7 @@ static void on_signal(struct worker *w, int res)
 static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cqe)
 {
 	struct ingress_port *p = &w->ingress.ports[port];
-	struct input_stats *is = &w->stats->inputs[port];
+	struct input_stats *is = &p->st;
 	struct pkt_info info;
 	uint16_t bid;
 	int rule;
@@ -290,7 +284,7 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		return;
 	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 	w->bufs.in_use++;
-	if (unlikely(w->is_stopping))
+	if (unlikely(w->is_stopping || p->is_closing))
 		goto out_recycle;
 
 	is->frames++;
@@ -308,18 +302,53 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		is->not_udp++;
 		goto out_recycle;
 	}
-	rule = rule_table_lookup(w->table, p->ifindex, info.daddr, info.dport, info.saddr);
+	rule = rule_table_lookup(w->gen->table, p->ifindex, info.daddr, info.dport, info.saddr);
 	if (rule < 0) {
 		is->unmatched++;
 		goto out_recycle;
 	}
-	w->stats->rules[rule].packets++;
-	w->stats->rules[rule].bytes += info.payload_len;
+	w->gen->stats->rules[rule].packets++;
+	w->gen->stats->rules[rule].bytes += info.payload_len;
 	fwd_packet(w, bid, &info, (uint32_t)rule);
 	return;
 
 out_recycle:
 	ring_buf_recycle(&w->bufs, bid);
+}
+
+/*
+ * Switch to the configuration the supervisor sent (already validated
+ * there; interfaces are resolved again here, in case one just vanished).
+ * Replies {"applied": {"generation": N}} or {"applied": {"error": "..."}}.
+ */
+static json_t *apply_request(struct worker *w, const json_t *doc)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	int ret = -EINVAL;
+
+	config_init(&cfg);
+	if (!text)
+		(void)snprintf(err.msg, sizeof(err.msg), "no configuration in the request");
+	else if ((ret = config_load_string(&cfg, text, &err)) == 0)
+		ret = config_resolve(&cfg, &err);
+	free(text);
+	if (ret == 0) {
+		ret = worker_apply(w, &cfg);
+		if (ret < 0)
+			(void)snprintf(err.msg, sizeof(err.msg), "%s", strerror(-ret));
+	}
+	config_free(&cfg);
+	if (ret < 0) {
+		log_err("worker: new configuration rejected: %s", err.msg);
+		return json_pack("{s:{s:s}}", "applied", "error", err.msg);
+	}
+	for (size_t i = 0; i < w->ingress.n; i++)
+		if (w->ingress.ports[i].is_closing)
+			cancel_recv(w, i);
+	worker_close_idle_ports(w);
+	return json_pack("{s:{s:I}}", "applied", "generation", (json_int_t)w->gen->id);
 }
 
 static void on_chan_request(struct worker *w, const json_t *req)
@@ -334,6 +363,11 @@ static void on_chan_request(struct worker *w, const json_t *req)
 		json_decref(msg);
 	} else if (cmd && strcmp(cmd, "stop") == 0) {
 		begin_stop(w, "stop requested");
+	} else if (cmd && strcmp(cmd, "config") == 0) {
+		msg = apply_request(w, json_object_get(req, "config"));
+		if (msg)
+			send_reply(w, msg);
+		json_decref(msg);
 	} else {
 		log_warn("worker: unknown request from the supervisor, ignoring");
 	}
@@ -379,6 +413,16 @@ static void on_chan_write(struct worker *w, int res)
 	w->chan_out = NULL;
 }
 
+/* A port that lost its rules closes once its last receive has ended. */
+static void on_recv_done(struct worker *w, size_t port, const struct io_uring_cqe *cqe)
+{
+	const struct ingress_port *p = &w->ingress.ports[port];
+
+	on_recv(w, port, cqe);
+	if (p->is_closing && !p->is_armed)
+		worker_close_idle_ports(w);
+}
+
 static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
 {
 	uint64_t data = io_uring_cqe_get_data64(cqe);
@@ -386,7 +430,7 @@ static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
 
 	switch ((enum op_kind)(data >> OP_SHIFT)) {
 	case OP_RECV:
-		on_recv(w, (size_t)idx, cqe);
+		on_recv_done(w, (size_t)idx, cqe);
 		break;
 	case OP_SEND:
 		fwd_send_done(w, (uint32_t)idx, cqe->res);
@@ -472,7 +516,8 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 	int ret;
 
 	for (size_t i = 0; i < w->ingress.n; i++)
-		arm_recv(w, i);
+		if (ingress_port_is_open(&w->ingress.ports[i]) && !w->ingress.ports[i].is_armed)
+			worker_arm_recv(w, i);
 	arm_signal_read(w);
 	arm_chan_read(w);
 	ret = io_uring_submit(&w->ring);
@@ -481,7 +526,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		return ret;
 	}
 	log_info("worker %u: relaying: %zu rules, %zu inputs, %zu outputs", opts->id,
-		 w->cfg->n_rules, w->ingress.n, w->egress.n);
+		 w->gen->cfg.n_rules, w->ingress.n, w->gen->egress.n);
 	ready = json_pack("{s:b}", "ready", 1);
 	ret = ready ? chan_send_json(w->chan_fd, ready) : -ENOMEM;
 	json_decref(ready);

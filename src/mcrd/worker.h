@@ -15,12 +15,11 @@
 
 #include "mcrd/chan.h"
 #include "mcrd/config.h"
-#include "mcrd/egress.h"
+#include "mcrd/fileslots.h"
 #include "mcrd/fwd.h"
+#include "mcrd/gen.h"
 #include "mcrd/ingress.h"
 #include "mcrd/ring.h"
-#include "mcrd/rule.h"
-#include "mcrd/stats.h"
 
 /* What a completion belongs to: the top byte of user_data. */
 enum op_kind {
@@ -46,16 +45,16 @@ struct worker_opts {
 #define WORKER_CHAN_READ_SIZE 4096
 
 struct worker {
-	const struct mcr_config *cfg;	/* not owned */
-	const struct rule_table *table;	/* not owned */
-	struct mcr_stats *stats;	/* not owned */
+	unsigned int send_batch;	/* sends queued before a submit */
 	struct io_uring ring;
 	unsigned int ring_flags;	/* IORING_SETUP_* that took */
 	struct ring_bufs bufs;
+	struct file_slots files;	/* the sparse fixed-file table */
 	struct ingress ingress;
-	struct egress egress;
 	struct fwd fwd;
-	unsigned int egress_file_base;	/* fixed-file index of egress socket 0 */
+	struct generation *gen;		/* the rules in force */
+	struct generation *retired;	/* older ones, until their last send completes */
+	uint64_t next_gen_id;
 	int sig_fd;
 	struct signalfd_siginfo siginfo;
 	int chan_fd;
@@ -70,9 +69,11 @@ struct worker {
 	uint64_t stop_deadline_ns;
 };
 
-/* Set everything up; logs and returns a negative errno on failure. */
-int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rule_table *table,
-		struct mcr_stats *stats, const struct worker_opts *opts);
+/*
+ * Set everything up for the resolved configuration cfg, whose rules move
+ * into the worker (cfg is left empty).  Logs and returns -errno on failure.
+ */
+int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_opts *opts);
 /*
  * Relay until SIGTERM, a "stop" request or the supervisor's end of the
  * channel closing; then finish in-flight sends and send the final
@@ -80,5 +81,17 @@ int worker_init(struct worker *w, const struct mcr_config *cfg, const struct rul
  */
 int worker_run(struct worker *w, const struct worker_opts *opts);
 void worker_exit(struct worker *w);
+
+/* Fixed files in the table at once; more than any configuration can use. */
+#define WORKER_MAX_FILES 16384
+
+/* apply.c: switching rule generations. */
+int worker_apply(struct worker *w, struct mcr_config *cfg);
+void worker_gen_put(struct worker *w, struct generation *g);
+void worker_close_idle_ports(struct worker *w);
+void worker_free_generations(struct worker *w);
+
+/* worker.c */
+void worker_arm_recv(struct worker *w, size_t port);
 
 #endif

@@ -344,6 +344,8 @@ topo_standard()
 
 # start_mcrd NS ARGS...: run mcrd in NS in the background and wait until it
 # says it is relaying (--ready-file).  Sets MCRD_PID, MCRD_OUT, MCRD_ERR.
+# MCRD_EXTRA_ARGS from the environment go first ("--egress udp" runs the
+# whole suite on the other egress path).
 # SIGINT is reset to its default first: a shell starts background jobs with
 # SIGINT ignored, and the tests want to send it.
 start_mcrd()
@@ -354,7 +356,9 @@ start_mcrd()
 	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
 	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
 	_ready=$TMPD/mcrd$MCRD_N.ready
-	ip netns exec "$(ns "$_n")" env --default-signal=INT "$MCRD" --ready-file "$_ready" "$@" \
+	# shellcheck disable=SC2086 # MCRD_EXTRA_ARGS is split into words on purpose
+	ip netns exec "$(ns "$_n")" env --default-signal=INT "$MCRD" --ready-file "$_ready" \
+		${MCRD_EXTRA_ARGS:-} "$@" \
 		>"$MCRD_OUT" 2>"$MCRD_ERR" &
 	MCRD_PID=$!
 	track_pid "$MCRD_PID"

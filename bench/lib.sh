@@ -1,0 +1,578 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# The benchmark's machinery, sourced by bench/run.sh: the namespace
+# topology, starting and stopping each relay under test (mcrd, the kernel
+# through smcrouted, socat, or none for the ceiling), and the three kinds of
+# measurement (a saturation window read from interface counters, an mcrsink
+# check of loss and order at a rate it can follow, and one trial of the
+# zero-loss search).  Every measurement appends one JSON object to
+# $B_TMP/raw.jsonl; bench/report.sh turns those into the results.
+#
+# Nothing here touches the host's own interfaces, routes or sysctls: the
+# veth pairs are created inside three namespaces this file makes (addresses
+# in 198.18.0.0/15, group 239.1.1.1), every sysctl is written inside one of
+# them, and b_cleanup kills what we started and deletes the namespaces.
+#
+# Topology (built once, for the largest fan-out; a row with N outputs uses
+# o1..oN and leaves the rest idle):
+#
+#   [src] gen  198.18.0.1/30 ----- rin 198.18.0.2/30 [relay] o1..oN --- k1..kN [sink]
+#         genc 198.18.0.5/30 ------------------------------------------ kc 198.18.0.6/30
+#
+#   relay side of output i: 198.19.H.L+1/30, sink side .L+2, with 4*i = 256*H + L.
+#   genc -> kc is the ceiling: the sender straight into a counter, no relay.
+#
+# The receive processing of rin and kc is steered (RPS) to the relay CPU, so
+# that the sender's CPU only sends, and all work done on the relay's side
+# (kernel forwarding in softirq, AF_PACKET delivery, the sink-side receive of
+# what the relay sends) lands on the relay CPU for every relay alike.
+
+B_GROUP=239.1.1.1
+B_PORT=5000
+B_SRC_ADDR=198.18.0.1
+B_TTL=16
+B_PIDS=()
+B_NSLIST=()
+B_CLK_TCK=$(getconf CLK_TCK)
+B_T0=$EPOCHREALTIME
+
+# ---------------------------------------------------------------- output
+
+b_elapsed()
+{
+	awk -v a="$B_T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", b - a }'
+}
+
+b_log()
+{
+	printf '[%4ss] %s\n' "$(b_elapsed)" "$*" >&2
+}
+
+b_die()
+{
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+
+# ---------------------------------------------------------------- life cycle
+
+b_track()
+{
+	B_PIDS+=("$@")
+}
+
+b_untrack()
+{
+	local keep=() p q
+	for p in "${B_PIDS[@]}"; do
+		for q in "$@"; do
+			[ "$p" != "$q" ] || continue 2
+		done
+		keep+=("$p")
+	done
+	B_PIDS=("${keep[@]}")
+}
+
+b_alive()
+{
+	local st
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# b_reap TENTHS PID...: SIGTERM, then SIGKILL after TENTHS/10 s; reap.
+b_reap()
+{
+	local tenths=$1 p i
+	shift
+	for p in "$@"; do
+		b_alive "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		i=0
+		while b_alive "$p" && [ "$i" -lt "$tenths" ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		b_alive "$p" && kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null || true
+	done
+	b_untrack "$@"
+}
+
+b_cleanup()
+{
+	local rc=$? ns p
+	trap - EXIT INT TERM HUP
+	trap '' PIPE
+	[ "${#B_PIDS[@]}" -eq 0 ] || b_reap 20 "${B_PIDS[@]}"
+	# Anything left in our namespaces is a child of ours the list missed.
+	for ns in "${B_NSLIST[@]}"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$p" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	b_unlock
+	if [ -n "${B_TMP:-}" ] && [ -d "$B_TMP" ]; then
+		if [ "${BENCH_KEEP:-0}" = 1 ]; then
+			printf 'bench: kept work files in %s\n' "$B_TMP" >&2
+		else
+			rm -rf "$B_TMP"
+		fi
+	fi
+	exit "$rc"
+}
+
+# b_init BUILD_DIR: temp dir, traps, and private copies of the programs, so
+# that a rebuild in the work tree during a run cannot change them under us.
+b_init()
+{
+	local b
+	B_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mcr-bench.XXXXXX") || b_die "mktemp failed"
+	trap b_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+	mkdir -p "$B_TMP/bin"
+	for b in mcrd mcrgen mcrsink; do
+		[ -x "$1/$b" ] || b_die "$1/$b is missing; run 'make' first"
+		cp "$1/$b" "$B_TMP/bin/$b"
+	done
+	MCRD=$B_TMP/bin/mcrd
+	MCRGEN=$B_TMP/bin/mcrgen
+	MCRSINK=$B_TMP/bin/mcrsink
+	B_PFX=mb$$
+	NS_SRC=$B_PFX-src
+	NS_RLY=$B_PFX-relay
+	NS_SNK=$B_PFX-sink
+	: >"$B_TMP/raw.jsonl"
+}
+
+# ---------------------------------------------------------------- the lock
+
+# Another engineer benchmarks on this machine: each row of measurements
+# holds an exclusive flock, so that no two measurements ever overlap.
+# BENCH_LOCK= (empty) turns it off, for a caller that holds the lock itself.
+B_LOCKED=0
+
+b_lock()
+{
+	[ -n "${BENCH_LOCK:-}" ] || return 0
+	[ "$B_LOCKED" = 0 ] || return 0
+	exec {B_LOCK_FD}>>"$BENCH_LOCK"
+	if ! flock -w "${BENCH_LOCK_WAIT:-900}" "$B_LOCK_FD"; then
+		b_die "waited ${BENCH_LOCK_WAIT:-900} s for $BENCH_LOCK; if you hold it yourself, run with BENCH_LOCK="
+	fi
+	B_LOCKED=1
+}
+
+b_unlock()
+{
+	[ "$B_LOCKED" = 1 ] || return 0
+	flock -u "$B_LOCK_FD"
+	exec {B_LOCK_FD}>&-
+	B_LOCKED=0
+}
+
+# ---------------------------------------------------------------- topology
+
+b_ns()
+{
+	ip netns add "$1" || b_die "cannot create namespace $1"
+	B_NSLIST+=("$1")
+	ip -n "$1" link set lo up
+	# No IPv6: its neighbour discovery and MLD would add packets to the
+	# sink counters that the relay never sent.
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
+}
+
+# b_out_addr I SIDE: address of output link I on the relay (1) or sink (2) side.
+b_out_addr()
+{
+	local b=$(($1 * 4))
+	printf '198.19.%d.%d' $((b / 256)) $((b % 256 + $2))
+}
+
+# b_topo N: the three namespaces, the ingress link, the ceiling link and N
+# output links, all up.
+b_topo()
+{
+	local n=$1 i rb=$B_TMP/relay.batch kb=$B_TMP/sink.batch
+	b_ns "$NS_SRC"
+	b_ns "$NS_RLY"
+	b_ns "$NS_SNK"
+	ip -n "$NS_SRC" link add gen type veth peer name rin netns "$NS_RLY"
+	ip -n "$NS_SRC" link add genc type veth peer name kc netns "$NS_SNK"
+	ip -n "$NS_SRC" addr add 198.18.0.1/30 dev gen
+	ip -n "$NS_SRC" addr add 198.18.0.5/30 dev genc
+	ip -n "$NS_RLY" addr add 198.18.0.2/30 dev rin
+	ip -n "$NS_SNK" addr add 198.18.0.6/30 dev kc
+	: >"$rb"
+	: >"$kb"
+	for ((i = 1; i <= n; i++)); do
+		printf 'link add name o%d type veth peer name k%d netns %s\n' "$i" "$i" "$NS_SNK" >>"$rb"
+		printf 'addr add %s/30 dev o%d\nlink set o%d up\n' "$(b_out_addr "$i" 1)" "$i" "$i" >>"$rb"
+		printf 'addr add %s/30 dev k%d\nlink set k%d up\n' "$(b_out_addr "$i" 2)" "$i" "$i" >>"$kb"
+	done
+	ip -n "$NS_RLY" -batch "$rb" || b_die "cannot create the output links"
+	ip -n "$NS_SNK" -batch "$kb" || b_die "cannot configure the sink side"
+	ip -n "$NS_SRC" link set gen up
+	ip -n "$NS_SRC" link set genc up
+	ip -n "$NS_RLY" link set rin up
+	ip -n "$NS_SNK" link set kc up
+	# Forwarding for the kernel relay (smcrouted sets mc_forwarding itself);
+	# rp_filter off so that socat, whose receive goes through the IP stack,
+	# is judged on the same packets as the others.  Namespace-local.
+	ip netns exec "$NS_RLY" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+		net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.rin.rp_filter=0 >/dev/null
+	if [ "${BENCH_RPS:-1}" = 1 ]; then
+		local mask
+		mask=$(printf '%x' $((1 << RELAY_CPU)))
+		ip netns exec "$NS_RLY" sh -c "echo $mask >/sys/class/net/rin/queues/rx-0/rps_cpus" ||
+			b_die "cannot steer rin to CPU $RELAY_CPU (RPS)"
+		ip netns exec "$NS_SNK" sh -c "echo $mask >/sys/class/net/kc/queues/rx-0/rps_cpus" ||
+			b_die "cannot steer kc to CPU $RELAY_CPU (RPS)"
+	fi
+	b_settle
+}
+
+# Until a veth has carrier its queue discards what is sent.
+b_settle()
+{
+	local i down ns
+	for ((i = 0; i < 100; i++)); do
+		down=""
+		for ns in "$NS_SRC" "$NS_RLY" "$NS_SNK"; do
+			down+=$(ip -n "$ns" -br link | awk '$1 != "lo" && $2 != "UP" { printf "%s ", $1 }')
+		done
+		[ -n "$down" ] || return 0
+		sleep 0.1
+	done
+	b_die "interfaces still down after 10 s: $down"
+}
+
+# ---------------------------------------------------------------- counters
+
+# b_dev NS FILE: the namespace's /proc/net/dev, one read, into FILE.
+b_dev()
+{
+	ip netns exec "$1" cat /proc/net/dev >"$2"
+}
+
+# b_outputs_delta BEFORE AFTER N: "total min" rx packets over k1..kN.
+b_outputs_delta()
+{
+	awk -v n="$3" '
+		{ sub(/:/, " ") }
+		$1 ~ /^k[0-9]+$/ && substr($1, 2) + 0 <= n {
+			if (FNR == NR) { before[$1] = $3; next }
+			d = $3 - before[$1]; total += d
+			if (!seen++ || d < min) min = d
+		}
+		END { printf "%d %d\n", total, seen ? min : 0 }' "$1" "$2"
+}
+
+# b_if_delta BEFORE AFTER IFACE rx|tx: packets (rx) or packets + dropped (tx).
+b_if_delta()
+{
+	awk -v ifn="$3" -v dir="$4" '
+		{ sub(/:/, " ") }
+		$1 == ifn { v = dir == "rx" ? $3 : $11 + $13; if (FNR == NR) b = v; else a = v }
+		END { printf "%d\n", a - b }' "$1" "$2"
+}
+
+# b_pid_ticks PID...: utime + stime of all, in clock ticks.
+b_pid_ticks()
+{
+	local p t=0 f
+	for p in "$@"; do
+		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# shellcheck disable=SC2086 # split the stat fields
+		set -- $f
+		t=$((t + ${12} + ${13}))
+	done
+	echo "$t"
+}
+
+# b_sample TAG PID...: counters at one instant, into $B_TMP/TAG.*
+b_sample()
+{
+	local tag=$1
+	shift
+	echo "$EPOCHREALTIME" >"$B_TMP/$tag.t"
+	b_dev "$NS_SNK" "$B_TMP/$tag.snk"
+	b_dev "$NS_SRC" "$B_TMP/$tag.src"
+	grep "^cpu$RELAY_CPU " /proc/stat >"$B_TMP/$tag.cpu"
+	b_pid_ticks "$@" >"$B_TMP/$tag.pid"
+}
+
+# ---------------------------------------------------------------- relays
+
+# The relay under test: RELAY_KIND (mcr, kernel, socat, ceiling), the PIDs
+# whose CPU time counts as the relay's, and, when it could not be set up
+# (the kernel past MAXVIFS), RELAY_ERROR.
+RELAY_KIND=""
+RELAY_PIDS=()
+RELAY_ERROR=""
+RELAY_N=0
+
+# relay_start KIND N STREAMS [MCRD_EXTRA...]: returns 1 (with RELAY_ERROR)
+# when the relay cannot do this row.
+relay_start()
+{
+	RELAY_KIND=$1
+	RELAY_N=$2
+	RELAY_PIDS=()
+	RELAY_ERROR=""
+	local streams=$3
+	shift 3
+	case $RELAY_KIND in
+	mcr) relay_start_mcr "$@" ;;
+	kernel) relay_start_kernel ;;
+	socat) relay_start_socat "$streams" ;;
+	ceiling) return 0 ;;
+	*) b_die "unknown relay $RELAY_KIND" ;;
+	esac
+}
+
+relay_start_mcr()
+{
+	local outs="o1" i pid rf=$B_TMP/mcrd.ready
+	for ((i = 2; i <= RELAY_N; i++)); do
+		outs+="; o$i"
+	done
+	rm -f "$rf"
+	# MCRD_ARGS: extra mcrd options from the caller (word-split on purpose).
+	# shellcheck disable=SC2086
+	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" "$MCRD" --stats-interval 0 \
+		--ready-file "$rf" ${MCRD_ARGS:-} "$@" -r "rin,$B_GROUP -> $outs" \
+		>"$B_TMP/mcrd.out" 2>"$B_TMP/mcrd.err" &
+	pid=$!
+	b_track "$pid"
+	for ((i = 0; i < 300; i++)); do
+		[ ! -e "$rf" ] || break
+		if ! b_alive "$pid"; then
+			wait "$pid" 2>/dev/null || true
+			b_untrack "$pid"
+			RELAY_ERROR="mcrd exited: $(tail -n 1 "$B_TMP/mcrd.err")"
+			return 1
+		fi
+		sleep 0.1
+	done
+	if [ ! -e "$rf" ]; then
+		b_reap 20 "$pid"
+		RELAY_ERROR="mcrd not ready after 30 s: $(tail -n 1 "$B_TMP/mcrd.err")"
+		return 1
+	fi
+	RELAY_PIDS=("$pid")
+}
+
+relay_start_kernel()
+{
+	local conf=$B_TMP/smcroute.conf log=$B_TMP/smcroute.log pidf=$B_TMP/smcroute.pid
+	local outs="" i pid vifs err
+	{
+		echo "phyint rin enable"
+		for ((i = 1; i <= RELAY_N; i++)); do
+			echo "phyint o$i enable"
+			outs+=" o$i"
+		done
+		echo "mroute from rin source $B_SRC_ADDR group $B_GROUP to$outs"
+	} >"$conf"
+	rm -f "$pidf"
+	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" smcrouted -n -N -f "$conf" -l debug \
+		-u "$B_TMP/smcroute.sock" -P "$pidf" >"$log" 2>&1 &
+	pid=$!
+	b_track "$pid"
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'Ready, waiting' "$log" 2>/dev/null && break
+		b_alive "$pid" || break
+		sleep 0.1
+	done
+	vifs=$(ip netns exec "$NS_RLY" awk 'NR > 1' /proc/net/ip_mr_vif | wc -l)
+	err=$(grep -m 1 -o 'Not enough available VIFs[^"]*' "$log" || true)
+	if [ -n "$err" ] || [ "$vifs" -ne $((RELAY_N + 1)) ]; then
+		RELAY_ERROR="smcrouted: ${err:-$(tail -n 1 "$log")} ($vifs VIFs, input included)"
+		b_reap 30 "$pid"
+		return 1
+	fi
+	if ! ip netns exec "$NS_RLY" awk 'NR > 1 { n++ } END { exit !n }' /proc/net/ip_mr_cache; then
+		RELAY_ERROR="smcrouted installed no route: $(tail -n 1 "$log")"
+		b_reap 30 "$pid"
+		return 1
+	fi
+	RELAY_PIDS=("$pid")
+}
+
+# One socat per stream: it relays one group:port to one group:port.
+relay_start_socat()
+{
+	local streams=$1 k port pid i
+	[ "$RELAY_N" -eq 1 ] || b_die "socat relays 1:1 only"
+	for ((k = 0; k < streams; k++)); do
+		port=$((B_PORT + k))
+		ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" socat -u \
+			"UDP4-RECV:$port,reuseaddr,ip-add-membership=$B_GROUP:rin" \
+			"UDP4-DATAGRAM:$B_GROUP:$port,ip-multicast-if=$(b_out_addr 1 1),ip-multicast-loop=0,ip-multicast-ttl=$B_TTL" \
+			2>>"$B_TMP/socat.err" &
+		pid=$!
+		b_track "$pid"
+		RELAY_PIDS+=("$pid")
+	done
+	for ((i = 0; i < 50; i++)); do
+		k=$(ip netns exec "$NS_RLY" ss -Hnlu | awk -v lo="$B_PORT" -v hi=$((B_PORT + streams)) '
+			{ n = split($4, a, ":"); if (a[n] >= lo && a[n] < hi) c++ } END { print c + 0 }')
+		[ "$k" -lt "$streams" ] || break
+		sleep 0.1
+	done
+	sleep 0.1
+}
+
+# relay_stop: stop the relay; for mcrd, $B_TMP/relay.totals gets its final
+# totals (or {}).
+relay_stop()
+{
+	echo '{}' >"$B_TMP/relay.totals"
+	[ "${#RELAY_PIDS[@]}" -gt 0 ] || return 0
+	b_reap 100 "${RELAY_PIDS[@]}"
+	if [ "$RELAY_KIND" = mcr ]; then
+		jq -s '.[-1].totals // {}' "$B_TMP/mcrd.out" >"$B_TMP/relay.totals" 2>/dev/null ||
+			echo '{}' >"$B_TMP/relay.totals"
+	fi
+	RELAY_PIDS=()
+}
+
+# ---------------------------------------------------------------- measurements
+
+b_gen_if()
+{
+	if [ "$RELAY_KIND" = ceiling ]; then echo genc; else echo gen; fi
+}
+
+# b_gen ARGS...: mcrgen in the source namespace, pinned to the sender CPU,
+# bounded by its own -c/-d and by timeout.  JSON report on stdout.
+b_gen()
+{
+	timeout -k 2 "${B_GEN_LIMIT:-60}" ip netns exec "$NS_SRC" taskset -c "$SENDER_CPU" \
+		"$MCRGEN" -i "$(b_gen_if)" -g "$B_GROUP:$B_PORT" --ttl "$B_TTL" --json --quiet "$@"
+}
+
+# measure_window PAYLOAD STREAMS RATE: offer RATE (0 = as fast as the sender
+# can) for WARM + WINDOW seconds and read every counter at WARM and at
+# WARM + WINDOW, while the traffic is steady: queues that drain after the
+# sender stops do not count.  Prints the figures as a JSON object.
+measure_window()
+{
+	local payload=$1 streams=$2 rate=$3 gpid gen_if total
+	gen_if=$(b_gen_if)
+	total=$(awk -v w="$WARM" -v d="$WINDOW" 'BEGIN { print w + d + 0.4 }')
+	b_gen -r "$rate" -d "$total" -s "$payload" -n "$streams" >"$B_TMP/gen.json" \
+		2>"$B_TMP/gen.err" &
+	gpid=$!
+	b_track "$gpid"
+	sleep "$WARM"
+	b_sample a "${RELAY_PIDS[@]}"
+	sleep "$WINDOW"
+	b_sample b "${RELAY_PIDS[@]}"
+	wait "$gpid" || b_log "mcrgen exited with $? ($(tail -n 1 "$B_TMP/gen.err"))"
+	b_untrack "$gpid"
+	b_window_json "$gen_if"
+}
+
+# b_window_json GEN_IF: the figures between samples a and b.
+b_window_json()
+{
+	local t n=$RELAY_N out offered cpu1 ticks
+	t=$(awk '{ t[NR] = $1 } END { printf "%.6f", t[2] - t[1] }' "$B_TMP/a.t" "$B_TMP/b.t")
+	if [ "$RELAY_KIND" = ceiling ]; then
+		n=1
+		out=$(b_if_delta "$B_TMP/a.snk" "$B_TMP/b.snk" kc rx)
+		out="$out $out"
+	else
+		out=$(b_outputs_delta "$B_TMP/a.snk" "$B_TMP/b.snk" "$n")
+	fi
+	offered=$(b_if_delta "$B_TMP/a.src" "$B_TMP/b.src" "$1" tx)
+	cpu1=$(cat "$B_TMP/a.cpu" "$B_TMP/b.cpu" | awk '
+		{ busy = $2 + $3 + $4 + $7 + $8; all = busy + $5 + $6 + $9
+		  if (NR == 1) { b0 = busy; a0 = all; s0 = $8 } else { db = busy - b0; da = all - a0; ds = $8 - s0 } }
+		END { printf "%.1f %.1f", da ? 100 * db / da : 0, da ? 100 * ds / da : 0 }')
+	ticks=$(($(cat "$B_TMP/b.pid") - $(cat "$B_TMP/a.pid")))
+	# shellcheck disable=SC2086
+	awk -v t="$t" -v n="$n" -v off="$offered" -v tick="$B_CLK_TCK" -v ticks="$ticks" \
+		-v npid="${#RELAY_PIDS[@]}" -v out="$out" -v cpu1="$cpu1" 'BEGIN {
+		split(out, o, " "); split(cpu1, c, " ")
+		op = off / t; tot = o[1] / t; per = tot / n; mn = o[2] / t
+		loss = op > 0 ? 1 - per / op : 0; if (loss < 0) loss = 0
+		printf "{\"window_s\":%.3f,\"offered_pps\":%.0f,\"total_egress_pps\":%.0f,", t, op, tot
+		printf "\"per_output_pps\":%.0f,\"min_output_pps\":%.0f,\"loss\":%.5f,", per, mn, loss
+		if (npid > 0) printf "\"relay_cpu_pct\":%.1f,", 100 * ticks / tick / t
+		else printf "\"relay_cpu_pct\":null,"
+		printf "\"cpu1_busy_pct\":%s,\"cpu1_softirq_pct\":%s}\n", c[1], c[2]
+	}'
+}
+
+# sink_check PAYLOAD STREAMS RATE: mcrsink on the first and last output (or
+# the ceiling's counter) counts loss, duplicates and reordering of
+# SINK_SECONDS of traffic at RATE.  Prints a JSON object.
+sink_check()
+{
+	local payload=$1 streams=$2 rate=$3 count spid joins rf=$B_TMP/sink.ready
+	count=$(awk -v r="$rate" -v d="$SINK_SECONDS" -v s="$streams" \
+		'BEGIN { c = int(r * d / s); print c < 1 ? 1 : c }')
+	if [ "$RELAY_KIND" = ceiling ]; then
+		joins=(-j "kc,$B_GROUP:$B_PORT")
+	else
+		joins=(-j "k1,$B_GROUP:$B_PORT")
+		[ "$RELAY_N" -eq 1 ] || joins+=(-j "k$RELAY_N,$B_GROUP:$B_PORT")
+	fi
+	rm -f "$rf"
+	ip netns exec "$NS_SNK" "$MCRSINK" "${joins[@]}" -n "$streams" --count "$count" \
+		-d "$(awk -v d="$SINK_SECONDS" 'BEGIN { print d + 5 }')" --ready-file "$rf" \
+		--json --quiet >"$B_TMP/sink.json" 2>"$B_TMP/sink.err" &
+	spid=$!
+	b_track "$spid"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ ! -e "$rf" ] || break
+		sleep 0.1
+	done
+	b_gen -r "$rate" -c "$count" -s "$payload" -n "$streams" >"$B_TMP/sinkgen.json" \
+		2>"$B_TMP/sinkgen.err" || true
+	for ((i = 0; i < 100; i++)); do
+		b_alive "$spid" || break
+		sleep 0.1
+	done
+	b_reap 10 "$spid"
+	jq -c --argjson rate "$rate" --argjson exp $((count * streams * (${#joins[@]} / 2))) \
+		'{rate_pps: $rate, expected: $exp, received, lost, duplicates, reordered,
+		  latency_p99_us: .latency_us.p99}' "$B_TMP/sink.json" 2>/dev/null ||
+		jq -nc --argjson rate "$rate" '{rate_pps: $rate, error: "no mcrsink report"}'
+}
+
+# search_trial N PAYLOAD RATE: offer RATE for SEARCH_TRIAL seconds (a fixed
+# count), then give the relay up to 2 s to drain.  Zero loss means every
+# one of the N outputs counted at least as many packets as were sent.
+# Prints "PASS OFFERED_PPS SENT MIN_OUTPUT".
+search_trial()
+{
+	local n=$1 payload=$2 rate=$3 count sent offered prev=-1 cur i
+	count=$(awk -v r="$rate" -v d="$SEARCH_TRIAL" 'BEGIN { c = int(r * d); print c < 1 ? 1 : c }')
+	b_dev "$NS_SNK" "$B_TMP/t0.snk"
+	b_gen -r "$rate" -c "$count" -s "$payload" >"$B_TMP/trial.json" 2>"$B_TMP/trial.err" || true
+	sent=$(jq -r '.sent // 0' "$B_TMP/trial.json" 2>/dev/null || echo 0)
+	offered=$(jq -r '.pps // 0 | floor' "$B_TMP/trial.json" 2>/dev/null || echo 0)
+	for ((i = 0; i < 20; i++)); do
+		sleep 0.1
+		b_dev "$NS_SNK" "$B_TMP/t1.snk"
+		read -r _ cur < <(b_outputs_delta "$B_TMP/t0.snk" "$B_TMP/t1.snk" "$n")
+		[ "$cur" -lt "$sent" ] || break
+		[ "$cur" != "$prev" ] || [ "$i" -lt 3 ] || break
+		prev=$cur
+	done
+	if [ "$sent" -ge "$count" ] && [ "$cur" -ge "$sent" ]; then
+		echo "1 $offered $sent $cur"
+	else
+		echo "0 $offered $sent $cur"
+	fi
+}

@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: MIT
+#
+# The benchmark's results file (bench/summarize.jq's output) as Markdown:
+# a summary of total egress per row with the mcr/kernel ratio, the detail
+# tables per payload and stream count, the zero-loss searches, the ablation
+# and a legend.  Used by bench/report.sh as  jq -r -f bench/markdown.jq FILE
+
+def commas:
+	if . == null then "–"
+	else (round | tostring) as $s
+	| if ($s | startswith("-")) then $s
+	  else [$s | explode | reverse | _nwise(3) | reverse | implode] | reverse | join(",") end
+	end;
+def pct: if . == null then "–" else (. * 1000 | round / 10 | tostring) + "%" end;
+def num1: if . == null then "–" else (. * 10 | round / 10 | tostring) end;
+def ratio: if . == null then "–" else (. * 100 | round / 100 | tostring) + "×" end;
+def na_reason: if (.error // "" | test("Not enough available VIFs")) then "n/a (MAXVIFS)" else "n/a" end;
+def relay_name:
+	{ mcr: "mcr", kernel: "kernel (smcroute)", socat: "socat", ceiling: "ceiling (no relay)" }[.];
+def relay_order: { ceiling: 0, mcr: 1, kernel: 2, socat: 3 }[.];
+def fanout: if .relay == "ceiling" then "–" else "1:\(.fanout)" end;
+def egress_cell:
+	.median.total_egress_pps | commas;
+def sink_cell:
+	if .sink == null then "–"
+	elif .sink.error != null then "(\(.sink.error))"
+	else "\(.sink.lost | commas) / \(.sink.reordered | commas)"
+		+ (if (.sink.duplicates // 0) > 0 then " +\(.sink.duplicates) dup" else "" end)
+		+ " @ \(.sink.rate_pps | commas)"
+	end;
+def streams_word: if . == 1 then "1 stream" else "\(.) streams" end;
+def rate_note:
+	if .rate_mode == "moderate" then " †" else "" end;
+
+. as $r
+| ($r.rows | map(select(.relay == "ceiling"))) as $ceil
+| [
+"# mcr benchmark results",
+"",
+"\($r.date), Linux \($r.host.kernel), \($r.host.cpus) × \($r.host.cpu); mcr \($r.versions.git)"
+	+ (if $r.mcrd_args != "" then ", `MCRD_ARGS=\($r.mcrd_args)`" else "" end)
+	+ "; \($r.versions.smcroute); socat \($r.versions.socat).",
+"Medians of \($r.settings.runs) run(s) of \($r.settings.window_s) s per row; the whole suite took \($r.duration_s) s"
+	+ (if $r.truncated then " (**truncated**: the time budget ran out, some rows are missing)" else "" end) + ".",
+"",
+"## Total egress (packets per second leaving the relay, all outputs)",
+"",
+"| fan-out | payload | streams | mcr | kernel (smcroute) | socat | mcr/kernel | ceiling (sender alone) |",
+"|---|---:|---:|---:|---:|---:|---:|---:|",
+( $r.rows | map(select(.relay != "ceiling")) | group_by([.payload, .streams, .fanout]) | .[]
+  | (map(select(.relay == "mcr")) | .[0]) as $m
+  | (map(select(.relay == "kernel")) | .[0]) as $k
+  | (map(select(.relay == "socat")) | .[0]) as $s
+  | ($ceil | map(select(.payload == $m.payload and .streams == $m.streams)) | .[0]) as $c
+  | "| 1:\($m.fanout)\($m | rate_note) | \($m.payload) | \($m.streams) | \($m | egress_cell) | "
+    + (if $k == null then "–" elif $k.status == "ok" then ($k | egress_cell) else ($k | na_reason) end)
+    + " | " + (if $s == null then "–" else ($s | egress_cell) end)
+    + " | \($m.mcr_over_kernel | ratio) | \($c.median.total_egress_pps | commas) |"
+),
+"",
+"† offered at a moderate rate (\($r.settings.moderate_egress_pps | commas) egress packets/s in all,"
+	+ " i.e. \($r.settings.moderate_egress_pps | commas)/N per second in), not at the sender's maximum.",
+"",
+"![total egress pps against fan-out](\($r.chart // "latest.png"))",
+"",
+( $r.rows | group_by([.payload, .streams]) | .[]
+  | .[0] as $g
+  | "## \($g.payload)-byte payload, \($g.streams | streams_word)",
+    "",
+    "| fan-out | relay | offered pps | delivered pps per output | total egress pps | loss | relay CPU % | CPU\($r.settings.relay_cpu) busy % (softirq) | mcr buffer exhaustion | mcrsink lost / reordered @ pps | mcr/kernel |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ( sort_by([.fanout, (.relay | relay_order)]) | .[]
+      | if .status != "ok" then
+	  "| \(fanout) | \(.relay | relay_name) | \(na_reason): \(.error) | – | – | – | – | – | – | – | – |"
+	else
+	  "| \(fanout)\(rate_note) | \(.relay | relay_name) | \(.median.offered_pps | commas) "
+	  + "| \(if .relay == "ceiling" then "–" else (.median.per_output_pps | commas) end) "
+	  + "| \(.median.total_egress_pps | commas) | \(if .relay == "ceiling" then "–" else (.median.loss | pct) end) "
+	  + "| \(.median.relay_cpu_pct | num1) "
+	  + "| \(.median.cpu1_busy_pct | num1) (\(.median.cpu1_softirq_pct | num1)) "
+	  + "| \(if .relay == "mcr" then (.median.buffer_exhaustion | commas) else "–" end) "
+	  + "| \(sink_cell) | \(if .relay == "mcr" then (.mcr_over_kernel | ratio) else "–" end) |"
+	end ),
+    ""
+),
+( if ($r.zero_loss | length) > 0 then
+  "## Highest offered rate with zero loss (\($r.settings.search_steps)-step binary search, \($r.settings.search_trial_s) s trials, \($r.zero_loss[0].payload)-byte payload)",
+  "",
+  "| fan-out | relay | zero-loss rate (pps in) | total egress at that rate | trials (pps: ✓ zero loss, ✗ loss) |",
+  "|---|---|---:|---:|---|",
+  ( $r.zero_loss | sort_by([.fanout, (.relay | relay_order)]) | .[]
+    | "| 1:\(.fanout) | \(.relay | relay_name) | "
+      + (if .zero_loss_pps == 0 then "< \(.trials | map(.target_pps) | min | commas)"
+	 else (.zero_loss_offered_pps | commas) + (if .sender_limited then " (sender's maximum)" else "" end) end)
+      + " | \(if .zero_loss_pps == 0 then "–" else (.total_egress_pps | commas) end) | "
+      + (.trials | map("\(.target_pps | commas) \(if .zero_loss then "✓" else "✗" end)") | join(", ")) + " |" ),
+  ""
+  else empty end ),
+( if ($r.ablation | length) > 0 then
+  "## Ablation: io_uring queue depth and socket send buffer (mcr, 1:\($r.ablation[0].fanout), \($r.ablation[0].payload)-byte payload, \($r.ablation[0].egress) egress, sender at full speed)",
+  "",
+  "| queue depth | send buffer | offered pps | total egress pps | vs 1024 + 4 MB | buffer exhaustion | kernel drops | relay CPU % |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|",
+  ( $r.ablation | sort_by([-.queue_depth, (.sndbuf | tostring)]) | .[]
+    | "| \(.queue_depth) | \(if .sndbuf == "default" then "default (\($r.settings.wmem_default / 1024 | round) KiB)" else "\(.sndbuf / 1048576 | round) MB" end) "
+      + "| \(.median.offered_pps | commas) | \(.median.total_egress_pps | commas) | \(.vs_defaults | ratio) "
+      + "| \(.median.buffer_exhaustion | commas) | \(.median.kernel_drops | commas) | \(.median.relay_cpu_pct | num1) |" ),
+  ""
+  else empty end ),
+"## How to read this",
+"",
+"- Topology: a sender namespace, a relay namespace (one ingress veth, N egress veths) and a sink"
+	+ " namespace with the far ends. The sender (mcrgen) is pinned to CPU \($r.settings.sender_cpu);"
+	+ " mcrd and socat are pinned to CPU \($r.settings.relay_cpu)."
+	+ (if $r.settings.rps_to_relay_cpu then " The ingress veth's receive processing is steered to CPU \($r.settings.relay_cpu) (RPS),"
+	   + " so the kernel's forwarding (smcroute only installs routes; the kernel forwards in softirq on the CPU"
+	   + " that receives) and mcr's AF_PACKET receive both run on the relay CPU, and the sender's CPU only sends." else
+	   " The kernel forwards in softirq on the CPU that receives, here the sender's." end),
+"- offered: packets per second the sender put on the ingress link (counted on it) during the"
+	+ " measured window, after \($r.settings.warm_s) s of warm-up; rows without † offer all the sender can."
+	+ " delivered per output and total egress: counted on the sink-side interfaces during the same"
+	+ " window (costs no CPU). loss: 1 − delivered per output / offered.",
+"- relay CPU %: CPU time of the relay process(es) over the window (100 % = one CPU); for the kernel this is"
+	+ " smcrouted, which does no forwarding itself. CPU\($r.settings.relay_cpu) busy: all non-idle time on the"
+	+ " relay CPU, with its softirq share in brackets — where the kernel's forwarding shows.",
+"- mcr buffer exhaustion: times mcrd's receive found no free buffer (from its final summary).",
+"- mcrsink: in run 1 only, before the window, mcrsink counted \($r.settings.sink_seconds) s of traffic at"
+	+ " the rate shown (min(\($r.settings.sink_rate_max_pps | commas), \($r.settings.sink_egress_pps | commas)/N) pps)"
+	+ " on the first and the last output: packets lost / arrivals out of order.",
+"- kernel: smcrouted (`-N`, one `phyint … enable` per interface, one (S,G) `mroute`). It has at most 32"
+	+ " VIFs, the input's included, so 31 outputs; past that it is tried once and its error recorded.",
+"- socat: one `socat -u UDP4-RECV … UDP4-DATAGRAM …` per stream, 1:1 only. Its receive goes through the"
+	+ " IP stack, so rp_filter is off in the relay namespace (for every relay alike).",
+"- ceiling: the sender straight into a counter on a veth, no relay: what the sender alone can offer.",
+"- Zero-loss search: a fixed count at the target rate, then up to 2 s for the relay to drain; zero loss"
+	+ " means every output counted every packet. It starts at the sender's maximum.",
+"- This is a 2-CPU virtual machine shared with other work: compare rows of the same run, not absolute numbers."
+] | .[]

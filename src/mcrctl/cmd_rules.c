@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mcrctl's rule verbs: add (a rule object built from flags, or given
+ * whole), remove and list.  mcrctl only shapes the rule; mcrd validates it
+ * with the same parser it uses for its configuration file, so a rule is
+ * accepted or refused for the same reasons either way.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcrctl/cmd.h"
+#include "mcrctl/table.h"
+
+enum {
+	OPT_NAME = 256,
+	OPT_IN_IFACE,
+	OPT_IN_GROUP,
+	OPT_IN_PORT,
+	OPT_SOURCE,
+	OPT_OUTPUT,
+	OPT_TTL,
+	OPT_RULE_JSON,
+};
+
+/* A whole decimal number, or -EINVAL. */
+static int parse_integer(const char *s, long long *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = strtoll(s, &end, 10);
+	return errno || end == s || *end ? -EINVAL : 0;
+}
+
+/* "IF[,GROUP[:PORT]]" as an output object. */
+static int output_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json_t **ret)
+{
+	char *copy = strdup(spec), *comma, *colon;
+	long long port;
+	json_t *o;
+	int rc = EXIT_USAGE;
+
+	if (!copy)
+		return EXIT_FAILURE;
+	comma = strchr(copy, ',');
+	if (comma)
+		*comma = '\0';
+	o = json_pack("{s:s}", "interface", copy);
+	if (!o) {
+		free(copy);
+		return EXIT_FAILURE;
+	}
+	if (comma) {
+		colon = strchr(comma + 1, ':');
+		if (colon)
+			*colon = '\0';
+		if (!comma[1]) {
+			(void)mcrctl_usage_error(cmd, "--output \"%s\": missing GROUP after ','",
+						 spec);
+			goto out_free;
+		}
+		if (json_object_set_new(o, "group", json_string(comma + 1)) < 0)
+			goto out_free;
+		if (colon && parse_integer(colon + 1, &port) < 0) {
+			(void)mcrctl_usage_error(cmd, "--output \"%s\": \"%s\" is not a port number",
+						 spec, colon + 1);
+			goto out_free;
+		}
+		if (colon && json_object_set_new(o, "port", json_integer(port)) < 0)
+			goto out_free;
+	}
+	free(copy);
+	*ret = o;
+	return 0;
+
+out_free:
+	json_decref(o);
+	free(copy);
+	return rc;
+}
+
+struct add_flags {
+	const char *name, *in_iface, *in_group, *in_port, *source, *ttl, *rule_json;
+	json_t *outputs;
+};
+
+static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags *f,
+			   json_t **ret)
+{
+	json_t *rule, *in, *o;
+	long long v;
+	size_t i;
+
+	if (!f->in_iface)
+		return mcrctl_usage_error(cmd, "missing --input-interface");
+	if (!f->in_group)
+		return mcrctl_usage_error(cmd, "missing --input-group");
+	if (json_array_size(f->outputs) == 0)
+		return mcrctl_usage_error(cmd, "missing --output");
+	in = json_pack("{s:s, s:s}", "interface", f->in_iface, "group", f->in_group);
+	rule = json_pack("{s:o, s:O}", "input", in, "outputs", f->outputs);
+	if (!rule)
+		return EXIT_FAILURE;
+	if (f->in_port) {
+		if (parse_integer(f->in_port, &v) < 0)
+			goto out_bad_port;
+		if (json_object_set_new(in, "port", json_integer(v)) < 0)
+			goto out_nomem;
+	}
+	if (f->source && json_object_set_new(in, "source", json_string(f->source)) < 0)
+		goto out_nomem;
+	if (f->name && json_object_set_new(rule, "name", json_string(f->name)) < 0)
+		goto out_nomem;
+	if (f->ttl) {
+		if (parse_integer(f->ttl, &v) < 0) {
+			json_decref(rule);
+			return mcrctl_usage_error(cmd, "--ttl: \"%s\" is not a number", f->ttl);
+		}
+		json_array_foreach(f->outputs, i, o)
+			if (json_object_set_new(o, "ttl", json_integer(v)) < 0)
+				goto out_nomem;
+	}
+	*ret = rule;
+	return 0;
+
+out_bad_port:
+	json_decref(rule);
+	return mcrctl_usage_error(cmd, "--input-port: \"%s\" is not a port number", f->in_port);
+out_nomem:
+	json_decref(rule);
+	return EXIT_FAILURE;
+}
+
+static int rule_from_json_arg(const struct mcrctl_cmd *cmd, const struct add_flags *f,
+			      json_t **ret)
+{
+	json_error_t jerr;
+	json_t *rule;
+
+	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->ttl ||
+	    json_array_size(f->outputs))
+		return mcrctl_usage_error(cmd, "--json RULE replaces the other rule options");
+	rule = json_loads(f->rule_json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!rule)
+		return mcrctl_usage_error(cmd, "--json: not JSON (column %d: %s)", jerr.column,
+					  jerr.text);
+	if (!json_is_object(rule)) {
+		json_decref(rule);
+		return mcrctl_usage_error(cmd, "--json: a rule is a JSON object");
+	}
+	*ret = rule;
+	return 0;
+}
+
+int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	/* add's own --json (the rule) comes first, so it wins over the common one. */
+	static const struct option options[] = {
+		{ "json", required_argument, NULL, OPT_RULE_JSON },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "input-interface", required_argument, NULL, OPT_IN_IFACE },
+		{ "input-group", required_argument, NULL, OPT_IN_GROUP },
+		{ "input-port", required_argument, NULL, OPT_IN_PORT },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		MCRCTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct add_flags f = { .outputs = json_array() };
+	json_t *rule = NULL, *args, *result, *o;
+	int c, rc = EXIT_FAILURE;
+
+	if (!f.outputs)
+		return EXIT_FAILURE;
+	while ((c = mcrctl_getopt(m, cmd, argc, argv, "h", options)) != -1) {
+		switch (c) {
+		case OPT_NAME:
+			f.name = optarg;
+			break;
+		case OPT_IN_IFACE:
+			f.in_iface = optarg;
+			break;
+		case OPT_IN_GROUP:
+			f.in_group = optarg;
+			break;
+		case OPT_IN_PORT:
+			f.in_port = optarg;
+			break;
+		case OPT_SOURCE:
+			f.source = optarg;
+			break;
+		case OPT_TTL:
+			f.ttl = optarg;
+			break;
+		case OPT_RULE_JSON:
+			f.rule_json = optarg;
+			break;
+		case OPT_OUTPUT:
+			rc = output_from_spec(cmd, optarg, &o);
+			if (rc)
+				goto out_free_outputs;
+			rc = EXIT_FAILURE;
+			if (json_array_append_new(f.outputs, o) < 0)
+				goto out_free_outputs;
+			break;
+		default:
+			rc = EXIT_USAGE;
+			goto out_free_outputs;
+		}
+	}
+	if (optind < argc) {
+		rc = mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+		goto out_free_outputs;
+	}
+	rc = f.rule_json ? rule_from_json_arg(cmd, &f, &rule) : rule_from_flags(cmd, &f, &rule);
+	if (rc)
+		goto out_free_outputs;
+
+	args = json_pack("{s:o}", "rule", rule);
+	rc = args ? mcrctl_request(m, PROTO_CMD_ADD, args, &result) : EXIT_FAILURE;
+	json_decref(args);
+	if (rc)
+		goto out_free_outputs;
+	if (m->is_json)
+		mcrctl_print_json(result);
+	else
+		(void)printf("added rule %s\n", json_str_or(result, "name", "(unnamed)"));
+	json_decref(result);
+	rc = EXIT_SUCCESS;
+
+out_free_outputs:
+	json_decref(f.outputs);
+	return rc;
+}
+
+int cmd_remove(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	json_t *args, *result;
+	const char *name;
+	int rc;
+
+	rc = mcrctl_args(m, cmd, argc, argv, 1);
+	if (rc)
+		return rc;
+	name = argv[optind];
+	if (!name[0])
+		return mcrctl_usage_error(cmd, "NAME must not be empty");
+	args = json_pack("{s:s}", "name", name);
+	if (!args)
+		return EXIT_FAILURE;
+	rc = mcrctl_request(m, PROTO_CMD_REMOVE, args, &result);
+	json_decref(args);
+	if (rc)
+		return rc;
+	if (m->is_json)
+		mcrctl_print_json(result);
+	else
+		(void)printf("removed rule %s\n", name);
+	json_decref(result);
+	return EXIT_SUCCESS;
+}
+
+/* "GROUP:PORT", with * for any port. */
+static void fmt_group_port(const json_t *obj, char *buf, size_t size)
+{
+	long long port = json_int_of(obj, "port");
+
+	if (port)
+		(void)snprintf(buf, size, "%s:%lld", json_str_or(obj, "group", "?"), port);
+	else
+		(void)snprintf(buf, size, "%s:*", json_str_or(obj, "group", "?"));
+}
+
+/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=N]; ...". */
+static char *fmt_outputs(const json_t *outputs)
+{
+	char *buf = NULL;
+	size_t size = 0, i;
+	json_t *o;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	json_array_foreach(outputs, i, o) {
+		(void)fprintf(f, "%s%s", i ? "; " : "", json_str_or(o, "interface", "?"));
+		if (json_object_get(o, "group"))
+			(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
+		if (json_object_get(o, "port"))
+			(void)fprintf(f, ":%lld", json_int_of(o, "port"));
+		if (json_object_get(o, "ttl"))
+			(void)fprintf(f, ",ttl=%lld", json_int_of(o, "ttl"));
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	static const char *const cols[] = { "NAME", "INPUT", "GROUP", "SOURCE", "OUTPUTS", NULL };
+	json_t *result, *rule;
+	struct table t;
+	size_t i;
+	int rc;
+
+	rc = mcrctl_args(m, cmd, argc, argv, 0);
+	if (rc)
+		return rc;
+	rc = mcrctl_request(m, PROTO_CMD_LIST, NULL, &result);
+	if (rc)
+		return rc;
+	if (m->is_json) {
+		mcrctl_print_json(result);
+		json_decref(result);
+		return EXIT_SUCCESS;
+	}
+	table_init(&t, cols);
+	json_array_foreach(json_object_get(result, "rules"), i, rule) {
+		json_t *in = json_object_get(rule, "input");
+		char gp[64], *outs = fmt_outputs(json_object_get(rule, "outputs"));
+
+		fmt_group_port(in, gp, sizeof(gp));
+		table_row(&t);
+		table_cell(&t, "%s", json_str_or(rule, "name", "?"));
+		table_cell(&t, "%s", json_str_or(in, "interface", "?"));
+		table_cell(&t, "%s", gp);
+		table_cell(&t, "%s", json_str_or(in, "source", "*"));
+		table_cell(&t, "%s", outs ? outs : "?");
+		free(outs);
+	}
+	rc = table_print(&t, stdout);
+	table_free(&t);
+	json_decref(result);
+	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

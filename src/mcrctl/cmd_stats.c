@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mcrctl's statistics verbs.  "stats" shows one snapshot as tables (rates
+ * there are averages since mcrd started, as mcrd reports them); "watch"
+ * takes a snapshot every interval and shows the rates over that interval,
+ * from the difference of successive counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mcrctl/cmd.h"
+#include "mcrctl/table.h"
+
+#define WATCH_INTERVAL_MS	1000
+#define WATCH_INTERVAL_MIN	10
+#define WATCH_INTERVAL_MAX	3600000
+
+static void fmt_output_name(const json_t *o, char *buf, size_t size)
+{
+	(void)snprintf(buf, size, "  -> %s %s:%lld", json_str_or(o, "interface", "?"),
+		       json_str_or(o, "group", "?"), json_int_of(o, "port"));
+}
+
+static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
+{
+	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
+					    ">PACKETS OUT", ">DROPS", ">ERRORS", NULL };
+	json_t *rule, *o;
+	size_t i, j;
+
+	table_init(t, cols);
+	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
+		json_t *outs = json_object_get(rule, "outputs");
+		long long out = 0, drops = 0, errors = 0;
+		double pps_out = 0;
+		char r1[16], r2[16];
+
+		json_array_foreach(outs, j, o) {
+			out += json_int_of(o, "packets_out");
+			drops += json_int_of(o, "drops");
+			errors += json_int_of(o, "send_errors");
+			pps_out += json_num_of(o, "pps_out");
+		}
+		table_row(t);
+		table_cell(t, "%s", json_str_or(rule, "name", "?"));
+		table_cell(t, "%s", table_rate(json_num_of(rule, "pps_in"), r1));
+		table_cell(t, "%s", table_rate(pps_out, r2));
+		table_cell(t, "%lld", json_int_of(rule, "packets_in"));
+		table_cell(t, "%lld", out);
+		table_cell(t, "%lld", drops);
+		table_cell(t, "%lld", errors);
+		if (!is_verbose)
+			continue;
+		json_array_foreach(outs, j, o) {
+			char name[96];
+
+			fmt_output_name(o, name, sizeof(name));
+			table_row(t);
+			table_cell(t, "%s", name);
+			table_cell(t, "%s", "");
+			table_cell(t, "%s", table_rate(json_num_of(o, "pps_out"), r2));
+			table_cell(t, "%s", "");
+			table_cell(t, "%lld", json_int_of(o, "packets_out"));
+			table_cell(t, "%lld", json_int_of(o, "drops"));
+			table_cell(t, "%lld", json_int_of(o, "send_errors"));
+		}
+	}
+}
+
+static void inputs_table(const json_t *doc, struct table *t)
+{
+	static const char *const cols[] = { "INPUT", ">FRAMES", ">MALFORMED", ">FRAGMENTS",
+					    ">UNMATCHED", ">BUF EXHAUSTION", ">KERNEL DROPS",
+					    NULL };
+	json_t *in;
+	size_t i;
+
+	table_init(t, cols);
+	json_array_foreach(json_object_get(doc, "inputs"), i, in) {
+		table_row(t);
+		table_cell(t, "%s", json_str_or(in, "interface", "?"));
+		table_cell(t, "%lld", json_int_of(in, "frames"));
+		table_cell(t, "%lld", json_int_of(in, "malformed"));
+		table_cell(t, "%lld", json_int_of(in, "fragments"));
+		table_cell(t, "%lld", json_int_of(in, "unmatched"));
+		table_cell(t, "%lld", json_int_of(in, "buffer_exhaustion"));
+		table_cell(t, "%lld", json_int_of(in, "kernel_drops"));
+	}
+}
+
+int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		MCRCTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	bool is_verbose = false;
+	struct table t;
+	json_t *doc;
+	int c, rc;
+
+	while ((c = mcrctl_getopt(m, cmd, argc, argv, "vjh", options)) != -1) {
+		if (c != 'v')
+			return EXIT_USAGE;
+		is_verbose = true;
+	}
+	if (optind < argc)
+		return mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+	rc = mcrctl_request(m, PROTO_CMD_STATS, NULL, &doc);
+	if (rc)
+		return rc;
+	if (m->is_json) {
+		mcrctl_print_json(doc);
+		json_decref(doc);
+		return EXIT_SUCCESS;
+	}
+	(void)printf("uptime %.1f s; rates are averages over the uptime\n\n",
+		     json_num_of(doc, "uptime_s"));
+	rules_table(doc, is_verbose, &t);
+	rc = table_print(&t, stdout);
+	table_free(&t);
+	if (rc == 0) {
+		(void)printf("\n");
+		inputs_table(doc, &t);
+		rc = table_print(&t, stdout);
+		table_free(&t);
+	}
+	json_decref(doc);
+	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* ---- watch ---- */
+
+static long long parse_count(const char *s, long long min, long long max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	return v;
+}
+
+static const json_t *find_rule(const json_t *doc, const char *name)
+{
+	json_t *rule;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "rules"), i, rule)
+		if (!strcmp(json_str_or(rule, "name", ""), name))
+			return rule;
+	return NULL;
+}
+
+/* The same output in the previous snapshot: same place, same destination. */
+static const json_t *find_output(const json_t *prev_rule, size_t j, const json_t *o)
+{
+	const json_t *p = json_array_get(json_object_get(prev_rule, "outputs"), j);
+
+	if (!p || strcmp(json_str_or(p, "interface", ""), json_str_or(o, "interface", "")) ||
+	    strcmp(json_str_or(p, "group", ""), json_str_or(o, "group", "")) ||
+	    json_int_of(p, "port") != json_int_of(o, "port"))
+		return NULL;
+	return p;
+}
+
+/* Per-second rate of @key between two snapshots of a counter; negative if unknown. */
+static double rate_of(const json_t *now, const json_t *prev, const char *key, double secs)
+{
+	long long d;
+
+	if (!prev || secs <= 0)
+		return -1;
+	d = json_int_of(now, key) - json_int_of(prev, key);
+	/* A counter that went back belongs to a rule that was replaced. */
+	return d < 0 ? -1 : (double)d / secs;
+}
+
+static json_t *rate_json(double v)
+{
+	return v < 0 ? json_null() : json_real(v);
+}
+
+/* One interval's rates as a JSON object (for --json), or NULL on ENOMEM. */
+static json_t *watch_json(const json_t *doc, const json_t *prev, double secs)
+{
+	json_t *rules = json_array(), *rule, *o;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
+		const json_t *pr = find_rule(prev, json_str_or(rule, "name", ""));
+		json_t *outs = json_array(), *r;
+		double total = 0;
+		bool is_known = pr != NULL;
+
+		json_array_foreach(json_object_get(rule, "outputs"), j, o) {
+			double v = rate_of(o, find_output(pr, j, o), "packets_out", secs);
+
+			is_known = is_known && v >= 0;
+			total += v;
+			(void)json_array_append_new(
+				outs, json_pack("{s:s, s:s, s:I, s:o}", "interface",
+						json_str_or(o, "interface", "?"), "group",
+						json_str_or(o, "group", "?"), "port",
+						(json_int_t)json_int_of(o, "port"), "pps_out",
+						rate_json(v)));
+		}
+		r = json_pack("{s:s, s:o, s:o, s:o}", "name", json_str_or(rule, "name", "?"),
+			      "pps_in", rate_json(rate_of(rule, pr, "packets_in", secs)), "pps_out",
+			      rate_json(is_known ? total : -1), "outputs", outs);
+		(void)json_array_append_new(rules, r);
+	}
+	return json_pack("{s:f, s:o}", "interval_s", secs, "rules", rules);
+}
+
+static void watch_draw(const struct mcrctl *m, const json_t *rates, int interval_ms)
+{
+	static const char *const cols[] = { "RULE / OUTPUT", ">IN PPS", ">OUT PPS", NULL };
+	json_t *rule, *o;
+	struct table t;
+	size_t i, j;
+	char r1[16], r2[16];
+
+	table_init(&t, cols);
+	json_array_foreach(json_object_get(rates, "rules"), i, rule) {
+		double in = json_num_of(rule, "pps_in"), out = json_num_of(rule, "pps_out");
+
+		table_row(&t);
+		table_cell(&t, "%s", json_str_or(rule, "name", "?"));
+		table_cell(&t, "%s", json_is_null(json_object_get(rule, "pps_in")) ?
+						   "-" : table_rate(in, r1));
+		table_cell(&t, "%s", json_is_null(json_object_get(rule, "pps_out")) ?
+						   "-" : table_rate(out, r2));
+		json_array_foreach(json_object_get(rule, "outputs"), j, o) {
+			char name[96];
+
+			fmt_output_name(o, name, sizeof(name));
+			table_row(&t);
+			table_cell(&t, "%s", name);
+			table_cell(&t, "%s", "");
+			table_cell(&t, "%s", json_is_null(json_object_get(o, "pps_out")) ?
+							   "-" : table_rate(json_num_of(o, "pps_out"), r2));
+		}
+	}
+	/* Home and clear, then the whole picture: no flicker of half a table. */
+	(void)printf("\033[H\033[2J");
+	(void)printf("mcrd at %s, every %d ms (Ctrl-C to stop)\n\n", m->socket_path, interval_ms);
+	(void)table_print(&t, stdout);
+	table_free(&t);
+	(void)fflush(stdout);
+}
+
+static void sleep_until(uint64_t deadline)
+{
+	uint64_t now = now_ns();
+	struct timespec ts;
+
+	if (now >= deadline)
+		return;
+	ts.tv_sec = (time_t)((deadline - now) / NSEC_PER_SEC);
+	ts.tv_nsec = (long)((deadline - now) % NSEC_PER_SEC);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One snapshot, on a connection of its own (a quiet connection would time out between them). */
+static int watch_sample(const struct mcrctl *m, json_t **ret_doc, uint64_t *ret_ns)
+{
+	int rc = mcrctl_request(m, PROTO_CMD_STATS, NULL, ret_doc);
+
+	*ret_ns = now_ns();
+	return rc;
+}
+
+/* Seconds between snapshots: mcrd's own uptime when it has one, our clock otherwise. */
+static double watch_secs(const json_t *doc, const json_t *prev, uint64_t t, uint64_t prev_t)
+{
+	double d = json_num_of(doc, "uptime_s") - json_num_of(prev, "uptime_s");
+
+	return d > 0 ? d : (double)(t - prev_t) / (double)NSEC_PER_SEC;
+}
+
+int cmd_watch(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
+		MCRCTL_COMMON_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	long long interval = WATCH_INTERVAL_MS, count = 0;
+	json_t *prev = NULL, *doc = NULL, *rates;
+	uint64_t prev_t = 0, t = 0, next;
+	int c, rc;
+
+	while ((c = mcrctl_getopt(m, cmd, argc, argv, "i:n:jh", options)) != -1) {
+		switch (c) {
+		case 'i':
+			interval = parse_count(optarg, WATCH_INTERVAL_MIN, WATCH_INTERVAL_MAX);
+			if (interval < 0)
+				return mcrctl_usage_error(cmd,
+							  "--interval: \"%s\" is not a number of milliseconds between %d and %d",
+							  optarg, WATCH_INTERVAL_MIN,
+							  WATCH_INTERVAL_MAX);
+			break;
+		case 'n':
+			count = parse_count(optarg, 1, 1000000000);
+			if (count < 0)
+				return mcrctl_usage_error(cmd, "--count: \"%s\" is not a positive number",
+							  optarg);
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
+
+	rc = watch_sample(m, &prev, &prev_t);
+	next = prev_t;
+	for (long long n = 0; rc == 0 && (count == 0 || n < count); n++) {
+		next += (uint64_t)interval * NSEC_PER_MSEC;
+		sleep_until(next);
+		rc = watch_sample(m, &doc, &t);
+		if (rc)
+			break;
+		rates = watch_json(doc, prev, watch_secs(doc, prev, t, prev_t));
+		if (!rates) {
+			rc = EXIT_FAILURE;
+			break;
+		}
+		if (m->is_json) {
+			char *line = json_dumps(rates, JSON_COMPACT);
+
+			if (line)
+				(void)printf("%s\n", line);
+			free(line);
+			(void)fflush(stdout);
+		} else {
+			watch_draw(m, rates, (int)interval);
+		}
+		json_decref(rates);
+		json_decref(prev);
+		prev = doc;
+		prev_t = t;
+		doc = NULL;
+	}
+	json_decref(prev);
+	return rc;
+}

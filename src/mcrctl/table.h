@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small text table for mcrctl's human output: cells are added row by
+ * row, and printing sizes each column to its widest cell.  Numeric
+ * columns align right.
+ */
+#ifndef MCRCTL_TABLE_H
+#define MCRCTL_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define TABLE_MAX_COLS	12
+
+struct table_row;
+
+struct table {
+	size_t n_cols;
+	const char *headers[TABLE_MAX_COLS];
+	bool is_right[TABLE_MAX_COLS];
+	size_t n_rows;
+	struct table_row *rows;
+	int err;		/* the first failure (-ENOMEM), reported by table_print() */
+};
+
+/*
+ * @spec lists the columns as "HEADER" (left-aligned) or ">HEADER" (right),
+ * NULL-terminated.  The strings must outlive the table.
+ */
+void table_init(struct table *t, const char *const *spec);
+void table_free(struct table *t);
+
+/* Start a row; cells then fill it left to right (missing ones print empty). */
+void table_row(struct table *t);
+void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns 0, or the first error met while filling the table. */
+int table_print(const struct table *t, FILE *f);
+
+/* A rate for people: "950", "12.3k", "1.25M". */
+const char *table_rate(double v, char buf[16]);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Frame headers for L2 egress: the Ethernet + IPv4 + UDP header an output
+ * sends in front of a relayed payload, built once per output as a template
+ * and patched per packet (lengths, IP id, both checksums, ports).  The UDP
+ * checksum is carried over from the received datagram by incremental update
+ * (RFC 1624), so the payload is never summed.  Pure functions, no I/O.
+ *
+ * The header is preceded by a virtio-net header because the egress packet
+ * socket uses PACKET_VNET_HDR: a datagram that arrived with a partial
+ * checksum (a local sender with checksum offload, e.g. over a veth) is sent
+ * on with "needs checksum", and the kernel or the NIC completes it, just as
+ * for a datagram sent through a UDP socket.
+ */
+#ifndef MCR_FRAME_H
+#define MCR_FRAME_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#define FRAME_VNET_LEN	10	/* struct virtio_net_hdr */
+#define FRAME_ETH_LEN	14
+#define FRAME_IP_LEN	20
+#define FRAME_UDP_LEN	8
+#define FRAME_HDR_LEN	(FRAME_ETH_LEN + FRAME_IP_LEN + FRAME_UDP_LEN)	/* 42 on the wire */
+#define FRAME_SEND_LEN	(FRAME_VNET_LEN + FRAME_HDR_LEN)	/* 52 written per send */
+
+/* Offsets in the FRAME_SEND_LEN bytes frame_build() writes. */
+#define FRAME_OFF_ETH	FRAME_VNET_LEN
+#define FRAME_OFF_IP	(FRAME_OFF_ETH + FRAME_ETH_LEN)
+#define FRAME_OFF_UDP	(FRAME_OFF_IP + FRAME_IP_LEN)
+
+/* What the received datagram's UDP checksum field holds. */
+enum frame_csum {
+	FRAME_CSUM_NONE = 0,	/* 0: the sender did not checksum; neither do we */
+	FRAME_CSUM_FULL,	/* a complete checksum: updated incrementally */
+	FRAME_CSUM_PARTIAL,	/* only the pseudo-header sum: the kernel/NIC completes it */
+	FRAME_CSUM_MAX
+};
+
+/* One output's header, built once. */
+struct frame_tmpl {
+	uint8_t hdr[FRAME_HDR_LEN];	/* per-packet fields zero */
+	uint32_t ip_sum;		/* 16-bit word sum of hdr's IPv4 header */
+	uint32_t addr_sum;		/* word sum of its source and destination address */
+	uint16_t dport;			/* host order; 0 = the packet's port */
+};
+
+/* What every output needs from one received datagram, computed once per packet. */
+struct frame_pkt {
+	uint32_t csum_base;	/* FULL: ~check + ~(old addresses, old port); PARTIAL: proto + len */
+	uint16_t sport;		/* host order */
+	uint16_t dport;		/* host order */
+	uint16_t udp_len;	/* UDP header + payload */
+	uint8_t csum;		/* enum frame_csum */
+};
+
+/**
+ * frame_tmpl_init() - build an output's header template
+ * @t: the template to fill
+ * @dst_mac: destination MAC (the group's multicast MAC)
+ * @src_mac: the output interface's MAC
+ * @saddr: IPv4 source (the interface's address, or INADDR_ANY)
+ * @daddr: IPv4 destination (the output group)
+ * @dport: UDP destination port, host order; 0 keeps each packet's port
+ * @ttl: IPv4 TTL
+ */
+void frame_tmpl_init(struct frame_tmpl *t, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		     struct in_addr saddr, struct in_addr daddr, uint16_t dport, uint8_t ttl);
+
+/**
+ * frame_pkt_init() - summarize a received datagram for frame_build()
+ * @p: filled in
+ * @udp: the datagram's 8-byte UDP header, as received
+ * @saddr_be: its IPv4 source address, network order
+ * @daddr_be: its IPv4 destination address, network order
+ *
+ * A checksum field equal to the pseudo-header sum is taken as partial (what
+ * a sender's checksum offload leaves); a complete checksum that happens to
+ * equal it is then completed by the kernel instead, with the same result.
+ */
+void frame_pkt_init(struct frame_pkt *p, const uint8_t udp[FRAME_UDP_LEN], uint32_t saddr_be,
+		    uint32_t daddr_be);
+
+/**
+ * frame_build() - write one send's header
+ * @dst: FRAME_SEND_LEN bytes: virtio-net header, then Ethernet, IPv4, UDP
+ * @t: the output's template
+ * @p: the datagram, from frame_pkt_init()
+ * @ip_id: IPv4 identification for this frame
+ */
+void frame_build(uint8_t dst[FRAME_SEND_LEN], const struct frame_tmpl *t,
+		 const struct frame_pkt *p, uint16_t ip_id);
+
+#endif
