@@ -4,7 +4,7 @@
 # that are missing, so that this is a no-op on a prepared machine.
 set -eu
 PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev
-iproute2 jq procps kmod"
+iproute2 jq procps kmod socat"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

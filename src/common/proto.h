@@ -37,7 +37,8 @@
  *   reload     {}                      -> {} (mcrd re-reads its configuration file)
  *   log-level  {"level": "error"|"warning"|"notice"|"info"|"debug"} -> {}
  *   shutdown   {}                      -> {} (sent before mcrd stops)
- *   workers    {}                      -> {"workers": [{"id", "cpu", "pid", "restarts", "state"}...]}
+ *   workers    {}                      -> {"workers": [WORKER...]}, each
+ *              {"id", "cpu", "pid", "restarts", "state"}
  *   config     {}                      -> the running configuration in mcrd.conf(5) form
  *
  * Error codes: bad_json, bad_request (missing, wrongly typed or unknown
@@ -143,7 +144,7 @@ enum proto_code proto_code_from_name(const char *name);
  */
 enum proto_code proto_code_from_errno(int err);
 
-/* Fill err (when not NULL) and return -EINVAL, so that parsers can "return proto_error_set(...)". */
+/* Fill err (when not NULL) and return -EINVAL, for "return proto_error_set(...)". */
 int proto_error_set(struct proto_error *err, enum proto_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

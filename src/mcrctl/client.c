@@ -105,7 +105,8 @@ static int client_read_line(struct client *cl, size_t *ret_len)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *nl = memchr(cl->buf + scanned, '\n', cl->len - scanned);
+		char *nl = cl->len > scanned ? memchr(cl->buf + scanned, '\n', cl->len - scanned) :
+					       NULL;
 		ssize_t n;
 		int rc;
 

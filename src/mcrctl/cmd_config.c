@@ -141,9 +141,12 @@ static int plan_load(struct load_plan *p, json_t *running)
 	}
 	json_array_foreach(p->wanted, i, rule) {
 		const char *name = json_str_or(rule, "name", "");
-		json_t *cur = rule_named(running, name);
-		json_t *list = !cur ? p->added : rules_equal(rule, cur) ? p->unchanged : p->replaced;
+		json_t *cur = rule_named(running, name), *list;
 
+		if (!cur)
+			list = p->added;
+		else
+			list = rules_equal(rule, cur) ? p->unchanged : p->replaced;
 		rc |= json_array_append_new(list, json_string(name));
 	}
 	return rc ? -ENOMEM : 0;

@@ -18,10 +18,15 @@
 #define WATCH_INTERVAL_MIN	10
 #define WATCH_INTERVAL_MAX	3600000
 
+/* "  -> IF GROUP:PORT" under its rule; port * keeps each packet's own. */
 static void fmt_output_name(const json_t *o, char *buf, size_t size)
 {
-	(void)snprintf(buf, size, "  -> %s %s:%lld", json_str_or(o, "interface", "?"),
-		       json_str_or(o, "group", "?"), json_int_of(o, "port"));
+	char port[16] = "*";
+
+	if (json_int_of(o, "port"))
+		(void)snprintf(port, sizeof(port), "%lld", json_int_of(o, "port"));
+	(void)snprintf(buf, size, "  -> %s %s:%s", json_str_or(o, "interface", "?"),
+		       json_str_or(o, "group", "?"), port);
 }
 
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
@@ -238,14 +243,14 @@ static void watch_draw(const struct mcrctl *m, const json_t *rates, int interval
 		table_cell(&t, "%s", json_is_null(json_object_get(rule, "pps_out")) ?
 						   "-" : table_rate(out, r2));
 		json_array_foreach(json_object_get(rule, "outputs"), j, o) {
+			bool is_known = !json_is_null(json_object_get(o, "pps_out"));
 			char name[96];
 
 			fmt_output_name(o, name, sizeof(name));
 			table_row(&t);
 			table_cell(&t, "%s", name);
 			table_cell(&t, "%s", "");
-			table_cell(&t, "%s", json_is_null(json_object_get(o, "pps_out")) ?
-							   "-" : table_rate(json_num_of(o, "pps_out"), r2));
+			table_cell(&t, "%s", is_known ? table_rate(json_num_of(o, "pps_out"), r2) : "-");
 		}
 	}
 	/* Home and clear, then the whole picture: no flicker of half a table. */

@@ -160,7 +160,8 @@ static void explain_access(const char *path)
 	struct group *gr;
 
 	if (stat(path, &st) < 0) {
-		(void)fprintf(stderr, "mcrctl: (run as root, or as a member of the socket's group)\n");
+		(void)fprintf(stderr,
+			      "mcrctl: (run as root, or as a member of the socket's group)\n");
 		return;
 	}
 	gr = getgrgid(st.st_gid);

@@ -622,3 +622,16 @@ void control_exit(struct control *c)
 		(void)close(c->epfd);
 	c->epfd = -1;
 }
+
+void control_forget(struct control *c)
+{
+	/*
+	 * In a forked child: close our copies of every descriptor so that a
+	 * client sees EOF when the supervisor closes its end, but leave the
+	 * socket file, which belongs to the supervisor.
+	 */
+	c->is_bound = false;
+	while (c->n_clients > 0)
+		client_free(c, c->n_clients - 1);
+	control_exit(c);
+}

@@ -46,7 +46,7 @@ struct control {
 	int listen_fd;
 	bool is_bound;			/* the socket file at path is ours to unlink */
 	bool is_listen_paused;		/* out of descriptors: accept again later */
-	bool has_warned_full;		/* "too many clients" logged since the last free slot */
+	bool has_warned_full;		/* "too many clients" logged since a slot was free */
 	uint64_t listen_resume_ns;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const struct control_ops *ops;
@@ -83,6 +83,8 @@ int control_init(struct control *c, const char *path, mode_t mode, const struct 
  * remove the socket file.  Idempotent.
  */
 void control_exit(struct control *c);
+/* In a forked child: close the inherited descriptors, keep the socket file. */
+void control_forget(struct control *c);
 
 /* Readable whenever control_dispatch() has work. */
 int control_fd(const struct control *c);

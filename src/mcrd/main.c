@@ -37,6 +37,8 @@ struct mcrd_opts {
 	const char *egress;
 	unsigned int workers;
 	const char *user;
+	const char *control;
+	bool has_no_control;
 };
 
 enum {
@@ -49,6 +51,8 @@ enum {
 	OPT_EGRESS,
 	OPT_WORKERS,
 	OPT_USER,
+	OPT_CONTROL,
+	OPT_NO_CONTROL,
 	OPT_READY_FILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
@@ -66,6 +70,8 @@ static const struct option long_options[] = {
 	{ "egress", required_argument, NULL, OPT_EGRESS },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
@@ -95,6 +101,8 @@ static void usage(FILE *f)
 		"                           per CPU mcrd may run on)\n"
 		"      --user NAME          run the workers as this user, keeping only\n"
 		"                           CAP_NET_RAW (and CAP_NET_ADMIN if needed)\n"
+		"      --control PATH       control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")\n"
+		"      --no-control         no control socket\n"
 		"      --ready-file PATH    create PATH once every worker is relaying\n"
 		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
 		"      --syslog             log to syslog instead of stderr\n"
@@ -168,6 +176,12 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 		case OPT_WORKERS:
 			o->workers = (unsigned int)parse_number("workers", optarg, 1,
 								SUPERVISOR_MAX_WORKERS);
+			break;
+		case OPT_CONTROL:
+			o->control = optarg;
+			break;
+		case OPT_NO_CONTROL:
+			o->has_no_control = true;
 			break;
 		case OPT_USER:
 			o->user = optarg;
@@ -352,6 +366,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	sup.n_workers = o.workers;
+	sup.control_path = o.has_no_control ? NULL : o.control ? o.control : MCRD_DEFAULT_CONTROL;
 	if (o.config_file) {
 		sup.load = load_config;
 		sup.load_ctx = &o;

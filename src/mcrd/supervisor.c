@@ -23,9 +23,12 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "mcrd/commands.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
 #include "mcrd/worker.h"
+
+static const struct control_ops control_ops = { .handle = commands_handle };
 
 static const char *const state_names[WORKER_STATE_MAX] = {
 	[WORKER_RUNNING] = "running",
@@ -33,8 +36,10 @@ static const char *const state_names[WORKER_STATE_MAX] = {
 	[WORKER_STOPPED] = "stopped",
 };
 
-/* Epoll tags: the signalfd, or a worker's pidfd (tag = 1 + worker id). */
-#define TAG_SIGNAL 0
+/* Epoll tags: the signalfd, the control socket, or a worker's pidfd. */
+#define TAG_SIGNAL	0
+#define TAG_CONTROL	1
+#define TAG_WORKER	2	/* + worker id */
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -87,6 +92,8 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 			(void)close(s->workers[i].chan_fd);
 	(void)close(s->sig_fd);
 	(void)close(s->epoll_fd);
+	if (s->has_control)
+		control_forget(&s->ctl);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
@@ -139,7 +146,7 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 		log_err_errno(errno, "worker %u: pidfd_open (needs Linux 5.3)", ws->id);
 		return -errno;
 	}
-	ev.data.u64 = 1 + ws->id;
+	ev.data.u64 = TAG_WORKER + ws->id;
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ws->pidfd, &ev) < 0) {
 		log_err_errno(errno, "worker %u: epoll_ctl", ws->id);
 		return -errno;
@@ -278,7 +285,7 @@ static void worker_restart_due(struct supervisor *s)
 	}
 }
 
-static json_t *workers_json(const struct supervisor *s)
+json_t *supervisor_workers_json(const struct supervisor *s)
 {
 	json_t *arr = json_array();
 
@@ -325,7 +332,7 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 	}
 	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
 	(void)stats_finish(sum, (double)(now_ns() - s->start_ns) / (double)NSEC_PER_SEC);
-	(void)json_object_set_new(sum, "workers", workers_json(s));
+	(void)json_object_set_new(sum, "workers", supervisor_workers_json(s));
 	return sum;
 }
 
@@ -367,6 +374,21 @@ int supervisor_push_config(struct supervisor *s, struct config_error *err)
 		json_decref(applied);
 	}
 	return ret;
+}
+
+json_t *supervisor_collect_stats(struct supervisor *s)
+{
+	return collect(s, "stats", "stats", STATS_REPLY_TIMEOUT_MS);
+}
+
+void supervisor_broadcast_log_level(struct supervisor *s, int level)
+{
+	json_t *req = json_pack("{s:s, s:i}", "cmd", "log-level", "level", level);
+
+	for (unsigned int i = 0; req && i < s->n_workers; i++)
+		if (s->workers[i].state == WORKER_RUNNING)
+			(void)chan_send_json(s->workers[i].chan_fd, req);
+	json_decref(req);
 }
 
 static const json_t *find_rule(const json_t *doc, const char *name)
@@ -443,28 +465,29 @@ static void print_json(const json_t *doc, size_t flags)
 		log_warn("cannot write statistics to stdout, ignoring");
 }
 
-int supervisor_reload(struct supervisor *s)
+int supervisor_reload(struct supervisor *s, struct config_error *err)
 {
-	struct config_error err = { "" };
 	struct mcr_config next;
 	int ret;
 
 	if (!s->opts.load) {
-		log_warn("reload: mcrd was not started with --config, nothing to re-read");
+		(void)snprintf(err->msg, sizeof(err->msg),
+			       "mcrd was not started with --config: nothing to re-read");
+		log_warn("reload: %s", err->msg);
 		return -ENOENT;
 	}
 	config_init(&next);
-	ret = s->opts.load(s->opts.load_ctx, &next, &err);
+	ret = s->opts.load(s->opts.load_ctx, &next, err);
 	if (ret < 0) {
-		log_err("reload: %s; keeping the running rules", err.msg);
+		log_err("reload: %s; keeping the running rules", err->msg);
 		config_free(&next);
-		return ret;
+		return -EINVAL;
 	}
 	config_free(s->cfg);
 	*s->cfg = next;
-	ret = supervisor_push_config(s, &err);
+	ret = supervisor_push_config(s, err);
 	if (ret < 0)
-		log_err("reload: %s", err.msg);
+		log_err("reload: %s", err->msg);
 	else
 		log_info("reload: %zu rules in force", s->cfg->n_rules);
 	return ret;
@@ -472,6 +495,7 @@ int supervisor_reload(struct supervisor *s)
 
 static void on_signal(struct supervisor *s)
 {
+	struct config_error err;
 	struct signalfd_siginfo si;
 	json_t *doc;
 
@@ -489,7 +513,7 @@ static void on_signal(struct supervisor *s)
 		json_decref(doc);
 		break;
 	case SIGHUP:
-		(void)supervisor_reload(s);
+		(void)supervisor_reload(s, &err);
 		break;
 	default:
 		break;
@@ -549,7 +573,15 @@ static int next_timeout_ms(const struct supervisor *s)
 	for (unsigned int i = 0; i < s->n_workers; i++)
 		if (s->workers[i].state == WORKER_BACKOFF && s->workers[i].restart_at_ns < next)
 			next = s->workers[i].restart_at_ns;
-	return next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
+	int ms = next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
+
+	if (s->has_control) {
+		int c = control_next_timeout_ms(&s->ctl);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
+	return ms;
 }
 
 static void event_loop(struct supervisor *s)
@@ -565,9 +597,14 @@ static void event_loop(struct supervisor *s)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u64 == TAG_SIGNAL)
 				on_signal(s);
+			else if (evs[i].data.u64 == TAG_CONTROL)
+				(void)control_dispatch(&s->ctl);
 			else
-				worker_reap(s, &s->workers[evs[i].data.u64 - 1]);
+				worker_reap(s, &s->workers[evs[i].data.u64 - TAG_WORKER]);
 		}
+		/* Idle clients expire on time, whether or not anything arrived. */
+		if (s->has_control && control_next_timeout_ms(&s->ctl) == 0)
+			(void)control_dispatch(&s->ctl);
 		worker_restart_due(s);
 		periodic_poll(s);
 	}
@@ -601,7 +638,7 @@ static json_t *stop_workers(struct supervisor *s)
 		worker_bury(s, ws);
 	}
 	if (doc)
-		(void)json_object_set_new(doc, "workers", workers_json(s));
+		(void)json_object_set_new(doc, "workers", supervisor_workers_json(s));
 	return doc;
 }
 
@@ -642,11 +679,24 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 		log_err_errno(errno, "epoll");
 		return -errno;
 	}
+	if (!opts->control_path)
+		return 0;
+	ret = control_init(&s->ctl, opts->control_path, MCRD_CONTROL_MODE, &control_ops, s);
+	if (ret < 0)
+		return ret;
+	s->has_control = true;
+	ev.data.u64 = TAG_CONTROL;
+	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, control_fd(&s->ctl), &ev) < 0) {
+		log_err_errno(errno, "epoll");
+		return -errno;
+	}
 	return 0;
 }
 
 static void supervisor_exit(struct supervisor *s)
 {
+	if (s->has_control)
+		control_exit(&s->ctl);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		worker_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);

@@ -16,6 +16,7 @@
 
 #include "mcrd/chan.h"
 #include "mcrd/config.h"
+#include "mcrd/control.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	256
@@ -58,6 +59,7 @@ struct supervisor_opts {
 	supervisor_load_fn load;	/* NULL when there is no file to re-read */
 	void *load_ctx;
 	const char *ready_file;
+	const char *control_path;	/* NULL: no control socket */
 	struct privs privs;	/* what the workers drop to */
 };
 
@@ -74,6 +76,8 @@ struct supervisor {
 	json_t *dead_totals;		/* counters of worker incarnations that died */
 	json_t *prev;			/* the previous sum, for rates */
 	uint64_t prev_ns;
+	struct control ctl;
+	bool has_control;
 	bool is_stopping;
 };
 
@@ -85,7 +89,18 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts);
 
 /* Push s->cfg to the workers; 0, or -EIO with err naming a refusing worker. */
 int supervisor_push_config(struct supervisor *s, struct config_error *err);
-/* Re-read the configuration; on any error the running rules stay. */
-int supervisor_reload(struct supervisor *s);
+/*
+ * Re-read the configuration; on an error in it the running rules stay.
+ * Returns 0, -ENOENT without a file, -EINVAL (bad file) or -EIO (a worker
+ * refused), with err filled in.
+ */
+int supervisor_reload(struct supervisor *s, struct config_error *err);
+/* The workers' counters, summed (new reference; NULL on ENOMEM). */
+json_t *supervisor_collect_stats(struct supervisor *s);
+json_t *supervisor_workers_json(const struct supervisor *s);
+void supervisor_broadcast_log_level(struct supervisor *s, int level);
+
+#define MCRD_DEFAULT_CONTROL	"/run/mcr/mcrd.sock"
+#define MCRD_CONTROL_MODE	0660
 
 #endif

@@ -331,6 +331,8 @@ static json_t *apply_request(struct worker *w, const json_t *doc)
 	config_init(&cfg);
 	if (!text)
 		(void)snprintf(err.msg, sizeof(err.msg), "no configuration in the request");
+	else if (json_array_size(json_object_get(doc, "rules")) == 0)
+		ret = 0;	/* every rule removed: relay nothing, stay ready */
 	else if ((ret = config_load_string(&cfg, text, &err)) == 0)
 		ret = config_resolve(&cfg, &err);
 	free(text);
@@ -363,6 +365,8 @@ static void on_chan_request(struct worker *w, const json_t *req)
 		json_decref(msg);
 	} else if (cmd && strcmp(cmd, "stop") == 0) {
 		begin_stop(w, "stop requested");
+	} else if (cmd && strcmp(cmd, "log-level") == 0) {
+		log_set_level((int)json_integer_value(json_object_get(req, "level")));
 	} else if (cmd && strcmp(cmd, "config") == 0) {
 		msg = apply_request(w, json_object_get(req, "config"));
 		if (msg)

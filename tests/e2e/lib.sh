@@ -37,6 +37,7 @@ case $BUILD in
 esac
 MCRD=$BIN/mcrd
 MCRGEN=$BIN/mcrgen
+MCRCTL=$BIN/mcrctl
 MCRSINK=$BIN/mcrsink
 # shellcheck disable=SC2034 # used by the tests that inject frames
 RAWFRAME=$BIN/tests/rawframe
@@ -343,7 +344,8 @@ topo_standard()
 # ---------------------------------------------------------------- programs
 
 # start_mcrd NS ARGS...: run mcrd in NS in the background and wait until it
-# says it is relaying (--ready-file).  Sets MCRD_PID, MCRD_OUT, MCRD_ERR.
+# says it is relaying (--ready-file).  Sets MCRD_PID, MCRD_OUT, MCRD_ERR and
+# MCRD_SOCK (its control socket, for mcrctl).
 # MCRD_EXTRA_ARGS from the environment go first ("--egress udp" runs the
 # whole suite on the other egress path).
 # SIGINT is reset to its default first: a shell starts background jobs with
@@ -356,9 +358,11 @@ start_mcrd()
 	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
 	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
 	_ready=$TMPD/mcrd$MCRD_N.ready
+	# Each daemon gets its own control socket, never the system's default.
+	MCRD_SOCK=$TMPD/mcrd$MCRD_N.sock
 	# shellcheck disable=SC2086 # MCRD_EXTRA_ARGS is split into words on purpose
 	ip netns exec "$(ns "$_n")" env --default-signal=INT "$MCRD" --ready-file "$_ready" \
-		${MCRD_EXTRA_ARGS:-} "$@" \
+		--control "$MCRD_SOCK" ${MCRD_EXTRA_ARGS:-} "$@" \
 		>"$MCRD_OUT" 2>"$MCRD_ERR" &
 	MCRD_PID=$!
 	track_pid "$MCRD_PID"
@@ -402,7 +406,9 @@ run_mcrd()
 	MCRD_N=$((MCRD_N + 1))
 	MCRD_OUT=$TMPD/mcrd$MCRD_N.out
 	MCRD_ERR=$TMPD/mcrd$MCRD_N.err
-	timeout -k 2 10 ip netns exec "$(ns "$_n")" "$MCRD" "$@" >"$MCRD_OUT" 2>"$MCRD_ERR"
+	MCRD_SOCK=$TMPD/mcrd$MCRD_N.sock
+	timeout -k 2 10 ip netns exec "$(ns "$_n")" "$MCRD" --control "$MCRD_SOCK" "$@" \
+		>"$MCRD_OUT" 2>"$MCRD_ERR"
 	MCRD_RC=$?
 }
 

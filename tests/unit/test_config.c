@@ -965,6 +965,288 @@ static void t_resolve_shorthand_paths(void **state)
 	config_free(&cfg);
 }
 
+/* ---- single rules and the running configuration ---- */
+
+/* Parses a single-quoted JSON value; the caller releases it. */
+static json_t *json_q(const char *src)
+{
+	char json[JSON_MAX];
+	json_error_t jerr;
+	json_t *v = json_loads(q(src, json, sizeof(json)), JSON_DECODE_ANY, &jerr);
+
+	if (!v)
+		fail_msg("%s: %s", src, jerr.text);
+	return v;
+}
+
+static void t_rule_from_json(void **state)
+{
+	json_t *obj = json_q("{'name': 'cam9', 'input': {'interface': 'lo', 'group': '239.1.1.1',"
+			     " 'port': 5000, 'source': '198.18.0.1'}, 'outputs': ["
+			     "{'interface': 'lo', 'group': '198.18.1.1', 'port': 7000, 'ttl': 3},"
+			     "{'interface': 'eth1'}]}");
+	struct config_error err;
+	struct mcr_rule r;
+
+	(void)state;
+	assert_int_equal(config_rule_from_json(obj, &r, &err), 0);
+	assert_string_equal(r.name, "cam9");
+	assert_string_equal(r.in_ifname, "lo");
+	assert_int_equal(r.in_group.s_addr, ip("239.1.1.1"));
+	assert_int_equal(r.in_port, 5000);
+	assert_int_equal(r.in_source.s_addr, ip("198.18.0.1"));
+	assert_int_equal(r.n_outputs, 2);
+	assert_int_equal(r.outputs[0].group.s_addr, ip("198.18.1.1"));
+	assert_int_equal(r.outputs[0].ttl, 3);
+	assert_int_equal(r.outputs[1].group.s_addr, INADDR_ANY);
+	assert_int_equal(r.outputs[1].ttl, MCR_DEFAULT_TTL);
+	config_rule_clear(&r);
+	assert_null(r.outputs);
+	json_decref(obj);
+
+	/* Without a name the name stays empty: the caller picks the default. */
+	obj = json_q(MIN_RULE);
+	assert_int_equal(config_rule_from_json(obj, &r, &err), 0);
+	assert_string_equal(r.name, "");
+	config_rule_clear(&r);
+	json_decref(obj);
+}
+
+/* The same checks as in a file, with "rule" where a file says "rules[N]". */
+static void t_rule_from_json_errors(void **state)
+{
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+		{ "5", "rule: 5 is not an object" },
+		{ "{'input': {}, 'outputs': [], 'x': 1}", "rule: unknown field \"x\"" },
+		{ "{'outputs': [{'interface': 'lo'}]}", "rule: missing field \"input\"" },
+		{ "{'input': {'interface': 'lo', 'group': '239.1.1.1'}}",
+		  "rule: missing field \"outputs\"" },
+		{ "{'name': 'a b', 'input': {'interface': 'lo', 'group': '239.1.1.1'},"
+		  " 'outputs': [{'interface': 'lo'}]}",
+		  "rule.name: \"a b\" is not a rule name" },
+		{ "{'input': {'interface': 'lo', 'group': '300.1.1.1'}, 'outputs': [{'interface': 'lo'}]}",
+		  "rule.input.group: \"300.1.1.1\" is not an IPv4 address" },
+		{ "{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 0},"
+		  " 'outputs': [{'interface': 'lo'}]}",
+		  "rule.input.port: 0 is not a port number (1..65535)" },
+		{ "{'input': {'interface': 'lo', 'group': '239.1.1.1'}, 'outputs': []}",
+		  "rule.outputs: no outputs" },
+		{ "{'input': {'interface': 'lo', 'group': '239.1.1.1'},"
+		  " 'outputs': [{'interface': 'lo'}, {'interface': 'lo', 'ttl': 256}]}",
+		  "rule.outputs[1].ttl: 256 is not a TTL between 1 and 255" },
+	};
+	struct config_error err;
+	struct mcr_rule r;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *obj = json_q(cases[i].json);
+		char want[JSON_MAX];
+
+		memset(&err, 0, sizeof(err));
+		if (config_rule_from_json(obj, &r, &err) != -EINVAL)
+			fail_msg("%s: accepted", cases[i].json);
+		assert_msg_has(&err, q(cases[i].msg, want, sizeof(want)));
+		/* A failed parse leaves nothing to free. */
+		assert_null(r.outputs);
+		assert_int_equal(r.n_outputs, 0);
+		json_decref(obj);
+	}
+}
+
+static void t_add_rule_json(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+	json_t *obj;
+
+	(void)state;
+	assert_int_equal(load_q(&cfg, "{'rules': [" MIN_RULE "]}", &err), 0);
+	/* rule1 exists, so an unnamed second rule is rule2; a taken rule3 pushes the next to rule4. */
+	obj = json_q("{'name': 'rule3', 'input': {'interface': 'lo', 'group': '239.1.1.3'},"
+		     " 'outputs': [{'interface': 'lo'}]}");
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), 0);
+	json_decref(obj);
+	obj = json_q(MIN_RULE);
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), 0);
+	assert_int_equal(cfg.n_rules, 3);
+	assert_string_equal(cfg.rules[2].name, "rule4");
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), 0);
+	assert_string_equal(cfg.rules[3].name, "rule5");
+	json_decref(obj);
+
+	obj = json_q("{'name': 'rule3', 'input': {'interface': 'lo', 'group': '239.1.1.9'},"
+		     " 'outputs': [{'interface': 'lo'}]}");
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), -EEXIST);
+	assert_msg_has(&err, "rule.name: \"rule3\" is already in use");
+	json_decref(obj);
+
+	obj = json_q("{'input': {'interface': 'lo'}, 'outputs': [{'interface': 'lo'}]}");
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), -EINVAL);
+	assert_msg_has(&err, "rule.input: missing field \"group\"");
+	json_decref(obj);
+	assert_int_equal(cfg.n_rules, 4);
+	config_free(&cfg);
+}
+
+static void t_add_rule_json_limit(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+	json_t *obj = json_q(MIN_RULE);
+
+	(void)state;
+	config_init(&cfg);
+	for (size_t i = 0; i < MCR_MAX_RULES; i++)
+		assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1 -> lo,239.9.9.9", &err),
+				 0);
+	assert_int_equal(config_add_rule_json(&cfg, obj, &err), -ENOSPC);
+	assert_msg_has(&err, "too many rules, at most 4096");
+	assert_int_equal(cfg.n_rules, MCR_MAX_RULES);
+	json_decref(obj);
+	config_free(&cfg);
+}
+
+static void t_remove_rule(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_add_shorthand(&cfg, "a=lo,239.1.1.1 -> lo,239.2.2.1", &err), 0);
+	assert_int_equal(config_add_shorthand(&cfg, "b=lo,239.1.1.2 -> lo,239.2.2.2; lo", &err), 0);
+	assert_int_equal(config_add_shorthand(&cfg, "c=lo,239.1.1.3 -> lo,239.2.2.3", &err), 0);
+	assert_int_equal(config_rule_index(&cfg, "b"), 1);
+	assert_int_equal(config_rule_index(&cfg, "B"), -ENOENT);
+
+	assert_int_equal(config_remove_rule(&cfg, "b"), 0);
+	assert_int_equal(cfg.n_rules, 2);
+	assert_string_equal(cfg.rules[0].name, "a");
+	assert_string_equal(cfg.rules[1].name, "c");
+	assert_int_equal(cfg.rules[1].outputs[0].group.s_addr, ip("239.2.2.3"));
+	assert_int_equal(config_remove_rule(&cfg, "b"), -ENOENT);
+	assert_int_equal(config_remove_rule(&cfg, ""), -ENOENT);
+	assert_int_equal(config_remove_rule(&cfg, "c"), 0);
+	assert_int_equal(config_remove_rule(&cfg, "a"), 0);
+	assert_int_equal(cfg.n_rules, 0);
+	assert_null(cfg.rules);
+	assert_int_equal(config_remove_rule(&cfg, "a"), -ENOENT);
+	config_free(&cfg);
+}
+
+/* Field by field, two configurations say the same. */
+static void assert_config_equal(const struct mcr_config *a, const struct mcr_config *b)
+{
+	assert_int_equal(a->queue_depth, b->queue_depth);
+	assert_int_equal(a->send_batch, b->send_batch);
+	assert_int_equal(a->so_sndbuf, b->so_sndbuf);
+	assert_int_equal(a->stats_interval_ms, b->stats_interval_ms);
+	assert_int_equal(a->buffers, b->buffers);
+	assert_int_equal(a->egress, b->egress);
+	assert_int_equal(a->n_rules, b->n_rules);
+	for (size_t i = 0; i < a->n_rules; i++) {
+		const struct mcr_rule *ra = &a->rules[i], *rb = &b->rules[i];
+
+		assert_string_equal(ra->name, rb->name);
+		assert_string_equal(ra->in_ifname, rb->in_ifname);
+		assert_int_equal(ra->in_group.s_addr, rb->in_group.s_addr);
+		assert_int_equal(ra->in_port, rb->in_port);
+		assert_int_equal(ra->in_source.s_addr, rb->in_source.s_addr);
+		assert_int_equal(ra->n_outputs, rb->n_outputs);
+		for (size_t j = 0; j < ra->n_outputs; j++) {
+			assert_string_equal(ra->outputs[j].ifname, rb->outputs[j].ifname);
+			assert_int_equal(ra->outputs[j].group.s_addr, rb->outputs[j].group.s_addr);
+			assert_int_equal(ra->outputs[j].port, rb->outputs[j].port);
+			assert_int_equal(ra->outputs[j].ttl, rb->outputs[j].ttl);
+		}
+	}
+}
+
+/* What config_to_json() writes, config_load_string() reads back as the same configuration. */
+static void t_to_json_round_trip(void **state)
+{
+	static const char *const docs[] = {
+		"{'queue_depth': 256, 'send_batch': 32, 'so_sndbuf': 65536, 'stats_interval_ms': 0,"
+		" 'buffers': 128, 'egress': 'l2', 'rules': ["
+		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
+		"   'port': 5000, 'source': '198.18.0.1'},"
+		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
+		"               {'interface': 'veth2'}]},"
+		"  {'input': {'interface': 'veth3', 'group': '198.18.0.7'},"
+		"   'outputs': [{'interface': 'veth4', 'group': '239.3.3.3', 'ttl': 255}]}]}",
+		"{'rules': [" MIN_RULE "]}",
+	};
+	struct config_error err;
+	struct mcr_config a, b;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(docs); i++) {
+		json_t *doc;
+		char *text;
+
+		assert_int_equal(load_q(&a, docs[i], &err), 0);
+		doc = config_to_json(&a);
+		assert_non_null(doc);
+		text = json_dumps(doc, 0);
+		assert_non_null(text);
+		config_init(&b);
+		if (config_load_string(&b, text, &err) < 0)
+			fail_msg("%s: %s", text, err.msg);
+		assert_config_equal(&a, &b);
+		free(text);
+		json_decref(doc);
+		config_free(&a);
+		config_free(&b);
+	}
+}
+
+/* A rule's JSON names only what is set, in the file's field names. */
+static void t_rule_to_json(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+	json_t *got, *want;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1:5000 -> lo,239.3.3.3; eth9",
+					      &err),
+			 0);
+	got = config_rule_to_json(&cfg.rules[0]);
+	want = json_q("{'name': 'rule1', 'input': {'interface': 'lo', 'group': '239.1.1.1',"
+		      " 'port': 5000}, 'outputs': [{'interface': 'lo', 'group': '239.3.3.3', 'ttl': 16},"
+		      "                            {'interface': 'eth9', 'ttl': 16}]}");
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+
+	/* Resolved, the inherited port is written out. */
+	config_free(&cfg);
+	assert_int_equal(config_add_shorthand(&cfg, "lo,239.1.1.1:5000 -> lo,239.3.3.3,ttl=4", &err),
+			 0);
+	assert_int_equal(config_resolve(&cfg, &err), 0);
+	got = config_rule_to_json(&cfg.rules[0]);
+	want = json_q("{'name': 'rule1', 'input': {'interface': 'lo', 'group': '239.1.1.1',"
+		      " 'port': 5000}, 'outputs': [{'interface': 'lo', 'group': '239.3.3.3',"
+		      " 'port': 5000, 'ttl': 4}]}");
+	assert_true(json_equal(got, want));
+	json_decref(got);
+	json_decref(want);
+
+	/* With every rule removed the document still forms, and says so. */
+	assert_int_equal(config_remove_rule(&cfg, "rule1"), 0);
+	got = config_to_json(&cfg);
+	assert_int_equal(json_array_size(json_object_get(got, "rules")), 0);
+	assert_string_equal(json_string_value(json_object_get(got, "egress")), "auto");
+	assert_int_equal(json_integer_value(json_object_get(got, "queue_depth")),
+			 MCR_DEFAULT_QUEUE_DEPTH);
+	json_decref(got);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -989,6 +1271,13 @@ int main(void)
 		cmocka_unit_test(t_resolve_inherits_group_and_port),
 		cmocka_unit_test(t_resolve_errors),
 		cmocka_unit_test(t_resolve_shorthand_paths),
+		cmocka_unit_test(t_rule_from_json),
+		cmocka_unit_test(t_rule_from_json_errors),
+		cmocka_unit_test(t_add_rule_json),
+		cmocka_unit_test(t_add_rule_json_limit),
+		cmocka_unit_test(t_remove_rule),
+		cmocka_unit_test(t_to_json_round_trip),
+		cmocka_unit_test(t_rule_to_json),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
