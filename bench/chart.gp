@@ -30,7 +30,7 @@ set label 1 "kernel limit\n(MAXVIFS: 31 outputs)" at 33, graph 0.93 left tc rgb 
 n = words(payloads)
 file(r, i) = sprintf("%s/%s-%s.dat", dir, r, word(payloads, i))
 modfile(r, i) = sprintf("%s/%s-%s-mod.dat", dir, r, word(payloads, i))
-ceil(i) = real(word(ceilings, i))
+ceilval(i) = real(word(ceilings, i))
 
 plot \
 	for [i=1:n] file("mcr", i) using 1:2 with linespoints lw 2 pt 7 ps 1.2 dt i lc rgb "#1f5fbf" \
@@ -41,5 +41,5 @@ plot \
 		title sprintf("kernel (smcroute), %s B", word(payloads, i)), \
 	for [i=1:n] file("socat", i) using 1:2 with points pt 9 ps 1.8 lc rgb "#228833" \
 		title sprintf("socat, %s B", word(payloads, i)), \
-	for [i=1:n] ceil(i) with lines lw 1 dt i lc rgb "#888888" \
+	for [i=1:n] ceilval(i) with lines lw 1 dt i lc rgb "#888888" \
 		title sprintf("ceiling: sender alone, %s B", word(payloads, i))

@@ -13,7 +13,9 @@ def commas:
 	end;
 def pct: if . == null then "–" else (. * 1000 | round / 10 | tostring) + "%" end;
 def num1: if . == null then "–" else (. * 10 | round / 10 | tostring) end;
-def ratio: if . == null then "–" else (. * 100 | round / 100 | tostring) + "×" end;
+def fix2: (. * 100 | round) as $c
+	| "\($c / 100 | floor).\($c % 100 | tostring | if length == 1 then "0" + . else . end)";
+def ratio: if . == null then "–" else (fix2) + "×" end;
 def na_reason: if (.error // "" | test("Not enough available VIFs")) then "n/a (MAXVIFS)" else "n/a" end;
 def relay_name:
 	{ mcr: "mcr", kernel: "kernel (smcroute)", socat: "socat", ceiling: "ceiling (no relay)" }[.];

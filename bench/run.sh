@@ -7,9 +7,13 @@
 #
 #   bench/run.sh            the full suite (about 13 minutes on 2 CPUs)
 #   QUICK=1 bench/run.sh    1:1 and 1:4 only, one run (about a minute)
+#   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
+#                           just those rows, one run, 1 stream, no mcrsink
+#                           check, windows of SECONDS (default 5)
 #
-# Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*), and
-# the Markdown is printed too.  What is measured:
+# Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*, rows
+# chosen on the command line: custom.*), and the Markdown is printed too.
+# What is measured:
 #
 #   matrix    fan-out 1:1 .. 1:1000 x payload 100/1316 B x 1/20 streams, for
 #             mcr, the kernel (up to its 31 outputs; past that the attempt
@@ -35,17 +39,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 
-case ${1:-} in
--h | --help)
+usage()
+{
 	sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
-	exit 0
-	;;
-'') ;;
-*)
-	echo "usage: bench/run.sh (settings come from the environment; see --help)" >&2
-	exit 2
-	;;
-esac
+}
+
+CUSTOM=0
+while getopts d:s:h opt; do
+	case $opt in
+	d) BENCH_WINDOW=$OPTARG CUSTOM=1 ;;
+	s) BENCH_PAYLOADS=$OPTARG CUSTOM=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -eq 0 ] || { BENCH_FANOUTS=$*; CUSTOM=1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench: needs two CPUs (sender and relay)" >&2; exit 1; }
@@ -60,7 +69,17 @@ esac
 QUICK=${QUICK:-0}
 SENDER_CPU=0
 RELAY_CPU=1
-if [ "$QUICK" = 1 ]; then
+if [ "$CUSTOM" = 1 ]; then
+	RUNS=${BENCH_RUNS:-1}
+	FANOUTS=${BENCH_FANOUTS:-"1 50"}
+	BENCH_WINDOW=${BENCH_WINDOW:-5}
+	BENCH_STREAMS=${BENCH_STREAMS:-1}
+	BENCH_PHASES=${BENCH_PHASES:-matrix}
+	SINK_CHECK=${BENCH_SINK_CHECK:-0}
+	SEARCH_FANOUTS=1
+	ABLATION_FANOUT=1
+	NAME=custom
+elif [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-1}
 	FANOUTS=${BENCH_FANOUTS:-"1 4"}
 	SEARCH_FANOUTS="1"
@@ -89,6 +108,7 @@ WINDOW=${BENCH_WINDOW:-2}
 MODERATE_FROM=200
 MODERATE_EGRESS=100000
 # mcrsink's check: SINK_SECONDS at min(SINK_RATE, SINK_EGRESS / N) pps.
+SINK_CHECK=${SINK_CHECK:-${BENCH_SINK_CHECK:-1}}
 SINK_SECONDS=1
 SINK_RATE=10000
 SINK_EGRESS=50000
@@ -109,7 +129,7 @@ TRUNCATED=0
 # b_budget_ok WHAT: false (and a note) once the time budget is spent.
 b_budget_ok()
 {
-	[ "$(b_elapsed)" -ge "$BUDGET" ] || return 0
+	[ "$(b_worked)" -ge "$BUDGET" ] || return 0
 	[ "$TRUNCATED" = 1 ] || b_log "time budget of $BUDGET s spent: skipping the rest ($1 on)"
 	TRUNCATED=1
 	return 1
@@ -126,6 +146,22 @@ fmt_row()
 		+ " loss \(.loss * 1000 | round / 10)%, relay CPU \(.relay_cpu_pct // "-")%,"
 		+ " CPU\('"$RELAY_CPU"') \(.cpu1_busy_pct)% (softirq \(.cpu1_softirq_pct)%)"
 		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)' <<<"$1"
+}
+
+declare -A KERNEL_NA
+
+# record_na RELAY N ERROR: the relay cannot do any row at fan-out N.
+record_na()
+{
+	local payload streams
+	for payload in $PAYLOADS; do
+		for streams in $STREAMS_LIST; do
+			b_record "$(jq -nc --arg relay "$1" --argjson n "$2" --argjson p "$payload" \
+				--argjson s "$streams" --arg err "$3" \
+				'{kind: "row", relay: $relay, fanout: $n, payload: $p, streams: $s, run: 1,
+				  status: "n/a", error: $err}')"
+		done
+	done
 }
 
 # do_row RELAY N PAYLOAD STREAMS RUN: one measurement, appended to raw.jsonl.
@@ -146,7 +182,7 @@ do_row()
 			  status: "n/a", error: $err}')"
 		return 0
 	fi
-	if [ "$run" -eq 1 ]; then
+	if [ "$run" -eq 1 ] && [ "$SINK_CHECK" = 1 ]; then
 		srate=$((SINK_EGRESS / n))
 		[ "$srate" -le "$SINK_RATE" ] || srate=$SINK_RATE
 		[ "$srate" -ge 1 ] || srate=1
@@ -183,15 +219,22 @@ phase_matrix()
 			[ "$n" -gt "$KERNEL_MAX_OUT" ] || relays+=(kernel)
 			[ "$n" -ne 1 ] || relays+=(socat)
 			# Past MAXVIFS the kernel is tried once per fan-out, to record why
-			# it cannot do the row; the rows themselves are mcr's alone.
-			if [ "$n" -gt "$KERNEL_MAX_OUT" ] && [ "$run" -eq 1 ]; then
-				b_lock
-				for payload in $PAYLOADS; do
-					for streams in $STREAMS_LIST; do
-						do_row kernel "$n" "$payload" "$streams" "$run"
-					done
-				done
-				b_unlock
+			# it cannot do these rows (should it one day succeed, it is measured).
+			if [ "$n" -gt "$KERNEL_MAX_OUT" ]; then
+				if [ "$run" -eq 1 ]; then
+					KERNEL_NA[$n]=""
+					if relay_start kernel "$n" 1; then
+						relay_stop
+					else
+						KERNEL_NA[$n]=$RELAY_ERROR
+						b_log "1:$n kernel: $RELAY_ERROR"
+					fi
+				fi
+				if [ -n "${KERNEL_NA[$n]}" ]; then
+					[ "$run" -ne 1 ] || record_na kernel "$n" "${KERNEL_NA[$n]}"
+				else
+					relays+=(kernel)
+				fi
 			fi
 			for payload in $PAYLOADS; do
 				for streams in $STREAMS_LIST; do
@@ -294,11 +337,11 @@ phase_ablation()
 				m=$(measure_window 100 1 0)
 				relay_stop
 				b_unlock
-				m=$(jq -c --argjson q "$q" --argjson s "$s" --argjson def "$def" \
+				m=$(jq -c --argjson q "$q" --argjson s "$s" --argjson dflt "$def" \
 					--argjson run "$run" --argjson n "$ABLATION_FANOUT" \
 					--arg eg "$ABLATION_EGRESS" --slurpfile t "$B_TMP/relay.totals" \
 					'{kind: "ablation", fanout: $n, payload: 100, streams: 1, run: $run,
-					  queue_depth: $q, sndbuf: (if $s == $def then "default" else $s end),
+					  queue_depth: $q, sndbuf: (if $s == $dflt then "default" else $s end),
 					  egress: $eg} + .
 					 + {buffer_exhaustion: $t[0].buffer_exhaustion,
 					    kernel_drops: $t[0].kernel_drops, relay_in: $t[0].packets_in}' <<<"$m")
@@ -325,11 +368,12 @@ write_meta()
 		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
 		--argjson rps "$([ "${BENCH_RPS:-1}" = 1 ] && echo true || echo false)" \
 		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
-		--argjson secs "$(b_elapsed)" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
+		--argjson secs "$(b_worked)" --argjson waited "$B_LOCK_WAITED" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
 		--arg abl "$ABLATION_EGRESS" \
 		'{date: $date, host: {kernel: $kernel, cpu: $cpu, cpus: $ncpu},
 		  versions: {mcrd: $mcrd, git: $git, smcroute: $smc, socat: $socat},
-		  mcrd_args: $args, quick: $quick, duration_s: $secs, truncated: $trunc,
+		  mcrd_args: $args, quick: $quick, duration_s: $secs, lock_wait_s: $waited,
+		  truncated: $trunc,
 		  settings: {runs: $runs, window_s: $window, warm_s: $warm, sender_cpu: $scpu,
 		    relay_cpu: $rcpu, rps_to_relay_cpu: $rps, moderate_from_fanout: $mfrom,
 		    moderate_egress_pps: $megress, sink_seconds: $ssec, sink_rate_max_pps: $srate,
@@ -358,7 +402,7 @@ main()
 	write_meta
 	mkdir -p "$OUT"
 	bench/report.sh "$B_TMP/raw.jsonl" "$B_TMP/meta.json" "$OUT" "$NAME"
-	b_log "done in $(b_elapsed) s: $OUT/$NAME.md, $OUT/$NAME.json, $OUT/$NAME.png"
+	b_log "done in $(b_worked) s (+ $B_LOCK_WAITED s waiting for the lock): $OUT/$NAME.md, $OUT/$NAME.json, $OUT/$NAME.png"
 }
 
 main

@@ -356,14 +356,38 @@ char *proto_response_ok(json_t *id, json_t *result)
 	return line;
 }
 
+/*
+ * @s as a JSON string.  Messages quote what clients sent, and a quote cut
+ * short can end in half a UTF-8 sequence (or the client sent no UTF-8 at
+ * all); JSON strings must be valid UTF-8, so such a message goes out with
+ * every byte outside printable ASCII as '?' rather than not at all.
+ */
+static json_t *message_string(const char *s)
+{
+	json_t *v = json_string(s);
+	char *copy;
+
+	if (v)
+		return v;
+	copy = strdup(s);
+	if (!copy)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
 char *proto_response_error(json_t *id, enum proto_code code, const char *message)
 {
 	json_t *obj;
 	char *line;
 
-	obj = json_pack("{s:i, s:O?, s:b, s:{s:s, s:s}}", "v", MCR_PROTO_VERSION, "id", id, "ok",
+	obj = json_pack("{s:i, s:O?, s:b, s:{s:s, s:o}}", "v", MCR_PROTO_VERSION, "id", id, "ok",
 			0, "error", "code", proto_code_name(code), "message",
-			message ? message : "");
+			message_string(message ? message : ""));
 	if (!obj)
 		return NULL;
 	line = proto_line(obj);

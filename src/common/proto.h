@@ -12,8 +12,9 @@
  * MCR_PROTO_MAX_LINE bytes before its '\n'; a longer one gets a "too_large"
  * error and the server closes the connection.  Lines that are empty or all
  * blanks are ignored; a trailing '\r' is dropped.  Responses have no size
- * limit.  A connection that stays silent, or leaves half a line, for 10 s
- * is closed.
+ * limit.  The server (src/mcrd/control.h) closes a connection that stays
+ * silent, or leaves half a line, for 10 s, or leaves more than 4 MiB of
+ * responses unread, and refuses connections past 64.
  *
  * Request:  {"v": 1, "id": ID, "cmd": "COMMAND", ARGS...}
  *   "v" (required) is the protocol version, 1.  "id" (optional) is an
@@ -25,18 +26,19 @@
  *            "error": {"code": "CODE", "message": "human-readable text"}}
  *   "id" is null when the request had none (or could not be read).
  *
- * Commands, their arguments and results:
- *   ping       {}                      -> {}
+ * Commands, their arguments and results (a result may carry members not
+ * listed here; clients ignore what they do not know):
+ *   ping       {}                      -> {"pong": true}
  *   version    {}                      -> {"version": "0.1.0", "protocol": 1}
  *   add        {"rule": RULE}          -> {"name": "NAME"}
  *              RULE is one element of mcrd.conf(5)'s "rules" array; the
  *              result names the rule (a rule without a name gets one).
- *   remove     {"name": "NAME"}        -> {}
+ *   remove     {"name": "NAME"}        -> {"name": "NAME"}
  *   list       {}                      -> {"rules": [RULE...]}
  *   stats      {}                      -> the statistics document
- *   reload     {}                      -> {} (mcrd re-reads its configuration file)
- *   log-level  {"level": "error"|"warning"|"notice"|"info"|"debug"} -> {}
- *   shutdown   {}                      -> {} (sent before mcrd stops)
+ *   reload     {}                      -> {"rules": N} (mcrd re-read its configuration file)
+ *   log-level  {"level": "error"|"warning"|"notice"|"info"|"debug"} -> {"level": LEVEL}
+ *   shutdown   {}                      -> {"stopping": true} (sent before mcrd stops)
  *   workers    {}                      -> {"workers": [WORKER...]}, each
  *              {"id", "cpu", "pid", "restarts", "state"}
  *   config     {}                      -> the running configuration in mcrd.conf(5) form

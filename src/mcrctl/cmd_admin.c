@@ -117,7 +117,24 @@ int cmd_workers(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char *
 
 int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
-	return simple_request(m, cmd, argc, argv, "mcrd reloaded its configuration");
+	json_t *result;
+	int rc;
+
+	rc = mcrctl_args(m, cmd, argc, argv, 0);
+	if (rc)
+		return rc;
+	rc = mcrctl_request(m, PROTO_CMD_RELOAD, NULL, &result);
+	if (rc)
+		return rc;
+	if (m->is_json)
+		mcrctl_print_json(result);
+	else if (json_is_integer(json_object_get(result, "rules")))
+		(void)printf("mcrd reloaded its configuration: %lld rules\n",
+			     json_int_of(result, "rules"));
+	else
+		(void)printf("mcrd reloaded its configuration\n");
+	json_decref(result);
+	return EXIT_SUCCESS;
 }
 
 int cmd_shutdown(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)

@@ -17,19 +17,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/addr.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "mcrd/egress.h"
 
 /*
- * PACKET_QDISC_BYPASS hands frames straight to the driver.  Measured with
- * bench/run.sh (1:1 / 1:4 / 1:16 / 1:50 fan-out, veth, 100-byte payloads,
- * delivered pps per output): without bypass 0.00 / 0 / 0 / 0, with bypass
- * 0.00 / 0 / 0 / 0.  Bypass also hides our frames from packet taps
- * (tcpdump on the output interface) and from the qdisc's shaping.
+ * PACKET_QDISC_BYPASS hands frames straight to the driver.  It did not pay
+ * here: bench/run.sh -d 3 1 4 16 50 (veth, 100-byte payloads, one relay
+ * core), total delivered pps, median of three runs: without bypass 364k /
+ * 418k / 433k at 1:4 / 1:16 / 1:50, with bypass 349k / 380k / 375k (1:1 is
+ * the sender's limit either way).  Bypass would also hide our frames from
+ * packet taps (tcpdump on the output interface) and from the qdisc.
  */
 #define EGRESS_QDISC_BYPASS 0
 
@@ -237,6 +240,22 @@ static int l2_iface_get(struct egress *eg, struct l2_iface *ifs, size_t *n_ifs,
 	return 0;
 }
 
+/*
+ * Where the outputs' IPv4 id counters start.  Random, so that the workers
+ * of a daemon (each with its own counters, sending the same output's flows)
+ * and a restarted daemon do not step through the same ids in lockstep: the
+ * frames are not marked don't-fragment, and a router that fragments them
+ * reassembles by id.
+ */
+static uint16_t ip_id_seed(void)
+{
+	uint16_t seed = 0;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint16_t)(now_ns() ^ (uint64_t)getpid());
+	return seed;
+}
+
 static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 {
 	return mode != EGRESS_UDP && addr_is_multicast(o->group);
@@ -245,7 +264,7 @@ static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 /* Set up output k (o): a frame template on its interface's packet socket, or a UDP socket. */
 static int output_init(struct egress *eg, size_t k, const struct mcr_output *o,
 		       const struct mcr_config *cfg, struct l2_iface *ifs, size_t *n_ifs,
-		       int ioctl_fd)
+		       int ioctl_fd, uint16_t id_seed)
 {
 	struct egress_out *eo = &eg->outs[k];
 	int fd, got = 0;
@@ -265,6 +284,8 @@ static int output_init(struct egress *eg, size_t k, const struct mcr_output *o,
 			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, li->addr, o->group, o->port,
 					o->ttl);
 			eo->file = li->file;
+			/* An odd multiplier spreads the outputs over the id space. */
+			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;
 			eg->n_l2++;
 			return 0;
@@ -284,6 +305,7 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 {
 	struct l2_iface *ifs;
 	size_t n = 0, n_ifs = 0, n_unicast = 0, k = 0;
+	uint16_t id_seed = ip_id_seed();
 	int ioctl_fd, ret = 0;
 
 	memset(eg, 0, sizeof(*eg));
@@ -311,7 +333,7 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 
 			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(out->group))
 				n_unicast++;
-			ret = output_init(eg, k, out, cfg, ifs, &n_ifs, ioctl_fd);
+			ret = output_init(eg, k, out, cfg, ifs, &n_ifs, ioctl_fd, id_seed);
 		}
 	}
 	(void)close(ioctl_fd);
@@ -322,8 +344,8 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 		log_info("egress l2: %zu unicast outputs send through UDP sockets (they need the "
 			 "kernel's routing and neighbour resolution)",
 			 n_unicast);
-	log_info("egress: %zu outputs send frames on packet sockets (l2), %zu through UDP sockets",
-		 eg->n_l2, eg->n - eg->n_l2);
+	log_debug("egress: %zu outputs send frames on packet sockets (l2), %zu through UDP sockets",
+		  eg->n_l2, eg->n - eg->n_l2);
 	if (eg->sndbuf_min < cfg->so_sndbuf)
 		log_warn("egress send buffer is %d bytes, not the %d configured: "
 			 "net.core.wmem_max caps it; run scripts/setup_kernel_tuning.sh "

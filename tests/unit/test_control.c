@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -443,6 +444,14 @@ static void t_bad_requests_keep_connection(void **state)
 		{ "{\"v\":1,\"cmd\":\"ping\",\"x\":1}\n", PROTO_ERR_BAD_REQUEST, "unknown field \"x\"" },
 		{ "{\"v\":9,\"cmd\":\"ping\"}\n", PROTO_ERR_UNSUPPORTED_VERSION, "version 9" },
 		{ "\"just a string\"\n", PROTO_ERR_BAD_JSON, "invalid JSON" },
+		/* Quoted cut short in the middle of a two-byte character. */
+		{ "{\"v\":1,\"cmd\":\"x"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\"}\n",
+		  PROTO_ERR_UNKNOWN_COMMAND, "?...\"" },
 	};
 	struct fixture *fx = *state;
 	struct tclient *tc = tclient_new(fx);
@@ -453,6 +462,53 @@ static void t_bad_requests_keep_connection(void **state)
 	}
 	assert_int_equal(fx->h.calls, 0);
 	ping_ok(fx, tc);
+	tclient_free(tc);
+}
+
+/*
+ * Arbitrary bytes (NULs, invalid UTF-8, stray quotes) in lines of random
+ * length: one answer per line that is not blank, and the connection stays.
+ */
+static void t_garbage_lines(void **state)
+{
+	struct fixture *fx = *state;
+	struct tclient *tc = tclient_new(fx);
+	struct proto_response resp;
+	size_t len = 256 * 1024, lines = 0, start = 0;
+	uint32_t seed = 12345;
+	char *buf = malloc(len);
+
+	assert_non_null(buf);
+	for (size_t i = 0; i < len; i++) {
+		seed = seed * 1103515245u + 12345u;
+		/* About one line end in 64 bytes keeps every line far below the limit. */
+		buf[i] = (seed >> 16) % 64 == 0 ? '\n' : (char)(seed >> 8);
+	}
+	buf[len - 1] = '\n';
+	for (size_t i = 0; i < len; i++) {
+		bool is_blank = true;
+		size_t end = i;
+
+		if (buf[i] != '\n')
+			continue;
+		if (end > start && buf[end - 1] == '\r')
+			end--;
+		for (size_t j = start; j < end && is_blank; j++)
+			is_blank = buf[j] == ' ' || buf[j] == '\t';
+		lines += !is_blank;
+		start = i + 1;
+	}
+	tsend(fx, tc, buf, len);
+	for (size_t i = 0; i < lines; i++) {
+		recv_response(fx, tc, &resp);
+		assert_false(resp.is_ok);
+		assert_true(resp.code == PROTO_ERR_BAD_JSON || resp.code == PROTO_ERR_BAD_REQUEST);
+		proto_response_clear(&resp);
+	}
+	expect_silence(fx, tc, 20);
+	ping_ok(fx, tc);
+	assert_int_equal(fx->h.calls, 1);
+	free(buf);
 	tclient_free(tc);
 }
 
@@ -713,6 +769,54 @@ static void t_exit(void **state)
 	assert_int_equal(control_init(&fx->c, fx->path, 0660, &test_ops, &fx->h), 0);
 }
 
+/*
+ * A forked child that forgets the server closes its copies of every
+ * descriptor (a client then sees the end of the stream when the parent
+ * hangs up, even while the child lives) and leaves the socket file alone.
+ */
+static void t_forget_in_child(void **state)
+{
+	struct fixture *fx = *state;
+	struct tclient *tc = tclient_new(fx);
+	int ready[2], release[2];
+	struct stat st;
+	char byte = 0;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(release), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		control_forget(&fx->c);
+		/* Tell the parent, then live on until it has checked. */
+		_exit(write(ready[1], "x", 1) == 1 && read(release[0], &byte, 1) == 1 &&
+			      control_fd(&fx->c) == -1 ?
+			      0 :
+			      1);
+	}
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+
+	/* The parent drops the client: with the child's copy gone, the client sees EOF. */
+	fx->c.idle_timeout_ms = 50;
+	expect_closed(fx, tc, WAIT_MS);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	assert_int_equal(write(release[1], "x", 1), 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(lstat(fx->path, &st), 0);
+	tclient_free(tc);
+	tc = tclient_new(fx);
+	ping_ok(fx, tc);
+	tclient_free(tc);
+	for (int i = 0; i < 2; i++) {
+		(void)close(ready[i]);
+		(void)close(release[i]);
+	}
+}
+
 static void t_path_too_long(void **state)
 {
 	char path[200];
@@ -737,6 +841,7 @@ int main(void)
 		T(t_pipelined_in_order),
 		T(t_split_request),
 		T(t_bad_requests_keep_connection),
+		T(t_garbage_lines),
 		T(t_handler_failure_is_internal),
 		T(t_blank_lines_and_crlf),
 		T(t_line_limit),
@@ -748,10 +853,11 @@ int main(void)
 		T(t_second_server_refused),
 		T(t_stale_socket_replaced),
 		T(t_exit),
+		T(t_forget_in_child),
 		cmocka_unit_test(t_path_too_long),
 	};
 
-	/* The server's warnings are expected here; errors still show. */
-	log_init("test_control", false, LOG_ERR);
+	/* The cases provoke every warning and error the server logs: keep the output to results. */
+	log_init("test_control", false, LOG_CRIT);
 	return cmocka_run_group_tests_name("control", tests, NULL, NULL);
 }

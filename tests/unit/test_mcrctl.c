@@ -57,6 +57,7 @@ struct fixture {
 	int calls;
 	int stats_calls;
 	char level[16];
+	bool is_reload_ok;
 	uid_t run_as;		/* 0: the child keeps our identity */
 };
 
@@ -149,7 +150,7 @@ static json_t *test_handle(void *ctx, const struct proto_request *req, struct pr
 	fx->calls++;
 	switch (req->cmd) {
 	case PROTO_CMD_PING:
-		return json_object();
+		return json_pack("{s:b}", "pong", 1);
 	case PROTO_CMD_VERSION:
 		return json_pack("{s:s, s:i}", "version", "9.9.9", "protocol", 1);
 	case PROTO_CMD_ADD:
@@ -160,20 +161,22 @@ static json_t *test_handle(void *ctx, const struct proto_request *req, struct pr
 			(void)proto_error_set(err, PROTO_ERR_NO_SUCH_RULE, "no rule named \"%s\"", s);
 			return NULL;
 		}
-		return json_object();
+		return json_pack("{s:s}", "name", s);
 	case PROTO_CMD_LIST:
 		return rules_json(&fx->cfg);
 	case PROTO_CMD_STATS:
 		return stats_json(&fx->cfg, ++fx->stats_calls);
 	case PROTO_CMD_RELOAD:
+		if (fx->is_reload_ok)
+			return json_pack("{s:i}", "rules", (int)fx->cfg.n_rules);
 		(void)proto_error_set(err, PROTO_ERR_INTERNAL, "reload failed: no configuration file");
 		return NULL;
 	case PROTO_CMD_LOG_LEVEL:
 		(void)snprintf(fx->level, sizeof(fx->level), "%s",
 			       json_string_value(json_object_get(req->args, "level")));
-		return json_object();
+		return json_pack("{s:s}", "level", fx->level);
 	case PROTO_CMD_SHUTDOWN:
-		return json_object();
+		return json_pack("{s:b}", "stopping", 1);
 	case PROTO_CMD_WORKERS:
 		return json_pack("{s:[{s:i, s:i, s:i, s:i, s:s}, {s:i, s:i, s:i, s:i, s:s}]}",
 				 "workers", "id", 0, "cpu", 2, "pid", 4242, "restarts", 0, "state",
@@ -562,6 +565,11 @@ static void t_daemon_error(void **state)
 	assert_status(&r, 1);
 	assert_string_equal(r.err, "mcrctl: reload: reload failed: no configuration file\n");
 	assert_string_equal(r.out, "");
+
+	fx->is_reload_ok = true;
+	run(fx, &r, "reload", NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "mcrd reloaded its configuration: 2 rules\n");
 }
 
 /* Usage errors exit 2, and none of them reaches mcrd. */
@@ -691,6 +699,9 @@ static void t_permission_denied(void **state)
 	assert_int_equal(chmod(fx->dir, 0755), 0);
 	fx->run_as = 65534;
 	run(fx, &r, "ping", NULL);
+	/* A checkout that nobody may read cannot run this case. */
+	if (r.status == 127)
+		skip();
 	assert_status(&r, 1);
 	assert_has(r.err, "Permission denied\n");
 	assert_has(r.err, "(the socket is mode 0660, group \"root\": run as root or as a member of \"root\")");
@@ -898,6 +909,6 @@ int main(void)
 		T(t_help),
 	};
 
-	log_init("test_mcrctl", false, LOG_ERR);
+	log_init("test_mcrctl", false, LOG_CRIT);
 	return cmocka_run_group_tests_name("mcrctl", tests, NULL, NULL);
 }

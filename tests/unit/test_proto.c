@@ -349,6 +349,37 @@ static void t_response_error_round_trip(void **state)
 	json_decref(id);
 }
 
+/* A message that is not UTF-8 (a quote cut mid-character, raw bytes) still goes out. */
+static void t_error_message_not_utf8(void **state)
+{
+	static const char *const msgs[] = { "name \"caf\xc3\" is bad", "near '\xff\xfe'" };
+	struct proto_response resp;
+	struct proto_error err;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(msgs); i++) {
+		char *line = proto_response_error(NULL, PROTO_ERR_BAD_JSON, msgs[i]);
+
+		assert_non_null(line);
+		assert_one_line(line);
+		assert_int_equal(proto_response_parse(line, strlen(line) - 1, &resp, &err), 0);
+		assert_int_equal(resp.code, PROTO_ERR_BAD_JSON);
+		assert_int_equal(strlen(resp.message), strlen(msgs[i]));
+		assert_non_null(strchr(resp.message, '?'));
+		proto_response_clear(&resp);
+		free(line);
+	}
+	/* Valid UTF-8 is kept as it is. */
+	{
+		char *line = proto_response_error(NULL, PROTO_ERR_BAD_JSON, "caf\xc3\xa9");
+
+		assert_int_equal(proto_response_parse(line, strlen(line) - 1, &resp, &err), 0);
+		assert_string_equal(resp.message, "caf\xc3\xa9");
+		proto_response_clear(&resp);
+		free(line);
+	}
+}
+
 /* A client must not mistake a broken or foreign line for an answer. */
 static void t_invalid_responses(void **state)
 {
@@ -505,6 +536,7 @@ int main(void)
 		cmocka_unit_test(t_request_new),
 		cmocka_unit_test(t_response_ok_round_trip),
 		cmocka_unit_test(t_response_error_round_trip),
+		cmocka_unit_test(t_error_message_not_utf8),
 		cmocka_unit_test(t_invalid_responses),
 		cmocka_unit_test(t_unknown_error_code),
 		cmocka_unit_test(t_command_table),
