@@ -149,6 +149,12 @@ b_init()
 		cp "$1/$b" "$B_TMP/bin/$b"
 	done
 	MCRD=$B_TMP/bin/mcrd
+	# Options every mcrd run gets: no control socket (it would live in the
+	# host's /run, shared by every instance), where this mcrd has one.
+	B_MCRD_BASE=()
+	if "$MCRD" --help 2>&1 | grep -q -- --no-control; then
+		B_MCRD_BASE+=(--no-control)
+	fi
 	MCRGEN=$B_TMP/bin/mcrgen
 	MCRSINK=$B_TMP/bin/mcrsink
 	B_PFX=mb$$
@@ -298,11 +304,26 @@ b_if_delta()
 		END { printf "%d\n", a - b }' "$1" "$2"
 }
 
-# b_pid_ticks PID...: utime + stime of all, in clock ticks.
+# b_tree PID...: the PIDs and all their descendants (mcrd runs its workers
+# as child processes, whose CPU time the parent's stat does not include).
+b_tree()
+{
+	local p c
+	for p in "$@"; do
+		echo "$p"
+		# The children files hold space-separated PIDs.
+		# shellcheck disable=SC2013
+		for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do
+			b_tree "$c"
+		done
+	done
+}
+
+# b_pid_ticks PID...: utime + stime of all and their descendants, in clock ticks.
 b_pid_ticks()
 {
 	local p t=0 f
-	for p in "$@"; do
+	for p in $(b_tree "$@"); do
 		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
 		# shellcheck disable=SC2086 # split the stat fields
 		set -- $f
@@ -362,7 +383,7 @@ relay_start_mcr()
 	# MCRD_ARGS: extra mcrd options from the caller (word-split on purpose).
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" "$MCRD" --stats-interval 0 \
-		--ready-file "$rf" ${MCRD_ARGS:-} "$@" -r "rin,$B_GROUP -> $outs" \
+		--ready-file "$rf" "${B_MCRD_BASE[@]}" ${MCRD_ARGS:-} "$@" -r "rin,$B_GROUP -> $outs" \
 		>"$B_TMP/mcrd.out" 2>"$B_TMP/mcrd.err" &
 	pid=$!
 	b_track "$pid"
@@ -409,7 +430,13 @@ relay_start_kernel()
 	vifs=$(ip netns exec "$NS_RLY" awk 'NR > 1' /proc/net/ip_mr_vif | wc -l)
 	err=$(grep -m 1 -o 'Not enough available VIFs[^"]*' "$log" || true)
 	if [ -n "$err" ] || [ "$vifs" -ne $((RELAY_N + 1)) ]; then
-		RELAY_ERROR="smcrouted: ${err:-$(tail -n 1 "$log")} ($vifs VIFs, input included)"
+		RELAY_ERROR="smcrouted: \"${err:-$(tail -n 1 "$log")}\""
+		if b_alive "$pid"; then
+			RELAY_ERROR+=" (it runs with $vifs VIFs, the input's included)"
+		else
+			# smcroute 2.5.6 overflows a stack buffer on a very long mroute line.
+			RELAY_ERROR+="; then it exited: \"$(tail -n 1 "$log")\""
+		fi
 		b_reap 30 "$pid"
 		return 1
 	fi

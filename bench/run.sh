@@ -74,6 +74,7 @@ if [ "$CUSTOM" = 1 ]; then
 	FANOUTS=${BENCH_FANOUTS:-"1 50"}
 	BENCH_WINDOW=${BENCH_WINDOW:-5}
 	BENCH_STREAMS=${BENCH_STREAMS:-1}
+	BENCH_PAYLOADS=${BENCH_PAYLOADS:-100}
 	BENCH_PHASES=${BENCH_PHASES:-matrix}
 	SINK_CHECK=${BENCH_SINK_CHECK:-0}
 	SEARCH_FANOUTS=1
@@ -393,6 +394,8 @@ main()
 		"relay on CPU $RELAY_CPU${MCRD_ARGS:+, MCRD_ARGS=$MCRD_ARGS}"
 	b_log "topology: 1 input, $maxn outputs (namespaces $B_PFX-*)"
 	b_topo "$maxn"
+	# Let the work that creating many interfaces leaves behind settle.
+	[ "$maxn" -lt 100 ] || sleep 3
 	for phase in $PHASES; do
 		case $phase in
 		matrix | search | ablation) "phase_$phase" ;;

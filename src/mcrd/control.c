@@ -72,7 +72,13 @@ static void client_free(struct control *c, size_t i)
 {
 	struct control_client *cl = c->clients[i];
 
-	/* Closing the only reference also takes the fd out of the epoll set. */
+	/*
+	 * Deregister explicitly: a forked child may still hold a copy of the
+	 * socket, and epoll keeps watching it (with a pointer to freed memory)
+	 * until every copy is closed.
+	 */
+	if (c->epfd >= 0)
+		(void)epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	(void)close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -628,8 +634,13 @@ void control_forget(struct control *c)
 	/*
 	 * In a forked child: close our copies of every descriptor so that a
 	 * client sees EOF when the supervisor closes its end, but leave the
-	 * socket file, which belongs to the supervisor.
+	 * socket file, which belongs to the supervisor.  The epoll instance is
+	 * shared with the supervisor, so it goes first: deregistering a client
+	 * from here would deregister it for the supervisor too.
 	 */
+	if (c->epfd >= 0)
+		(void)close(c->epfd);
+	c->epfd = -1;
 	c->is_bound = false;
 	while (c->n_clients > 0)
 		client_free(c, c->n_clients - 1);

@@ -83,7 +83,11 @@ int control_init(struct control *c, const char *path, mode_t mode, const struct 
  * remove the socket file.  Idempotent.
  */
 void control_exit(struct control *c);
-/* In a forked child: close the inherited descriptors, keep the socket file. */
+/*
+ * In a forked child: close the inherited descriptors without touching what
+ * the parent shares (the socket file, the epoll registrations) and without
+ * sending anything.
+ */
 void control_forget(struct control *c);
 
 /* Readable whenever control_dispatch() has work. */

@@ -777,29 +777,41 @@ static void t_exit(void **state)
 static void t_forget_in_child(void **state)
 {
 	struct fixture *fx = *state;
-	struct tclient *tc = tclient_new(fx);
 	int ready[2], release[2];
+	struct tclient *tc, *other;
 	struct stat st;
 	char byte = 0;
 	pid_t pid;
 	int status;
 
-	assert_int_equal(pipe(ready), 0);
-	assert_int_equal(pipe(release), 0);
+	/* The parent will drop the client for being idle. */
+	fx->c.idle_timeout_ms = 300;
+	tc = tclient_new(fx);
+	other = tclient_new(fx);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(release, O_CLOEXEC), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Only the parent holds the write end: if it dies, read() ends this child. */
+		bool is_ok;
+
+		(void)close(release[1]);
+		tclient_free(tc);
+		tclient_free(other);
 		control_forget(&fx->c);
 		/* Tell the parent, then live on until it has checked. */
-		_exit(write(ready[1], "x", 1) == 1 && read(release[0], &byte, 1) == 1 &&
-			      control_fd(&fx->c) == -1 ?
-			      0 :
-			      1);
+		is_ok = write(ready[1], "x", 1) == 1 && read(release[0], &byte, 1) == 1 &&
+			control_fd(&fx->c) == -1;
+		_exit(is_ok ? 0 : 1);
 	}
+	(void)close(release[0]);
+	release[0] = -1;
 	assert_int_equal(read(ready[0], &byte, 1), 1);
 
-	/* The parent drops the client: with the child's copy gone, the client sees EOF. */
-	fx->c.idle_timeout_ms = 50;
+	/* The child's forgetting left the parent's epoll set as it was. */
+	ping_ok(fx, other);
+	/* With the child's copy of the connection gone, the client sees EOF. */
 	expect_closed(fx, tc, WAIT_MS);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	assert_int_equal(write(release[1], "x", 1), 1);
@@ -808,13 +820,13 @@ static void t_forget_in_child(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(lstat(fx->path, &st), 0);
 	tclient_free(tc);
+	tclient_free(other);
 	tc = tclient_new(fx);
 	ping_ok(fx, tc);
 	tclient_free(tc);
-	for (int i = 0; i < 2; i++) {
-		(void)close(ready[i]);
-		(void)close(release[i]);
-	}
+	(void)close(ready[0]);
+	(void)close(ready[1]);
+	(void)close(release[1]);
 }
 
 static void t_path_too_long(void **state)
