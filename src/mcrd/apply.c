@@ -124,7 +124,7 @@ int worker_apply(struct worker *w, struct mcr_config *cfg)
 	struct generation *g, *old = w->gen;
 	int ret;
 
-	ret = gen_new(cfg, w->next_gen_id, &g);
+	ret = gen_new(cfg, w->next_gen_id, old ? &old->egress : NULL, &g);
 	if (ret < 0)
 		return ret;
 	ret = gen_register(w, g);

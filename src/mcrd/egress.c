@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -35,16 +36,6 @@
  * packet taps (tcpdump on the output interface) and from the qdisc.
  */
 #define EGRESS_QDISC_BYPASS 0
-
-/* An output interface that l2 outputs send on, while egress_init() runs. */
-struct l2_iface {
-	unsigned int ifindex;
-	const char *ifname;
-	bool is_ether;
-	uint8_t mac[ETH_ALEN];
-	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
-	unsigned int file;		/* its packet socket in fds */
-};
 
 /*
  * Ask for the buffer past net.core.wmem_max when we may (CAP_NET_ADMIN),
@@ -122,7 +113,7 @@ out_close:
  * and binding fixes the device, so sends need no address.  With
  * PACKET_VNET_HDR every frame carries a virtio-net header (see frame.h).
  */
-static int l2_open(const struct l2_iface *li, int sndbuf, int *ret_sndbuf)
+static int l2_open(const struct egress_iface *li, int sndbuf, int *ret_sndbuf)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -160,9 +151,11 @@ out_close:
 
 /*
  * Learn what an l2 interface's frames need: is it Ethernet, its MAC, its
- * primary IPv4 address.  ioctl_fd is any AF_INET socket.
+ * primary IPv4 address.  ioctl_fd is any AF_INET socket.  known is what the
+ * previous generation found (or NULL): what it logged is not logged again.
  */
-static int l2_iface_query(struct l2_iface *li, int ioctl_fd)
+static int l2_iface_query(struct egress_iface *li, int ioctl_fd,
+			  const struct egress_iface *known)
 {
 	struct ifreq ifr;
 	char a[ADDR_STR_MAX];
@@ -176,9 +169,10 @@ static int l2_iface_query(struct l2_iface *li, int ioctl_fd)
 	}
 	li->is_ether = ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
 	if (!li->is_ether) {
-		log_info("output %s: not an Ethernet interface, its outputs send through UDP "
-			 "sockets",
-			 li->ifname);
+		if (!known || known->is_ether)
+			log_info("output %s: not an Ethernet interface, its outputs send through "
+				 "UDP sockets",
+				 li->ifname);
 		return 0;
 	}
 	memcpy(li->mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
@@ -193,9 +187,10 @@ static int l2_iface_query(struct l2_iface *li, int ioctl_fd)
 		li->addr = sin.sin_addr;
 	} else if (errno == EADDRNOTAVAIL) {
 		li->addr.s_addr = INADDR_ANY;
-		log_warn("output %s: the interface has no IPv4 address, frames go out from "
-			 "0.0.0.0",
-			 li->ifname);
+		if (!known || !known->is_ether || known->addr.s_addr != INADDR_ANY)
+			log_warn("output %s: the interface has no IPv4 address, frames go out "
+				 "from 0.0.0.0",
+				 li->ifname);
 	} else {
 		log_err_errno(errno, "output %s: cannot read the interface's IPv4 address",
 			      li->ifname);
@@ -205,29 +200,60 @@ static int l2_iface_query(struct l2_iface *li, int ioctl_fd)
 	return 0;
 }
 
-/* The l2 interface for o's ifindex, queried and opened on first use. */
-static int l2_iface_get(struct egress *eg, struct l2_iface *ifs, size_t *n_ifs,
-			const struct mcr_output *o, int ioctl_fd, int sndbuf,
-			const struct l2_iface **ret)
+static struct egress_iface *iface_find(const struct egress *eg, unsigned int ifindex)
 {
-	struct l2_iface *li;
+	for (size_t i = 0; eg && i < eg->n_ifaces; i++)
+		if (eg->ifaces[i].ifindex == ifindex)
+			return &eg->ifaces[i];
+	return NULL;
+}
+
+/*
+ * The packet socket for an interface: the previous generation's, shared,
+ * when it had one.  Closing a packet socket waits for an RCU grace period
+ * (synchronize_net() in packet_release()), tens of milliseconds on a busy
+ * machine, and a generation is freed inside the worker loop; sharing makes
+ * that close drop a reference only.
+ */
+static int l2_socket(const struct egress_iface *li, const struct egress *prev,
+		     const struct egress_iface *known, int sndbuf, int *ret_sndbuf)
+{
+	int fd;
+
+	if (!known || !known->is_ether)
+		return l2_open(li, sndbuf, ret_sndbuf);
+	fd = fcntl(prev->fds[known->file], F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "output %s: cannot share the packet socket", li->ifname);
+		return -errno;
+	}
+	*ret_sndbuf = set_sndbuf(fd, sndbuf);
+	return fd;
+}
+
+/* The l2 interface for o's ifindex, set up on first use. */
+static int l2_iface_get(struct egress *eg, const struct egress *prev, const struct mcr_output *o,
+			int ioctl_fd, int sndbuf, const struct egress_iface **ret)
+{
+	const struct egress_iface *known;
+	struct egress_iface *li;
 	int fd, got = 0, err;
 
-	for (size_t i = 0; i < *n_ifs; i++) {
-		if (ifs[i].ifindex == o->ifindex) {
-			*ret = &ifs[i];
-			return 0;
-		}
+	li = iface_find(eg, o->ifindex);
+	if (li) {
+		*ret = li;
+		return 0;
 	}
-	li = &ifs[*n_ifs];
+	known = iface_find(prev, o->ifindex);
+	li = &eg->ifaces[eg->n_ifaces];
 	memset(li, 0, sizeof(*li));
 	li->ifindex = o->ifindex;
 	li->ifname = o->ifname;
-	err = l2_iface_query(li, ioctl_fd);
+	err = l2_iface_query(li, ioctl_fd, known);
 	if (err < 0)
 		return err;
 	if (li->is_ether) {
-		fd = l2_open(li, sndbuf, &got);
+		fd = l2_socket(li, prev, known, sndbuf, &got);
 		if (fd < 0)
 			return fd;
 		li->file = (unsigned int)eg->n_fds;
@@ -235,7 +261,7 @@ static int l2_iface_get(struct egress *eg, struct l2_iface *ifs, size_t *n_ifs,
 		if (got < eg->sndbuf_min)
 			eg->sndbuf_min = got;
 	}
-	(*n_ifs)++;
+	eg->n_ifaces++;
 	*ret = li;
 	return 0;
 }
@@ -262,9 +288,9 @@ static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 }
 
 /* Set up output k (o): a frame template on its interface's packet socket, or a UDP socket. */
-static int output_init(struct egress *eg, size_t k, const struct mcr_output *o,
-		       const struct mcr_config *cfg, struct l2_iface *ifs, size_t *n_ifs,
-		       int ioctl_fd, uint16_t id_seed)
+static int output_init(struct egress *eg, const struct egress *prev, size_t k,
+		       const struct mcr_output *o, const struct mcr_config *cfg, int ioctl_fd,
+		       uint16_t id_seed)
 {
 	struct egress_out *eo = &eg->outs[k];
 	int fd, got = 0;
@@ -273,9 +299,9 @@ static int output_init(struct egress *eg, size_t k, const struct mcr_output *o,
 	eo->dst.sin_addr = o->group;
 	eo->dst.sin_port = htons(o->port);
 	if (wants_l2(cfg->egress, o)) {
-		const struct l2_iface *li = NULL;
+		const struct egress_iface *li = NULL;
 		uint8_t dst_mac[ETH_ALEN];
-		int ret = l2_iface_get(eg, ifs, n_ifs, o, ioctl_fd, cfg->so_sndbuf, &li);
+		int ret = l2_iface_get(eg, prev, o, ioctl_fd, cfg->so_sndbuf, &li);
 
 		if (ret < 0)
 			return ret;
@@ -301,23 +327,63 @@ static int output_init(struct egress *eg, size_t k, const struct mcr_output *o,
 	return 0;
 }
 
+/*
+ * Keep prev's packet sockets that these rules do not use, for a later
+ * generation that does: rules that come and go on an interface would
+ * otherwise close (and wait for) its socket every time.  An interface that
+ * is gone lets its socket go.
+ */
+static int carry_ifaces(struct egress *eg, const struct egress *prev)
+{
+	char name[IF_NAMESIZE];
+
+	for (size_t i = 0; prev && i < prev->n_ifaces; i++) {
+		const struct egress_iface *pi = &prev->ifaces[i];
+		struct egress_iface *li;
+		int fd;
+
+		if (!pi->is_ether || iface_find(eg, pi->ifindex) ||
+		    !if_indextoname(pi->ifindex, name))
+			continue;
+		fd = fcntl(prev->fds[pi->file], F_DUPFD_CLOEXEC, 0);
+		if (fd < 0) {
+			log_err_errno(errno, "cannot keep a packet socket for the next rules");
+			return -errno;
+		}
+		li = &eg->ifaces[eg->n_ifaces++];
+		*li = *pi;
+		li->ifname = NULL;
+		li->file = (unsigned int)eg->n_fds;
+		eg->fds[eg->n_fds++] = fd;
+	}
+	return 0;
+}
+
 int egress_init(struct egress *eg, const struct mcr_config *cfg)
 {
-	struct l2_iface *ifs;
-	size_t n = 0, n_ifs = 0, n_unicast = 0, k = 0;
+	return egress_init_from(eg, cfg, NULL);
+}
+
+int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const struct egress *prev)
+{
+	size_t n = 0, n_max, n_unicast = 0, k = 0;
 	uint16_t id_seed = ip_id_seed();
 	int ioctl_fd, ret = 0;
 
 	memset(eg, 0, sizeof(*eg));
 	for (size_t r = 0; r < cfg->n_rules; r++)
 		n += cfg->rules[r].n_outputs;
-	/* An output adds at most one socket: its own, or its interface's. */
+	/*
+	 * An output adds at most one socket (its own, or its interface's) and
+	 * one interface; prev's interfaces may come on top.
+	 */
+	n_max = n + (prev ? prev->n_ifaces : 0);
 	eg->outs = calloc(n ? n : 1, sizeof(*eg->outs));
-	eg->fds = malloc((n ? n : 1) * sizeof(*eg->fds));
-	ifs = malloc((n ? n : 1) * sizeof(*ifs));
-	if (!eg->outs || !eg->fds || !ifs) {
-		ret = -ENOMEM;
-		goto out_free_ifs;
+	eg->fds = malloc((n_max ? n_max : 1) * sizeof(*eg->fds));
+	eg->ifaces = malloc((n_max ? n_max : 1) * sizeof(*eg->ifaces));
+	if (!eg->outs || !eg->fds || !eg->ifaces) {
+		egress_exit(eg);
+		return -ENOMEM;
 	}
 	eg->n = n;
 	eg->sndbuf_min = cfg->so_sndbuf;
@@ -325,7 +391,8 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 	if (ioctl_fd < 0) {
 		ret = -errno;
 		log_err_errno(errno, "cannot open a socket to query interfaces");
-		goto out_free_ifs;
+		egress_exit(eg);
+		return ret;
 	}
 	for (size_t r = 0; r < cfg->n_rules && ret == 0; r++) {
 		for (size_t o = 0; o < cfg->rules[r].n_outputs && ret == 0; o++, k++) {
@@ -333,12 +400,16 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 
 			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(out->group))
 				n_unicast++;
-			ret = output_init(eg, k, out, cfg, ifs, &n_ifs, ioctl_fd, id_seed);
+			ret = output_init(eg, prev, k, out, cfg, ioctl_fd, id_seed);
 		}
 	}
 	(void)close(ioctl_fd);
-	if (ret < 0)
-		goto out_free_ifs;
+	if (ret == 0)
+		ret = carry_ifaces(eg, prev);
+	if (ret < 0) {
+		egress_exit(eg);
+		return ret;
+	}
 
 	if (n_unicast)
 		log_info("egress l2: %zu unicast outputs send through UDP sockets (they need the "
@@ -351,13 +422,7 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg)
 			 "net.core.wmem_max caps it; run scripts/setup_kernel_tuning.sh "
 			 "or give mcrd CAP_NET_ADMIN",
 			 eg->sndbuf_min, cfg->so_sndbuf);
-	free(ifs);
 	return 0;
-
-out_free_ifs:
-	free(ifs);
-	egress_exit(eg);
-	return ret;
 }
 
 void egress_exit(struct egress *eg)
@@ -366,5 +431,6 @@ void egress_exit(struct egress *eg)
 		(void)close(eg->fds[i]);
 	free(eg->fds);
 	free(eg->outs);
+	free(eg->ifaces);
 	memset(eg, 0, sizeof(*eg));
 }

@@ -32,12 +32,24 @@ struct egress_out {
 	bool is_l2;
 };
 
+/* An interface that l2 outputs asked for. */
+struct egress_iface {
+	unsigned int ifindex;
+	const char *ifname;		/* the config's; only while egress_init() runs */
+	unsigned int file;		/* its packet socket in fds, when is_ether */
+	bool is_ether;
+	uint8_t mac[6];
+	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
+};
+
 struct egress {
 	size_t n;			/* outputs over all rules, flat */
 	struct egress_out *outs;	/* [n] */
 	size_t n_fds;
-	int *fds;			/* udp outputs' sockets, then one packet socket per l2 interface */
+	int *fds;			/* udp outputs' sockets, l2 interfaces' packet sockets */
 	size_t n_l2;			/* outputs sending frames */
+	struct egress_iface *ifaces;	/* [n_ifaces] */
+	size_t n_ifaces;
 	int sndbuf_min;			/* smallest effective SO_SNDBUF seen */
 };
 
@@ -49,6 +61,14 @@ struct egress {
  * capped.
  */
 int egress_init(struct egress *eg, const struct mcr_config *cfg);
+/*
+ * The same, taking over (sharing) the packet sockets of prev, the egress of
+ * the rules in force, or NULL: those of the interfaces both use, and the
+ * others too, kept for later rules.  Freeing prev then does not wait for a
+ * packet socket's release (an RCU grace period) in the worker loop.  prev
+ * stays valid on its own.
+ */
+int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const struct egress *prev);
 void egress_exit(struct egress *eg);
 
 static inline bool egress_is_connected(const struct egress *eg, size_t out)

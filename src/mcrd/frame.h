@@ -48,7 +48,7 @@ struct frame_tmpl {
 
 /* What every output needs from one received datagram, computed once per packet. */
 struct frame_pkt {
-	uint32_t csum_base;	/* FULL: ~check + ~(old addresses, old port); PARTIAL: proto + len */
+	uint32_t csum_base;	/* FULL: ~check + ~(old addresses, port); PARTIAL: proto + len */
 	uint16_t sport;		/* host order */
 	uint16_t dport;		/* host order */
 	uint16_t udp_len;	/* UDP header + payload */

@@ -7,7 +7,8 @@
 #include "common/log.h"
 #include "mcrd/gen.h"
 
-int gen_new(struct mcr_config *cfg, uint64_t id, struct generation **ret)
+int gen_new(struct mcr_config *cfg, uint64_t id, const struct egress *prev,
+	    struct generation **ret)
 {
 	struct generation *g = calloc(1, sizeof(*g));
 	size_t dup;
@@ -26,7 +27,7 @@ int gen_new(struct mcr_config *cfg, uint64_t id, struct generation **ret)
 	r = stats_new(&g->cfg, 0, &g->stats);
 	if (r < 0)
 		goto out_free;
-	r = egress_init(&g->egress, &g->cfg);
+	r = egress_init_from(&g->egress, &g->cfg, prev);
 	if (r < 0)
 		goto out_free;
 	*ret = g;

@@ -30,9 +30,12 @@ struct generation {
 
 /*
  * Build a generation from cfg, which must be resolved; its contents move
- * into the generation (cfg is left empty).  Logs and returns -errno.
+ * into the generation (cfg is left empty).  prev is the egress of the rules
+ * in force (or NULL): its packet sockets are shared, see egress_init_from().
+ * Logs and returns -errno.
  */
-int gen_new(struct mcr_config *cfg, uint64_t id, struct generation **ret);
+int gen_new(struct mcr_config *cfg, uint64_t id, const struct egress *prev,
+	    struct generation **ret);
 void gen_free(struct generation *g);
 
 /*

@@ -21,6 +21,9 @@
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
 #endif
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
 
 /* The distinct destinations the rules on one interface listen to. */
 static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
@@ -222,16 +225,28 @@ static int update_memberships(struct ingress_port *p, const struct mcr_config *c
 	return 0;
 }
 
+/*
+ * Once in a fanout group, the socket receives through the group's hook, and
+ * its own PACKET_IGNORE_OUTGOING no longer applies: the group needs the
+ * flag too (Linux 6.8), or our egress on this interface comes back in.
+ */
 static int join_fanout(const struct ingress_port *p, int fanout_id)
 {
-	int arg = (fanout_id & 0xffff) | (PACKET_FANOUT_HASH << 16);
+	int id = fanout_id & 0xffff;
+	int arg = id | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
 
-	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) < 0) {
-		log_err_errno(errno, "%s: cannot join PACKET_FANOUT group %d", p->ifname,
-			      fanout_id & 0xffff);
-		return -errno;
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
+		return 0;
+	if (errno == EINVAL) {
+		log_warn("%s: this kernel cannot keep outgoing frames out of a fanout group "
+			 "(Linux 6.8 can): relaying out of this interface may loop",
+			 p->ifname);
+		arg = id | (PACKET_FANOUT_HASH << 16);
+		if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
+			return 0;
 	}
-	return 0;
+	log_err_errno(errno, "%s: cannot join PACKET_FANOUT group %d", p->ifname, id);
+	return -errno;
 }
 
 static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id)

@@ -396,9 +396,12 @@ static const json_t *find_rule(const json_t *doc, const char *name)
 	const json_t *rule;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "rules"), i, rule)
-		if (json_equal(json_object_get(rule, "name"), json_string_nocheck(name)))
+	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
+		const char *other = json_string_value(json_object_get(rule, "name"));
+
+		if (name && other && strcmp(other, name) == 0)
 			return rule;
+	}
 	return NULL;
 }
 

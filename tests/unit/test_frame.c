@@ -245,7 +245,8 @@ static void t_ip_checksum_verifies(void **state)
 		memcpy(copy, ip, sizeof(copy));
 		copy[10] = 0;
 		copy[11] = 0;
-		assert_int_equal(get16(ip + 10), (uint16_t)~ref_fold(ref_sum(0, copy, sizeof(copy))));
+		assert_int_equal(get16(ip + 10),
+				 (uint16_t)~ref_fold(ref_sum(0, copy, sizeof(copy))));
 	}
 }
 
