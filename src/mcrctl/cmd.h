@@ -96,6 +96,11 @@ static inline double json_num_of(const json_t *obj, const char *key)
 
 /* A JSON value on stdout, indented, with a newline. */
 void mcrctl_print_json(const json_t *v);
+/*
+ * mcrctl_request(), and with --json print the result too: then *ret_result
+ * is NULL on return and the command has nothing left to do.
+ */
+int mcrctl_fetch(const struct mcrctl *m, enum proto_cmd cmd, json_t *args, json_t **ret_result);
 
 /* The verbs, one group per file. */
 int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv);

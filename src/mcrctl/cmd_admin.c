@@ -91,14 +91,9 @@ int cmd_workers(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char *
 	rc = mcrctl_args(m, cmd, argc, argv, 0);
 	if (rc)
 		return rc;
-	rc = mcrctl_request(m, PROTO_CMD_WORKERS, NULL, &result);
-	if (rc)
+	rc = mcrctl_fetch(m, PROTO_CMD_WORKERS, NULL, &result);
+	if (rc || !result)
 		return rc;
-	if (m->is_json) {
-		mcrctl_print_json(result);
-		json_decref(result);
-		return EXIT_SUCCESS;
-	}
 	workers = json_object_get(result, "workers");
 	table_init(&t, cols);
 	json_array_foreach(workers, i, w) {

@@ -311,14 +311,9 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	rc = mcrctl_args(m, cmd, argc, argv, 0);
 	if (rc)
 		return rc;
-	rc = mcrctl_request(m, PROTO_CMD_LIST, NULL, &result);
-	if (rc)
+	rc = mcrctl_fetch(m, PROTO_CMD_LIST, NULL, &result);
+	if (rc || !result)
 		return rc;
-	if (m->is_json) {
-		mcrctl_print_json(result);
-		json_decref(result);
-		return EXIT_SUCCESS;
-	}
 	table_init(&t, cols);
 	json_array_foreach(json_object_get(result, "rules"), i, rule) {
 		json_t *in = json_object_get(rule, "input");

@@ -115,14 +115,9 @@ int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **a
 	}
 	if (optind < argc)
 		return mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind]);
-	rc = mcrctl_request(m, PROTO_CMD_STATS, NULL, &doc);
-	if (rc)
+	rc = mcrctl_fetch(m, PROTO_CMD_STATS, NULL, &doc);
+	if (rc || !doc)
 		return rc;
-	if (m->is_json) {
-		mcrctl_print_json(doc);
-		json_decref(doc);
-		return EXIT_SUCCESS;
-	}
 	(void)printf("uptime %.1f s; rates are averages over the uptime\n\n",
 		     json_num_of(doc, "uptime_s"));
 	rules_table(doc, is_verbose, &t);

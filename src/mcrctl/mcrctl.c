@@ -245,6 +245,18 @@ int mcrctl_request(const struct mcrctl *m, enum proto_cmd cmd, json_t *args, jso
 	return rc;
 }
 
+int mcrctl_fetch(const struct mcrctl *m, enum proto_cmd cmd, json_t *args, json_t **ret_result)
+{
+	int rc = mcrctl_request(m, cmd, args, ret_result);
+
+	if (rc || !m->is_json)
+		return rc;
+	mcrctl_print_json(*ret_result);
+	json_decref(*ret_result);
+	*ret_result = NULL;
+	return EXIT_SUCCESS;
+}
+
 void mcrctl_print_json(const json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY);
