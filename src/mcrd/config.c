@@ -47,7 +47,7 @@
 #define SPEC_SHOWN_MAX		160
 
 static const char *const top_fields[] = {
-	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "egress", "rules",
+	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "egress", "workers", "rules",
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
@@ -366,6 +366,17 @@ static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct conf
 					   "buffers: %s is not a power of two between %d and %d",
 					   f.shown, BUFFERS_MIN, BUFFERS_MAX);
 		cfg->buffers = (unsigned int)v;
+	}
+
+	rc = json_get_int(root, "", "workers", &v, &f, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (v < 0 || v > MCR_MAX_WORKERS)
+			return config_fail(err, -EINVAL,
+					   "workers: %s is not between 0 (one per CPU) and %d", f.shown,
+					   MCR_MAX_WORKERS);
+		cfg->workers = (unsigned int)v;
 	}
 
 	rc = json_get_str(root, "", "egress", false, &s, &f, err);
@@ -864,11 +875,12 @@ json_t *config_to_json(const struct mcr_config *cfg)
 		json_decref(rules);
 		return NULL;
 	}
-	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:o}", "queue_depth",
+	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:o}", "queue_depth",
 			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
 			"so_sndbuf", (json_int_t)cfg->so_sndbuf, "stats_interval_ms",
 			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
-			"egress", config_egress_name(cfg->egress), "rules", rules);
+			"egress", config_egress_name(cfg->egress), "workers",
+			(json_int_t)cfg->workers, "rules", rules);
 	return obj;
 }
 

@@ -25,6 +25,7 @@
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
 #define MCR_DEFAULT_STATS_MS	1000
 #define MCR_DEFAULT_TTL		16
+#define MCR_MAX_WORKERS		256
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
 
 /* How outputs send: pre-built frames on AF_PACKET (l2) or UDP sockets. */
@@ -60,6 +61,7 @@ struct mcr_config {
 	int so_sndbuf;			/* egress socket send buffer, bytes */
 	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
 	unsigned int buffers;		/* ingress buffers, power of two */
+	unsigned int workers;		/* worker processes; 0 = one per CPU */
 	enum egress_mode egress;
 	size_t n_rules;
 	struct mcr_rule *rules;		/* owned by the config */

@@ -175,7 +175,7 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 			break;
 		case OPT_WORKERS:
 			o->workers = (unsigned int)parse_number("workers", optarg, 1,
-								SUPERVISOR_MAX_WORKERS);
+								MCR_MAX_WORKERS);
 			break;
 		case OPT_CONTROL:
 			o->control = optarg;
@@ -365,7 +365,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	sup.n_workers = o.workers;
+	sup.n_workers = o.workers ? o.workers : cfg.workers;
 	sup.control_path = o.has_no_control ? NULL : o.control ? o.control : MCRD_DEFAULT_CONTROL;
 	if (o.config_file) {
 		sup.load = load_config;

@@ -19,7 +19,7 @@
 #include "mcrd/control.h"
 #include "mcrd/privs.h"
 
-#define SUPERVISOR_MAX_WORKERS	256
+#define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
 #define WORKER_READY_TIMEOUT_MS	5000
 #define WORKER_STOP_TIMEOUT_MS	3000	/* a worker's own grace is 2 s */
 #define STATS_REPLY_TIMEOUT_MS	1000

@@ -83,7 +83,7 @@ static void t_full_config(void **state)
 {
 	static const char *const json =
 		"{'queue_depth': 256, 'send_batch': 32, 'so_sndbuf': 65536,"
-		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'rules': ["
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'workers': 3, 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -102,6 +102,7 @@ static void t_full_config(void **state)
 	assert_int_equal(cfg.stats_interval_ms, 0);
 	assert_int_equal(cfg.buffers, 128);
 	assert_int_equal(cfg.egress, EGRESS_UDP);
+	assert_int_equal(cfg.workers, 3);
 	assert_int_equal(cfg.n_rules, 2);
 
 	r = &cfg.rules[0];
@@ -151,6 +152,7 @@ static void t_defaults(void **state)
 	assert_int_equal(cfg.stats_interval_ms, 1000);
 	assert_int_equal(cfg.buffers, 4096);
 	assert_int_equal(cfg.egress, EGRESS_AUTO);
+	assert_int_equal(cfg.workers, 0);
 	assert_int_equal(cfg.n_rules, 2);
 	r = &cfg.rules[0];
 	assert_string_equal(r->name, "rule1");
@@ -240,6 +242,11 @@ static long long get_buffers(const struct mcr_config *c)
 	return c->buffers;
 }
 
+static long long get_workers(const struct mcr_config *c)
+{
+	return c->workers;
+}
+
 static long long get_in_port(const struct mcr_config *c)
 {
 	return c->rules[0].in_port;
@@ -302,6 +309,10 @@ static const struct bound_case bound_cases[] = {
 	{ TOP("stats_interval_ms"), "1", get_stats, "stats_interval_ms: 1 is neither" },
 	{ TOP("stats_interval_ms"), "3600001", get_stats, "stats_interval_ms: 3600001 is neither" },
 	{ TOP("stats_interval_ms"), "-1", get_stats, "stats_interval_ms: -1 is neither" },
+	{ TOP("workers"), "0", get_workers, NULL },
+	{ TOP("workers"), "256", get_workers, NULL },
+	{ TOP("workers"), "257", get_workers, "workers: 257 is not between 0 (one per CPU) and 256" },
+	{ TOP("workers"), "-1", get_workers, "workers: -1 is not between" },
 	{ TOP("buffers"), "64", get_buffers, NULL },
 	{ TOP("buffers"), "32768", get_buffers, NULL },
 	{ TOP("buffers"), "32", get_buffers,
