@@ -9,7 +9,7 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      short throughput figures at 1:1 and 1:50 (root)
+#   make bench      mcr against the kernel (smcroute) and socat, into bench/results (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make deps       install missing Debian build/test packages (root)
 #   make DEVELOPER=1  warnings are errors (CI uses this)

@@ -25,7 +25,7 @@ set ytics nomirror
 
 # The kernel's MAXVIFS: 32 VIFs with the input, so at most 31 outputs.
 set arrow 1 from 31.6, graph 0 to 31.6, graph 1 nohead dt 3 lc rgb "#aa0000"
-set label 1 "kernel limit\n(MAXVIFS: 31 outputs)" at 33, graph 0.93 left tc rgb "#aa0000" font ",9"
+set label 1 "kernel limit\n(MAXVIFS: 31 outputs)" at 33, graph 0.62 left tc rgb "#aa0000" font ",9"
 
 n = words(payloads)
 file(r, i) = sprintf("%s/%s-%s.dat", dir, r, word(payloads, i))
@@ -39,7 +39,7 @@ plot \
 		title sprintf("mcr, %s B, moderate rate †", word(payloads, i)), \
 	for [i=1:n] file("kernel", i) using 1:2 with linespoints lw 2 pt 5 ps 1.1 dt i lc rgb "#cc3311" \
 		title sprintf("kernel (smcroute), %s B", word(payloads, i)), \
-	for [i=1:n] file("socat", i) using 1:2 with points pt 9 ps 1.8 lc rgb "#228833" \
+	for [i=1:n] file("socat", i) using 1:2 with points pt (i == 1 ? 9 : 8) ps 1.8 lc rgb "#228833" \
 		title sprintf("socat, %s B", word(payloads, i)), \
 	for [i=1:n] ceilval(i) with lines lw 1 dt i lc rgb "#888888" \
 		title sprintf("ceiling: sender alone, %s B", word(payloads, i))

@@ -5,8 +5,8 @@
 # socat and the bare sender, measured on this machine inside network
 # namespaces this script creates and always deletes.  Needs root.
 #
-#   bench/run.sh            the full suite (about 13 minutes on 2 CPUs)
-#   QUICK=1 bench/run.sh    1:1 and 1:4 only, one run (about a minute)
+#   bench/run.sh            the full suite (about 12 minutes of measuring on 2 CPUs)
+#   QUICK=1 bench/run.sh    1:1 and 1:4 only, one run (about 2.5 minutes)
 #   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
 #                           just those rows, one run, 1 stream, no mcrsink
 #                           check, windows of SECONDS (default 5)
@@ -44,6 +44,7 @@ usage()
 	sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 }
 
+[ "${1:-}" != --help ] || { usage; exit 0; }
 CUSTOM=0
 while getopts d:s:h opt; do
 	case $opt in
@@ -113,14 +114,18 @@ SINK_CHECK=${SINK_CHECK:-${BENCH_SINK_CHECK:-1}}
 SINK_SECONDS=1
 SINK_RATE=10000
 SINK_EGRESS=50000
-# The zero-loss search: steps of SEARCH_TRIAL seconds at SEARCH_PAYLOAD bytes.
+# The zero-loss search: steps of SEARCH_TRIAL seconds at SEARCH_PAYLOAD bytes,
+# each followed by SEARCH_DRAIN seconds for the packets in flight.
 SEARCH_STEPS=6
-SEARCH_TRIAL=1
+SEARCH_TRIAL=2
+SEARCH_DRAIN=0.2
 SEARCH_PAYLOAD=100
 # The kernel's limit: MAXVIFS (32) virtual interfaces, the input's included.
 KERNEL_MAX_OUT=31
-# The ablation always uses UDP egress, the data path of the seed finding.
+# The ablation always uses UDP egress, the data path of the seed finding,
+# and offers ABLATION_RATE packets/s in (x ABLATION_FANOUT out).
 ABLATION_EGRESS=${ABLATION_EGRESS:-udp}
+ABLATION_RATE=${ABLATION_RATE:-10000}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
@@ -261,9 +266,10 @@ ceiling_pps()
 		| if length == 0 then 0 else .[length / 2 | floor] end' "$B_TMP/raw.jsonl"
 }
 
-phase_search()
+# search_start_pps: where the zero-loss searches start, the sender's maximum.
+search_start_pps()
 {
-	local n relay hi lo top rate best best_off step pass off sent min trials first
+	local hi
 	hi=$(ceiling_pps "$SEARCH_PAYLOAD")
 	if [ "$hi" -le 0 ]; then
 		b_lock
@@ -272,6 +278,42 @@ phase_search()
 		hi=$(measure_window "$SEARCH_PAYLOAD" 1 0 | jq .offered_pps)
 		b_unlock
 	fi
+	echo "$hi"
+}
+
+# zero_loss_search N START: binary search, with the relay already running,
+# for the highest rate at which all N outputs get every packet.  Sets
+# ZL_BEST (target pps), ZL_OFFERED (what the sender managed at it),
+# ZL_FIRST (1 when the first trial, at START, passed) and ZL_TRIALS (JSON).
+zero_loss_search()
+{
+	local n=$1 lo=0 top=$2 rate=$2 step pass off sent min
+	ZL_BEST=0
+	ZL_OFFERED=0
+	ZL_FIRST=0
+	ZL_TRIALS="[]"
+	for ((step = 1; step <= SEARCH_STEPS; step++)); do
+		read -r pass off sent min < <(search_trial "$n" "$SEARCH_PAYLOAD" "$rate")
+		ZL_TRIALS=$(jq -c --argjson r "$rate" --argjson o "$off" --argjson s "$sent" \
+			--argjson m "$min" --argjson p "$pass" \
+			'. + [{target_pps: $r, offered_pps: $o, sent: $s, min_output: $m,
+			       zero_loss: ($p == 1)}]' <<<"$ZL_TRIALS")
+		if [ "$pass" = 1 ]; then
+			ZL_BEST=$rate
+			ZL_OFFERED=$off
+			lo=$rate
+			[ "$step" -ne 1 ] || { ZL_FIRST=1; break; }
+		else
+			top=$rate
+		fi
+		rate=$(((lo + top) / 2))
+	done
+}
+
+phase_search()
+{
+	local n relay hi
+	hi=$(search_start_pps)
 	for n in $SEARCH_FANOUTS; do
 		for relay in mcr kernel socat; do
 			[ "$relay" != socat ] || [ "$n" -eq 1 ] || continue
@@ -282,43 +324,33 @@ phase_search()
 				b_unlock
 				continue
 			fi
-			lo=0
-			top=$hi
-			best=0
-			best_off=0
-			first=0
-			trials="[]"
-			rate=$hi
-			for ((step = 1; step <= SEARCH_STEPS; step++)); do
-				read -r pass off sent min < <(search_trial "$n" "$SEARCH_PAYLOAD" "$rate")
-				trials=$(jq -c --argjson r "$rate" --argjson o "$off" --argjson s "$sent" \
-					--argjson m "$min" --argjson p "$pass" \
-					'. + [{target_pps: $r, offered_pps: $o, sent: $s, min_output: $m,
-					       zero_loss: ($p == 1)}]' <<<"$trials")
-				if [ "$pass" = 1 ]; then
-					best=$rate
-					best_off=$off
-					lo=$rate
-					[ "$step" -ne 1 ] || { first=1; break; }
-				else
-					top=$rate
-				fi
-				rate=$(((lo + top) / 2))
-			done
+			zero_loss_search "$n" "$hi"
 			relay_stop
 			b_unlock
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
-				--argjson p "$SEARCH_PAYLOAD" --argjson best "$best" --argjson off "$best_off" \
-				--argjson top "$hi" --argjson first "$first" --argjson t "$trials" \
+				--argjson p "$SEARCH_PAYLOAD" --argjson best "$ZL_BEST" \
+				--argjson off "$ZL_OFFERED" --argjson top "$hi" --argjson first "$ZL_FIRST" \
+				--argjson t "$ZL_TRIALS" \
 				'{kind: "search", relay: $relay, fanout: $n, payload: $p, streams: 1,
 				  zero_loss_pps: $best, zero_loss_offered_pps: $off, start_pps: $top,
 				  sender_limited: ($first == 1), trials: $t}')"
-			b_log "search 1:$n $relay: zero loss up to $best pps (offered $best_off)" \
-				"$([ "$first" = 0 ] || echo '(the sender maximum)')"
+			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
+				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
 		done
 	done
 }
 
+# ablation_start Q S: mcrd for the ablation with queue depth Q, send buffer S.
+ablation_start()
+{
+	relay_start mcr "$ABLATION_FANOUT" 1 --egress "$ABLATION_EGRESS" --queue-depth "$1" \
+		--sndbuf "$2"
+}
+
+# Each setting gets RUNS windows at the fixed rate ABLATION_RATE: the same
+# load for all four, near the UDP egress path's capacity.  (At the sender's
+# full speed the relay CPU drowns in receive work, and that, not the
+# setting, decides the figure.)
 phase_ablation()
 {
 	local run q s m def label
@@ -329,21 +361,21 @@ phase_ablation()
 				b_budget_ok "ablation" || return 0
 				label="queue $q, sndbuf $([ "$s" = 4194304 ] && echo 4MB || echo default)"
 				b_lock
-				if ! relay_start mcr "$ABLATION_FANOUT" 1 --egress "$ABLATION_EGRESS" \
-					--queue-depth "$q" --sndbuf "$s"; then
+				if ! ablation_start "$q" "$s"; then
 					b_log "ablation $label: $RELAY_ERROR"
 					b_unlock
 					continue
 				fi
-				m=$(measure_window 100 1 0)
+				m=$(measure_window 100 1 "$ABLATION_RATE")
 				relay_stop
 				b_unlock
 				m=$(jq -c --argjson q "$q" --argjson s "$s" --argjson dflt "$def" \
 					--argjson run "$run" --argjson n "$ABLATION_FANOUT" \
-					--arg eg "$ABLATION_EGRESS" --slurpfile t "$B_TMP/relay.totals" \
+					--arg eg "$ABLATION_EGRESS" --argjson rate "$ABLATION_RATE" \
+					--slurpfile t "$B_TMP/relay.totals" \
 					'{kind: "ablation", fanout: $n, payload: 100, streams: 1, run: $run,
 					  queue_depth: $q, sndbuf: (if $s == $dflt then "default" else $s end),
-					  egress: $eg} + .
+					  egress: $eg, target_pps: $rate} + .
 					 + {buffer_exhaustion: $t[0].buffer_exhaustion,
 					    kernel_drops: $t[0].kernel_drops, relay_in: $t[0].packets_in}' <<<"$m")
 				b_record "$m"
@@ -365,12 +397,12 @@ write_meta()
 		--argjson runs "$RUNS" --argjson window "$WINDOW" --argjson warm "$WARM" \
 		--argjson mfrom "$MODERATE_FROM" --argjson megress "$MODERATE_EGRESS" \
 		--argjson ssec "$SINK_SECONDS" --argjson srate "$SINK_RATE" --argjson segress "$SINK_EGRESS" \
-		--argjson steps "$SEARCH_STEPS" --argjson trial "$SEARCH_TRIAL" \
+		--argjson steps "$SEARCH_STEPS" --argjson trial "$SEARCH_TRIAL" --argjson drain "$SEARCH_DRAIN" \
 		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
 		--argjson rps "$([ "${BENCH_RPS:-1}" = 1 ] && echo true || echo false)" \
 		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
 		--argjson secs "$(b_worked)" --argjson waited "$B_LOCK_WAITED" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
-		--arg abl "$ABLATION_EGRESS" \
+		--arg abl "$ABLATION_EGRESS" --argjson ablrate "$ABLATION_RATE" \
 		'{date: $date, host: {kernel: $kernel, cpu: $cpu, cpus: $ncpu},
 		  versions: {mcrd: $mcrd, git: $git, smcroute: $smc, socat: $socat},
 		  mcrd_args: $args, quick: $quick, duration_s: $secs, lock_wait_s: $waited,
@@ -378,8 +410,8 @@ write_meta()
 		  settings: {runs: $runs, window_s: $window, warm_s: $warm, sender_cpu: $scpu,
 		    relay_cpu: $rcpu, rps_to_relay_cpu: $rps, moderate_from_fanout: $mfrom,
 		    moderate_egress_pps: $megress, sink_seconds: $ssec, sink_rate_max_pps: $srate,
-		    sink_egress_pps: $segress, search_steps: $steps, search_trial_s: $trial,
-		    wmem_default: $wdef, ablation_egress: $abl, ttl: 16, group: "239.1.1.1"}}' \
+		    sink_egress_pps: $segress, search_steps: $steps, search_trial_s: $trial, search_drain_s: $drain,
+		    wmem_default: $wdef, ablation_egress: $abl, ablation_rate_pps: $ablrate, ttl: 16, group: "239.1.1.1"}}' \
 		>"$B_TMP/meta.json"
 }
 

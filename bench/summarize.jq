@@ -53,10 +53,10 @@ def per_run: map(del(.kind, .relay, .fanout, .payload, .streams, .status, .rate_
 | ($raw | map(select(.kind == "ablation")) | group_by([.queue_depth, (.sndbuf | tostring)])
 	| map(.[0] as $f
 		| { fanout: $f.fanout, payload: $f.payload, streams: $f.streams, egress: $f.egress,
-		    queue_depth: $f.queue_depth, sndbuf: $f.sndbuf, runs: length,
-		    median: medians, per_run: per_run })) as $abl
-| ($abl | map(select(.queue_depth == 1024 and .sndbuf != "default")) | .[0].median.total_egress_pps)
-	as $abl_base
+		    queue_depth: $f.queue_depth, sndbuf: $f.sndbuf, target_pps: $f.target_pps,
+		    runs: length, median: medians, per_run: per_run }))
+	as $abl
+| ($abl | map(select(.queue_depth == 1024 and .sndbuf != "default")) | .[0]) as $abl_base
 | $meta[0] + {
 	rows: ($rows | map(
 		if .relay == "mcr" and .status == "ok" then
@@ -74,6 +74,7 @@ def per_run: map(del(.kind, .relay, .fanout, .payload, .streams, .status, .rate_
 	zero_loss: ($raw | map(select(.kind == "search")
 		| . + { total_egress_pps: (.zero_loss_offered_pps * .fanout) })),
 	ablation: ($abl | map(. + { vs_defaults: (
-		if $abl_base == null or $abl_base == 0 then null
-		else .median.total_egress_pps / $abl_base | dec(100) end) }))
+		$abl_base.median.total_egress_pps as $b
+		| if $b == null or $b == 0 then null
+		  else .median.total_egress_pps / $b | dec(100) end) }))
   }
