@@ -20,13 +20,10 @@ static int simple_request(struct mcrctl *m, const struct mcrctl_cmd *cmd, int ar
 	rc = mcrctl_args(m, cmd, argc, argv, 0);
 	if (rc)
 		return rc;
-	rc = mcrctl_request(m, cmd->proto, NULL, &result);
-	if (rc)
+	rc = mcrctl_fetch(m, cmd->proto, NULL, &result);
+	if (rc || !result)
 		return rc;
-	if (m->is_json)
-		mcrctl_print_json(result);
-	else
-		(void)printf("%s\n", done);
+	(void)printf("%s\n", done);
 	json_decref(result);
 	return EXIT_SUCCESS;
 }
@@ -118,12 +115,10 @@ int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 	rc = mcrctl_args(m, cmd, argc, argv, 0);
 	if (rc)
 		return rc;
-	rc = mcrctl_request(m, PROTO_CMD_RELOAD, NULL, &result);
-	if (rc)
+	rc = mcrctl_fetch(m, PROTO_CMD_RELOAD, NULL, &result);
+	if (rc || !result)
 		return rc;
-	if (m->is_json)
-		mcrctl_print_json(result);
-	else if (json_is_integer(json_object_get(result, "rules")))
+	if (json_is_integer(json_object_get(result, "rules")))
 		(void)printf("mcrd reloaded its configuration: %lld rules\n",
 			     json_int_of(result, "rules"));
 	else
@@ -164,14 +159,11 @@ int cmd_log_level(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char
 		json_decref(args);
 		return mcrctl_usage_error(cmd, "%s", err.message);
 	}
-	rc = mcrctl_request(m, PROTO_CMD_LOG_LEVEL, args, &result);
+	rc = mcrctl_fetch(m, PROTO_CMD_LOG_LEVEL, args, &result);
 	json_decref(args);
-	if (rc)
+	if (rc || !result)
 		return rc;
-	if (m->is_json)
-		mcrctl_print_json(result);
-	else
-		(void)printf("mcrd log level is now %s\n", level);
+	(void)printf("mcrd log level is now %s\n", level);
 	json_decref(result);
 	return EXIT_SUCCESS;
 }

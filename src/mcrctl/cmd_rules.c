@@ -251,14 +251,11 @@ int cmd_remove(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 	args = json_pack("{s:s}", "name", name);
 	if (!args)
 		return EXIT_FAILURE;
-	rc = mcrctl_request(m, PROTO_CMD_REMOVE, args, &result);
+	rc = mcrctl_fetch(m, PROTO_CMD_REMOVE, args, &result);
 	json_decref(args);
-	if (rc)
+	if (rc || !result)
 		return rc;
-	if (m->is_json)
-		mcrctl_print_json(result);
-	else
-		(void)printf("removed rule %s\n", name);
+	(void)printf("removed rule %s\n", name);
 	json_decref(result);
 	return EXIT_SUCCESS;
 }
