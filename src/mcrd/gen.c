@@ -24,7 +24,7 @@ int gen_new(struct mcr_config *cfg, uint64_t id, const struct egress *prev,
 		log_err_errno(r, "cannot build the forwarding table");
 		goto out_free;
 	}
-	r = stats_new(&g->cfg, 0, &g->stats);
+	r = stats_new(&g->cfg, &g->stats);
 	if (r < 0)
 		goto out_free;
 	r = egress_init_from(&g->egress, &g->cfg, prev);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Counter storage and formatting.  Rates are computed from the difference
- * between two samples, so nothing on the hot path ever divides or reads a
- * clock for statistics' sake.
+ * Counter storage and its JSON form.  Rates are derived when a document is
+ * built, so nothing on the hot path ever divides or reads a clock for
+ * statistics' sake.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "mcrd/stats.h"
 
-int stats_new(const struct mcr_config *cfg, size_t n_inputs, struct mcr_stats **ret)
+int stats_new(const struct mcr_config *cfg, struct mcr_stats **ret)
 {
 	struct mcr_stats *s = calloc(1, sizeof(*s));
 	size_t n_out = 0;
@@ -22,7 +22,6 @@ int stats_new(const struct mcr_config *cfg, size_t n_inputs, struct mcr_stats **
 	if (!s)
 		return -ENOMEM;
 	s->cfg = cfg;
-	s->n_inputs = n_inputs;
 	s->out_base = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*s->out_base));
 	if (!s->out_base)
 		goto out_free;
@@ -31,16 +30,11 @@ int stats_new(const struct mcr_config *cfg, size_t n_inputs, struct mcr_stats **
 		n_out += cfg->rules[r].n_outputs;
 	}
 	s->n_outputs = n_out;
-	s->input_names = calloc(n_inputs ? n_inputs : 1, sizeof(*s->input_names));
-	s->inputs = calloc(n_inputs ? n_inputs : 1, sizeof(*s->inputs));
 	s->rules = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*s->rules));
-	s->last_rules = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*s->last_rules));
 	s->outputs = calloc(n_out ? n_out : 1, sizeof(*s->outputs));
-	s->last_outputs = calloc(n_out ? n_out : 1, sizeof(*s->last_outputs));
-	if (!s->input_names || !s->inputs || !s->rules || !s->last_rules || !s->outputs ||
-	    !s->last_outputs)
+	if (!s->rules || !s->outputs)
 		goto out_free;
-	s->start_ns = s->last_ns = now_ns();
+	s->start_ns = now_ns();
 	*ret = s;
 	return 0;
 
@@ -54,85 +48,9 @@ void stats_free(struct mcr_stats *s)
 	if (!s)
 		return;
 	free(s->out_base);
-	free(s->input_names);
-	free(s->inputs);
 	free(s->rules);
-	free(s->last_rules);
 	free(s->outputs);
-	free(s->last_outputs);
 	free(s);
-}
-
-void stats_set_input(struct mcr_stats *s, size_t i, const char *ifname)
-{
-	(void)snprintf(s->input_names[i], IF_NAMESIZE, "%s", ifname);
-}
-
-static double rate(uint64_t now_count, uint64_t then_count, uint64_t dt_ns)
-{
-	if (dt_ns == 0)
-		return 0.0;
-	return (double)(now_count - then_count) * (double)NSEC_PER_SEC / (double)dt_ns;
-}
-
-/* 1234567 -> "1.23M": stats lines must stay short enough to read live. */
-static const char *human(double v, char buf[16])
-{
-	static const char units[] = " kMG";
-	size_t u = 0;
-
-	while (v >= 1000.0 && u < sizeof(units) - 2) {
-		v /= 1000.0;
-		u++;
-	}
-	if (u == 0)
-		(void)snprintf(buf, 16, "%.0f", v);
-	else
-		(void)snprintf(buf, 16, "%.2f%c", v, units[u]);
-	return buf;
-}
-
-static uint64_t input_sum(const struct mcr_stats *s, size_t field_off)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < s->n_inputs; i++)
-		sum += *(const uint64_t *)((const char *)&s->inputs[i] + field_off);
-	return sum;
-}
-
-void stats_print_lines(struct mcr_stats *s, FILE *f, uint64_t now)
-{
-	uint64_t dt = now - s->last_ns;
-	uint64_t exhaustion = input_sum(s, offsetof(struct input_stats, buffer_exhaustion));
-	uint64_t malformed = input_sum(s, offsetof(struct input_stats, malformed));
-
-	for (size_t r = 0; r < s->cfg->n_rules; r++) {
-		const struct mcr_rule *rule = &s->cfg->rules[r];
-		uint64_t out = 0, last_out = 0, drops = 0, errors = 0;
-		char b1[16], b2[16];
-
-		for (size_t o = 0; o < rule->n_outputs; o++) {
-			const struct output_stats *os = stats_output(s, r, o);
-
-			out += os->packets;
-			last_out += s->last_outputs[s->out_base[r] + o].packets;
-			drops += os->drops;
-			errors += os->send_errors;
-		}
-		(void)fprintf(f,
-			      "mcrd: stats %s: in %" PRIu64 " (%s pps) out %" PRIu64
-			      " (%s pps) drops %" PRIu64 " errors %" PRIu64
-			      " exhaustion %" PRIu64 " malformed %" PRIu64 "\n",
-			      rule->name, s->rules[r].packets,
-			      human(rate(s->rules[r].packets, s->last_rules[r].packets, dt), b1),
-			      out, human(rate(out, last_out, dt), b2), drops, errors, exhaustion,
-			      malformed);
-	}
-	(void)fflush(f);
-	memcpy(s->last_rules, s->rules, s->cfg->n_rules * sizeof(*s->rules));
-	memcpy(s->last_outputs, s->outputs, s->n_outputs * sizeof(*s->outputs));
-	s->last_ns = now;
 }
 
 json_t *stats_input_json(const char *ifname, const struct input_stats *in)
@@ -181,46 +99,23 @@ out_free:
 	return NULL;
 }
 
-static json_t *totals_json(const struct mcr_stats *s)
-{
-	uint64_t in = 0, out = 0, errors = 0, drops = 0;
-
-	for (size_t r = 0; r < s->cfg->n_rules; r++)
-		in += s->rules[r].packets;
-	for (size_t o = 0; o < s->n_outputs; o++) {
-		out += s->outputs[o].packets;
-		errors += s->outputs[o].send_errors;
-		drops += s->outputs[o].drops;
-	}
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "packets_in", (json_int_t)in,
-			 "packets_out", (json_int_t)out, "send_errors", (json_int_t)errors,
-			 "drops", (json_int_t)drops, "malformed",
-			 (json_int_t)input_sum(s, offsetof(struct input_stats, malformed)),
-			 "buffer_exhaustion",
-			 (json_int_t)input_sum(s, offsetof(struct input_stats, buffer_exhaustion)),
-			 "kernel_drops",
-			 (json_int_t)input_sum(s, offsetof(struct input_stats, kernel_drops)));
-}
-
+/*
+ * A worker's share: its rules and outputs.  The worker adds its inputs; the
+ * supervisor sums the workers and derives the totals and rates.
+ */
 json_t *stats_to_json(const struct mcr_stats *s, uint64_t now)
 {
 	double secs = (double)(now - s->start_ns) / (double)NSEC_PER_SEC;
-	json_t *inputs = json_array(), *rules = json_array();
+	json_t *rules = json_array();
 
-	if (!inputs || !rules)
-		goto out_free;
-	for (size_t i = 0; i < s->n_inputs; i++)
-		if (json_array_append_new(inputs, stats_input_json(s->input_names[i],
-								   &s->inputs[i])) < 0)
-			goto out_free;
-	for (size_t r = 0; r < s->cfg->n_rules; r++)
-		if (json_array_append_new(rules, rule_json(s, r, secs)) < 0)
-			goto out_free;
-	return json_pack("{s:s, s:f, s:o, s:o, s:o}", "version", MCR_VERSION, "uptime_s", secs,
-			 "inputs", inputs, "rules", rules, "totals", totals_json(s));
-
-out_free:
-	json_decref(inputs);
-	json_decref(rules);
-	return NULL;
+	if (!rules)
+		return NULL;
+	for (size_t r = 0; r < s->cfg->n_rules; r++) {
+		if (json_array_append_new(rules, rule_json(s, r, secs)) < 0) {
+			json_decref(rules);
+			return NULL;
+		}
+	}
+	return json_pack("{s:s, s:f, s:o}", "version", MCR_VERSION, "uptime_s", secs, "rules",
+			 rules);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Counters a worker keeps while relaying, and their two presentations: one
- * compact line per rule for a terminal or log, and a JSON document for
- * scripts.  Counters are plain integers owned by one worker thread, so the
- * hot path increments them without atomics.
+ * Counters a worker keeps while relaying, and their JSON form.  Counters
+ * are plain integers owned by one worker, so the hot path increments them
+ * without atomics; the supervisor sums the workers' documents
+ * (stats_merge.c) and prints the per-rule lines.
  */
 #ifndef MCR_STATS_H
 #define MCR_STATS_H
@@ -41,37 +41,26 @@ struct output_stats {
 
 struct mcr_stats {
 	const struct mcr_config *cfg;	/* not owned */
-	size_t n_inputs;
-	char (*input_names)[IF_NAMESIZE];
-	struct input_stats *inputs;
 	struct rule_stats *rules;	/* [cfg->n_rules] */
 	size_t *out_base;		/* rule r's outputs start at outputs[out_base[r]] */
 	size_t n_outputs;
 	struct output_stats *outputs;
 	uint64_t start_ns;
-	/* The previous sample, for rates over the last interval. */
-	uint64_t last_ns;
-	struct rule_stats *last_rules;
-	struct output_stats *last_outputs;
 };
 
-/* Returns 0 or -ENOMEM.  Input names are set with stats_set_input(). */
-int stats_new(const struct mcr_config *cfg, size_t n_inputs, struct mcr_stats **ret);
+/* Counters for the rules and outputs of cfg.  Returns 0 or -ENOMEM. */
+int stats_new(const struct mcr_config *cfg, struct mcr_stats **ret);
 void stats_free(struct mcr_stats *s);
-void stats_set_input(struct mcr_stats *s, size_t i, const char *ifname);
 
 static inline struct output_stats *stats_output(struct mcr_stats *s, size_t rule, size_t out)
 {
 	return &s->outputs[s->out_base[rule] + out];
 }
 
-/* One line per rule to f, with rates since the previous call. */
-void stats_print_lines(struct mcr_stats *s, FILE *f, uint64_t now);
-
 /* One input's counters as JSON (new reference, NULL on ENOMEM). */
 json_t *stats_input_json(const char *ifname, const struct input_stats *in);
 
-/* The whole state as JSON (new reference, NULL on ENOMEM). */
+/* Rules and outputs as JSON, without inputs or totals (new reference, NULL on ENOMEM). */
 json_t *stats_to_json(const struct mcr_stats *s, uint64_t now);
 
 #endif
