@@ -47,7 +47,8 @@
 #define SPEC_SHOWN_MAX		160
 
 static const char *const top_fields[] = {
-	"queue_depth", "send_batch", "so_sndbuf", "stats_interval_ms", "buffers", "egress", "workers", "rules",
+	"queue_depth", "send_batch", "coalesce_us", "so_sndbuf", "stats_interval_ms", "buffers", "egress",
+	"workers", "rules",
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
@@ -334,6 +335,17 @@ static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct conf
 	} else if (cfg->send_batch > cfg->queue_depth) {
 		/* A small queue_depth alone should not make the default batch an error. */
 		cfg->send_batch = cfg->queue_depth;
+	}
+
+	rc = json_get_int(root, "", "coalesce_us", &v, &f, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0) {
+		if (v < 0 || v > MCR_MAX_COALESCE_US)
+			return config_fail(err, -EINVAL,
+					   "coalesce_us: %s is not between 0 (no coalescing) and %d",
+					   f.shown, MCR_MAX_COALESCE_US);
+		cfg->coalesce_us = (unsigned int)v;
 	}
 
 	rc = json_get_int(root, "", "so_sndbuf", &v, &f, err);
@@ -875,9 +887,10 @@ json_t *config_to_json(const struct mcr_config *cfg)
 		json_decref(rules);
 		return NULL;
 	}
-	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:o}", "queue_depth",
+	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:o}", "queue_depth",
 			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
-			"so_sndbuf", (json_int_t)cfg->so_sndbuf, "stats_interval_ms",
+			"coalesce_us", (json_int_t)cfg->coalesce_us, "so_sndbuf",
+			(json_int_t)cfg->so_sndbuf, "stats_interval_ms",
 			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
 			"egress", config_egress_name(cfg->egress), "workers",
 			(json_int_t)cfg->workers, "rules", rules);
@@ -1286,6 +1299,7 @@ void config_init(struct mcr_config *cfg)
 	*cfg = (struct mcr_config){
 		.queue_depth = MCR_DEFAULT_QUEUE_DEPTH,
 		.send_batch = MCR_DEFAULT_SEND_BATCH,
+		.coalesce_us = MCR_DEFAULT_COALESCE_US,
 		.so_sndbuf = MCR_DEFAULT_SNDBUF,
 		.stats_interval_ms = MCR_DEFAULT_STATS_MS,
 		.buffers = MCR_DEFAULT_BUFFERS,

@@ -22,6 +22,8 @@
 
 #define MCR_DEFAULT_QUEUE_DEPTH	1024
 #define MCR_DEFAULT_SEND_BATCH	64
+#define MCR_DEFAULT_COALESCE_US	50
+#define MCR_MAX_COALESCE_US	10000
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
 #define MCR_DEFAULT_STATS_MS	1000
 #define MCR_DEFAULT_TTL		16
@@ -58,6 +60,12 @@ struct mcr_rule {
 struct mcr_config {
 	unsigned int queue_depth;	/* io_uring SQ entries, power of two */
 	unsigned int send_batch;	/* sends queued before a submit */
+	/*
+	 * After the first completion, wait up to this many microseconds for
+	 * send_batch of them, so that one wake-up (one IPI to the worker's
+	 * CPU) carries a batch at high rates; 0 wakes on every completion.
+	 */
+	unsigned int coalesce_us;
 	int so_sndbuf;			/* egress socket send buffer, bytes */
 	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
 	unsigned int buffers;		/* ingress buffers, power of two */

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/egress.h"
+#include "mcrd/ring.h"
 
 /*
  * PACKET_QDISC_BYPASS hands frames straight to the driver.  It did not pay
@@ -108,12 +109,41 @@ out_close:
 	return ret;
 }
 
+void egress_ring_put(struct txring *tx)
+{
+	if (tx && --tx->refs == 0) {
+		txring_exit(tx);
+		free(tx);
+	}
+}
+
+/* A TX ring on fd big enough for a frame of any payload ingress can receive. */
+static int l2_ring(struct egress_iface *li, int fd, const struct egress *eg)
+{
+	int ret;
+
+	li->tx = malloc(sizeof(*li->tx));
+	if (!li->tx)
+		return -ENOMEM;
+	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + RING_BUF_SIZE, eg->ring_frames,
+			  eg->kick_batch);
+	if (ret < 0) {
+		log_err_errno(ret, "output %s: cannot set up a TX ring of %u frames", li->ifname,
+			      eg->ring_frames);
+		free(li->tx);
+		li->tx = NULL;
+	}
+	return ret;
+}
+
 /*
  * A packet socket that only sends: protocol 0 registers no receive hook,
  * and binding fixes the device, so sends need no address.  With
- * PACKET_VNET_HDR every frame carries a virtio-net header (see frame.h).
+ * PACKET_VNET_HDR every frame carries a virtio-net header (see frame.h);
+ * it must be set before the TX ring.
  */
-static int l2_open(const struct egress_iface *li, int sndbuf, int *ret_sndbuf)
+static int l2_open(struct egress_iface *li, const struct egress *eg, int sndbuf,
+		   int *ret_sndbuf)
 {
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -137,13 +167,19 @@ static int l2_open(const struct egress_iface *li, int sndbuf, int *ret_sndbuf)
 			goto out_close;
 	}
 	*ret_sndbuf = set_sndbuf(fd, sndbuf);
+	ret = l2_ring(li, fd, eg);
+	if (ret < 0)
+		goto out_close;
 	if (bind(fd, (const struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		ret = -errno;
 		log_err_errno(errno, "output %s: cannot bind a packet socket", li->ifname);
-		goto out_close;
+		goto out_ring;
 	}
 	return fd;
 
+out_ring:
+	egress_ring_put(li->tx);
+	li->tx = NULL;
 out_close:
 	(void)close(fd);
 	return ret;
@@ -215,18 +251,20 @@ static struct egress_iface *iface_find(const struct egress *eg, unsigned int ifi
  * machine, and a generation is freed inside the worker loop; sharing makes
  * that close drop a reference only.
  */
-static int l2_socket(const struct egress_iface *li, const struct egress *prev,
+static int l2_socket(struct egress_iface *li, const struct egress *eg, const struct egress *prev,
 		     const struct egress_iface *known, int sndbuf, int *ret_sndbuf)
 {
 	int fd;
 
 	if (!known || !known->is_ether)
-		return l2_open(li, sndbuf, ret_sndbuf);
+		return l2_open(li, eg, sndbuf, ret_sndbuf);
 	fd = fcntl(prev->fds[known->file], F_DUPFD_CLOEXEC, 0);
 	if (fd < 0) {
 		log_err_errno(errno, "output %s: cannot share the packet socket", li->ifname);
 		return -errno;
 	}
+	li->tx = known->tx;
+	li->tx->refs++;
 	*ret_sndbuf = set_sndbuf(fd, sndbuf);
 	return fd;
 }
@@ -253,7 +291,7 @@ static int l2_iface_get(struct egress *eg, const struct egress *prev, const stru
 	if (err < 0)
 		return err;
 	if (li->is_ether) {
-		fd = l2_socket(li, prev, known, sndbuf, &got);
+		fd = l2_socket(li, eg, prev, known, sndbuf, &got);
 		if (fd < 0)
 			return fd;
 		li->file = (unsigned int)eg->n_fds;
@@ -310,6 +348,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, li->addr, o->group, o->port,
 					o->ttl);
 			eo->file = li->file;
+			eo->tx = li->tx;
 			/* An odd multiplier spreads the outputs over the id space. */
 			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;
@@ -353,10 +392,36 @@ static int carry_ifaces(struct egress *eg, const struct egress *prev)
 		li = &eg->ifaces[eg->n_ifaces++];
 		*li = *pi;
 		li->ifname = NULL;
+		li->tx->refs++;
 		li->file = (unsigned int)eg->n_fds;
 		eg->fds[eg->n_fds++] = fd;
 	}
 	return 0;
+}
+
+/* Slots per ring: the budget shared out among the interfaces l2 outputs may use. */
+static unsigned int ring_frames(const struct mcr_config *cfg)
+{
+	size_t n_ifaces = 0, frame = FRAME_SEND_LEN + RING_BUF_SIZE + 32, per;
+
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			const struct mcr_output *out = &cfg->rules[r].outputs[o];
+			bool seen = false;
+
+			if (!wants_l2(cfg->egress, out))
+				continue;
+			/* Quadratic, but only in outputs per interface seen so far: set-up time. */
+			for (size_t q = 0; q < r && !seen; q++)
+				for (size_t k = 0; k < cfg->rules[q].n_outputs && !seen; k++)
+					seen = cfg->rules[q].outputs[k].ifindex == out->ifindex;
+			for (size_t k = 0; k < o && !seen; k++)
+				seen = cfg->rules[r].outputs[k].ifindex == out->ifindex;
+			n_ifaces += !seen;
+		}
+	}
+	per = EGRESS_RING_BUDGET / frame / (n_ifaces ? n_ifaces : 1);
+	return per < EGRESS_RING_FRAMES ? (unsigned int)per : EGRESS_RING_FRAMES;
 }
 
 int egress_init(struct egress *eg, const struct mcr_config *cfg)
@@ -387,6 +452,8 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	}
 	eg->n = n;
 	eg->sndbuf_min = cfg->so_sndbuf;
+	eg->kick_batch = cfg->send_batch;
+	eg->ring_frames = ring_frames(cfg);
 	ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ioctl_fd < 0) {
 		ret = -errno;
@@ -427,6 +494,8 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 
 void egress_exit(struct egress *eg)
 {
+	for (size_t i = 0; i < eg->n_ifaces; i++)
+		egress_ring_put(eg->ifaces[i].tx);
 	for (size_t i = 0; i < eg->n_fds; i++)
 		(void)close(eg->fds[i]);
 	free(eg->fds);

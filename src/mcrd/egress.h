@@ -3,7 +3,8 @@
  * Egress sockets.  An output sends one of two ways:
  *
  * - l2: pre-built Ethernet/IPv4/UDP frames on an AF_PACKET socket, one
- *   socket per output interface shared by all its outputs.  This skips the
+ *   socket per output interface shared by all its outputs, written into
+ *   its PACKET_TX_RING and sent a batch per kick.  This skips the
  *   route lookup and IP output path the kernel runs for every multicast UDP
  *   sendmsg.  Multicast outputs on Ethernet interfaces only.
  * - udp: a UDP socket per output, connected to its group:port when the port
@@ -23,9 +24,19 @@
 
 #include "mcrd/config.h"
 #include "mcrd/frame.h"
+#include "mcrd/txring.h"
+
+/*
+ * TX ring memory per worker, shared out among its l2 interfaces: a ring
+ * of EGRESS_RING_FRAMES slots each while that fits (about 2 MB), one
+ * 64 KiB block each at worst (1:1000 over as many interfaces).
+ */
+#define EGRESS_RING_BUDGET	(32u << 20)
+#define EGRESS_RING_FRAMES	256u
 
 struct egress_out {
 	struct frame_tmpl tmpl;		/* l2: the header template */
+	struct txring *tx;		/* l2: its interface's ring */
 	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
 	unsigned int file;		/* the output's socket: an index into fds */
 	uint16_t ip_id;			/* l2: IPv4 identification of the next frame */
@@ -37,6 +48,7 @@ struct egress_iface {
 	unsigned int ifindex;
 	const char *ifname;		/* the config's; only while egress_init() runs */
 	unsigned int file;		/* its packet socket in fds, when is_ether */
+	struct txring *tx;		/* that socket's ring, shared across generations */
 	bool is_ether;
 	uint8_t mac[6];
 	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
@@ -51,6 +63,8 @@ struct egress {
 	struct egress_iface *ifaces;	/* [n_ifaces] */
 	size_t n_ifaces;
 	int sndbuf_min;			/* smallest effective SO_SNDBUF seen */
+	unsigned int ring_frames;	/* slots for a new interface's ring */
+	unsigned int kick_batch;	/* cfg's send_batch */
 };
 
 /*
@@ -69,6 +83,8 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg);
  * stays valid on its own.
  */
 int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const struct egress *prev);
+/* Drop a reference to a ring; the last one unmaps it. */
+void egress_ring_put(struct txring *tx);
 void egress_exit(struct egress *eg);
 
 static inline bool egress_is_connected(const struct egress *eg, size_t out)

@@ -105,7 +105,16 @@ void frame_pkt_init(struct frame_pkt *p, const uint8_t udp[FRAME_UDP_LEN], uint3
 void frame_build(uint8_t dst[FRAME_SEND_LEN], const struct frame_tmpl *t,
 		 const struct frame_pkt *p, uint16_t ip_id)
 {
-	struct virtio_net_hdr vnet = { .hdr_len = FRAME_HDR_LEN };
+	/*
+	 * hdr_len covers the whole frame: the kernel copies that much into
+	 * the socket buffer's linear part.  Left as frags of the TX ring's
+	 * pages, the payload would be copied into freshly allocated pages
+	 * again wherever the frame enters a receive path (a veth peer,
+	 * bridge, tap), a page allocation per frame.
+	 */
+	struct virtio_net_hdr vnet = {
+		.hdr_len = (uint16_t)(FRAME_ETH_LEN + FRAME_IP_LEN + p->udp_len),
+	};
 	uint8_t *ip = dst + FRAME_OFF_IP;
 	uint8_t *udp = dst + FRAME_OFF_UDP;
 	uint16_t tot_len = (uint16_t)(FRAME_IP_LEN + p->udp_len);

@@ -8,10 +8,12 @@
  * empty the rest of the fan-out waits in the back-log, in arrival order, so
  * an output never sees packets reordered by back-pressure.
  *
- * An l2 output's send is a sendmsg of two pieces on its interface's packet
- * socket: the slot's own header (built from the output's template when the
- * slot is taken, so a retry resends the same frame) and the payload,
- * still in the receive buffer.
+ * An l2 output needs no slot: its frame (the output's header template,
+ * patched, then the payload) is written straight into its interface's TX
+ * ring, and the packet is done with for that output.  A ring is kicked
+ * (one zero-length send, which sends every frame written) when send_batch
+ * frames wait in it, and before the loop sleeps.  A full ring makes the
+ * packet wait in the back-log like a lack of slots does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +25,7 @@
 
 #define NO_SLOT UINT32_MAX
 
-_Static_assert(sizeof(struct send_slot) == 192, "a send slot is three cache lines");
+_Static_assert(sizeof(struct send_slot) == 128, "a send slot is two cache lines");
 
 int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog)
 {
@@ -97,17 +99,7 @@ static bool slot_submit(struct worker *w, uint32_t i)
 
 	if (!sqe)
 		return false;
-	if (eo->is_l2) {
-		/* The socket is bound to the interface: no address needed. */
-		s->iov[0].iov_base = s->frame;
-		s->iov[0].iov_len = FRAME_SEND_LEN;
-		s->iov[1].iov_base = data;
-		s->iov[1].iov_len = s->len;
-		s->msg.msg_name = NULL;
-		s->msg.msg_namelen = 0;
-		s->msg.msg_iovlen = 2;
-		io_uring_prep_sendmsg(sqe, (int)file, &s->msg, 0);
-	} else if (egress_is_connected(eg, s->out)) {
+	if (egress_is_connected(eg, s->out)) {
 		io_uring_prep_send(sqe, (int)file, data, s->len, 0);
 	} else {
 		s->dst = eo->dst;
@@ -133,35 +125,128 @@ static void send_abandon(struct worker *w, struct generation *g, uint32_t out, u
 	worker_gen_put(w, g);
 }
 
-/* Queue sends for outputs [p->next_out, n) while slots last. */
+/* Queue a ring's kick; it holds a reference on the ring until it completes. */
+static void kick_queue(struct worker *w, struct txring *tx)
+{
+	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
+
+	if (!sqe)
+		return;
+	/* No data: with a TX ring, a send means "send the ring's frames". */
+	io_uring_prep_send(sqe, tx->fd, NULL, 0, 0);
+	io_uring_sqe_set_data64(sqe, OP_DATA(OP_KICK, (uintptr_t)tx));
+	tx->pending = 0;
+	tx->kicks_in_flight++;
+	tx->refs++;
+	w->fwd.kicks_in_flight++;
+}
+
+static void mark_dirty(struct fwd *f, struct txring *tx)
+{
+	if (tx->is_dirty)
+		return;
+	tx->is_dirty = true;
+	tx->refs++;
+	tx->next_dirty = f->dirty;
+	f->dirty = tx;
+}
+
+void fwd_flush_kicks(struct worker *w)
+{
+	while (w->fwd.dirty) {
+		struct txring *tx = w->fwd.dirty;
+
+		w->fwd.dirty = tx->next_dirty;
+		tx->next_dirty = NULL;
+		tx->is_dirty = false;
+		if (tx->pending)
+			kick_queue(w, tx);
+		egress_ring_put(tx);
+	}
+}
+
+/* A free slot in tx, kicking it first when it is full of frames not yet sent. */
+static uint8_t *ring_slot(struct worker *w, struct txring *tx)
+{
+	uint8_t *f = txring_frame(tx);
+
+	if (f || !tx->pending)
+		return f;
+	/* The kick runs inline in the submit; a veth releases its frames there too. */
+	kick_queue(w, tx);
+	(void)io_uring_submit(&w->ring);
+	w->fwd.queued = 0;
+	return txring_frame(tx);
+}
+
+static void arm_retry_timer(struct worker *w, uint8_t attempts);
+
+/* Write the packet's frame for l2 output out into its ring; false when full. */
+static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
+{
+	struct egress_out *eo = &p->gen->egress.outs[out];
+	struct output_stats *os = &p->gen->stats->outputs[out];
+	struct txring *tx = eo->tx;
+	uint8_t *f = ring_slot(w, tx);
+
+	if (!f) {
+		/* Sent but not yet released by the device: look again shortly. */
+		arm_retry_timer(w, 0);
+		return false;
+	}
+	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++);
+	memcpy(f + FRAME_SEND_LEN, ring_buf(&w->bufs, p->bid) + p->off, p->len);
+	os->packets++;
+	os->bytes += p->len;
+	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out)) {
+		kick_queue(w, tx);
+		(void)io_uring_submit(&w->ring);
+		w->fwd.queued = 0;
+	} else {
+		mark_dirty(&w->fwd, tx);
+	}
+	buf_unref(w, p->bid);
+	worker_gen_put(w, p->gen);
+	return true;
+}
+
+/* Queue a slot's send for udp output out; false when no slot is free. */
+static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
+{
+	uint32_t i = slot_get(&w->fwd);
+	struct send_slot *s;
+
+	if (i == NO_SLOT)
+		return false;
+	s = &w->fwd.slots[i];
+	s->out = out;
+	s->bid = p->bid;
+	s->off = p->off;
+	s->len = p->len;
+	s->dport = p->frame.dport;
+	s->attempts = 0;
+	s->gen = p->gen;
+	if (!slot_submit(w, i)) {
+		slot_put(&w->fwd, i);
+		send_abandon(w, p->gen, s->out, p->bid);
+	}
+	return true;
+}
+
+/* Send to outputs [p->next_out, n) while slots and ring space last. */
 static bool fan_out(struct worker *w, struct pending_pkt *p)
 {
 	const struct mcr_rule *rule = &p->gen->cfg.rules[p->rule];
 	size_t base = p->gen->stats->out_base[p->rule];
 
 	while (p->next_out < rule->n_outputs) {
-		uint32_t i = slot_get(&w->fwd);
-		struct egress_out *eo;
-		struct send_slot *s;
+		uint32_t out = (uint32_t)(base + p->next_out);
+		bool sent = p->gen->egress.outs[out].is_l2 ? l2_send(w, p, out)
+							   : udp_send(w, p, out);
 
-		if (i == NO_SLOT)
+		if (!sent)
 			return false;
-		s = &w->fwd.slots[i];
-		s->out = (uint32_t)(base + p->next_out);
-		s->bid = p->bid;
-		s->off = p->off;
-		s->len = p->len;
-		s->dport = p->frame.dport;
-		s->attempts = 0;
-		s->gen = p->gen;
-		eo = &p->gen->egress.outs[s->out];
-		if (eo->is_l2)
-			frame_build(s->frame, &eo->tmpl, &p->frame, eo->ip_id++);
 		p->next_out++;
-		if (!slot_submit(w, i)) {
-			slot_put(&w->fwd, i);
-			send_abandon(w, p->gen, s->out, p->bid);
-		}
 	}
 	return true;
 }
@@ -260,6 +345,45 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 	buf_unref(w, s->bid);
 	slot_put(&w->fwd, i);
 	worker_gen_put(w, g);
+}
+
+/* A frame of tx's that will not be sent: take it off its output's count. */
+static void l2_drop(uint32_t out, void *arg)
+{
+	struct worker *w = arg;
+	const struct egress *eg = &w->gen->egress;
+	struct output_stats *os;
+
+	/* Only the rules in force still have the frame's output at that index. */
+	if (out >= eg->n || !eg->outs[out].is_l2)
+		return;
+	os = &w->gen->stats->outputs[out];
+	if (os->packets)
+		os->packets--;
+	os->send_errors++;
+	os->drops++;
+}
+
+void fwd_kick_done(struct worker *w, struct txring *tx, int res)
+{
+	tx->kicks_in_flight--;
+	w->fwd.kicks_in_flight--;
+	if (res == -ENOBUFS || res == -ENOMEM || res == -EINTR || res == -EAGAIN) {
+		/* The frames wait in the ring: kick again after a pause. */
+		tx->pending = tx->pending ? tx->pending : 1;
+		mark_dirty(&w->fwd, tx);
+		arm_retry_timer(w, 1);
+	} else if (res < 0) {
+		unsigned int n = txring_discard(tx, l2_drop, w);
+		uint64_t now = now_ns();
+
+		if (n && now - w->fwd.warned_ns >= NSEC_PER_SEC) {
+			w->fwd.warned_ns = now;
+			log_warn_errno(res, "sending on an output interface failed, %u frames "
+				       "dropped (further failures this second are only counted)", n);
+		}
+	}
+	egress_ring_put(tx);
 }
 
 void fwd_retry_fire(struct worker *w)

@@ -24,15 +24,12 @@ struct generation;
 struct worker;
 
 /*
- * The state one send needs until its completion: three cache lines, the
- * first holding what fan-out writes (the frame header and the buffer
- * reference), the others what the kernel reads for a sendmsg.
+ * The state one udp output's send needs until its completion: two cache
+ * lines.  l2 outputs need none: their frames go into the interface's TX
+ * ring, payload copied, and are done with the packet at once.
  */
 struct send_slot {
-	union {
-		uint8_t frame[FRAME_SEND_LEN];	/* l2 outputs: this send's headers */
-		struct sockaddr_in dst;		/* unconnected udp outputs: the destination */
-	};
+	struct sockaddr_in dst;	/* unconnected udp outputs: the destination */
 	uint16_t bid;		/* the buffer this send reads from */
 	uint16_t off;		/* payload offset in the buffer */
 	uint16_t len;		/* payload bytes */
@@ -41,8 +38,8 @@ struct send_slot {
 	uint32_t next_free;	/* free-list link, or retry-list link */
 	uint8_t attempts;
 	struct generation *gen;	/* whose egress and counters; holds a reference */
-	struct msghdr msg;	/* sendmsg: l2 and unconnected udp outputs */
-	struct iovec iov[2];	/* l2: the headers, then the payload in the buffer */
+	struct msghdr msg;	/* sendmsg: unconnected udp outputs */
+	struct iovec iov[1];
 } __attribute__((aligned(64)));
 
 /* A packet whose fan-out is waiting for send slots, in arrival order. */
@@ -68,6 +65,8 @@ struct fwd {
 	uint32_t backlog_head;
 	uint32_t backlog_len;
 	uint32_t queued;		/* SQEs since the last submit */
+	struct txring *dirty;		/* rings with frames written since their last kick */
+	uint32_t kicks_in_flight;
 	uint64_t warned_ns;		/* rate limit for hot-path warnings */
 };
 
@@ -81,10 +80,15 @@ void fwd_drain_backlog(struct worker *w);
 void fwd_send_done(struct worker *w, uint32_t slot, int res);
 /* The retry timer fired: send the waiting slots again. */
 void fwd_retry_fire(struct worker *w);
+/* Kick every ring written since its last kick: before the loop sleeps. */
+void fwd_flush_kicks(struct worker *w);
+/* A kick completed: res is the bytes the kernel sent, or -errno. */
+void fwd_kick_done(struct worker *w, struct txring *tx, int res);
 
 static inline bool fwd_is_idle(const struct fwd *f)
 {
-	return f->in_flight == 0 && f->backlog_len == 0 && f->retry_count == 0;
+	return f->in_flight == 0 && f->backlog_len == 0 && f->retry_count == 0 &&
+	       f->kicks_in_flight == 0 && !f->dirty;
 }
 
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "mcrd/ring.h"
 
@@ -132,4 +134,39 @@ struct io_uring_sqe *ring_get_sqe(struct io_uring *ring)
 		sqe = io_uring_get_sqe(ring);
 	}
 	return sqe;
+}
+
+/* Kernel 6.12: io_uring_getevents_arg's pad became min_wait_usec. */
+#ifndef IORING_FEAT_MIN_TIMEOUT
+#define IORING_FEAT_MIN_TIMEOUT (1U << 15)
+#endif
+
+bool ring_has_min_wait(const struct io_uring *ring)
+{
+	return ring->features & IORING_FEAT_MIN_TIMEOUT;
+}
+
+int ring_submit_and_wait_min(struct io_uring *ring, unsigned int wait_nr,
+			     unsigned int min_wait_us)
+{
+	/*
+	 * The overall timeout only keeps the min timeout from ending the
+	 * wait when nothing arrived: past it the kernel sleeps until the
+	 * first completion, as an idle worker should.
+	 */
+	struct __kernel_timespec forever = { .tv_sec = 3600 };
+	struct io_uring_getevents_arg arg = {
+		.pad = min_wait_us,
+		.ts = (uint64_t)(uintptr_t)&forever,
+	};
+	long ret;
+
+	ret = io_uring_submit(ring);
+	if (ret < 0)
+		return (int)ret;
+	if (io_uring_cq_ready(ring))
+		return 0;
+	ret = syscall(__NR_io_uring_enter, ring->ring_fd, 0, wait_nr,
+		      IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
+	return ret < 0 ? -errno : 0;
 }

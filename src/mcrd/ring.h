@@ -63,6 +63,19 @@ static inline void ring_bufs_publish(struct ring_bufs *b)
 	}
 }
 
+/* Does the kernel take a minimum wait (6.12+)? */
+bool ring_has_min_wait(const struct io_uring *ring);
+
+/*
+ * Submit what is queued, then wait for wait_nr completions, but no longer
+ * than min_wait_us once at least one has arrived.  Each packet that arrives
+ * while the worker sleeps costs the receiving CPU a wake-up (an IPI, dear on
+ * a virtual machine); waiting for a few lets one wake-up carry a batch.
+ * Needs ring_has_min_wait().  Returns 0 or a negative errno.
+ */
+int ring_submit_and_wait_min(struct io_uring *ring, unsigned int wait_nr,
+			     unsigned int min_wait_us);
+
 /*
  * A free SQE, submitting what is queued if the SQ is full.  NULL only when
  * the kernel refuses submissions (the caller drops and counts).

@@ -65,6 +65,7 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 
 	memset(w, 0, sizeof(*w));
 	w->send_batch = cfg->send_batch;
+	w->coalesce_us = cfg->coalesce_us;
 	w->sig_fd = -1;
 	w->chan_fd = opts->chan_fd;
 	if (cq > 65536)
@@ -451,6 +452,9 @@ static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_RETRY_TIMER:
 		fwd_retry_fire(w);
 		break;
+	case OP_KICK:
+		fwd_kick_done(w, (struct txring *)(uintptr_t)idx, cqe->res);
+		break;
 	case OP_CANCEL:
 	case OP_KIND_MAX:
 		break;
@@ -478,7 +482,9 @@ static int wait_completions(struct worker *w)
 	int ret;
 
 	w->fwd.queued = 0;
-	if (!w->is_stopping) {
+	if (!w->is_stopping && w->coalesce_us && ring_has_min_wait(&w->ring)) {
+		ret = ring_submit_and_wait_min(&w->ring, w->send_batch, w->coalesce_us);
+	} else if (!w->is_stopping) {
 		ret = io_uring_submit_and_wait(&w->ring, 1);
 	} else {
 		struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 100 * NSEC_PER_MSEC };
@@ -544,6 +550,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		unsigned int head, count = 0;
 
 		fwd_drain_backlog(w);
+		fwd_flush_kicks(w);
 		arm_idle_recvs(w);
 		ring_bufs_publish(&w->bufs);
 		ret = wait_completions(w);

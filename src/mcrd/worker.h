@@ -29,6 +29,7 @@ enum op_kind {
 	OP_CHAN_READ,		/* a request from the supervisor */
 	OP_CHAN_WRITE,		/* our reply went out */
 	OP_RETRY_TIMER,
+	OP_KICK,		/* low bits: the struct txring's address */
 	OP_CANCEL,
 	OP_KIND_MAX
 };
@@ -46,6 +47,7 @@ struct worker_opts {
 
 struct worker {
 	unsigned int send_batch;	/* sends queued before a submit */
+	unsigned int coalesce_us;	/* wait this long for a batch of completions */
 	struct io_uring ring;
 	unsigned int ring_flags;	/* IORING_SETUP_* that took */
 	struct ring_bufs bufs;

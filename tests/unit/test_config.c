@@ -82,7 +82,7 @@ static void write_temp(const char *data, size_t len, char ret_path[32])
 static void t_full_config(void **state)
 {
 	static const char *const json =
-		"{'queue_depth': 256, 'send_batch': 32, 'so_sndbuf': 65536,"
+		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 200, 'so_sndbuf': 65536,"
 		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'workers': 3, 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
@@ -98,6 +98,7 @@ static void t_full_config(void **state)
 	assert_int_equal(load_q(&cfg, json, &err), 0);
 	assert_int_equal(cfg.queue_depth, 256);
 	assert_int_equal(cfg.send_batch, 32);
+	assert_int_equal(cfg.coalesce_us, 200);
 	assert_int_equal(cfg.so_sndbuf, 65536);
 	assert_int_equal(cfg.stats_interval_ms, 0);
 	assert_int_equal(cfg.buffers, 128);
@@ -148,6 +149,7 @@ static void t_defaults(void **state)
 			 0);
 	assert_int_equal(cfg.queue_depth, 1024);
 	assert_int_equal(cfg.send_batch, 64);
+	assert_int_equal(cfg.coalesce_us, 50);
 	assert_int_equal(cfg.so_sndbuf, 4194304);
 	assert_int_equal(cfg.stats_interval_ms, 1000);
 	assert_int_equal(cfg.buffers, 4096);
@@ -227,6 +229,11 @@ static long long get_send_batch(const struct mcr_config *c)
 	return c->send_batch;
 }
 
+static long long get_coalesce(const struct mcr_config *c)
+{
+	return c->coalesce_us;
+}
+
 static long long get_sndbuf(const struct mcr_config *c)
 {
 	return c->so_sndbuf;
@@ -295,6 +302,14 @@ static const struct bound_case bound_cases[] = {
 	  "send_batch: 0 is not between 1 and queue_depth (1024)" },
 	{ TOP("send_batch"), "1025", get_send_batch,
 	  "send_batch: 1025 is not between 1 and queue_depth (1024)" },
+	{ TOP("coalesce_us"), "0", get_coalesce, NULL },
+	{ TOP("coalesce_us"), "1", get_coalesce, NULL },
+	{ TOP("coalesce_us"), "10000", get_coalesce, NULL },
+	{ TOP("coalesce_us"), "10001", get_coalesce,
+	  "coalesce_us: 10001 is not between 0 (no coalescing) and 10000" },
+	{ TOP("coalesce_us"), "-1", get_coalesce, "coalesce_us: -1 is not between" },
+	{ TOP("coalesce_us"), "99999999999999", get_coalesce,
+	  "coalesce_us: 99999999999999 is not between" },
 	{ TOP("so_sndbuf"), "4096", get_sndbuf, NULL },
 	{ TOP("so_sndbuf"), "1073741824", get_sndbuf, NULL },
 	{ TOP("so_sndbuf"), "4095", get_sndbuf,
@@ -436,6 +451,11 @@ static const struct error_case error_cases[] = {
 	{ "{'stats_interval_ms': true, 'rules': [" MIN_RULE "]}",
 	  "stats_interval_ms: true is not an integer" },
 	{ "{'buffers': null, 'rules': [" MIN_RULE "]}", "buffers: null is not an integer" },
+	{ "{'coalesce_us': '50', 'rules': [" MIN_RULE "]}", "coalesce_us: '50' is not an integer" },
+	{ "{'coalesce_us': 2.5, 'rules': [" MIN_RULE "]}", "coalesce_us: 2.5 is not an integer" },
+	{ "{'coalesce_us': false, 'rules': [" MIN_RULE "]}",
+	  "coalesce_us: false is not an integer" },
+	{ "{'coalsce_us': 50, 'rules': [" MIN_RULE "]}", "unknown field 'coalsce_us'" },
 	{ "{'rules': {}}", "rules: {} is not an array" },
 	{ "{'rules': ['x']}", "rules[0]: 'x' is not an object" },
 	{ "{'rules': [{'input': [], 'outputs': [{'interface': 'lo'}]}]}",
@@ -1153,6 +1173,7 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 {
 	assert_int_equal(a->queue_depth, b->queue_depth);
 	assert_int_equal(a->send_batch, b->send_batch);
+	assert_int_equal(a->coalesce_us, b->coalesce_us);
 	assert_int_equal(a->so_sndbuf, b->so_sndbuf);
 	assert_int_equal(a->stats_interval_ms, b->stats_interval_ms);
 	assert_int_equal(a->buffers, b->buffers);
@@ -1180,8 +1201,8 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 static void t_to_json_round_trip(void **state)
 {
 	static const char *const docs[] = {
-		"{'queue_depth': 256, 'send_batch': 32, 'so_sndbuf': 65536, 'stats_interval_ms': 0,"
-		" 'buffers': 128, 'egress': 'l2', 'rules': ["
+		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 0, 'so_sndbuf': 65536,"
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'l2', 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -1254,6 +1275,8 @@ static void t_rule_to_json(void **state)
 	assert_string_equal(json_string_value(json_object_get(got, "egress")), "auto");
 	assert_int_equal(json_integer_value(json_object_get(got, "queue_depth")),
 			 MCR_DEFAULT_QUEUE_DEPTH);
+	assert_int_equal(json_integer_value(json_object_get(got, "coalesce_us")),
+			 MCR_DEFAULT_COALESCE_US);
 	json_decref(got);
 	config_free(&cfg);
 }
