@@ -12,7 +12,7 @@
 #   -c  the CPUs to sample, perf's -C list (default the relay CPU, 1)
 #
 # Prints the hottest symbols (children excluded) and the window's figures,
-# and leaves perf.data in bench/results/profile.data for `perf report -i`.
+# and leaves perf.data in /tmp/mcr-profile.data (PROFILE_OUT) for `perf report -i`.
 # MCRD_ARGS and BENCH_RPS work as for bench/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,7 +50,7 @@ case $BUILD in
 /*) BIN=$BUILD ;;
 *) BIN=$TOP/$BUILD ;;
 esac
-OUT=$TOP/bench/results/profile.data
+OUT=${PROFILE_OUT:-/tmp/mcr-profile.data}
 
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
