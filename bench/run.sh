@@ -31,8 +31,8 @@
 #   QUICK=1          the short development subset
 #   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
 #   BENCH_PHASES ("matrix search ablation"), BENCH_BUDGET (seconds after
-#   which remaining rows are skipped, default 840), BENCH_RPS=0 (leave the
-#   ingress receive on the sender's CPU), BENCH_KEEP=1 (keep work files),
+#   which remaining rows are skipped, default 840), BENCH_RPS=1 (steer the
+#   ingress receive to the relay CPU; see bench/lib.sh), BENCH_KEEP=1 (keep work files),
 #   BENCH_LOCK (flock file, default /tmp/mcr-bench.lock; empty = no lock),
 #   BENCH_OUT (results directory), BUILD (where the programs are).
 set -euo pipefail
@@ -399,7 +399,7 @@ write_meta()
 		--argjson ssec "$SINK_SECONDS" --argjson srate "$SINK_RATE" --argjson segress "$SINK_EGRESS" \
 		--argjson steps "$SEARCH_STEPS" --argjson trial "$SEARCH_TRIAL" --argjson drain "$SEARCH_DRAIN" \
 		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
-		--argjson rps "$([ "${BENCH_RPS:-1}" = 1 ] && echo true || echo false)" \
+		--argjson rps "$([ "${BENCH_RPS:-0}" = 1 ] && echo true || echo false)" \
 		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
 		--argjson secs "$(b_worked)" --argjson waited "$B_LOCK_WAITED" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
 		--arg abl "$ABLATION_EGRESS" --argjson ablrate "$ABLATION_RATE" \
