@@ -61,7 +61,7 @@ MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

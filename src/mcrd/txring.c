@@ -49,7 +49,9 @@ int txring_init(struct txring *r, int fd, unsigned int frame_data, unsigned int 
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->block_size = TXRING_BLOCK_SIZE;
-	r->frame_size = TPACKET_ALIGN(TXRING_HDR_LEN + frame_data);
+	if (frame_data > r->block_size - TXRING_HDR_LEN)
+		return -EMSGSIZE;
+	r->frame_size = (unsigned int)TPACKET_ALIGN(TXRING_HDR_LEN + frame_data);
 	if (r->frame_size > r->block_size)
 		return -EMSGSIZE;
 	r->frames_per_block = r->block_size / r->frame_size;
@@ -63,7 +65,10 @@ int txring_init(struct txring *r, int fd, unsigned int frame_data, unsigned int 
 
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
 		return -errno;
-	/* A malformed frame is skipped and marked, not a reason to stop the batch. */
+	/*
+	 * A frame the kernel refuses is skipped and its slot freed; without
+	 * PACKET_LOSS the kernel's head would stay on it and the ring stall.
+	 */
 	if (setsockopt(fd, SOL_PACKET, PACKET_LOSS, &loss, sizeof(loss)) < 0)
 		return -errno;
 	req = (struct tpacket_req){
@@ -104,13 +109,8 @@ void txring_exit(struct txring *r)
 uint8_t *txring_frame(struct txring *r)
 {
 	struct tpacket2_hdr *h = slot_hdr(r, r->head);
-	uint32_t st = slot_status(h);
 
-	if (st & TP_STATUS_WRONG_FORMAT) {
-		r->rejected++;
-		st = TP_STATUS_AVAILABLE;
-	}
-	if (st != TP_STATUS_AVAILABLE)
+	if (slot_status(h) != TP_STATUS_AVAILABLE)
 		return NULL;
 	return (uint8_t *)h + TXRING_HDR_LEN;
 }

@@ -30,7 +30,6 @@ struct txring {
 	unsigned int kick_batch;	/* kick at this many pending frames */
 	unsigned int refs;		/* generations, queued kicks, the dirty list */
 	unsigned int kicks_in_flight;
-	uint64_t rejected;		/* frames the kernel refused (malformed) */
 	struct txring *next_dirty;	/* the worker's list of rings to kick */
 	bool is_dirty;
 };
