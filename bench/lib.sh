@@ -156,6 +156,13 @@ b_init()
 	if "$MCRD" --help 2>&1 | grep -q -- --no-control; then
 		B_MCRD_BASE+=(--no-control)
 	fi
+	# Like smcrouted without an mgroup line, mcrd sends no IGMP join: on a
+	# veth nothing needs the report, and a join would make the relay
+	# namespace's IP stack take every packet for local delivery too, on
+	# the sender's CPU, which the kernel relay does not pay.
+	if [ "${BENCH_IGMP_JOIN:-0}" != 1 ] && "$MCRD" --help 2>&1 | grep -q -- --no-igmp-join; then
+		B_MCRD_BASE+=(--no-igmp-join)
+	fi
 	MCRGEN=$B_TMP/bin/mcrgen
 	MCRSINK=$B_TMP/bin/mcrsink
 	B_PFX=mb$$

@@ -162,6 +162,9 @@ def rate_note:
 "- mcrsink: in run 1 only, before the window, mcrsink counted \($r.settings.sink_seconds) s of traffic at"
 	+ " the rate shown (min(\($r.settings.sink_rate_max_pps | commas), \($r.settings.sink_egress_pps | commas)/N) pps)"
 	+ " on the first and the last output: packets lost / arrivals out of order.",
+"- mcr: mcrd with the options shown under mcrd_args in the JSON (`--no-igmp-join` unless BENCH_IGMP_JOIN=1:"
+	+ " like smcrouted without an `mgroup` line it sends no IGMP report, which on a veth nobody needs; with"
+	+ " a join the relay namespace's IP stack would also take every packet for local delivery).",
 "- kernel: smcrouted (`-N`, one `phyint … enable` per interface, one (S,G) `mroute`). It has at most 32"
 	+ " VIFs, the input's included, so 31 outputs; past that it is tried once and its error recorded.",
 "- socat: one `socat -u UDP4-RECV … UDP4-DATAGRAM …` per stream, 1:1 only. Its receive goes through the"

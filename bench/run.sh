@@ -32,7 +32,8 @@
 #   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
 #   BENCH_PHASES ("matrix search ablation"), BENCH_BUDGET (seconds after
 #   which remaining rows are skipped, default 840), BENCH_RPS=1 (steer the
-#   ingress receive to the relay CPU; see bench/lib.sh), BENCH_KEEP=1 (keep work files),
+#   ingress receive to the relay CPU; see bench/lib.sh), BENCH_IGMP_JOIN=1
+#   (mcrd sends IGMP joins, as it does by default outside the benchmark), BENCH_KEEP=1 (keep work files),
 #   BENCH_LOCK (flock file, default /tmp/mcr-bench.lock; empty = no lock),
 #   BENCH_OUT (results directory), BUILD (where the programs are).
 set -euo pipefail
@@ -393,7 +394,7 @@ write_meta()
 		--arg git "$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)" \
 		--arg smc "$(smcrouted -v 2>&1 | head -n 1)" \
 		--arg socat "$(socat -V 2>/dev/null | awk '/socat version/ { print $3; exit }')" \
-		--arg args "${MCRD_ARGS:-}" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
+		--arg args "${MCRD_ARGS:-} ${B_MCRD_BASE[*]}" --argjson quick "$([ "$QUICK" = 1 ] && echo true || echo false)" \
 		--argjson runs "$RUNS" --argjson window "$WINDOW" --argjson warm "$WARM" \
 		--argjson mfrom "$MODERATE_FROM" --argjson megress "$MODERATE_EGRESS" \
 		--argjson ssec "$SINK_SECONDS" --argjson srate "$SINK_RATE" --argjson segress "$SINK_EGRESS" \

@@ -48,7 +48,7 @@
 
 static const char *const top_fields[] = {
 	"queue_depth", "send_batch", "coalesce_us", "so_sndbuf", "stats_interval_ms", "buffers", "egress",
-	"workers", "rules",
+	"workers", "igmp_join", "rules",
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
@@ -291,6 +291,20 @@ static int json_get_str(json_t *obj, const char *prefix, const char *key, bool i
 	return 1;
 }
 
+/* The same for an optional boolean. */
+static int json_get_bool(json_t *obj, const char *prefix, const char *key, bool *ret,
+			 struct json_field *f, struct config_error *err)
+{
+	json_t *v = json_field_get(obj, prefix, key, f);
+
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return config_fail(err, -EINVAL, "%s: %s is not true or false", f->path, f->shown);
+	*ret = json_is_true(v);
+	return 1;
+}
+
 /* The same for an optional integer. */
 static int json_get_int(json_t *obj, const char *prefix, const char *key, long long *ret,
 			struct json_field *f, struct config_error *err)
@@ -397,7 +411,9 @@ static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct conf
 	if (rc > 0 && config_parse_egress(s, &cfg->egress) < 0)
 		return config_fail(err, -EINVAL, "egress: %s is not \"auto\", \"l2\" or \"udp\"",
 				   f.shown);
-	return 0;
+
+	rc = json_get_bool(root, "", "igmp_join", &cfg->igmp_join, &f, err);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -887,13 +903,13 @@ json_t *config_to_json(const struct mcr_config *cfg)
 		json_decref(rules);
 		return NULL;
 	}
-	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:o}", "queue_depth",
+	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:b, s:o}", "queue_depth",
 			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
 			"coalesce_us", (json_int_t)cfg->coalesce_us, "so_sndbuf",
 			(json_int_t)cfg->so_sndbuf, "stats_interval_ms",
 			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
 			"egress", config_egress_name(cfg->egress), "workers",
-			(json_int_t)cfg->workers, "rules", rules);
+			(json_int_t)cfg->workers, "igmp_join", (int)cfg->igmp_join, "rules", rules);
 	return obj;
 }
 
@@ -1303,6 +1319,7 @@ void config_init(struct mcr_config *cfg)
 		.so_sndbuf = MCR_DEFAULT_SNDBUF,
 		.stats_interval_ms = MCR_DEFAULT_STATS_MS,
 		.buffers = MCR_DEFAULT_BUFFERS,
+		.igmp_join = true,
 		.n_rules = 0,
 		.rules = NULL,
 	};

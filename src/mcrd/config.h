@@ -71,6 +71,12 @@ struct mcr_config {
 	unsigned int buffers;		/* ingress buffers, power of two */
 	unsigned int workers;		/* worker processes; 0 = one per CPU */
 	enum egress_mode egress;
+	/*
+	 * Send IGMP joins for the input groups.  Off, only the NIC's filter
+	 * is programmed: the host's IP stack no longer takes in (and drops)
+	 * every relayed packet, but nothing asks the network for the groups.
+	 */
+	bool igmp_join;
 	size_t n_rules;
 	struct mcr_rule *rules;		/* owned by the config */
 };

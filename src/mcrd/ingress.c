@@ -140,15 +140,54 @@ static int nic_filter_op(const struct ingress_port *p, struct in_addr group, boo
 }
 
 /*
- * Program the NIC filter and send the IGMP join.  The kernel caps
+ * Send the IGMP join (the IP-level membership).  The kernel caps
  * memberships per socket (net.ipv4.igmp_max_memberships, 20 by default), so
  * a join that finds its socket full (ENOBUFS) moves to a fresh socket.
  */
-static int join(struct ingress_port *p, struct membership m)
+static int igmp_join(struct ingress_port *p, struct membership *m)
+{
+	char g[ADDR_STR_MAX];
+	int fd, ret;
+
+	fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
+	ret = fd < 0 ? -1 : membership_op(fd, p, m, true);
+	if (fd >= 0 && ret < 0 && errno == ENOBUFS) {
+		fd = join_socket_open(p);
+		ret = fd < 0 ? -1 : membership_op(fd, p, m, true);
+	}
+	if (fd < 0 || ret < 0) {
+		ret = fd < 0 ? fd : -errno;
+		log_err_errno(ret, "%s: cannot join %s", p->ifname, addr_fmt(m->group, g));
+		return ret;
+	}
+	m->fd = fd;
+	return 0;
+}
+
+static void igmp_leave(const struct ingress_port *p, struct membership *m)
+{
+	if (m->fd < 0)
+		return;
+	(void)membership_op(m->fd, p, m, false);
+	m->fd = -1;
+}
+
+/* With no IP-level membership left, the sockets that held them are dead weight. */
+static void join_sockets_close(struct ingress_port *p)
+{
+	for (size_t j = 0; j < p->n_join_fds; j++)
+		(void)close(p->join_fds[j]);
+	free(p->join_fds);
+	p->join_fds = NULL;
+	p->n_join_fds = 0;
+}
+
+/* Program the NIC filter and, if @is_igmp, send the IGMP join. */
+static int join(struct ingress_port *p, struct membership m, bool is_igmp)
 {
 	struct membership *grown;
 	char g[ADDR_STR_MAX];
-	int fd, ret;
+	int ret;
 
 	grown = realloc(p->joined, (p->n_joined + 1) * sizeof(*grown));
 	if (!grown)
@@ -159,26 +198,18 @@ static int join(struct ingress_port *p, struct membership m)
 			      addr_fmt(m.group, g));
 		return -errno;
 	}
-	fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
-	ret = fd < 0 ? -1 : membership_op(fd, p, &m, true);
-	if (fd >= 0 && ret < 0 && errno == ENOBUFS) {
-		fd = join_socket_open(p);
-		ret = fd < 0 ? -1 : membership_op(fd, p, &m, true);
-	}
-	if (fd < 0 || ret < 0) {
-		ret = fd < 0 ? fd : -errno;
-		log_err_errno(ret, "%s: cannot join %s", p->ifname, addr_fmt(m.group, g));
+	m.fd = -1;
+	if (is_igmp && (ret = igmp_join(p, &m)) < 0) {
 		(void)nic_filter_op(p, m.group, false);
 		return ret;
 	}
-	m.fd = fd;
 	p->joined[p->n_joined++] = m;
 	return 0;
 }
 
 static void leave(struct ingress_port *p, size_t i)
 {
-	(void)membership_op(p->joined[i].fd, p, &p->joined[i], false);
+	igmp_leave(p, &p->joined[i]);
 	(void)nic_filter_op(p, p->joined[i].group, false);
 	p->joined[i] = p->joined[--p->n_joined];
 }
@@ -204,7 +235,12 @@ static bool is_wanted(const struct mcr_config *cfg, unsigned int ifindex,
 	return false;
 }
 
-/* Join what cfg adds, then leave what it dropped: never a gap for a kept group. */
+/*
+ * Join what cfg adds, then leave what it dropped: never a gap for a kept
+ * group.  A change of igmp_join moves only the kept groups' IP-level
+ * memberships; their NIC filter entries stay, so traffic that arrives
+ * anyway keeps flowing.
+ */
 static int update_memberships(struct ingress_port *p, const struct mcr_config *cfg)
 {
 	for (size_t r = 0; r < cfg->n_rules; r++) {
@@ -215,13 +251,24 @@ static int update_memberships(struct ingress_port *p, const struct mcr_config *c
 		if (rule->in_ifindex != p->ifindex || !addr_is_multicast(rule->in_group) ||
 		    has_membership(p, m.group, m.source))
 			continue;
-		ret = join(p, m);
+		ret = join(p, m, cfg->igmp_join);
 		if (ret < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < p->n_joined; i++) {
+		struct membership *m = &p->joined[i];
+		int ret;
+
+		if (!cfg->igmp_join)
+			igmp_leave(p, m);
+		else if (m->fd < 0 && is_wanted(cfg, p->ifindex, m) && (ret = igmp_join(p, m)) < 0)
 			return ret;
 	}
 	for (size_t i = p->n_joined; i-- > 0;)
 		if (!is_wanted(cfg, p->ifindex, &p->joined[i]))
 			leave(p, i);
+	if (!cfg->igmp_join)
+		join_sockets_close(p);
 	return 0;
 }
 
@@ -287,9 +334,7 @@ void ingress_port_close(struct ingress_port *p)
 {
 	if (p->fd >= 0)
 		(void)close(p->fd);
-	for (size_t j = 0; j < p->n_join_fds; j++)
-		(void)close(p->join_fds[j]);
-	free(p->join_fds);
+	join_sockets_close(p);
 	free(p->joined);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;

@@ -3,8 +3,8 @@
  * Ingress sockets: one AF_PACKET socket per input interface, below the IP
  * layer so that reverse-path filtering and routing never see the traffic.
  * Each socket carries a BPF filter for the configured destinations, the
- * NIC's multicast filter is programmed for them, and an IGMP join is sent
- * so that snooping switches deliver the groups.
+ * NIC's multicast filter is programmed for them, and (unless igmp_join is
+ * off) an IGMP join is sent so that snooping switches deliver the groups.
  *
  * Ports keep their index for their whole life (a receive's user_data names
  * it), and a configuration change updates them in place: filters are
@@ -29,7 +29,7 @@
 struct membership {
 	struct in_addr group;
 	struct in_addr source;		/* INADDR_ANY: any-source join */
-	int fd;				/* the join socket that holds it */
+	int fd;				/* the join socket that holds it; -1: no IGMP join */
 };
 
 struct ingress_port {

@@ -37,6 +37,7 @@ struct mcrd_opts {
 	long buffers;
 	const char *egress;
 	unsigned int workers;
+	bool has_no_igmp_join;
 	const char *user;
 	const char *control;
 	bool has_no_control;
@@ -52,6 +53,7 @@ enum {
 	OPT_BUFFERS,
 	OPT_EGRESS,
 	OPT_WORKERS,
+	OPT_NO_IGMP_JOIN,
 	OPT_USER,
 	OPT_CONTROL,
 	OPT_NO_CONTROL,
@@ -72,6 +74,7 @@ static const struct option long_options[] = {
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
 	{ "egress", required_argument, NULL, OPT_EGRESS },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "no-igmp-join", no_argument, NULL, OPT_NO_IGMP_JOIN },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
@@ -105,6 +108,8 @@ static void usage(FILE *f)
 		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
 		"      --workers N          worker processes, each pinned to a CPU (default: one\n"
 		"                           per CPU mcrd may run on)\n"
+		"      --no-igmp-join       program the NIC filter for input groups but send no\n"
+		"                           IGMP join (for groups that reach the interface anyway)\n"
 		"      --user NAME          run the workers as this user, keeping only\n"
 		"                           CAP_NET_RAW (and CAP_NET_ADMIN if needed)\n"
 		"      --control PATH       control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")\n"
@@ -186,6 +191,9 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 			o->workers = (unsigned int)parse_number("workers", optarg, 1,
 								MCR_MAX_WORKERS);
 			break;
+		case OPT_NO_IGMP_JOIN:
+			o->has_no_igmp_join = true;
+			break;
 		case OPT_CONTROL:
 			o->control = optarg;
 			break;
@@ -254,6 +262,8 @@ static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg,
 		cfg->so_sndbuf = (int)o->sndbuf;
 	if (o->buffers >= 0)
 		cfg->buffers = (unsigned int)o->buffers;
+	if (o->has_no_igmp_join)
+		cfg->igmp_join = false;
 	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0)
 		return usage_error(err, "--egress: \"%s\" is not auto, l2 or udp", o->egress);
 	if (!is_pow2(cfg->queue_depth))

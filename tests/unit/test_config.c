@@ -83,7 +83,8 @@ static void t_full_config(void **state)
 {
 	static const char *const json =
 		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 200, 'so_sndbuf': 65536,"
-		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'workers': 3, 'rules': ["
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'workers': 3,"
+		" 'igmp_join': false, 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -104,6 +105,7 @@ static void t_full_config(void **state)
 	assert_int_equal(cfg.buffers, 128);
 	assert_int_equal(cfg.egress, EGRESS_UDP);
 	assert_int_equal(cfg.workers, 3);
+	assert_false(cfg.igmp_join);
 	assert_int_equal(cfg.n_rules, 2);
 
 	r = &cfg.rules[0];
@@ -155,6 +157,7 @@ static void t_defaults(void **state)
 	assert_int_equal(cfg.buffers, 4096);
 	assert_int_equal(cfg.egress, EGRESS_AUTO);
 	assert_int_equal(cfg.workers, 0);
+	assert_true(cfg.igmp_join);
 	assert_int_equal(cfg.n_rules, 2);
 	r = &cfg.rules[0];
 	assert_string_equal(r->name, "rule1");
@@ -198,6 +201,45 @@ static void t_egress_mode(void **state)
 	assert_int_equal(load_q(&cfg, "{'egress': 2, 'rules': [" MIN_RULE "]}", &err), -EINVAL);
 	assert_msg_has(&err, "egress: 2 is not a string");
 	config_free(&cfg);
+}
+
+/* igmp_join is a JSON boolean, nothing that merely looks like one. */
+static void t_igmp_join(void **state)
+{
+	static const struct {
+		const char *value;
+		const char *want_msg;	/* NULL: loads */
+	} cases[] = {
+		{ "true", NULL },
+		{ "false", NULL },
+		{ "1", "igmp_join: 1 is not true or false" },
+		{ "0", "igmp_join: 0 is not true or false" },
+		{ "'false'", "igmp_join: \"false\" is not true or false" },
+		{ "null", "igmp_join: null is not true or false" },
+		{ "[]", "igmp_join: [] is not true or false" },
+	};
+	char json[JSON_MAX];
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int rc;
+
+		(void)snprintf(json, sizeof(json), "{'igmp_join': %s, 'rules': [" MIN_RULE "]}",
+			       cases[i].value);
+		rc = load_q(&cfg, json, &err);
+		if (cases[i].want_msg) {
+			if (rc != -EINVAL)
+				fail_msg("igmp_join %s: rc %d, want -EINVAL", cases[i].value, rc);
+			assert_msg_has(&err, cases[i].want_msg);
+		} else {
+			if (rc != 0)
+				fail_msg("igmp_join %s: rc %d: %s", cases[i].value, rc, err.msg);
+			assert_int_equal(cfg.igmp_join, !strcmp(cases[i].value, "true"));
+		}
+		config_free(&cfg);
+	}
 }
 
 /* A small queue_depth alone lowers the default send_batch instead of failing. */
@@ -1178,6 +1220,7 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 	assert_int_equal(a->stats_interval_ms, b->stats_interval_ms);
 	assert_int_equal(a->buffers, b->buffers);
 	assert_int_equal(a->egress, b->egress);
+	assert_int_equal(a->igmp_join, b->igmp_join);
 	assert_int_equal(a->n_rules, b->n_rules);
 	for (size_t i = 0; i < a->n_rules; i++) {
 		const struct mcr_rule *ra = &a->rules[i], *rb = &b->rules[i];
@@ -1202,7 +1245,8 @@ static void t_to_json_round_trip(void **state)
 {
 	static const char *const docs[] = {
 		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 0, 'so_sndbuf': 65536,"
-		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'l2', 'rules': ["
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'l2', 'igmp_join': false,"
+		" 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -1210,6 +1254,7 @@ static void t_to_json_round_trip(void **state)
 		"  {'input': {'interface': 'veth3', 'group': '198.18.0.7'},"
 		"   'outputs': [{'interface': 'veth4', 'group': '239.3.3.3', 'ttl': 255}]}]}",
 		"{'rules': [" MIN_RULE "]}",
+		"{'igmp_join': true, 'rules': [" MIN_RULE "]}",
 	};
 	struct config_error err;
 	struct mcr_config a, b;
@@ -1222,6 +1267,9 @@ static void t_to_json_round_trip(void **state)
 		assert_int_equal(load_q(&a, docs[i], &err), 0);
 		doc = config_to_json(&a);
 		assert_non_null(doc);
+		/* Written out even at its default, so that a worker never falls back to one. */
+		assert_true(json_is_boolean(json_object_get(doc, "igmp_join")));
+		assert_int_equal(json_is_true(json_object_get(doc, "igmp_join")), a.igmp_join);
 		text = json_dumps(doc, 0);
 		assert_non_null(text);
 		config_init(&b);
@@ -1287,6 +1335,7 @@ int main(void)
 		cmocka_unit_test(t_full_config),
 		cmocka_unit_test(t_defaults),
 		cmocka_unit_test(t_egress_mode),
+		cmocka_unit_test(t_igmp_join),
 		cmocka_unit_test(t_send_batch_follows_small_queue),
 		cmocka_unit_test(t_bounds),
 		cmocka_unit_test(t_errors),
