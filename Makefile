@@ -117,6 +117,11 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c, two ways.
+$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/ring.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 e2e: $(BINS) $(BUILD)/tests/rawframe
 	@BUILD=$(BUILD) tests/e2e/run.sh
 

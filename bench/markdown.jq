@@ -42,7 +42,7 @@ def rate_note:
 "\($r.date), Linux \($r.host.kernel), \($r.host.cpus) × \($r.host.cpu); mcr \($r.versions.git)"
 	+ (if $r.mcrd_args != "" then ", `MCRD_ARGS=\($r.mcrd_args)`" else "" end)
 	+ "; \($r.versions.smcroute); socat \($r.versions.socat).",
-"Medians of \($r.settings.runs) run(s) of \($r.settings.window_s) s per row; the whole suite took \($r.duration_s) s of measuring"
+"Medians of \($r.settings.runs) run(s) of \($r.settings.window_s) s per row (one run for the † rows, whose fixed rate every run delivers alike); the whole suite took \($r.duration_s) s of measuring"
 	+ (if ($r.lock_wait_s // 0) > 0 then " (and \($r.lock_wait_s) s waiting while another benchmark held the lock)" else "" end)
 	+ (if $r.truncated then " (**truncated**: the time budget ran out, some rows are missing)" else "" end) + ".",
 "",

@@ -215,6 +215,14 @@ static int l2_iface_query(struct egress_iface *li, int ioctl_fd,
 
 	memset(&ifr, 0, sizeof(ifr));
 	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", li->ifname);
+	if (ioctl(ioctl_fd, SIOCGIFMTU, &ifr) < 0) {
+		log_err_errno(errno, "output %s: cannot read the interface's MTU", li->ifname);
+		return -errno;
+	}
+	li->mtu = (unsigned int)ifr.ifr_mtu;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", li->ifname);
 	ifr.ifr_addr.sa_family = AF_INET;
 	if (ioctl(ioctl_fd, SIOCGIFADDR, &ifr) == 0) {
 		struct sockaddr_in sin;
@@ -320,6 +328,13 @@ static uint16_t ip_id_seed(void)
 	return seed;
 }
 
+static uint16_t l2_max_payload(unsigned int mtu)
+{
+	unsigned int room = mtu > FRAME_IP_LEN + FRAME_UDP_LEN ? mtu - FRAME_IP_LEN - FRAME_UDP_LEN : 0;
+
+	return room > UINT16_MAX ? UINT16_MAX : (uint16_t)room;
+}
+
 static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 {
 	return mode != EGRESS_UDP && addr_is_multicast(o->group);
@@ -349,6 +364,8 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 					o->ttl);
 			eo->file = li->file;
 			eo->tx = li->tx;
+			/* The kernel does not check a TX ring frame against the MTU. */
+			eo->max_payload = l2_max_payload(li->mtu);
 			/* An odd multiplier spreads the outputs over the id space. */
 			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;

@@ -38,6 +38,7 @@
 struct egress_out {
 	struct frame_tmpl tmpl;		/* l2: the header template */
 	struct txring *tx;		/* l2: its interface's ring */
+	uint16_t max_payload;		/* l2: UDP payload that fits the interface's MTU */
 	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
 	unsigned int file;		/* the output's socket: an index into fds */
 	uint16_t ip_id;			/* l2: IPv4 identification of the next frame */
@@ -53,6 +54,7 @@ struct egress_iface {
 	bool is_ether;
 	uint8_t mac[6];
 	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
+	unsigned int mtu;		/* when the rules were set up */
 };
 
 struct egress {

@@ -187,8 +187,15 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	struct egress_out *eo = &p->gen->egress.outs[out];
 	struct output_stats *os = &p->gen->stats->outputs[out];
 	struct txring *tx = eo->tx;
-	uint8_t *f = ring_slot(w, tx);
+	uint8_t *f;
 
+	if (unlikely(p->len > eo->max_payload)) {
+		/* Too big for the link: a UDP socket would fragment, a frame cannot. */
+		os->send_errors++;
+		os->drops++;
+		goto out_done;
+	}
+	f = ring_slot(w, tx);
 	if (!f) {
 		/* Sent but not yet released by the device: look again shortly. */
 		arm_retry_timer(w, 0);
@@ -205,6 +212,7 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	} else {
 		mark_dirty(&w->fwd, tx);
 	}
+out_done:
 	buf_unref(w, p->bid);
 	worker_gen_put(w, p->gen);
 	return true;

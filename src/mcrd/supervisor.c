@@ -336,6 +336,16 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 	return sum;
 }
 
+/* When workers setting up cfg's outputs must have answered, from base_ms. */
+static uint64_t setup_deadline(const struct mcr_config *cfg, unsigned int base_ms)
+{
+	uint64_t ms = base_ms;
+
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		ms += SETUP_MS_PER_OUTPUT * (uint64_t)cfg->rules[r].n_outputs;
+	return now_ns() + ms * NSEC_PER_MSEC;
+}
+
 /*
  * Send the current configuration to every running worker and wait for each
  * to switch.  A worker that refuses (an interface vanished between the
@@ -344,7 +354,7 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
  */
 int supervisor_push_config(struct supervisor *s, struct config_error *err)
 {
-	uint64_t deadline = now_ns() + CONFIG_APPLY_TIMEOUT_MS * NSEC_PER_MSEC;
+	uint64_t deadline = setup_deadline(s->cfg, CONFIG_APPLY_TIMEOUT_MS);
 	json_t *doc = config_to_json(s->cfg), *req;
 	int ret = 0;
 
@@ -541,7 +551,7 @@ static int signals_init(struct supervisor *s)
 
 static int wait_ready(struct supervisor *s)
 {
-	uint64_t deadline = now_ns() + WORKER_READY_TIMEOUT_MS * NSEC_PER_MSEC;
+	uint64_t deadline = setup_deadline(s->cfg, WORKER_READY_TIMEOUT_MS);
 
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		json_t *ready = worker_await(&s->workers[i], "ready", deadline);

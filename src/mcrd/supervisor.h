@@ -24,6 +24,12 @@
 #define WORKER_STOP_TIMEOUT_MS	3000	/* a worker's own grace is 2 s */
 #define STATS_REPLY_TIMEOUT_MS	1000
 #define CONFIG_APPLY_TIMEOUT_MS	3000
+/*
+ * Added to both per output: setting up an interface's TX ring waits for an
+ * RCU grace period in the kernel (packet_set_ring()), 5 to 10 ms each on a
+ * busy virtual machine, one after the other.
+ */
+#define SETUP_MS_PER_OUTPUT	20
 #define WORKER_EXIT_GRACE_MS	1000	/* from its final counters to its exit */
 /* A worker that lived this long before dying restarts at once. */
 #define WORKER_STABLE_NS	(5 * 1000000000ULL)
