@@ -46,6 +46,7 @@ struct probe {
 	uint64_t frames;
 	uint64_t sum;		/* of the ports read, so the reads stay */
 	uint64_t deadline_ns;
+	struct __kernel_timespec stop_ts;	/* wakes the loop at the deadline */
 	unsigned int coalesce_us;
 	/* v3 */
 	uint8_t *map;
@@ -135,7 +136,7 @@ static void arm_recv(struct probe *p)
 static int run_multishot(struct probe *p)
 {
 	struct ring_bufs bufs;
-	int ret = ring_bufs_init(&bufs, &p->ring, PROBE_BUFS, RING_BUF_SIZE);
+	int ret = ring_bufs_init(&bufs, &p->ring, PROBE_BUFS, RING_BUF_SIZE, false);
 
 	if (ret < 0) {
 		fprintf(stderr, "rxprobe: buffer ring: %s\n", strerror(-ret));
@@ -152,6 +153,8 @@ static int run_multishot(struct probe *p)
 			break;
 		io_uring_for_each_cqe(&p->ring, head, cqe) {
 			n++;
+			if (io_uring_cqe_get_data64(cqe) != 1)
+				continue;	/* the deadline */
 			if (!(cqe->flags & IORING_CQE_F_MORE))
 				rearm = true;
 			if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
@@ -246,7 +249,7 @@ static int run_v3(struct probe *p)
 			break;
 		io_uring_for_each_cqe(&p->ring, head, cqe) {
 			n++;
-			if (!(cqe->flags & IORING_CQE_F_MORE))
+			if (io_uring_cqe_get_data64(cqe) == 2 && !(cqe->flags & IORING_CQE_F_MORE))
 				rearm = true;
 		}
 		io_uring_cq_advance(&p->ring, n);
@@ -300,6 +303,9 @@ int main(int argc, char **argv)
 	t0 = mono_ns();
 	cpu0 = cpu_seconds();
 	p.deadline_ns = t0 + (uint64_t)(seconds * 1e9);
+	p.stop_ts.tv_sec = (long long)seconds;
+	p.stop_ts.tv_nsec = (long long)((seconds - (double)(long long)seconds) * 1e9);
+	io_uring_prep_timeout(ring_get_sqe(&p.ring), &p.stop_ts, 0, 0);
 	ret = strcmp(mode, "v3") == 0 ? run_v3(&p) : run_multishot(&p);
 	if (ret < 0) {
 		fprintf(stderr, "rxprobe: %s\n", strerror(-ret));

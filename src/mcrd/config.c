@@ -48,7 +48,7 @@
 
 static const char *const top_fields[] = {
 	"queue_depth", "send_batch", "coalesce_us", "so_sndbuf", "stats_interval_ms", "buffers", "egress",
-	"workers", "igmp_join", "rules",
+	"ingress", "workers", "igmp_join", "rules",
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
@@ -410,6 +410,13 @@ static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct conf
 		return rc;
 	if (rc > 0 && config_parse_egress(s, &cfg->egress) < 0)
 		return config_fail(err, -EINVAL, "egress: %s is not \"auto\", \"l2\" or \"udp\"",
+				   f.shown);
+
+	rc = json_get_str(root, "", "ingress", false, &s, &f, err);
+	if (rc < 0)
+		return rc;
+	if (rc > 0 && config_parse_ingress(s, &cfg->ingress) < 0)
+		return config_fail(err, -EINVAL, "ingress: %s is not \"ring\" or \"multishot\"",
 				   f.shown);
 
 	rc = json_get_bool(root, "", "igmp_join", &cfg->igmp_join, &f, err);
@@ -903,12 +910,13 @@ json_t *config_to_json(const struct mcr_config *cfg)
 		json_decref(rules);
 		return NULL;
 	}
-	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:b, s:o}", "queue_depth",
+	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:b, s:o}", "queue_depth",
 			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
 			"coalesce_us", (json_int_t)cfg->coalesce_us, "so_sndbuf",
 			(json_int_t)cfg->so_sndbuf, "stats_interval_ms",
 			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
-			"egress", config_egress_name(cfg->egress), "workers",
+			"egress", config_egress_name(cfg->egress), "ingress",
+			config_ingress_name(cfg->ingress), "workers",
 			(json_int_t)cfg->workers, "igmp_join", (int)cfg->igmp_join, "rules", rules);
 	return obj;
 }
@@ -1310,6 +1318,27 @@ const char *config_egress_name(enum egress_mode mode)
 	return mode < EGRESS_MODE_MAX ? egress_names[mode] : "?";
 }
 
+static const char *const ingress_names[INGRESS_MODE_MAX] = {
+	[INGRESS_RING] = "ring",
+	[INGRESS_MULTISHOT] = "multishot",
+};
+
+int config_parse_ingress(const char *name, enum ingress_mode *ret)
+{
+	for (int m = 0; m < INGRESS_MODE_MAX; m++) {
+		if (strcmp(name, ingress_names[m]) == 0) {
+			*ret = (enum ingress_mode)m;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *config_ingress_name(enum ingress_mode mode)
+{
+	return mode < INGRESS_MODE_MAX ? ingress_names[mode] : "?";
+}
+
 void config_init(struct mcr_config *cfg)
 {
 	*cfg = (struct mcr_config){
@@ -1320,6 +1349,7 @@ void config_init(struct mcr_config *cfg)
 		.stats_interval_ms = MCR_DEFAULT_STATS_MS,
 		.buffers = MCR_DEFAULT_BUFFERS,
 		.igmp_join = true,
+		.ingress = INGRESS_RING,
 		.n_rules = 0,
 		.rules = NULL,
 	};

@@ -38,6 +38,13 @@ enum egress_mode {
 	EGRESS_MODE_MAX
 };
 
+/* How a worker receives from its input interfaces. */
+enum ingress_mode {
+	INGRESS_RING = 0,	/* TPACKET_V3 ring: the kernel fills blocks, one wake-up per block */
+	INGRESS_MULTISHOT,	/* io_uring multishot receive into provided buffers */
+	INGRESS_MODE_MAX
+};
+
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;		/* resolved by config_resolve() */
@@ -77,6 +84,7 @@ struct mcr_config {
 	 * every relayed packet, but nothing asks the network for the groups.
 	 */
 	bool igmp_join;
+	enum ingress_mode ingress;
 	size_t n_rules;
 	struct mcr_rule *rules;		/* owned by the config */
 };
@@ -88,6 +96,8 @@ struct config_error {
 /* "auto", "l2" or "udp"; returns 0 or -EINVAL. */
 int config_parse_egress(const char *name, enum egress_mode *ret);
 const char *config_egress_name(enum egress_mode mode);
+int config_parse_ingress(const char *name, enum ingress_mode *ret);
+const char *config_ingress_name(enum ingress_mode mode);
 
 /* Fills in the defaults above and no rules. */
 void config_init(struct mcr_config *cfg);

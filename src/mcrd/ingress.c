@@ -296,7 +296,20 @@ static int join_fanout(const struct ingress_port *p, int fanout_id)
 	return -errno;
 }
 
-static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id)
+/* Before the bind: the ring must exist when the first frame arrives. */
+static int rx_ring_open(struct ingress_port *p)
+{
+	int ret = rxring_init(&p->rx, p->fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS, RXRING_TIMEOUT_MS);
+
+	if (ret < 0)
+		log_err_errno(ret, "%s: cannot set up a TPACKET_V3 receive ring of %u x %u KiB "
+				   "(--ingress multishot does without)",
+			      p->ifname, RXRING_BLOCKS, RXRING_BLOCK_SIZE >> 10);
+	return ret;
+}
+
+static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id,
+		     enum ingress_mode mode)
 {
 	struct sockaddr_ll sll;
 	int one = 1, ret;
@@ -317,6 +330,8 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 		return -errno;
 	}
 	set_rcvbuf(p->fd, p->ifname);
+	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
+		return ret;
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
@@ -332,6 +347,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 
 void ingress_port_close(struct ingress_port *p)
 {
+	rxring_exit(&p->rx);
 	if (p->fd >= 0)
 		(void)close(p->fd);
 	join_sockets_close(p);
@@ -358,10 +374,11 @@ static struct ingress_port *port_slot(struct ingress *in)
 	return in->n < INGRESS_MAX_PORTS ? &in->ports[in->n++] : NULL;
 }
 
-int ingress_init(struct ingress *in, int fanout_id)
+int ingress_init(struct ingress *in, int fanout_id, enum ingress_mode mode)
 {
 	memset(in, 0, sizeof(*in));
 	in->fanout_id = fanout_id;
+	in->mode = mode;
 	in->ports = calloc(INGRESS_MAX_PORTS, sizeof(*in->ports));
 	if (!in->ports)
 		return -ENOMEM;
@@ -394,7 +411,7 @@ static int open_new_ports(struct ingress *in, const struct mcr_config *cfg, bool
 		} else {
 			p->ifindex = cfg->rules[r].in_ifindex;
 			(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
-			ret = port_open(p, cfg, in->fanout_id);
+			ret = port_open(p, cfg, in->fanout_id, in->mode);
 			is_new[p - in->ports] = true;
 		}
 		if (ret < 0) {

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "mcrd/config.h"
+#include "mcrd/rxring.h"
 #include "mcrd/stats.h"
 
 #define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy */
@@ -41,8 +42,10 @@ struct ingress_port {
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */
-	bool is_armed;			/* a multishot receive is outstanding */
+	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
+	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
+	bool is_ring_starved;		/* rx holds frames we had no buffer for */
 	struct input_stats st;
 };
 
@@ -50,6 +53,7 @@ struct ingress {
 	size_t n;			/* ports[0..n) have been used */
 	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
 	int fanout_id;			/* PACKET_FANOUT group, or -1 */
+	enum ingress_mode mode;		/* for every port, as when the worker started */
 };
 
 /*
@@ -57,7 +61,7 @@ struct ingress {
  * mode, so that the workers of one daemon share the traffic and each flow
  * stays with one worker (in order).
  */
-int ingress_init(struct ingress *in, int fanout_id);
+int ingress_init(struct ingress *in, int fanout_id, enum ingress_mode mode);
 void ingress_exit(struct ingress *in);
 
 /*

@@ -36,6 +36,7 @@ struct mcrd_opts {
 	long sndbuf;
 	long buffers;
 	const char *egress;
+	const char *ingress;
 	unsigned int workers;
 	bool has_no_igmp_join;
 	const char *user;
@@ -52,6 +53,7 @@ enum {
 	OPT_SNDBUF,
 	OPT_BUFFERS,
 	OPT_EGRESS,
+	OPT_INGRESS,
 	OPT_WORKERS,
 	OPT_NO_IGMP_JOIN,
 	OPT_USER,
@@ -73,6 +75,7 @@ static const struct option long_options[] = {
 	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
 	{ "buffers", required_argument, NULL, OPT_BUFFERS },
 	{ "egress", required_argument, NULL, OPT_EGRESS },
+	{ "ingress", required_argument, NULL, OPT_INGRESS },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "no-igmp-join", no_argument, NULL, OPT_NO_IGMP_JOIN },
 	{ "user", required_argument, NULL, OPT_USER },
@@ -106,6 +109,9 @@ static void usage(FILE *f)
 		"      --buffers N          ingress buffers, a power of two (default 4096)\n"
 		"      --egress MODE        auto (default: l2 for multicast outputs, udp for\n"
 		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
+		"      --ingress MODE       ring (default: a TPACKET_V3 ring, one wake-up per\n"
+		"                           block, up to ~1 ms later at low rates) or multishot\n"
+		"                           (io_uring, a wake-up per packet: lowest latency)\n"
 		"      --workers N          worker processes, each pinned to a CPU (default: one\n"
 		"                           per CPU mcrd may run on)\n"
 		"      --no-igmp-join       program the NIC filter for input groups but send no\n"
@@ -187,6 +193,9 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 		case OPT_EGRESS:
 			o->egress = optarg;
 			break;
+		case OPT_INGRESS:
+			o->ingress = optarg;
+			break;
 		case OPT_WORKERS:
 			o->workers = (unsigned int)parse_number("workers", optarg, 1,
 								MCR_MAX_WORKERS);
@@ -266,6 +275,8 @@ static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg,
 		cfg->igmp_join = false;
 	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0)
 		return usage_error(err, "--egress: \"%s\" is not auto, l2 or udp", o->egress);
+	if (o->ingress && config_parse_ingress(o->ingress, &cfg->ingress) < 0)
+		return usage_error(err, "--ingress: \"%s\" is not ring or multishot", o->ingress);
 	if (!is_pow2(cfg->queue_depth))
 		return usage_error(err, "--queue-depth: %u is not a power of two",
 				   cfg->queue_depth);

@@ -58,8 +58,20 @@ int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_en
 	return ret;
 }
 
+/* Our own pool: every buffer free, nothing registered. */
+static int own_pool_init(struct ring_bufs *b)
+{
+	b->free_ids = malloc(b->n * sizeof(*b->free_ids));
+	if (!b->free_ids)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < b->n; i++)
+		b->free_ids[i] = (uint16_t)(b->n - 1 - i);
+	b->n_free = b->n;
+	return 0;
+}
+
 int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
-		   unsigned int size)
+		   unsigned int size, bool is_own_pool)
 {
 	struct io_uring_buf_reg reg;
 	int ret;
@@ -88,6 +100,12 @@ int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 	if (!b->refs) {
 		ret = -ENOMEM;
 		goto out_unmap;
+	}
+	if (is_own_pool) {
+		ret = own_pool_init(b);
+		if (ret < 0)
+			goto out_unmap;
+		return 0;
 	}
 
 	memset(&reg, 0, sizeof(reg));
@@ -120,6 +138,7 @@ void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring)
 	if (b->br)
 		(void)munmap(b->br, b->br_bytes);
 	free(b->refs);
+	free(b->free_ids);
 	memset(b, 0, sizeof(*b));
 }
 

@@ -23,6 +23,8 @@ struct ring_bufs {
 	unsigned int n;
 	unsigned int size;
 	uint16_t *refs;			/* sends still using each buffer */
+	uint16_t *free_ids;		/* a pool of our own: free buffers, a stack */
+	unsigned int n_free;
 	unsigned int unpublished;	/* recycled but not yet visible to the kernel */
 	unsigned int in_use;		/* buffers the kernel has handed us */
 	bool is_registered;
@@ -36,9 +38,13 @@ struct ring_bufs {
 int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_entries,
 	      unsigned int *ret_flags);
 
-/* n must be a power of two; returns 0 or a negative errno. */
+/*
+ * n must be a power of two; returns 0 or a negative errno.  The buffers go
+ * to the kernel as a provided-buffer ring for multishot receives, or, with
+ * is_own_pool, stay with us (ring_buf_take()) for a receive ring's frames.
+ */
 int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
-		   unsigned int size);
+		   unsigned int size, bool is_own_pool);
 void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring);
 
 static inline uint8_t *ring_buf(const struct ring_bufs *b, uint16_t bid)
@@ -49,10 +55,23 @@ static inline uint8_t *ring_buf(const struct ring_bufs *b, uint16_t bid)
 /* Give a buffer back; it reaches the kernel at the next ring_bufs_publish(). */
 static inline void ring_buf_recycle(struct ring_bufs *b, uint16_t bid)
 {
+	b->in_use--;
+	if (b->free_ids) {
+		b->free_ids[b->n_free++] = bid;
+		return;
+	}
 	io_uring_buf_ring_add(b->br, ring_buf(b, bid), b->size, bid,
 			      io_uring_buf_ring_mask(b->n), (int)b->unpublished);
 	b->unpublished++;
-	b->in_use--;
+}
+
+/* A free buffer of our own pool, or -1 when all are in use. */
+static inline int ring_buf_take(struct ring_bufs *b)
+{
+	if (b->n_free == 0)
+		return -1;
+	b->in_use++;
+	return b->free_ids[--b->n_free];
 }
 
 static inline void ring_bufs_publish(struct ring_bufs *b)

@@ -6,6 +6,7 @@
  * user_data names.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +82,9 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 			      queue_depth);
 		goto out_signals;
 	}
-	ret = ring_bufs_init(&w->bufs, &w->ring, buffers, RING_BUF_SIZE);
+	/* With receive rings, the frames are copied into buffers of our own. */
+	ret = ring_bufs_init(&w->bufs, &w->ring, buffers, RING_BUF_SIZE,
+			     cfg->ingress == INGRESS_RING);
 	if (ret < 0) {
 		log_err_errno(ret, "cannot register %u ingress buffers (provided buffer rings "
 				   "need Linux 5.19)",
@@ -101,7 +104,7 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 			      WORKER_MAX_FILES);
 		goto out_fwd;
 	}
-	ret = ingress_init(&w->ingress, opts->fanout_id);
+	ret = ingress_init(&w->ingress, opts->fanout_id, cfg->ingress);
 	if (ret < 0)
 		goto out_files;
 	ret = worker_apply(w, cfg);
@@ -146,9 +149,15 @@ void worker_arm_recv(struct worker *w, size_t port)
 
 	if (!sqe)
 		return;
-	io_uring_prep_recv_multishot(sqe, w->ingress.ports[port].file, NULL, 0, 0);
-	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
-	sqe->buf_group = RING_BGID;
+	if (w->ingress.ports[port].rx.map) {
+		/* The kernel wakes us once per block it closes. */
+		io_uring_prep_poll_multishot(sqe, w->ingress.ports[port].file, POLLIN);
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		io_uring_prep_recv_multishot(sqe, w->ingress.ports[port].file, NULL, 0, 0);
+		sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+		sqe->buf_group = RING_BGID;
+	}
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_RECV, port));
 	w->ingress.ports[port].is_armed = true;
 }
@@ -264,33 +273,18 @@ static void on_signal(struct worker *w, int res)
 		arm_signal_read(w);
 }
 
-static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cqe)
+/* Count, parse, match and relay the frame of len bytes in buffer bid; takes the buffer. */
+static void relay_frame(struct worker *w, struct ingress_port *p, uint16_t bid, size_t len)
 {
-	struct ingress_port *p = &w->ingress.ports[port];
 	struct input_stats *is = &p->st;
 	struct pkt_info info;
-	uint16_t bid;
 	int rule;
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		p->is_armed = false;
-	if (cqe->res < 0) {
-		if (cqe->res == -ENOBUFS)
-			is->buffer_exhaustion++;
-		else if (cqe->res != -ECANCELED)
-			log_warn_errno(cqe->res, "%s: receive failed, re-arming", p->ifname);
-		return;
-	}
-	if (!(cqe->flags & IORING_CQE_F_BUFFER))
-		return;
-	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-	w->bufs.in_use++;
 	if (unlikely(w->is_stopping || p->is_closing))
 		goto out_recycle;
-
 	is->frames++;
-	is->bytes += (uint64_t)cqe->res;
-	switch (packet_parse(ring_buf(&w->bufs, bid), (size_t)cqe->res, &info)) {
+	is->bytes += len;
+	switch (packet_parse(ring_buf(&w->bufs, bid), len, &info)) {
 	case PKT_OK:
 		break;
 	case PKT_FRAGMENT:
@@ -315,6 +309,78 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 
 out_recycle:
 	ring_buf_recycle(&w->bufs, bid);
+}
+
+/*
+ * Take every frame the port's receive ring holds, each copied into a buffer
+ * of our own (a UDP output's send and a back-logged packet read it later,
+ * while the ring's block must go back to the kernel).  Without a free
+ * buffer the rest waits in the ring, counted once as buffer exhaustion, and
+ * the next pass of the loop goes on from there.
+ */
+static void drain_ring(struct worker *w, struct ingress_port *p)
+{
+	struct rxring_frame f;
+
+	p->is_ring_starved = false;
+	for (;;) {
+		int bid;
+
+		if (w->bufs.n_free == 0) {
+			if (rxring_has_frame(&p->rx)) {
+				p->st.buffer_exhaustion++;
+				p->is_ring_starved = true;
+			}
+			return;
+		}
+		if (!rxring_next(&p->rx, &f))
+			return;
+		if (unlikely(f.len > w->bufs.size)) {
+			p->st.malformed++;
+			continue;
+		}
+		bid = ring_buf_take(&w->bufs);
+		memcpy(ring_buf(&w->bufs, (uint16_t)bid), f.data, f.len);
+		relay_frame(w, p, (uint16_t)bid, f.len);
+	}
+}
+
+/* Ports whose ring waited for buffers: go on once some are free again. */
+static void drain_starved_rings(struct worker *w)
+{
+	if (w->bufs.n_free == 0)
+		return;
+	for (size_t i = 0; i < w->ingress.n; i++) {
+		struct ingress_port *p = &w->ingress.ports[i];
+
+		if (p->is_ring_starved && ingress_port_is_open(p))
+			drain_ring(w, p);
+	}
+}
+
+static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cqe)
+{
+	struct ingress_port *p = &w->ingress.ports[port];
+	uint16_t bid;
+
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		p->is_armed = false;
+	if (cqe->res < 0) {
+		if (cqe->res == -ENOBUFS)
+			p->st.buffer_exhaustion++;
+		else if (cqe->res != -ECANCELED)
+			log_warn_errno(cqe->res, "%s: receive failed, re-arming", p->ifname);
+		return;
+	}
+	if (p->rx.map) {
+		drain_ring(w, p);
+		return;
+	}
+	if (!(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+	w->bufs.in_use++;
+	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 
 /*
@@ -550,6 +616,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		unsigned int head, count = 0;
 
 		fwd_drain_backlog(w);
+		drain_starved_rings(w);
 		fwd_flush_kicks(w);
 		arm_idle_recvs(w);
 		ring_bufs_publish(&w->bufs);

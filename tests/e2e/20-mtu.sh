@@ -36,7 +36,7 @@ expect_sink_exact "$SINK_JSON" $BIG
 
 step "$SMALL datagrams of 900 bytes: both"
 start_sink sink -j "$(topo_sinkif 1),$GROUP" -j "$(topo_sinkif 2),$GROUP" \
-	--count $((2 * SMALL)) -d 20 --idle-exit 2
+	--count $SMALL -d 20 --idle-exit 2
 run_gen src -i "$SRC_IF" -g $GROUP -r $RATE -c $SMALL -s 900
 wait_sink
 expect_sink_exact "$SINK_JSON" $((2 * SMALL))

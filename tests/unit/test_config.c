@@ -83,8 +83,8 @@ static void t_full_config(void **state)
 {
 	static const char *const json =
 		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 200, 'so_sndbuf': 65536,"
-		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'workers': 3,"
-		" 'igmp_join': false, 'rules': ["
+		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'udp', 'ingress': 'multishot',"
+		" 'workers': 3, 'igmp_join': false, 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -104,6 +104,7 @@ static void t_full_config(void **state)
 	assert_int_equal(cfg.stats_interval_ms, 0);
 	assert_int_equal(cfg.buffers, 128);
 	assert_int_equal(cfg.egress, EGRESS_UDP);
+	assert_int_equal(cfg.ingress, INGRESS_MULTISHOT);
 	assert_int_equal(cfg.workers, 3);
 	assert_false(cfg.igmp_join);
 	assert_int_equal(cfg.n_rules, 2);
@@ -156,6 +157,7 @@ static void t_defaults(void **state)
 	assert_int_equal(cfg.stats_interval_ms, 1000);
 	assert_int_equal(cfg.buffers, 4096);
 	assert_int_equal(cfg.egress, EGRESS_AUTO);
+	assert_int_equal(cfg.ingress, INGRESS_RING);
 	assert_int_equal(cfg.workers, 0);
 	assert_true(cfg.igmp_join);
 	assert_int_equal(cfg.n_rules, 2);
@@ -200,6 +202,56 @@ static void t_egress_mode(void **state)
 	config_free(&cfg);
 	assert_int_equal(load_q(&cfg, "{'egress': 2, 'rules': [" MIN_RULE "]}", &err), -EINVAL);
 	assert_msg_has(&err, "egress: 2 is not a string");
+	config_free(&cfg);
+}
+
+/* The ingress mode is "ring" or "multishot", in the file as on the command line. */
+static void t_ingress_mode(void **state)
+{
+	static const struct {
+		const char *name;
+		int ret;
+		enum ingress_mode mode;
+	} cases[] = {
+		{ "ring", 0, INGRESS_RING }, { "multishot", 0, INGRESS_MULTISHOT },
+		{ "Ring", -EINVAL, INGRESS_RING }, { "", -EINVAL, INGRESS_RING },
+		{ "multi", -EINVAL, INGRESS_RING }, { "multishot ", -EINVAL, INGRESS_RING },
+	};
+	enum ingress_mode kept = INGRESS_MULTISHOT;
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum ingress_mode m = INGRESS_RING;
+
+		assert_int_equal(config_parse_ingress(cases[i].name, &m), cases[i].ret);
+		assert_int_equal(m, cases[i].mode);
+		if (cases[i].ret == 0)
+			assert_string_equal(config_ingress_name(m), cases[i].name);
+	}
+	/* A failed parse leaves the mode it was given alone. */
+	assert_int_equal(config_parse_ingress("tpacket", &kept), -EINVAL);
+	assert_int_equal(kept, INGRESS_MULTISHOT);
+	assert_string_equal(config_ingress_name(INGRESS_MODE_MAX), "?");
+
+	assert_int_equal(load_q(&cfg, "{'ingress': 'multishot', 'rules': [" MIN_RULE "]}", &err),
+			 0);
+	assert_int_equal(cfg.ingress, INGRESS_MULTISHOT);
+	config_free(&cfg);
+	assert_int_equal(load_q(&cfg, "{'ingress': 'ring', 'rules': [" MIN_RULE "]}", &err), 0);
+	assert_int_equal(cfg.ingress, INGRESS_RING);
+	config_free(&cfg);
+	assert_int_equal(load_q(&cfg, "{'ingress': 'mmap', 'rules': [" MIN_RULE "]}", &err),
+			 -EINVAL);
+	assert_msg_has(&err, "ingress: \"mmap\" is not \"ring\" or \"multishot\"");
+	config_free(&cfg);
+	assert_int_equal(load_q(&cfg, "{'ingress': 1, 'rules': [" MIN_RULE "]}", &err), -EINVAL);
+	assert_msg_has(&err, "ingress: 1 is not a string");
+	config_free(&cfg);
+	assert_int_equal(load_q(&cfg, "{'ingres': 'ring', 'rules': [" MIN_RULE "]}", &err),
+			 -EINVAL);
+	assert_msg_has(&err, "unknown field \"ingres\"");
 	config_free(&cfg);
 }
 
@@ -1220,6 +1272,7 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 	assert_int_equal(a->stats_interval_ms, b->stats_interval_ms);
 	assert_int_equal(a->buffers, b->buffers);
 	assert_int_equal(a->egress, b->egress);
+	assert_int_equal(a->ingress, b->ingress);
 	assert_int_equal(a->igmp_join, b->igmp_join);
 	assert_int_equal(a->n_rules, b->n_rules);
 	for (size_t i = 0; i < a->n_rules; i++) {
@@ -1246,7 +1299,7 @@ static void t_to_json_round_trip(void **state)
 	static const char *const docs[] = {
 		"{'queue_depth': 256, 'send_batch': 32, 'coalesce_us': 0, 'so_sndbuf': 65536,"
 		" 'stats_interval_ms': 0, 'buffers': 128, 'egress': 'l2', 'igmp_join': false,"
-		" 'rules': ["
+		" 'ingress': 'multishot', 'rules': ["
 		"  {'name': 'cam1', 'input': {'interface': 'veth0', 'group': '239.1.1.1',"
 		"   'port': 5000, 'source': '198.18.0.1'},"
 		"   'outputs': [{'interface': 'veth1', 'group': '239.2.2.2', 'port': 6000, 'ttl': 8},"
@@ -1255,6 +1308,7 @@ static void t_to_json_round_trip(void **state)
 		"   'outputs': [{'interface': 'veth4', 'group': '239.3.3.3', 'ttl': 255}]}]}",
 		"{'rules': [" MIN_RULE "]}",
 		"{'igmp_join': true, 'rules': [" MIN_RULE "]}",
+		"{'ingress': 'ring', 'rules': [" MIN_RULE "]}",
 	};
 	struct config_error err;
 	struct mcr_config a, b;
@@ -1270,6 +1324,8 @@ static void t_to_json_round_trip(void **state)
 		/* Written out even at its default, so that a worker never falls back to one. */
 		assert_true(json_is_boolean(json_object_get(doc, "igmp_join")));
 		assert_int_equal(json_is_true(json_object_get(doc, "igmp_join")), a.igmp_join);
+		assert_string_equal(json_string_value(json_object_get(doc, "ingress")),
+				    config_ingress_name(a.ingress));
 		text = json_dumps(doc, 0);
 		assert_non_null(text);
 		config_init(&b);
@@ -1321,6 +1377,7 @@ static void t_rule_to_json(void **state)
 	got = config_to_json(&cfg);
 	assert_int_equal(json_array_size(json_object_get(got, "rules")), 0);
 	assert_string_equal(json_string_value(json_object_get(got, "egress")), "auto");
+	assert_string_equal(json_string_value(json_object_get(got, "ingress")), "ring");
 	assert_int_equal(json_integer_value(json_object_get(got, "queue_depth")),
 			 MCR_DEFAULT_QUEUE_DEPTH);
 	assert_int_equal(json_integer_value(json_object_get(got, "coalesce_us")),
@@ -1335,6 +1392,7 @@ int main(void)
 		cmocka_unit_test(t_full_config),
 		cmocka_unit_test(t_defaults),
 		cmocka_unit_test(t_egress_mode),
+		cmocka_unit_test(t_ingress_mode),
 		cmocka_unit_test(t_igmp_join),
 		cmocka_unit_test(t_send_batch_follows_small_queue),
 		cmocka_unit_test(t_bounds),
