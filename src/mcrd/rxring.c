@@ -97,12 +97,15 @@ int rxring_next(struct rxring *r, struct rxring_frame *f)
 bool rxring_has_frame(const struct rxring *r)
 {
 	const struct tpacket_block_desc *bd = current_block(r);
+	unsigned int next;
 
 	if (!block_is_ours(bd))
 		return false;
 	if (r->pkt_done < bd->hdr.bh1.num_pkts)
 		return true;
-	/* This one is used up: the answer is the next block's. */
-	return block_is_ours((const struct tpacket_block_desc *)(r->map +
-		(size_t)((r->block + 1) % r->n_blocks) * r->block_size));
+	/* This one is used up: the answer is the next block's (none in a ring of one). */
+	next = (r->block + 1) % r->n_blocks;
+	return r->n_blocks > 1 &&
+	       block_is_ours((const struct tpacket_block_desc *)(r->map +
+								  (size_t)next * r->block_size));
 }
