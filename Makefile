@@ -70,7 +70,8 @@ BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
 .PHONY: all check e2e test demo bench san deps install clean format lint
-all: $(BINS)
+# The bench probe is built with everything, so that it never rots.
+all: $(BINS) $(BUILD)/bench/rxprobe
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -118,8 +119,8 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c, two ways.
-$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/ring.c $(COMMON_SRC))
+# The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
+$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/ring.c src/mcrd/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -133,7 +134,7 @@ test: deps
 demo: deps $(BINS)
 	@scripts/demo.sh
 
-bench: deps $(BINS)
+bench: deps $(BINS) $(BUILD)/bench/rxprobe
 	@bench/run.sh
 
 san:

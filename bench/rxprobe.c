@@ -6,9 +6,10 @@
  *   multishot  what mcrd does: a multishot io_uring receive on an AF_PACKET
  *              socket into a registered provided-buffer ring (mcrd's own
  *              ring.c), with mcrd's batched waits
- *   v3         a TPACKET_V3 receive ring: the kernel copies each frame into
- *              shared blocks and wakes the reader once per block (full, or
- *              after the retire timeout); the loop waits on a multishot
+ *   v3         what mcrd does by default: a TPACKET_V3 receive ring (mcrd's
+ *              own rxring.c, same geometry); the kernel copies each frame
+ *              into shared blocks and wakes the reader once per block (full,
+ *              or after the retire timeout); the loop waits on a multishot
  *              io_uring poll of the socket
  *
  * Either way every frame's UDP header is read, as a relay's parser would.
@@ -26,18 +27,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "mcrd/ring.h"
+#include "mcrd/rxring.h"
 
 #define PROBE_BUFS		4096
-#define PROBE_V3_BLOCK		(256u << 10)
-#define PROBE_V3_BLOCKS		32	/* 8 MiB, as much as the buffer ring */
-#define PROBE_V3_TOV_MS		1
 #define PROBE_BATCH		64
 
 struct probe {
@@ -48,10 +46,8 @@ struct probe {
 	uint64_t deadline_ns;
 	struct __kernel_timespec stop_ts;	/* wakes the loop at the deadline */
 	unsigned int coalesce_us;
-	/* v3 */
-	uint8_t *map;
-	size_t map_len;
-	unsigned int block;
+	struct ring_bufs bufs;	/* multishot */
+	struct rxring rx;	/* v3 */
 };
 
 static uint64_t mono_ns(void)
@@ -123,142 +119,121 @@ static int wait_some(struct probe *p)
 	return ret == -EINTR || ret == -ETIME ? 0 : ret;
 }
 
-static void arm_recv(struct probe *p)
+/* How one receive path arms, handles its completions, and drains after a batch. */
+struct probe_path {
+	void (*arm)(struct probe *p);
+	void (*on_cqe)(struct probe *p, const struct io_uring_cqe *cqe);
+	void (*after_batch)(struct probe *p);
+};
+
+#define PROBE_OP_RECV	1	/* the deadline's timeout has user_data 0 */
+
+/* Until the deadline: wait, handle every completion, re-arm what ended. */
+static int run_loop(struct probe *p, const struct probe_path *path)
+{
+	int ret = 0;
+
+	path->arm(p);
+	while (mono_ns() < p->deadline_ns) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, n = 0;
+		bool rearm = false;
+
+		ret = wait_some(p);
+		if (ret < 0)
+			break;
+		io_uring_for_each_cqe(&p->ring, head, cqe) {
+			n++;
+			if (io_uring_cqe_get_data64(cqe) != PROBE_OP_RECV)
+				continue;
+			if (!(cqe->flags & IORING_CQE_F_MORE))
+				rearm = true;
+			path->on_cqe(p, cqe);
+		}
+		io_uring_cq_advance(&p->ring, n);
+		path->after_batch(p);
+		if (rearm)
+			path->arm(p);
+	}
+	return ret < 0 ? ret : 0;
+}
+
+static void ms_arm(struct probe *p)
 {
 	struct io_uring_sqe *sqe = ring_get_sqe(&p->ring);
 
 	io_uring_prep_recv_multishot(sqe, p->fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = RING_BGID;
-	io_uring_sqe_set_data64(sqe, 1);
+	io_uring_sqe_set_data64(sqe, PROBE_OP_RECV);
+}
+
+static void ms_on_cqe(struct probe *p, const struct io_uring_cqe *cqe)
+{
+	uint16_t bid;
+
+	if (cqe->res <= 0 || !(cqe->flags & IORING_CQE_F_BUFFER))
+		return;
+	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+	p->bufs.in_use++;
+	touch_frame(p, ring_buf(&p->bufs, bid), (size_t)cqe->res);
+	ring_buf_recycle(&p->bufs, bid);
+}
+
+static void ms_after_batch(struct probe *p)
+{
+	ring_bufs_publish(&p->bufs);
 }
 
 static int run_multishot(struct probe *p)
 {
-	struct ring_bufs bufs;
-	int ret = ring_bufs_init(&bufs, &p->ring, PROBE_BUFS, RING_BUF_SIZE, false);
+	static const struct probe_path path = { ms_arm, ms_on_cqe, ms_after_batch };
+	int ret = ring_bufs_init(&p->bufs, &p->ring, PROBE_BUFS, RING_BUF_SIZE, false);
 
 	if (ret < 0) {
 		fprintf(stderr, "rxprobe: buffer ring: %s\n", strerror(-ret));
 		return ret;
 	}
-	arm_recv(p);
-	while (mono_ns() < p->deadline_ns) {
-		struct io_uring_cqe *cqe;
-		unsigned int head, n = 0;
-		bool rearm = false;
-
-		ret = wait_some(p);
-		if (ret < 0)
-			break;
-		io_uring_for_each_cqe(&p->ring, head, cqe) {
-			n++;
-			if (io_uring_cqe_get_data64(cqe) != 1)
-				continue;	/* the deadline */
-			if (!(cqe->flags & IORING_CQE_F_MORE))
-				rearm = true;
-			if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER)) {
-				uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
-
-				bufs.in_use++;
-				touch_frame(p, ring_buf(&bufs, bid), (size_t)cqe->res);
-				ring_buf_recycle(&bufs, bid);
-			}
-		}
-		io_uring_cq_advance(&p->ring, n);
-		ring_bufs_publish(&bufs);
-		if (rearm)
-			arm_recv(p);
-	}
-	ring_bufs_exit(&bufs, &p->ring);
-	return ret < 0 ? ret : 0;
+	ret = run_loop(p, &path);
+	ring_bufs_exit(&p->bufs, &p->ring);
+	return ret;
 }
 
-static int v3_setup(struct probe *p)
-{
-	int version = TPACKET_V3;
-	struct tpacket_req3 req = {
-		.tp_block_size = PROBE_V3_BLOCK,
-		.tp_block_nr = PROBE_V3_BLOCKS,
-		.tp_frame_size = RING_BUF_SIZE,
-		.tp_frame_nr = PROBE_V3_BLOCK / RING_BUF_SIZE * PROBE_V3_BLOCKS,
-		.tp_retire_blk_tov = PROBE_V3_TOV_MS,
-	};
-
-	if (setsockopt(p->fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0 ||
-	    setsockopt(p->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
-		perror("rxprobe: TPACKET_V3 ring");
-		return -errno;
-	}
-	p->map_len = (size_t)PROBE_V3_BLOCK * PROBE_V3_BLOCKS;
-	p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-		      p->fd, 0);
-	if (p->map == MAP_FAILED) {
-		perror("rxprobe: mmap");
-		p->map = NULL;
-		return -errno;
-	}
-	return 0;
-}
-
-/* Every block the kernel has handed over, in order, then back to the kernel. */
-static void v3_drain(struct probe *p)
-{
-	for (;;) {
-		struct tpacket_block_desc *bd =
-			(void *)(p->map + (size_t)p->block * PROBE_V3_BLOCK);
-		const uint8_t *pkt;
-
-		if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
-		      TP_STATUS_USER))
-			return;
-		pkt = (const uint8_t *)bd + bd->hdr.bh1.offset_to_first_pkt;
-		for (uint32_t i = 0; i < bd->hdr.bh1.num_pkts; i++) {
-			const struct tpacket3_hdr *h = (const void *)pkt;
-
-			touch_frame(p, pkt + h->tp_mac, h->tp_snaplen);
-			pkt += h->tp_next_offset;
-		}
-		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		p->block = (p->block + 1) % PROBE_V3_BLOCKS;
-	}
-}
-
-static void arm_poll(struct probe *p)
+static void v3_arm(struct probe *p)
 {
 	struct io_uring_sqe *sqe = ring_get_sqe(&p->ring);
 
 	io_uring_prep_poll_multishot(sqe, p->fd, POLLIN);
-	io_uring_sqe_set_data64(sqe, 2);
+	io_uring_sqe_set_data64(sqe, PROBE_OP_RECV);
+}
+
+static void v3_on_cqe(struct probe *p, const struct io_uring_cqe *cqe)
+{
+	(void)p;
+	(void)cqe;
+}
+
+/* Every frame the kernel has handed over. */
+static void v3_drain(struct probe *p)
+{
+	struct rxring_frame f;
+
+	while (rxring_next(&p->rx, &f))
+		touch_frame(p, f.data, f.len);
 }
 
 static int run_v3(struct probe *p)
 {
-	int ret = v3_setup(p);
+	static const struct probe_path path = { v3_arm, v3_on_cqe, v3_drain };
+	int ret = rxring_init(&p->rx, p->fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS, RXRING_TIMEOUT_MS);
 
-	if (ret < 0)
+	if (ret < 0) {
+		fprintf(stderr, "rxprobe: TPACKET_V3 ring: %s\n", strerror(-ret));
 		return ret;
-	arm_poll(p);
-	while (mono_ns() < p->deadline_ns) {
-		struct io_uring_cqe *cqe;
-		unsigned int head, n = 0;
-		bool rearm = false;
-
-		ret = wait_some(p);
-		if (ret < 0)
-			break;
-		io_uring_for_each_cqe(&p->ring, head, cqe) {
-			n++;
-			if (io_uring_cqe_get_data64(cqe) == 2 && !(cqe->flags & IORING_CQE_F_MORE))
-				rearm = true;
-		}
-		io_uring_cq_advance(&p->ring, n);
-		v3_drain(p);
-		if (rearm)
-			arm_poll(p);
 	}
-	(void)munmap(p->map, p->map_len);
-	return ret < 0 ? ret : 0;
+	ret = run_loop(p, &path);
+	rxring_exit(&p->rx);
+	return ret;
 }
 
 static void usage(FILE *f)
