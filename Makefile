@@ -108,8 +108,8 @@ $(BUILD)/tests/test_control: $(call obj,src/mcrd/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
-$(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c)
-$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c)
+$(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

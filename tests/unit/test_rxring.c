@@ -20,19 +20,16 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <net/if.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "mcrd/rxring.h"
+#include "netns_helpers.h"
 
 #define BLOCK_SIZE	(8u << 10)
 #define N_BLOCKS	4u
@@ -43,26 +40,12 @@
  */
 #define ROOMY_BLOCKS	16u
 #define TIMEOUT_MS	1u
-/* IEEE 802 local experimental ethertype: nothing else in the namespace sends it. */
-#define ETH_P_TEST	0x88B5
 #define SMALL_LEN	60u
 /* Big enough that a block holds only a handful, so that a few dozen fill many blocks. */
 #define BIG_LEN		1000u
 #define MAX_LEN		(BIG_LEN + 64u)
 /* How long a wait for the kernel may take before the case fails rather than hangs. */
 #define WAIT_MAX_NS	(1000u * NSEC_PER_MSEC)
-
-static const uint8_t test_dst[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
-static const uint8_t test_src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-
-/* Whether main() got us a namespace of our own; without one nothing may be sent. */
-static bool has_netns;
-
-static void need_netns(void)
-{
-	if (!has_netns)
-		skip();
-}
 
 static struct tpacket_block_desc *block_desc(const struct rxring *r, unsigned int i)
 {
@@ -137,14 +120,8 @@ static void wait_ready(int fd, const struct rxring *r, unsigned int want)
 /* The Ethernet frame numbered seq, len bytes long, with a payload that differs per seq. */
 static void make_frame(uint8_t *eth, uint32_t seq, unsigned int len)
 {
-	uint16_t type = htons(ETH_P_TEST);
-	uint32_t seq_be = htonl(seq);
-
-	memcpy(eth, test_dst, ETH_ALEN);
-	memcpy(eth + ETH_ALEN, test_src, ETH_ALEN);
-	memcpy(eth + 2 * ETH_ALEN, &type, sizeof(type));
-	memcpy(eth + ETH_HLEN, &seq_be, sizeof(seq_be));
-	for (unsigned int i = ETH_HLEN + sizeof(seq_be); i < len; i++)
+	put_test_header(eth, seq);
+	for (unsigned int i = TEST_HDR_LEN; i < len; i++)
 		eth[i] = (uint8_t)(seq * 13 + i);
 }
 
@@ -176,7 +153,7 @@ static void check_frame(const struct rxring *r, const struct rxring_frame *f, ui
 	make_frame(want, seq, len);
 	assert_non_null(f->data);
 	assert_true(f->data >= r->map && f->data + f->len <= r->map + r->map_len);
-	if (f->len >= ETH_HLEN + sizeof(uint32_t)) {
+	if (f->len >= TEST_HDR_LEN) {
 		uint32_t got;
 
 		memcpy(&got, f->data + ETH_HLEN, sizeof(got));
@@ -201,36 +178,24 @@ static unsigned int block_of(const struct rxring *r, const struct rxring_frame *
  */
 static int rx_open(struct rxring *r, unsigned int n_blocks)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_TEST),
-		.sll_ifindex = (int)if_nametoindex("lo"),
-	};
 	int fd;
 
-	assert_true(sll.sll_ifindex > 0);
 	/* Protocol 0: nothing arrives before the ring is there to take it. */
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(rxring_init(r, fd, BLOCK_SIZE, n_blocks, TIMEOUT_MS), 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	bind_to_lo(fd, ETH_P_TEST);
 	return fd;
 }
 
 /* A send-only packet socket on lo (protocol 0: it receives nothing). */
 static int tx_open(void)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = 0,
-		.sll_ifindex = (int)if_nametoindex("lo"),
-	};
 	int fd;
 
-	assert_true(sll.sll_ifindex > 0);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	bind_to_lo(fd, 0);
 	return fd;
 }
 
@@ -244,21 +209,6 @@ static struct tpacket_stats_v3 rx_stats(int fd)
 	assert_int_equal(getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &len), 0);
 	assert_int_equal(len, sizeof(st));
 	return st;
-}
-
-/* Mappings of socket files, which is what a ring mmap()ed from a packet socket is. */
-static unsigned int count_socket_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	unsigned int n = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "socket:["))
-			n++;
-	assert_int_equal(fclose(f), 0);
-	return n;
 }
 
 static int packet_version(int fd)
@@ -555,45 +505,6 @@ static void t_has_frame_single_block(void **state)
 	assert_int_equal(close(rx), 0);
 }
 
-/*
- * Moves the process into a network namespace of its own with lo up.
- * Returns 0, or -EPERM when we may not create one (not root), or another
- * negative errno, having said what failed.
- */
-static int enter_private_netns(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	if (unshare(CLONE_NEWNET) < 0) {
-		ret = -errno;
-		if (ret != -EPERM)
-			fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(-ret));
-		return ret;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		ret = -errno;
-		fprintf(stderr, "socket: %s\n", strerror(-ret));
-		return ret;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		goto out_close;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		goto out_close;
-	(void)close(fd);
-	return 0;
-
-out_close:
-	ret = -errno;
-	fprintf(stderr, "bringing lo up: %s\n", strerror(-ret));
-	(void)close(fd);
-	return ret;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -604,14 +515,7 @@ int main(void)
 		cmocka_unit_test(t_has_frame_single_block),
 	};
 
-	int ret = enter_private_netns();
-
-	/* Only a missing privilege may turn the cases into skips; anything else is a failure. */
-	if (ret == -EPERM)
-		print_message("rxring: not allowed a network namespace, packet socket cases "
-			      "skipped\n");
-	else if (ret < 0)
+	if (netns_init("rxring") < 0)
 		return 1;
-	has_netns = ret == 0;
 	return cmocka_run_group_tests_name("rxring", tests, NULL, NULL);
 }

@@ -20,19 +20,16 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <sched.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "common/util.h"
 #include "mcrd/txring.h"
+#include "netns_helpers.h"
 
 /* Not a divisor of the 64 KiB block, so each block ends in a gap the layout must skip. */
 #define FRAME_DATA	2100u
@@ -40,18 +37,10 @@
 /* Where the kernel reads a TPACKET_V2 TX frame's data from (no PACKET_TX_HAS_OFF). */
 #define SLOT_DATA_OFF	TPACKET_ALIGN(sizeof(struct tpacket2_hdr))
 #define VNET_LEN	sizeof(struct virtio_net_hdr)
-/* IEEE 802 local experimental ethertype: no protocol stack in the namespace takes it. */
-#define ETH_P_TEST	0x88B5
 #define PAYLOAD_LEN	60u
 #define ETH_LEN		(ETH_HLEN + PAYLOAD_LEN)
 #define N_SEND		5u
 #define TAG_BASE	100u
-
-static const uint8_t test_dst[ETH_ALEN] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
-static const uint8_t test_src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-
-/* Whether main() got us a namespace of our own; without one nothing may be sent. */
-static bool has_netns;
 
 struct drops {
 	uint32_t tags[256];
@@ -66,30 +55,17 @@ static void record_drop(uint32_t tag, void *arg)
 	d->tags[d->n++] = tag;
 }
 
-static void need_netns(void)
-{
-	if (!has_netns)
-		skip();
-}
-
 /* A send-only packet socket set up as the relay does it; bound to lo when asked. */
 static int tx_socket(bool on_lo)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = 0,
-	};
 	int one = 1;
 	int fd;
 
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)), 0);
-	if (on_lo) {
-		sll.sll_ifindex = (int)if_nametoindex("lo");
-		assert_true(sll.sll_ifindex > 0);
-		assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
-	}
+	if (on_lo)
+		bind_to_lo(fd, 0);
 	return fd;
 }
 
@@ -99,36 +75,54 @@ static int tx_socket(bool on_lo)
  */
 static int rx_socket(void)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
-		.sll_ifindex = (int)if_nametoindex("lo"),
-	};
 	struct timeval tv = { .tv_sec = 2 };
 	int one = 1;
 	int fd;
 
-	assert_true(sll.sll_ifindex > 0);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	assert_true(fd >= 0);
 	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)),
 			 0);
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
+	bind_to_lo(fd, ETH_P_ALL);
 	return fd;
+}
+
+/*
+ * The set-up of the cases that send on lo: a receiver (first, so that it is
+ * there before anything is sent), and a ring on a send socket bound to lo.
+ */
+static void lo_ring_open(struct txring *r, int *ret_fd, int *ret_rx, unsigned int frame_data,
+			 unsigned int kick_batch)
+{
+	*ret_rx = rx_socket();
+	*ret_fd = tx_socket(true);
+	assert_int_equal(txring_init(r, *ret_fd, frame_data, 1, kick_batch), 0);
+}
+
+/* Undoes lo_ring_open(); the ring holds its own socket reference, so all three go. */
+static void lo_ring_close(struct txring *r, int fd, int rx)
+{
+	txring_exit(r);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(close(rx), 0);
+}
+
+/* Sends what is waiting in the ring, as the worker's queued kick does; returns the bytes sent. */
+static ssize_t kick(const struct txring *r)
+{
+	ssize_t sent = send(r->fd, NULL, 0, 0);
+
+	if (sent < 0)
+		fail_msg("kick: %s", strerror(errno));
+	return sent;
 }
 
 /* The Ethernet frame numbered seq: a fixed header and a payload that differs per seq. */
 static void make_eth(uint8_t *eth, uint32_t seq)
 {
-	uint16_t type = htons(ETH_P_TEST);
-	uint32_t seq_be = htonl(seq);
-
-	memcpy(eth, test_dst, ETH_ALEN);
-	memcpy(eth + ETH_ALEN, test_src, ETH_ALEN);
-	memcpy(eth + 2 * ETH_ALEN, &type, sizeof(type));
-	memcpy(eth + ETH_HLEN, &seq_be, sizeof(seq_be));
-	for (unsigned int i = sizeof(seq_be); i < PAYLOAD_LEN; i++)
+	put_test_header(eth, seq);
+	for (unsigned int i = TEST_HDR_LEN - ETH_HLEN; i < PAYLOAD_LEN; i++)
 		eth[ETH_HLEN + i] = (uint8_t)(seq * 7 + i);
 }
 
@@ -188,6 +182,17 @@ static unsigned int fill_ring(struct txring *r, uint32_t first_seq)
 	return n;
 }
 
+/* Commits n test frames, numbered and tagged from first, that the ring must have room for. */
+static void commit_frames(struct txring *r, uint32_t first, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *f = txring_frame(r);
+
+		assert_non_null(f);
+		(void)txring_commit(r, write_frame(f, first + i), first + i);
+	}
+}
+
 /* Where slot i's data must be for the kernel, which lays frames out block by block. */
 static uint8_t *slot_data(const struct txring *r, unsigned int i)
 {
@@ -204,21 +209,6 @@ static unsigned int count_open_fds(void)
 	while (readdir(d))
 		n++;
 	assert_int_equal(closedir(d), 0);
-	return n;
-}
-
-/* Mappings of socket files, which is what a ring mmap()ed from a packet socket is. */
-static unsigned int count_socket_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	unsigned int n = 0;
-
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "socket:["))
-			n++;
-	assert_int_equal(fclose(f), 0);
 	return n;
 }
 
@@ -373,14 +363,11 @@ static void t_send_batch_on_lo(void **state)
 {
 	struct txring r;
 	unsigned int total = 0;
-	ssize_t sent;
 	int fd, rx;
 
 	(void)state;
 	need_netns();
-	rx = rx_socket();
-	fd = tx_socket(true);
-	assert_int_equal(txring_init(&r, fd, ETH_FRAME_LEN + VNET_LEN, 1, 64), 0);
+	lo_ring_open(&r, &fd, &rx, ETH_FRAME_LEN + VNET_LEN, 64);
 	assert_true(N_SEND < r.kick_batch);
 	for (unsigned int i = 0; i < N_SEND; i++) {
 		uint8_t *f = txring_frame(&r);
@@ -392,19 +379,14 @@ static void t_send_batch_on_lo(void **state)
 		total += len - VNET_LEN;
 	}
 	/* The kick reports the bytes that went on the wire: virtio-net headers excluded. */
-	sent = send(r.fd, NULL, 0, 0);
-	if (sent < 0)
-		fail_msg("kick: %s", strerror(errno));
-	assert_int_equal(sent, total);
+	assert_int_equal(kick(&r), total);
 	for (unsigned int i = 0; i < N_SEND; i++)
 		expect_frame(rx, i);
 
 	/* A blocking kick returns once lo has released every frame. */
 	assert_ptr_equal(txring_frame(&r), slot_data(&r, N_SEND));
 	assert_int_equal(fill_ring(&r, 1000), r.n_frames);
-	txring_exit(&r);
-	assert_int_equal(close(fd), 0);
-	assert_int_equal(close(rx), 0);
+	lo_ring_close(&r, fd, rx);
 }
 
 /*
@@ -416,14 +398,11 @@ static void t_malformed_frame_skipped(void **state)
 {
 	struct virtio_net_hdr vh;
 	struct txring r;
-	ssize_t sent;
 	int fd, rx;
 
 	(void)state;
 	need_netns();
-	rx = rx_socket();
-	fd = tx_socket(true);
-	assert_int_equal(txring_init(&r, fd, FRAME_DATA, 1, 64), 0);
+	lo_ring_open(&r, &fd, &rx, FRAME_DATA, 64);
 	for (unsigned int i = 0; i < 3; i++) {
 		uint8_t *f = txring_frame(&r);
 		unsigned int len;
@@ -438,18 +417,13 @@ static void t_malformed_frame_skipped(void **state)
 		}
 		(void)txring_commit(&r, len, i);
 	}
-	sent = send(r.fd, NULL, 0, 0);
-	if (sent < 0)
-		fail_msg("kick: %s", strerror(errno));
-	assert_int_equal(sent, 2 * ETH_LEN);
+	assert_int_equal(kick(&r), 2 * ETH_LEN);
 	expect_frame(rx, 0);
 	expect_frame(rx, 2);
 	/* Every slot, the refused one included, is free again. */
 	r.pending = 0;
 	assert_int_equal(fill_ring(&r, 0), r.n_frames);
-	txring_exit(&r);
-	assert_int_equal(close(fd), 0);
-	assert_int_equal(close(rx), 0);
+	lo_ring_close(&r, fd, rx);
 }
 
 /*
@@ -462,33 +436,19 @@ static void t_discard_wraps_and_matches_kernel(void **state)
 	struct drops d = { .n = 0 };
 	unsigned int sent_first, waiting = 10;
 	struct txring r;
-	ssize_t sent;
 	int fd, rx;
 
 	(void)state;
 	need_netns();
-	rx = rx_socket();
-	fd = tx_socket(true);
-	assert_int_equal(txring_init(&r, fd, FRAME_DATA, 1, 1000), 0);
+	lo_ring_open(&r, &fd, &rx, FRAME_DATA, 1000);
 	sent_first = r.n_frames - waiting / 2;
-	for (unsigned int i = 0; i < sent_first; i++) {
-		uint8_t *f = txring_frame(&r);
-
-		assert_non_null(f);
-		(void)txring_commit(&r, write_frame(f, i), i);
-	}
-	sent = send(r.fd, NULL, 0, 0);
-	assert_int_equal(sent, (ssize_t)sent_first * ETH_LEN);
+	commit_frames(&r, 0, sent_first);
+	assert_int_equal(kick(&r), (ssize_t)sent_first * ETH_LEN);
 	r.pending = 0;
 	for (unsigned int i = 0; i < sent_first; i++)
 		expect_frame(rx, i);
 
-	for (unsigned int i = 0; i < waiting; i++) {
-		uint8_t *f = txring_frame(&r);
-
-		assert_non_null(f);
-		(void)txring_commit(&r, write_frame(f, TAG_BASE + i), TAG_BASE + i);
-	}
+	commit_frames(&r, TAG_BASE, waiting);
 	assert_int_equal(r.head, waiting - waiting / 2);
 	assert_int_equal(txring_discard(&r, record_drop, &d), waiting);
 	assert_int_equal(d.n, waiting);
@@ -503,13 +463,10 @@ static void t_discard_wraps_and_matches_kernel(void **state)
 		assert_ptr_equal(f, slot_data(&r, (sent_first + i) % r.n_frames));
 		(void)txring_commit(&r, write_frame(f, 500 + i), 500 + i);
 	}
-	sent = send(r.fd, NULL, 0, 0);
-	assert_int_equal(sent, 3 * ETH_LEN);
+	assert_int_equal(kick(&r), 3 * ETH_LEN);
 	for (unsigned int i = 0; i < 3; i++)
 		expect_frame(rx, 500 + i);
-	txring_exit(&r);
-	assert_int_equal(close(fd), 0);
-	assert_int_equal(close(rx), 0);
+	lo_ring_close(&r, fd, rx);
 }
 
 static void t_exit_releases_everything(void **state)
@@ -577,45 +534,6 @@ static void t_failed_init_leaves_nothing(void **state)
 	assert_int_equal(close(fd), 0);
 }
 
-/*
- * Moves the process into a network namespace of its own with lo up.
- * Returns 0, or -EPERM when we may not create one (not root), or another
- * negative errno, having said what failed.
- */
-static int enter_private_netns(void)
-{
-	struct ifreq ifr;
-	int fd, ret;
-
-	if (unshare(CLONE_NEWNET) < 0) {
-		ret = -errno;
-		if (ret != -EPERM)
-			fprintf(stderr, "unshare(CLONE_NEWNET): %s\n", strerror(-ret));
-		return ret;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		ret = -errno;
-		fprintf(stderr, "socket: %s\n", strerror(-ret));
-		return ret;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		goto out_close;
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		goto out_close;
-	(void)close(fd);
-	return 0;
-
-out_close:
-	ret = -errno;
-	fprintf(stderr, "bringing lo up: %s\n", strerror(-ret));
-	(void)close(fd);
-	return ret;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -630,14 +548,7 @@ int main(void)
 		cmocka_unit_test(t_failed_init_leaves_nothing),
 	};
 
-	int ret = enter_private_netns();
-
-	/* Only a missing privilege may turn the cases into skips; anything else is a failure. */
-	if (ret == -EPERM)
-		print_message("txring: not allowed a network namespace, packet socket cases "
-			      "skipped\n");
-	else if (ret < 0)
+	if (netns_init("txring") < 0)
 		return 1;
-	has_netns = ret == 0;
 	return cmocka_run_group_tests_name("txring", tests, NULL, NULL);
 }
