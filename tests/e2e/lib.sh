@@ -594,6 +594,46 @@ expect_grep()
 
 # ---------------------------------------------------------------- scenarios
 
+# stream_during_control REQ OUT RATE LIMIT: stream 239.1.1.1:5000 at RATE
+# from the source to the first sink link, send the requests in REQ over
+# mcrd's control socket meanwhile (responses in OUT, LIMIT seconds at most),
+# then stop the stream, the sink and mcrd.  Sets SENT.
+stream_during_control()
+{
+	_req=$1
+	_out=$2
+	start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" -d $(($4 + 80)) --idle-exit 2
+	start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r "$3" -c 100000000 -d $(($4 + 50))
+	sleep 1
+	_t0=$(date +%s%N)
+	timeout "$4" socat -t 30 - "UNIX-CONNECT:$MCRD_SOCK" <"$_req" >"$_out" ||
+		fail "the control session did not complete"
+	_t1=$(date +%s%N)
+	info "$(wc -l <"$_req") changes took $(((_t1 - _t0) / 1000000)) ms"
+	sleep 1
+	# The stream outlasted the changes; stop it and count what it sent.
+	kill -TERM "$(cat "$TMPD/gen$GEN_N.pid")"
+	wait_gen
+	wait_sink
+	stop_mcrd
+	SENT=$(jq .sent "$GEN_JSON")
+	info "stream: $SENT packets sent during the changes"
+}
+
+# expect_stream_intact OUT N: mcrd exited cleanly, all N changes in OUT
+# succeeded, and the stream of stream_during_control arrived whole, in
+# order, through rule 0's first output.
+expect_stream_intact()
+{
+	expect "$MCRD_RC" -eq 0 "mcrd exit status"
+	expect "$(wc -l <"$1")" -eq "$2" "responses"
+	expect "$(jq -c 'select(.ok != true)' "$1" | wc -l)" -eq 0 "failed changes"
+	expect_sink_exact "$SINK_JSON" "$SENT"
+	expect_json "$SINK_JSON" .reordered -eq 0
+	read_summary
+	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq "$SENT" "rule 0 packets out"
+}
+
 # fanout_scenario: relay GROUP from one input to N outputs (N, COUNT, RATE
 # and GROUP set by the caller), one mcrsink listening on every sink-side
 # interface; every listener and every output must see all COUNT packets.
