@@ -173,6 +173,6 @@ def rate_note:
 "- Zero-loss search: \($r.settings.search_trial_s) s of a fixed count at the target rate, then"
 	+ " \($r.settings.search_drain_s // 2) s for packets in flight; zero loss means every output counted every packet by"
 	+ " then (a relay that catches up from its buffers later fails, so buffering flatters a rate by at most"
-	+ " \(($r.settings.search_drain_s // 2) / $r.settings.search_trial_s * 100 | round) %). It starts at the sender's maximum.",
+	+ " \(($r.settings.search_drain_s // 2) / $r.settings.search_trial_s * 100 | round) %). It starts at the sender's maximum; when that fails, the next trial is at what the relay delivered per output when overloaded in the matrix above, and the rest bisect from there, so the steps are spent near each relay's own limit.",
 "- This is a 2-CPU virtual machine shared with other work: compare rows of the same run, not absolute numbers."
 ] | .[]

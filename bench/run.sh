@@ -32,6 +32,7 @@
 #   MCRD_ARGS        extra mcrd options for every mcrd run (e.g. --egress udp)
 #   QUICK=1          the short development subset
 #   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
+#   BENCH_SEARCH_FANOUTS,
 #   BENCH_PHASES ("matrix search ablation"), BENCH_BUDGET (seconds after
 #   which remaining rows are skipped, default 840), BENCH_RPS=1 (steer the
 #   ingress receive to the relay CPU; see bench/lib.sh), BENCH_IGMP_JOIN=1
@@ -81,19 +82,19 @@ if [ "$CUSTOM" = 1 ]; then
 	BENCH_PAYLOADS=${BENCH_PAYLOADS:-100}
 	BENCH_PHASES=${BENCH_PHASES:-matrix}
 	SINK_CHECK=${BENCH_SINK_CHECK:-0}
-	SEARCH_FANOUTS=1
+	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-1}
 	ABLATION_FANOUT=1
 	NAME=custom
 elif [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-1}
 	FANOUTS=${BENCH_FANOUTS:-"1 4"}
-	SEARCH_FANOUTS="1"
+	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-1}
 	ABLATION_FANOUT=4
 	NAME=quick
 else
 	RUNS=${BENCH_RUNS:-3}
 	FANOUTS=${BENCH_FANOUTS:-"1 4 16 31 50 200 1000"}
-	SEARCH_FANOUTS="1 16"
+	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-"1 16"}
 	ABLATION_FANOUT=16
 	NAME=latest
 fi
@@ -119,7 +120,7 @@ SINK_RATE=10000
 SINK_EGRESS=50000
 # The zero-loss search: steps of SEARCH_TRIAL seconds at SEARCH_PAYLOAD bytes,
 # each followed by SEARCH_DRAIN seconds for the packets in flight.
-SEARCH_STEPS=6
+SEARCH_STEPS=7
 SEARCH_TRIAL=2
 SEARCH_DRAIN=0.2
 SEARCH_PAYLOAD=100
@@ -288,13 +289,28 @@ search_start_pps()
 	echo "$hi"
 }
 
-# zero_loss_search N START: binary search, with the relay already running,
-# for the highest rate at which all N outputs get every packet.  Sets
-# ZL_BEST (target pps), ZL_OFFERED (what the sender managed at it),
+# matrix_delivered RELAY N: the per-output rate RELAY delivered at 1:N in the
+# matrix (median of its runs, search payload, 1 stream), or 0.
+matrix_delivered()
+{
+	jq -s --arg r "$1" --argjson n "$2" --argjson p "$SEARCH_PAYLOAD" \
+		'[.[] | select(.kind == "row" and .relay == $r and .status == "ok" and .fanout == $n
+		  and .payload == $p and .streams == 1) | .per_output_pps] | sort
+		| if length == 0 then 0 else .[length / 2 | floor] end | floor' "$B_TMP/raw.jsonl"
+}
+
+# zero_loss_search N START [CAPACITY]: search, with the relay already
+# running, for the highest rate at which all N outputs get every packet.
+# The first trial is at START (the sender's maximum); when it fails, the
+# second is at CAPACITY (what the relay delivered per output when
+# overloaded, if known and lower), and the rest bisect below it or, when it
+# passes, up to a quarter above it: the steps are spent near the relay's
+# limit rather than halving from the top.
+# Sets ZL_BEST (target pps), ZL_OFFERED (what the sender managed at it),
 # ZL_FIRST (1 when the first trial, at START, passed) and ZL_TRIALS (JSON).
 zero_loss_search()
 {
-	local n=$1 lo=0 top=$2 rate=$2 step pass off sent min
+	local n=$1 lo=0 top=$2 rate=$2 cap=${3:-0} step pass off sent min
 	ZL_BEST=0
 	ZL_OFFERED=0
 	ZL_FIRST=0
@@ -310,10 +326,17 @@ zero_loss_search()
 			ZL_OFFERED=$off
 			lo=$rate
 			[ "$step" -ne 1 ] || { ZL_FIRST=1; break; }
+			# At its overloaded rate the relay keeps up: its limit is near.
+			if [ "$step" -eq 2 ] && [ "$rate" -eq "$cap" ] && [ $((cap + cap / 4)) -lt "$top" ]; then
+				top=$((cap + cap / 4))
+			fi
 		else
 			top=$rate
 		fi
 		rate=$(((lo + top) / 2))
+		if [ "$step" -eq 1 ] && [ "$cap" -gt 0 ] && [ "$cap" -lt "$top" ]; then
+			rate=$cap
+		fi
 	done
 }
 
@@ -331,7 +354,7 @@ phase_search()
 				b_unlock
 				continue
 			fi
-			zero_loss_search "$n" "$hi"
+			zero_loss_search "$n" "$hi" "$(matrix_delivered "$relay" "$n")"
 			relay_stop
 			b_unlock
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
