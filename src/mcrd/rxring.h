@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RXRING_BLOCK_SIZE	(128u << 10)
-#define RXRING_BLOCKS		32u
+#define RXRING_BLOCK_SIZE	(32u << 10)
+#define RXRING_BLOCKS		128u
 #define RXRING_TIMEOUT_MS	1u	/* the longest a frame waits in an open block */
 
 struct rxring {
