@@ -142,8 +142,13 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 	ws->started_ns = now_ns();
 	ws->state = WORKER_RUNNING;
 	ws->pidfd = pidfd_open_compat(pid);
+	if (ws->pidfd < 0 && errno == ENOSYS) {
+		/* Before Linux 5.3, or under valgrind: SIGCHLD tells of its death. */
+		log_debug("worker %u: no pidfd_open, relying on SIGCHLD", ws->id);
+		return 0;
+	}
 	if (ws->pidfd < 0) {
-		log_err_errno(errno, "worker %u: pidfd_open (needs Linux 5.3)", ws->id);
+		log_err_errno(errno, "worker %u: pidfd_open", ws->id);
 		return -errno;
 	}
 	ev.data.u64 = TAG_WORKER + ws->id;
@@ -528,6 +533,12 @@ static void on_signal(struct supervisor *s)
 	case SIGHUP:
 		(void)supervisor_reload(s, &err);
 		break;
+	case SIGCHLD:
+		/* Workers without a pidfd; for the others the pidfd got there first. */
+		for (unsigned int i = 0; i < s->n_workers; i++)
+			if (s->workers[i].state == WORKER_RUNNING)
+				worker_reap(s, &s->workers[i]);
+		break;
 	default:
 		break;
 	}
@@ -542,6 +553,7 @@ static int signals_init(struct supervisor *s)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -623,6 +635,25 @@ static void event_loop(struct supervisor *s)
 	}
 }
 
+/* Reap ws within ms milliseconds; false if it is still running then. */
+static bool worker_wait_exit(const struct worker_slot *ws, int ms, int *status)
+{
+	struct pollfd pfd = { .fd = ws->pidfd, .events = POLLIN };
+	uint64_t deadline = now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
+
+	if (ws->pidfd >= 0) {
+		(void)poll(&pfd, 1, ms);
+		return waitpid(ws->pid, status, WNOHANG) != 0;
+	}
+	/* No pidfd: look every few milliseconds. */
+	while (waitpid(ws->pid, status, WNOHANG) == 0) {
+		if (now_ns() >= deadline)
+			return false;
+		(void)poll(NULL, 0, 5);
+	}
+	return true;
+}
+
 /* Stop every worker, collect the final counters, reap them. */
 static json_t *stop_workers(struct supervisor *s)
 {
@@ -634,13 +665,10 @@ static json_t *stop_workers(struct supervisor *s)
 		struct worker_slot *ws = &s->workers[i];
 		int status;
 
-		struct pollfd pfd = { .fd = ws->pidfd, .events = POLLIN };
-
 		if (ws->state != WORKER_RUNNING)
 			continue;
 		/* It sent its final counters and is on its way out: let it go. */
-		(void)poll(&pfd, 1, WORKER_EXIT_GRACE_MS);
-		if (waitpid(ws->pid, &status, WNOHANG) == 0) {
+		if (!worker_wait_exit(ws, WORKER_EXIT_GRACE_MS, &status)) {
 			log_warn("worker %u did not stop in time, killing it", ws->id);
 			(void)kill(ws->pid, SIGKILL);
 			(void)waitpid(ws->pid, &status, 0);
