@@ -69,7 +69,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e test demo bench san deps install clean format lint
+.PHONY: all check e2e memcheck test demo bench san deps install clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe
 
@@ -126,6 +126,10 @@ $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/ring.c src/mcrd/rxri
 
 e2e: $(BINS) $(BUILD)/tests/rawframe
 	@BUILD=$(BUILD) tests/e2e/run.sh
+
+# mcrd under valgrind while it relays (an ASan build cannot run under it).
+memcheck: $(BINS)
+	@BUILD=$(BUILD) tests/e2e/run.sh memcheck
 
 test: deps
 	@$(MAKE) --no-print-directory check
