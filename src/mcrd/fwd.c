@@ -136,7 +136,6 @@ static void kick_queue(struct worker *w, struct txring *tx)
 	io_uring_prep_send(sqe, tx->fd, NULL, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_KICK, (uintptr_t)tx));
 	tx->pending = 0;
-	tx->kicks_in_flight++;
 	tx->refs++;
 	w->fwd.kicks_in_flight++;
 }
@@ -165,6 +164,14 @@ void fwd_flush_kicks(struct worker *w)
 	}
 }
 
+/* Kick tx and submit at once: the kick runs inline in the submit. */
+static void kick_now(struct worker *w, struct txring *tx)
+{
+	kick_queue(w, tx);
+	(void)io_uring_submit(&w->ring);
+	w->fwd.queued = 0;
+}
+
 /* A free slot in tx, kicking it first when it is full of frames not yet sent. */
 static uint8_t *ring_slot(struct worker *w, struct txring *tx)
 {
@@ -172,10 +179,8 @@ static uint8_t *ring_slot(struct worker *w, struct txring *tx)
 
 	if (f || !tx->pending)
 		return f;
-	/* The kick runs inline in the submit; a veth releases its frames there too. */
-	kick_queue(w, tx);
-	(void)io_uring_submit(&w->ring);
-	w->fwd.queued = 0;
+	/* A veth releases its frames during the kick, so the slot is free after it. */
+	kick_now(w, tx);
 	return txring_frame(tx);
 }
 
@@ -205,13 +210,10 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	memcpy(f + FRAME_SEND_LEN, ring_buf(&w->bufs, p->bid) + p->off, p->len);
 	os->packets++;
 	os->bytes += p->len;
-	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out)) {
-		kick_queue(w, tx);
-		(void)io_uring_submit(&w->ring);
-		w->fwd.queued = 0;
-	} else {
+	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out))
+		kick_now(w, tx);
+	else
 		mark_dirty(&w->fwd, tx);
-	}
 out_done:
 	buf_unref(w, p->bid);
 	worker_gen_put(w, p->gen);
@@ -315,13 +317,21 @@ static void arm_retry_timer(struct worker *w, uint8_t attempts)
 	w->is_retry_armed = true;
 }
 
-static void warn_send_error(struct worker *w, const struct send_slot *s, int res)
+/* At most one hot-path warning a second; the rest are only counted. */
+static bool may_warn(struct fwd *f)
 {
 	uint64_t now = now_ns();
 
-	if (now - w->fwd.warned_ns < NSEC_PER_SEC)
+	if (now - f->warned_ns < NSEC_PER_SEC)
+		return false;
+	f->warned_ns = now;
+	return true;
+}
+
+static void warn_send_error(struct worker *w, const struct send_slot *s, int res)
+{
+	if (!may_warn(&w->fwd))
 		return;
-	w->fwd.warned_ns = now;
 	log_warn_errno(res, "send on output %u failed (further errors this second are only counted)",
 		       s->out);
 }
@@ -374,7 +384,6 @@ static void l2_drop(uint32_t out, void *arg)
 
 void fwd_kick_done(struct worker *w, struct txring *tx, int res)
 {
-	tx->kicks_in_flight--;
 	w->fwd.kicks_in_flight--;
 	if (res == -ENOBUFS || res == -ENOMEM || res == -EINTR || res == -EAGAIN) {
 		/* The frames wait in the ring: kick again after a pause. */
@@ -383,13 +392,10 @@ void fwd_kick_done(struct worker *w, struct txring *tx, int res)
 		arm_retry_timer(w, 1);
 	} else if (res < 0) {
 		unsigned int n = txring_discard(tx, l2_drop, w);
-		uint64_t now = now_ns();
 
-		if (n && now - w->fwd.warned_ns >= NSEC_PER_SEC) {
-			w->fwd.warned_ns = now;
+		if (n && may_warn(&w->fwd))
 			log_warn_errno(res, "sending on an output interface failed, %u frames "
 				       "dropped (further failures this second are only counted)", n);
-		}
 	}
 	egress_ring_put(tx);
 }

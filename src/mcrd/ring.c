@@ -70,10 +70,39 @@ static int own_pool_init(struct ring_bufs *b)
 	return 0;
 }
 
+/* Hand every buffer to the kernel as a registered provided-buffer ring. */
+static int kernel_ring_init(struct ring_bufs *b, struct io_uring *ring)
+{
+	struct io_uring_buf_reg reg;
+	int ret;
+
+	b->br_bytes = (size_t)b->n * sizeof(struct io_uring_buf);
+	b->br = mmap(NULL, b->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
+		     -1, 0);
+	if (b->br == MAP_FAILED) {
+		b->br = NULL;
+		return -errno;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (unsigned long)b->br;
+	reg.ring_entries = b->n;
+	reg.bgid = RING_BGID;
+	ret = io_uring_register_buf_ring(ring, &reg, 0);
+	if (ret < 0)
+		return ret;
+	b->is_registered = true;
+
+	io_uring_buf_ring_init(b->br);
+	for (unsigned int i = 0; i < b->n; i++)
+		io_uring_buf_ring_add(b->br, ring_buf(b, (uint16_t)i), b->size, (uint16_t)i,
+				      io_uring_buf_ring_mask(b->n), (int)i);
+	io_uring_buf_ring_advance(b->br, (int)b->n);
+	return 0;
+}
+
 int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 		   unsigned int size, bool is_own_pool)
 {
-	struct io_uring_buf_reg reg;
 	int ret;
 
 	memset(b, 0, sizeof(*b));
@@ -81,47 +110,21 @@ int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 		return -EINVAL;
 	b->n = n;
 	b->size = size;
-	b->br_bytes = (size_t)n * sizeof(struct io_uring_buf);
-	b->br = mmap(NULL, b->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
-		     -1, 0);
-	if (b->br == MAP_FAILED) {
-		b->br = NULL;
-		return -errno;
-	}
 	b->mem_bytes = (size_t)n * size;
 	b->mem = mmap(NULL, b->mem_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
 		      -1, 0);
 	if (b->mem == MAP_FAILED) {
 		b->mem = NULL;
-		ret = -errno;
-		goto out_unmap;
+		return -errno;
 	}
 	b->refs = calloc(n, sizeof(*b->refs));
 	if (!b->refs) {
 		ret = -ENOMEM;
 		goto out_unmap;
 	}
-	if (is_own_pool) {
-		ret = own_pool_init(b);
-		if (ret < 0)
-			goto out_unmap;
-		return 0;
-	}
-
-	memset(&reg, 0, sizeof(reg));
-	reg.ring_addr = (unsigned long)b->br;
-	reg.ring_entries = n;
-	reg.bgid = RING_BGID;
-	ret = io_uring_register_buf_ring(ring, &reg, 0);
+	ret = is_own_pool ? own_pool_init(b) : kernel_ring_init(b, ring);
 	if (ret < 0)
 		goto out_unmap;
-	b->is_registered = true;
-
-	io_uring_buf_ring_init(b->br);
-	for (unsigned int i = 0; i < n; i++)
-		io_uring_buf_ring_add(b->br, ring_buf(b, (uint16_t)i), size, (uint16_t)i,
-				      io_uring_buf_ring_mask(n), (int)i);
-	io_uring_buf_ring_advance(b->br, (int)n);
 	return 0;
 
 out_unmap:

@@ -29,7 +29,6 @@ struct txring {
 	unsigned int pending;		/* filled since the last kick was queued */
 	unsigned int kick_batch;	/* kick at this many pending frames */
 	unsigned int refs;		/* generations, queued kicks, the dirty list */
-	unsigned int kicks_in_flight;
 	struct txring *next_dirty;	/* the worker's list of rings to kick */
 	bool is_dirty;
 };
