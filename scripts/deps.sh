@@ -8,8 +8,8 @@
 # Installs run under a policy-rc.d that forbids starting services: a
 # package's daemon (smcroute's, for one) must never start on the host.
 set -eu
-PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev
-iproute2 jq procps kmod socat valgrind"
+PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
+iproute2 jq procps kmod socat valgrind tcpdump util-linux"
 [ $# -eq 0 ] || PKGS="$*"
 missing=""
 for p in $PKGS; do
