@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -52,7 +54,7 @@ static const char *const top_fields[] = {
 };
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
-static const char *const output_fields[] = { "interface", "group", "port", "ttl" };
+static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source" };
 
 __attribute__((format(printf, 3, 4)))
 static int config_fail(struct config_error *err, int rc, const char *fmt, ...)
@@ -185,6 +187,41 @@ static int check_ttl(long long v, uint8_t *ret, const char *where, const char *s
 				   shown, TTL_MAX);
 	*ret = (uint8_t)v;
 	return 0;
+}
+
+/* An output's "ttl" written as a word: "keep" or "decrement". */
+static int check_ttl_word(const char *s, struct mcr_output *o, const char *where,
+			  const char *shown, struct config_error *err)
+{
+	if (!strcmp(s, "keep"))
+		o->ttl_mode = TTL_KEEP;
+	else if (!strcmp(s, "decrement"))
+		o->ttl_mode = TTL_DECREMENT;
+	else
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a TTL (1 to %d, \"keep\" or \"decrement\")",
+				   where, shown, TTL_MAX);
+	return 0;
+}
+
+/* An output's "source": "relay", "keep" or a unicast address. */
+static int check_out_source(const char *s, struct mcr_output *o, const char *where,
+			    const char *shown, struct config_error *err)
+{
+	if (!strcmp(s, "relay")) {
+		o->source_mode = SOURCE_RELAY;
+		return 0;
+	}
+	if (!strcmp(s, "keep")) {
+		o->source_mode = SOURCE_KEEP;
+		return 0;
+	}
+	if (addr_parse_ipv4(s, &o->source) < 0)
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a source (\"relay\", \"keep\" or an IPv4 address)",
+				   where, shown);
+	o->source_mode = SOURCE_ADDR;
+	return check_source(s, &o->source, where, shown, err);
 }
 
 /* ---- JSON front end ---- */
@@ -459,6 +496,26 @@ static int json_parse_input(struct mcr_rule *r, json_t *in, const char *prefix,
 	return rc < 0 ? rc : 0;
 }
 
+/* "ttl": a number, "keep" or "decrement"; absent, the default (decrement). */
+static int json_parse_output_ttl(struct mcr_output *o, json_t *out, const char *prefix,
+				 struct config_error *err)
+{
+	struct json_field f;
+	json_t *v = json_field_get(out, prefix, "ttl", &f);
+
+	o->ttl_mode = TTL_DECREMENT;
+	if (!v)
+		return 0;
+	if (json_is_string(v))
+		return check_ttl_word(json_string_value(v), o, f.path, f.shown, err);
+	if (!json_is_integer(v))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a TTL (1 to %d, \"keep\" or \"decrement\")",
+				   f.path, f.shown, TTL_MAX);
+	o->ttl_mode = TTL_SET;
+	return check_ttl(json_integer_value(v), &o->ttl, f.path, f.shown, err);
+}
+
 static int json_parse_output(struct mcr_output *o, json_t *out, const char *prefix,
 			     struct config_error *err)
 {
@@ -485,10 +542,12 @@ static int json_parse_output(struct mcr_output *o, json_t *out, const char *pref
 		rc = check_port(n, &o->port, f.path, f.shown, err);
 	if (rc < 0)
 		return rc;
-	o->ttl = MCR_DEFAULT_TTL;
-	rc = json_get_int(out, prefix, "ttl", &n, &f, err);
+	rc = json_parse_output_ttl(o, out, prefix, err);
+	if (rc < 0)
+		return rc;
+	rc = json_get_str(out, prefix, "source", false, &s, &f, err);
 	if (rc > 0)
-		rc = check_ttl(n, &o->ttl, f.path, f.shown, err);
+		rc = check_out_source(s, o, f.path, f.shown, err);
 	return rc < 0 ? rc : 0;
 }
 
@@ -867,7 +926,13 @@ static json_t *output_to_json(const struct mcr_output *o)
 	if (!rc && o->port)
 		rc = json_set_new(out, "port", json_integer(o->port));
 	if (!rc)
-		rc = json_set_new(out, "ttl", json_integer(o->ttl));
+		rc = json_set_new(out, "ttl", o->ttl_mode == TTL_SET ?
+						      json_integer(o->ttl) :
+						      json_string(config_ttl_name(o, buf)));
+	if (!rc && o->source_mode == SOURCE_KEEP)
+		rc = json_set_new(out, "source", json_string("keep"));
+	if (!rc && o->source_mode == SOURCE_ADDR)
+		rc = json_set_new(out, "source", json_string(addr_fmt(o->source, buf)));
 	if (rc < 0) {
 		json_decref(out);
 		return NULL;
@@ -1047,12 +1112,39 @@ static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
 	return 0;
 }
 
+/* One "KEY=VALUE" field of an output: ttl= or source=, each at most once. */
+static int shorthand_output_option(struct mcr_output *o, char *field, bool *has_ttl,
+				   bool *has_source, const char *where, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	char *v;
+
+	if ((v = str_key_value(field, "ttl")) && !*has_ttl) {
+		*has_ttl = true;
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, v);
+		if (v[0] >= '0' && v[0] <= '9') {
+			o->ttl_mode = TTL_SET;
+			return check_ttl(str_to_number(v), &o->ttl, where, shown, err);
+		}
+		return check_ttl_word(v, o, where, shown, err);
+	}
+	if ((v = str_key_value(field, "source")) && !*has_source) {
+		*has_source = true;
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, v);
+		return check_out_source(v, o, where, shown, err);
+	}
+	return config_fail(err, -EINVAL,
+			   "%s: unexpected \"%.*s\" (expected [GROUP[:PORT]][,ttl=N|keep|decrement]"
+			   "[,source=relay|keep|IP])",
+			   where, SHOWN_MAX, field);
+}
+
 static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
 			    struct config_error *err)
 {
 	char shown[SHOWN_MAX + 4];
 	char *cursor = spec, *field;
-	bool has_group = false, has_ttl = false;
+	bool has_group = false, has_option = false, has_ttl = false, has_source = false;
 	int rc;
 
 	field = str_next_field(&cursor, ',');
@@ -1062,22 +1154,16 @@ static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
 	rc = check_ifname(field, o->ifname, where, shown, err);
 	if (rc < 0)
 		return rc;
-	o->ttl = MCR_DEFAULT_TTL;
+	o->ttl_mode = TTL_DECREMENT;
+	o->source_mode = SOURCE_RELAY;
 
 	while ((field = str_next_field(&cursor, ','))) {
-		char *n = str_key_value(field, "ttl");
-
-		if (n && !has_ttl) {
-			(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, n);
-			rc = check_ttl(str_to_number(n), &o->ttl, where, shown, err);
-			has_ttl = true;
-		} else if (!has_group && !has_ttl && field[0] && !strchr(field, '=')) {
+		if (!has_group && !has_option && field[0] && !strchr(field, '=')) {
 			rc = shorthand_group_port(field, &o->group, &o->port, where, err);
 			has_group = true;
 		} else {
-			return config_fail(err, -EINVAL,
-					   "%s: unexpected \"%.*s\" (expected [GROUP[:PORT]][,ttl=N])",
-					   where, SHOWN_MAX, field);
+			rc = shorthand_output_option(o, field, &has_ttl, &has_source, where, err);
+			has_option = true;
 		}
 		if (rc < 0)
 			return rc;
@@ -1226,34 +1312,98 @@ static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
 	return 0;
 }
 
-static int resolve_rule(struct mcr_rule *r, size_t i, struct config_error *err)
+const char *config_ttl_name(const struct mcr_output *o, char buf[12])
+{
+	switch (o->ttl_mode) {
+	case TTL_KEEP:
+		return "keep";
+	case TTL_SET:
+		(void)snprintf(buf, 12, "%u", o->ttl);
+		return buf;
+	case TTL_DECREMENT:
+	case TTL_MODE_MAX:
+		break;
+	}
+	return "decrement";
+}
+
+int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, size_t out,
+			       struct in_addr ifaddr, struct config_error *err)
+{
+	const struct mcr_output *o = &rule->outputs[out];
+
+	if (o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group) ||
+	    ifaddr.s_addr != htonl(INADDR_ANY))
+		return 0;
+	return config_fail(err, -EADDRNOTAVAIL,
+			   "rules[%zu] (\"%s\").outputs[%zu]: interface \"%s\" has no IPv4 address "
+			   "to send from; give it one, or set the output's \"source\" to an address "
+			   "or to \"keep\"",
+			   rule_index, rule->name, out, o->ifname);
+}
+
+/*
+ * The primary IPv4 address of interface @name (INADDR_ANY when it has none)
+ * into *ret; ioctl_fd is any AF_INET socket.
+ */
+static int iface_ipv4(const char *name, int ioctl_fd, struct in_addr *ret)
+{
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_addr.sa_family = AF_INET;
+	ret->s_addr = htonl(INADDR_ANY);
+	if (ioctl(ioctl_fd, SIOCGIFADDR, &ifr) < 0)
+		return errno == EADDRNOTAVAIL ? 0 : -errno;
+	memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
+	*ret = sin.sin_addr;
+	return 0;
+}
+
+/* An output's interface name, index and source address; fills in what it inherits. */
+static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
+			  struct config_error *err)
+{
+	struct mcr_output *o = &r->outputs[j];
+	char path[PATH_MAX_LEN];
+	struct in_addr ifaddr;
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
+	rc = resolve_ifname(o->ifname, &o->ifindex, path, err);
+	if (rc < 0)
+		return rc;
+	if (o->group.s_addr == htonl(INADDR_ANY))
+		o->group = r->in_group;
+	if (o->port == 0)
+		o->port = r->in_port;
+	/* With an any-port input, every port the output could use is received again. */
+	if (o->ifindex == r->in_ifindex && o->group.s_addr == r->in_group.s_addr &&
+	    (r->in_port == 0 || o->port == r->in_port))
+		return config_fail(err, -EINVAL,
+				   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
+				   i, j);
+	if (o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
+		return 0;
+	rc = iface_ipv4(o->ifname, ioctl_fd, &ifaddr);
+	if (rc < 0)
+		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s", path,
+				   o->ifname, strerror(-rc));
+	return config_check_output_source(r, i, j, ifaddr, err);
+}
+
+static int resolve_rule(struct mcr_rule *r, size_t i, int ioctl_fd, struct config_error *err)
 {
 	char path[PATH_MAX_LEN];
 	int rc;
 
 	(void)snprintf(path, sizeof(path), "rules[%zu].input.interface", i);
 	rc = resolve_ifname(r->in_ifname, &r->in_ifindex, path, err);
-	if (rc < 0)
-		return rc;
-	for (size_t j = 0; j < r->n_outputs; j++) {
-		struct mcr_output *o = &r->outputs[j];
-
-		(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
-		rc = resolve_ifname(o->ifname, &o->ifindex, path, err);
-		if (rc < 0)
-			return rc;
-		if (o->group.s_addr == htonl(INADDR_ANY))
-			o->group = r->in_group;
-		if (o->port == 0)
-			o->port = r->in_port;
-		/* With an any-port input, every port the output could use is received again. */
-		if (o->ifindex == r->in_ifindex && o->group.s_addr == r->in_group.s_addr &&
-		    (r->in_port == 0 || o->port == r->in_port))
-			return config_fail(err, -EINVAL,
-					   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
-					   i, j);
-	}
-	return 0;
+	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++)
+		rc = resolve_output(r, i, j, ioctl_fd, err);
+	return rc;
 }
 
 static bool rule_same_input(const struct mcr_rule *a, const struct mcr_rule *b)
@@ -1266,18 +1416,24 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 {
 	struct rule_table *table;
 	size_t dup = 0;
-	int rc;
+	int ioctl_fd, rc;
 
 	if (cfg->n_rules == 0)
 		return config_fail(err, -EINVAL, "no rules (give a configuration file or --rule)");
 	rc = resolve_names(cfg, err);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < cfg->n_rules; i++) {
-		rc = resolve_rule(&cfg->rules[i], i, err);
-		if (rc < 0)
-			return rc;
+	ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ioctl_fd < 0) {
+		rc = -errno;
+		return config_fail(err, rc, "cannot open a socket to query interfaces: %s",
+				   strerror(-rc));
 	}
+	for (size_t i = 0; i < cfg->n_rules && rc == 0; i++)
+		rc = resolve_rule(&cfg->rules[i], i, ioctl_fd, err);
+	(void)close(ioctl_fd);
+	if (rc < 0)
+		return rc;
 
 	rc = rule_table_new(cfg, &table, &dup);
 	if (rc == -EEXIST) {

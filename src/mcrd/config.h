@@ -26,7 +26,6 @@
 #define MCR_MAX_COALESCE_US	10000
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
 #define MCR_DEFAULT_STATS_MS	1000
-#define MCR_DEFAULT_TTL		16
 #define MCR_MAX_WORKERS		256
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
 
@@ -45,12 +44,35 @@ enum ingress_mode {
 	INGRESS_MODE_MAX
 };
 
+/*
+ * The TTL an output sends with.  The default is a router's: one less than
+ * received, and a packet that arrives with TTL 1 (or 0) is not relayed
+ * (counted as ttl_expired), which also ends a loop of relays.
+ */
+enum ttl_mode {
+	TTL_DECREMENT = 0,
+	TTL_KEEP,		/* as received (a received TTL of 0 is not relayed) */
+	TTL_SET,		/* struct mcr_output's ttl, whatever arrived */
+	TTL_MODE_MAX
+};
+
+/* The IPv4 source address an output sends from. */
+enum source_mode {
+	SOURCE_RELAY = 0,	/* the relay's address on the output interface */
+	SOURCE_KEEP,		/* the original sender's, as a router does */
+	SOURCE_ADDR,		/* struct mcr_output's source */
+	SOURCE_MODE_MAX
+};
+
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;		/* resolved by config_resolve() */
 	struct in_addr group;		/* destination: multicast or unicast */
 	uint16_t port;			/* host order; 0 = keep the packet's port */
-	uint8_t ttl;
+	uint8_t ttl;			/* TTL_SET only */
+	enum ttl_mode ttl_mode;
+	enum source_mode source_mode;
+	struct in_addr source;		/* SOURCE_ADDR only */
 };
 
 struct mcr_rule {
@@ -113,7 +135,8 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 
 /*
  * Append one rule written in the command-line shorthand:
- *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP] -> OUT_IFACE[,GROUP[:PORT]][,ttl=N][; OUT...]
+ *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP] ->
+ *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][; OUT...]
  * A rule without NAME= is named "ruleN" (N = its 1-based position).
  */
 int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err);
@@ -159,10 +182,25 @@ json_t *config_rule_to_json(const struct mcr_rule *r);
 json_t *config_to_json(const struct mcr_config *cfg);
 
 /*
+ * Bug 7: an output that sends from the relay's address needs one on its
+ * interface.  @ifaddr is the output interface's IPv4 address (INADDR_ANY:
+ * none).  Returns 0, or -EADDRNOTAVAIL with err naming rule @rule (index
+ * @rule_index), output @out and the interface.  Unicast outputs are not
+ * checked: the kernel routes them and picks their source.  Called by
+ * config_resolve(); call it again when an interface's addresses change.
+ */
+int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, size_t out,
+			       struct in_addr ifaddr, struct config_error *err);
+
+/* "keep", "decrement" or the number; buf holds at least 12 bytes. */
+const char *config_ttl_name(const struct mcr_output *o, char buf[12]);
+
+/*
  * Check the whole configuration and resolve interface names to indexes:
  * every interface exists, no two rules share a name or an input key
  * (interface, group, port, source), outputs fill in the input's group/port
- * where they gave none.  Returns 0 or a negative errno with err filled in.
+ * where they gave none, and every multicast output that sends from the
+ * relay's address has one on its interface (config_check_output_source()).  Returns 0 or a negative errno with err filled in.
  */
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
 
