@@ -21,6 +21,7 @@ enum {
 	OPT_SOURCE,
 	OPT_OUTPUT,
 	OPT_TTL,
+	OPT_OUT_SOURCE,
 	OPT_RULE_JSON,
 };
 
@@ -82,7 +83,7 @@ out_free:
 }
 
 struct add_flags {
-	const char *name, *in_iface, *in_group, *in_port, *source, *ttl, *rule_json;
+	const char *name, *in_iface, *in_group, *in_port, *source, *ttl, *out_source, *rule_json;
 	json_t *outputs;
 };
 
@@ -113,14 +114,15 @@ static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags 
 		goto out_nomem;
 	if (f->name && json_object_set_new(rule, "name", json_string(f->name)) < 0)
 		goto out_nomem;
-	if (f->ttl) {
-		if (parse_integer(f->ttl, &v) < 0) {
-			json_decref(rule);
-			return mcrctl_usage_error(cmd, "--ttl: \"%s\" is not a number", f->ttl);
-		}
-		json_array_foreach(f->outputs, i, o)
-			if (json_object_set_new(o, "ttl", json_integer(v)) < 0)
-				goto out_nomem;
+	/* A word goes to mcrd as it is: mcrd checks it and names it if it is wrong. */
+	json_array_foreach(f->outputs, i, o) {
+		if (f->ttl && json_object_set_new(o, "ttl", parse_integer(f->ttl, &v) == 0 ?
+								    json_integer(v) :
+								    json_string(f->ttl)) < 0)
+			goto out_nomem;
+		if (f->out_source &&
+		    json_object_set_new(o, "source", json_string(f->out_source)) < 0)
+			goto out_nomem;
 	}
 	*ret = rule;
 	return 0;
@@ -140,7 +142,7 @@ static int rule_from_json_arg(const struct mcrctl_cmd *cmd, const struct add_fla
 	json_t *rule;
 
 	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->ttl ||
-	    json_array_size(f->outputs))
+	    f->out_source || json_array_size(f->outputs))
 		return mcrctl_usage_error(cmd, "--json RULE replaces the other rule options");
 	rule = json_loads(f->rule_json, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rule)
@@ -166,6 +168,7 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "output-source", required_argument, NULL, OPT_OUT_SOURCE },
 		MCRCTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,6 +197,9 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 			break;
 		case OPT_TTL:
 			f.ttl = optarg;
+			break;
+		case OPT_OUT_SOURCE:
+			f.out_source = optarg;
 			break;
 		case OPT_RULE_JSON:
 			f.rule_json = optarg;
@@ -271,7 +277,7 @@ static void fmt_group_port(const json_t *obj, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s:*", json_str_or(obj, "group", "?"));
 }
 
-/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=N]; ...". */
+/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S]; ...". */
 static char *fmt_outputs(const json_t *outputs)
 {
 	char *buf = NULL;
@@ -287,8 +293,12 @@ static char *fmt_outputs(const json_t *outputs)
 			(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
 		if (json_object_get(o, "port"))
 			(void)fprintf(f, ":%lld", json_int_of(o, "port"));
-		if (json_object_get(o, "ttl"))
+		if (json_is_integer(json_object_get(o, "ttl")))
 			(void)fprintf(f, ",ttl=%lld", json_int_of(o, "ttl"));
+		else if (json_object_get(o, "ttl"))
+			(void)fprintf(f, ",ttl=%s", json_str_or(o, "ttl", "?"));
+		if (json_object_get(o, "source"))
+			(void)fprintf(f, ",source=%s", json_str_or(o, "source", "?"));
 	}
 	if (fclose(f) != 0) {
 		free(buf);

@@ -22,11 +22,13 @@
 static const struct mcrctl_cmd commands[] = {
 	{ "add", PROTO_CMD_ADD,
 	  "--input-interface IF --input-group GROUP [--input-port PORT] [--source IP]\n"
-	  "           [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N]\n"
+	  "           [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N|keep|decrement]\n"
+	  "           [--output-source relay|keep|IP]\n"
 	  "       mcrctl add --json RULE",
 	  NULL,
 	  "Add a rule to the running mcrd.  --output may be repeated; an output without\n"
-	  "GROUP or PORT keeps the input's.  --ttl applies to every output.  --json takes\n"
+	  "GROUP or PORT keeps the input's.  --ttl and --output-source (the address the\n"
+	  "outputs send from; --source is the input's sender) apply to every output.  --json takes\n"
 	  "a whole rule object in the configuration file's form instead of the flags.\n"
 	  "mcrd checks the rule and answers with the message naming any bad field.",
 	  cmd_add },

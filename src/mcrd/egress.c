@@ -63,9 +63,81 @@ static int set_int(int fd, int level, int opt, int val, const char *what, const 
 	return -errno;
 }
 
-static int udp_open(const struct mcr_output *o, int sndbuf, struct sockaddr_in *dst,
+/* Names an output in messages: rule, output index, interface. */
+struct out_ref {
+	const struct mcr_rule *rule;
+	size_t index;
+	const struct mcr_output *o;
+};
+
+/*
+ * Send from an address that is not (or not always) the host's:
+ * IP_TRANSPARENT lets a socket use any source address; it needs CAP_NET_RAW
+ * or CAP_NET_ADMIN.  What the kernel refuses, an l2 output can still do.
+ */
+static int udp_transparent(int fd, const struct out_ref *ref, const char *what)
+{
+	int one = 1, err;
+
+	if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) == 0)
+		return 0;
+	err = errno;
+	log_err_errno(err, "rule \"%s\" output %zu (%s): a UDP socket cannot send from %s "
+		      "without IP_TRANSPARENT (CAP_NET_RAW); use \"egress\": \"l2\" for this "
+		      "output's interface, or \"source\": \"relay\"",
+		      ref->rule->name, ref->index, ref->o->ifname, what);
+	return -err;
+}
+
+/* "source": an address (bound once) or "keep" (per packet, IP_PKTINFO). */
+static int udp_source(int fd, const struct out_ref *ref)
+{
+	const struct mcr_output *o = ref->o;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->source };
+	char a[ADDR_STR_MAX], what[ADDR_STR_MAX + 32];
+	int ret;
+
+	if (o->source_mode == SOURCE_KEEP)
+		return udp_transparent(fd, ref, "each packet's received source address");
+	if (o->source_mode != SOURCE_ADDR)
+		return 0;
+	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) == 0)
+		return 0;
+	if (errno != EADDRNOTAVAIL) {
+		ret = -errno;
+		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
+			      ref->rule->name, ref->index, o->ifname, addr_fmt(o->source, a));
+		return ret;
+	}
+	(void)snprintf(what, sizeof(what), "%s (not an address of this host)",
+		       addr_fmt(o->source, a));
+	ret = udp_transparent(fd, ref, what);
+	if (ret < 0)
+		return ret;
+	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		ret = -errno;
+		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
+			      ref->rule->name, ref->index, o->ifname, a);
+		return ret;
+	}
+	return 0;
+}
+
+/* The socket's own TTL, for "ttl": N; the other modes set it per packet. */
+static int udp_ttl(int fd, const struct mcr_output *o)
+{
+	bool is_mc = addr_is_multicast(o->group);
+
+	if (o->ttl_mode != TTL_SET)
+		return 0;
+	return set_int(fd, IPPROTO_IP, is_mc ? IP_MULTICAST_TTL : IP_TTL, o->ttl,
+		       is_mc ? "the multicast TTL" : "the TTL", o->ifname);
+}
+
+static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *dst,
 		    int *ret_sndbuf)
 {
+	const struct mcr_output *o = ref->o;
 	char g[ADDR_STR_MAX];
 	int fd, ret;
 
@@ -82,18 +154,15 @@ static int udp_open(const struct mcr_output *o, int sndbuf, struct sockaddr_in *
 			log_err_errno(errno, "output %s: cannot set IP_MULTICAST_IF", o->ifname);
 			goto out_close;
 		}
-		ret = set_int(fd, IPPROTO_IP, IP_MULTICAST_TTL, o->ttl, "the multicast TTL",
-			      o->ifname);
-		if (ret < 0)
-			goto out_close;
 		ret = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP", o->ifname);
 		if (ret < 0)
 			goto out_close;
-	} else {
-		ret = set_int(fd, IPPROTO_IP, IP_TTL, o->ttl, "the TTL", o->ifname);
-		if (ret < 0)
-			goto out_close;
 	}
+	ret = udp_ttl(fd, o);
+	if (ret == 0)
+		ret = udp_source(fd, ref);
+	if (ret < 0)
+		goto out_close;
 	*ret_sndbuf = set_sndbuf(fd, sndbuf);
 
 	if (o->port && connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
@@ -230,10 +299,11 @@ static int l2_iface_query(struct egress_iface *li, int ioctl_fd,
 		memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
 		li->addr = sin.sin_addr;
 	} else if (errno == EADDRNOTAVAIL) {
+		/* config_resolve() refused outputs that need it: it went since. */
 		li->addr.s_addr = INADDR_ANY;
 		if (!known || !known->is_ether || known->addr.s_addr != INADDR_ANY)
-			log_warn("output %s: the interface has no IPv4 address, frames go out "
-				 "from 0.0.0.0",
+			log_warn("output %s: the interface has no IPv4 address, frames of "
+				 "outputs with \"source\": \"relay\" keep their received source",
 				 li->ifname);
 	} else {
 		log_err_errno(errno, "output %s: cannot read the interface's IPv4 address",
@@ -315,9 +385,9 @@ static int l2_iface_get(struct egress *eg, const struct egress *prev, const stru
 /*
  * Where the outputs' IPv4 id counters start.  Random, so that the workers
  * of a daemon (each with its own counters, sending the same output's flows)
- * and a restarted daemon do not step through the same ids in lockstep: the
- * frames are not marked don't-fragment, and a router that fragments them
- * reassembles by id.
+ * and a restarted daemon do not step through the same ids in lockstep:
+ * frames that came without don't-fragment leave without it, and whoever
+ * fragments them on the way reassembles by id.
  */
 static uint16_t ip_id_seed(void)
 {
@@ -340,17 +410,37 @@ static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 	return mode != EGRESS_UDP && addr_is_multicast(o->group);
 }
 
-/* Set up output k (o): a frame template on its interface's packet socket, or a UDP socket. */
+/* The source address of an l2 output's frames; INADDR_ANY keeps each packet's. */
+static struct in_addr l2_source(const struct mcr_output *o, const struct egress_iface *li)
+{
+	struct in_addr any = { .s_addr = htonl(INADDR_ANY) };
+
+	switch (o->source_mode) {
+	case SOURCE_ADDR:
+		return o->source;
+	case SOURCE_KEEP:
+		return any;
+	case SOURCE_RELAY:
+	case SOURCE_MODE_MAX:
+		break;
+	}
+	return li->addr;
+}
+
+/* Set up output k (ref): a frame template on its interface's packet socket, or a UDP socket. */
 static int output_init(struct egress *eg, const struct egress *prev, size_t k,
-		       const struct mcr_output *o, const struct mcr_config *cfg, int ioctl_fd,
+		       const struct out_ref *ref, const struct mcr_config *cfg, int ioctl_fd,
 		       uint16_t id_seed)
 {
+	const struct mcr_output *o = ref->o;
 	struct egress_out *eo = &eg->outs[k];
 	int fd, got = 0;
 
 	eo->dst.sin_family = AF_INET;
 	eo->dst.sin_addr = o->group;
 	eo->dst.sin_port = htons(o->port);
+	eo->ttl_mode = (uint8_t)o->ttl_mode;
+	eo->ttl = o->ttl;
 	if (wants_l2(cfg->egress, o)) {
 		const struct egress_iface *li = NULL;
 		uint8_t dst_mac[ETH_ALEN];
@@ -360,8 +450,8 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 			return ret;
 		if (li->is_ether) {
 			addr_multicast_mac(o->group, dst_mac);
-			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, li->addr, o->group, o->port,
-					o->ttl);
+			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li), o->group,
+					o->port);
 			eo->file = li->file;
 			eo->tx = li->tx;
 			/* The kernel does not check a TX ring frame against the MTU. */
@@ -373,7 +463,8 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 			return 0;
 		}
 	}
-	fd = udp_open(o, cfg->so_sndbuf, &eo->dst, &got);
+	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
+	fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
@@ -480,11 +571,11 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	}
 	for (size_t r = 0; r < cfg->n_rules && ret == 0; r++) {
 		for (size_t o = 0; o < cfg->rules[r].n_outputs && ret == 0; o++, k++) {
-			const struct mcr_output *out = &cfg->rules[r].outputs[o];
+			const struct out_ref ref = { &cfg->rules[r], o, &cfg->rules[r].outputs[o] };
 
-			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(out->group))
+			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(ref.o->group))
 				n_unicast++;
-			ret = output_init(eg, prev, k, out, cfg, ioctl_fd, id_seed);
+			ret = output_init(eg, prev, k, &ref, cfg, ioctl_fd, id_seed);
 		}
 	}
 	(void)close(ioctl_fd);

@@ -8,9 +8,14 @@
  *   route lookup and IP output path the kernel runs for every multicast UDP
  *   sendmsg.  Multicast outputs on Ethernet interfaces only.
  * - udp: a UDP socket per output, connected to its group:port when the port
- *   is fixed, sending out of the output interface with the configured TTL,
- *   multicast loop off.  Unicast destinations always go this way, through
- *   the kernel's routing table and neighbour resolution (tunnels, next hops).
+ *   is fixed, sending out of the output interface, multicast loop off.
+ *   Unicast destinations always go this way, through the kernel's routing
+ *   table and neighbour resolution (tunnels, next hops).  The TOS byte, a
+ *   TTL that follows the received one and a kept source address go with
+ *   each send as ancillary data (IP_TOS, IP_TTL, IP_PKTINFO); a source
+ *   address that is not the host's needs IP_TRANSPARENT (CAP_NET_RAW).  DF
+ *   is a per-socket setting only: the kernel sets it on every datagram that
+ *   fits the path MTU (IP_PMTUDISC_WANT), whatever the received one had.
  *
  * Every socket gets a large send buffer.
  */
@@ -42,7 +47,10 @@ struct egress_out {
 	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
 	unsigned int file;		/* the output's socket: an index into fds */
 	uint16_t ip_id;			/* l2: IPv4 identification of the next frame */
+	uint8_t ttl_mode;		/* enum ttl_mode */
+	uint8_t ttl;			/* TTL_SET */
 	bool is_l2;
+	bool is_keep_source;		/* udp: each packet's source goes with it */
 };
 
 /* An interface that l2 outputs asked for. */
@@ -89,6 +97,25 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 /* Drop a reference to a ring; the last one unmaps it. */
 void egress_ring_put(struct txring *tx);
 void egress_exit(struct egress *eg);
+
+/*
+ * The TTL output eo sends a packet with that arrived with ttl_in; 0 when
+ * the packet must not be relayed (it expired).  A router forwards only
+ * what arrives with TTL > 1.
+ */
+static inline uint8_t egress_ttl(const struct egress_out *eo, uint8_t ttl_in)
+{
+	switch ((enum ttl_mode)eo->ttl_mode) {
+	case TTL_SET:
+		return eo->ttl;
+	case TTL_KEEP:
+		return ttl_in;
+	case TTL_DECREMENT:
+	case TTL_MODE_MAX:
+		break;
+	}
+	return ttl_in > 1 ? (uint8_t)(ttl_in - 1) : 0;
+}
 
 static inline bool egress_is_connected(const struct egress *eg, size_t out)
 {

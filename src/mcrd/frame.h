@@ -2,7 +2,8 @@
 /*
  * Frame headers for L2 egress: the Ethernet + IPv4 + UDP header an output
  * sends in front of a relayed payload, built once per output as a template
- * and patched per packet (lengths, IP id, both checksums, ports).  The UDP
+ * and patched per packet (lengths, IP id, TOS, DF, TTL, with "source":
+ * "keep" the source address, both checksums, ports).  The UDP
  * checksum is carried over from the received datagram by incremental update
  * (RFC 1624), so the payload is never summed.  Pure functions, no I/O.
  *
@@ -16,6 +17,7 @@
 #define MCR_FRAME_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define FRAME_VNET_LEN	10	/* struct virtio_net_hdr */
@@ -42,17 +44,23 @@ enum frame_csum {
 struct frame_tmpl {
 	uint8_t hdr[FRAME_HDR_LEN];	/* per-packet fields zero */
 	uint32_t ip_sum;		/* 16-bit word sum of hdr's IPv4 header */
-	uint32_t addr_sum;		/* word sum of its source and destination address */
+	uint32_t addr_sum;		/* word sum of its source (unless kept) and destination */
 	uint16_t dport;			/* host order; 0 = the packet's port */
+	bool is_keep_source;		/* the received source address, per packet */
 };
 
 /* What every output needs from one received datagram, computed once per packet. */
 struct frame_pkt {
 	uint32_t csum_base;	/* FULL: ~check + ~(old addresses, port); PARTIAL: proto + len */
+	uint32_t saddr_be;	/* the received IPv4 source, network order */
+	uint32_t saddr_sum;	/* its two 16-bit words, summed */
 	uint16_t sport;		/* host order */
 	uint16_t dport;		/* host order */
 	uint16_t udp_len;	/* UDP header + payload */
 	uint8_t csum;		/* enum frame_csum */
+	uint8_t tos;		/* the received TOS byte: DSCP and ECN, sent on as they came */
+	uint8_t ttl;		/* the received TTL */
+	bool is_df;		/* the received don't-fragment flag, sent on as it came */
 };
 
 /**
@@ -60,27 +68,28 @@ struct frame_pkt {
  * @t: the template to fill
  * @dst_mac: destination MAC (the group's multicast MAC)
  * @src_mac: the output interface's MAC
- * @saddr: IPv4 source (the interface's address, or INADDR_ANY)
+ * @saddr: IPv4 source (the interface's or a given address), or INADDR_ANY
+ *	to send each packet from its received source ("source": "keep")
  * @daddr: IPv4 destination (the output group)
  * @dport: UDP destination port, host order; 0 keeps each packet's port
- * @ttl: IPv4 TTL
+ *
+ * The TTL, TOS and DF come with each packet: see frame_build().
  */
 void frame_tmpl_init(struct frame_tmpl *t, const uint8_t dst_mac[6], const uint8_t src_mac[6],
-		     struct in_addr saddr, struct in_addr daddr, uint16_t dport, uint8_t ttl);
+		     struct in_addr saddr, struct in_addr daddr, uint16_t dport);
 
 /**
  * frame_pkt_init() - summarize a received datagram for frame_build()
  * @p: filled in
+ * @ip: the datagram's IPv4 header, as received (its first 20 bytes are read)
  * @udp: the datagram's 8-byte UDP header, as received
- * @saddr_be: its IPv4 source address, network order
- * @daddr_be: its IPv4 destination address, network order
  *
  * A checksum field equal to the pseudo-header sum is taken as partial (what
  * a sender's checksum offload leaves); a complete checksum that happens to
  * equal it is then completed by the kernel instead, with the same result.
  */
-void frame_pkt_init(struct frame_pkt *p, const uint8_t udp[FRAME_UDP_LEN], uint32_t saddr_be,
-		    uint32_t daddr_be);
+void frame_pkt_init(struct frame_pkt *p, const uint8_t ip[FRAME_IP_LEN],
+		    const uint8_t udp[FRAME_UDP_LEN]);
 
 /**
  * frame_build() - write one send's header
@@ -88,8 +97,11 @@ void frame_pkt_init(struct frame_pkt *p, const uint8_t udp[FRAME_UDP_LEN], uint3
  * @t: the output's template
  * @p: the datagram, from frame_pkt_init()
  * @ip_id: IPv4 identification for this frame
+ * @ttl: IPv4 TTL for this frame (the output's policy applied to p->ttl)
+ *
+ * The TOS byte and the DF flag are the received ones (p->tos, p->is_df).
  */
 void frame_build(uint8_t dst[FRAME_SEND_LEN], const struct frame_tmpl *t,
-		 const struct frame_pkt *p, uint16_t ip_id);
+		 const struct frame_pkt *p, uint16_t ip_id, uint8_t ttl);
 
 #endif

@@ -25,7 +25,7 @@
 
 #define NO_SLOT UINT32_MAX
 
-_Static_assert(sizeof(struct send_slot) == 128, "a send slot is two cache lines");
+_Static_assert(sizeof(struct send_slot) == 256, "a send slot is four cache lines");
 
 int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog)
 {
@@ -88,6 +88,44 @@ static void note_queued(struct worker *w)
 	}
 }
 
+/* Append one control message of len bytes at offset at of s's buffer; returns the new end. */
+static size_t cmsg_put(struct send_slot *s, size_t at, int type, const void *data, size_t len)
+{
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP,
+			     .cmsg_type = type };
+
+	memcpy(s->cmsg + at, &h, sizeof(h));
+	memcpy(s->cmsg + at + CMSG_LEN(0), data, len);
+	return at + CMSG_SPACE(len);
+}
+
+/*
+ * What the socket cannot set for every packet alike: a TOS other than 0,
+ * a TTL that follows the received one, the received source.  Returns the
+ * control length, 0 when the socket's settings do.
+ */
+static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo)
+{
+	size_t n = 0;
+
+	if (s->tos) {
+		int v = s->tos;
+
+		n = cmsg_put(s, n, IP_TOS, &v, sizeof(v));
+	}
+	if (eo->ttl_mode != TTL_SET) {
+		int v = s->ttl;
+
+		n = cmsg_put(s, n, IP_TTL, &v, sizeof(v));
+	}
+	if (eo->is_keep_source) {
+		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = s->saddr_be };
+
+		n = cmsg_put(s, n, IP_PKTINFO, &pi, sizeof(pi));
+	}
+	return n;
+}
+
 static bool slot_submit(struct worker *w, uint32_t i)
 {
 	struct send_slot *s = &w->fwd.slots[i];
@@ -96,19 +134,27 @@ static bool slot_submit(struct worker *w, uint32_t i)
 	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
 	unsigned int file = s->gen->file_base + eo->file;
 	uint8_t *data = ring_buf(&w->bufs, s->bid) + s->off;
+	size_t n_cmsg;
 
 	if (!sqe)
 		return false;
-	if (egress_is_connected(eg, s->out)) {
+	n_cmsg = slot_cmsgs(s, eo);
+	if (egress_is_connected(eg, s->out) && n_cmsg == 0) {
 		io_uring_prep_send(sqe, (int)file, data, s->len, 0);
 	} else {
-		s->dst = eo->dst;
-		s->dst.sin_port = htons(s->dport);
+		s->msg.msg_name = NULL;
+		s->msg.msg_namelen = 0;
+		if (!egress_is_connected(eg, s->out)) {
+			s->dst = eo->dst;
+			s->dst.sin_port = htons(s->dport);
+			s->msg.msg_name = &s->dst;
+			s->msg.msg_namelen = sizeof(s->dst);
+		}
 		s->iov[0].iov_base = data;
 		s->iov[0].iov_len = s->len;
-		s->msg.msg_name = &s->dst;
-		s->msg.msg_namelen = sizeof(s->dst);
 		s->msg.msg_iovlen = 1;
+		s->msg.msg_control = n_cmsg ? s->cmsg : NULL;
+		s->msg.msg_controllen = n_cmsg;
 		io_uring_prep_sendmsg(sqe, (int)file, &s->msg, 0);
 	}
 	sqe->flags |= IOSQE_FIXED_FILE;
@@ -192,8 +238,13 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	struct egress_out *eo = &p->gen->egress.outs[out];
 	struct output_stats *os = &p->gen->stats->outputs[out];
 	struct txring *tx = eo->tx;
+	uint8_t ttl = egress_ttl(eo, p->frame.ttl);
 	uint8_t *f;
 
+	if (unlikely(ttl == 0)) {
+		os->ttl_expired++;
+		goto out_done;
+	}
 	if (unlikely(p->len > eo->max_payload)) {
 		/* Too big for the link: a UDP socket would fragment, a frame cannot. */
 		os->send_errors++;
@@ -206,7 +257,7 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 		arm_retry_timer(w, 0);
 		return false;
 	}
-	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++);
+	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
 	memcpy(f + FRAME_SEND_LEN, ring_buf(&w->bufs, p->bid) + p->off, p->len);
 	os->packets++;
 	os->bytes += p->len;
@@ -223,9 +274,17 @@ out_done:
 /* Queue a slot's send for udp output out; false when no slot is free. */
 static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 {
-	uint32_t i = slot_get(&w->fwd);
+	uint8_t ttl = egress_ttl(&p->gen->egress.outs[out], p->frame.ttl);
 	struct send_slot *s;
+	uint32_t i;
 
+	if (unlikely(ttl == 0)) {
+		p->gen->stats->outputs[out].ttl_expired++;
+		buf_unref(w, p->bid);
+		worker_gen_put(w, p->gen);
+		return true;
+	}
+	i = slot_get(&w->fwd);
 	if (i == NO_SLOT)
 		return false;
 	s = &w->fwd.slots[i];
@@ -234,6 +293,9 @@ static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	s->off = p->off;
 	s->len = p->len;
 	s->dport = p->frame.dport;
+	s->saddr_be = p->frame.saddr_be;
+	s->tos = p->frame.tos;
+	s->ttl = ttl;
 	s->attempts = 0;
 	s->gen = p->gen;
 	if (!slot_submit(w, i)) {
@@ -277,9 +339,9 @@ void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uin
 		.len = info->payload_len,
 	};
 
-	/* packet_parse() checked that the UDP header lies before the payload. */
-	frame_pkt_init(&p.frame, ring_buf(&w->bufs, bid) + info->payload_off - FRAME_UDP_LEN,
-		       info->saddr, info->daddr);
+	/* packet_parse() checked both headers: IPv4 at ip_off, UDP before the payload. */
+	frame_pkt_init(&p.frame, ring_buf(&w->bufs, bid) + info->ip_off,
+		       ring_buf(&w->bufs, bid) + info->payload_off - FRAME_UDP_LEN);
 	/* One reference per output, on the buffer and on the rules alike. */
 	p.gen = w->gen;
 	w->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;

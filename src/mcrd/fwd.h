@@ -23,8 +23,11 @@
 struct generation;
 struct worker;
 
+/* Ancillary data of one udp send: IP_TOS, IP_TTL (ints) and IP_PKTINFO. */
+#define FWD_CMSG_LEN	(2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+
 /*
- * The state one udp output's send needs until its completion: two cache
+ * The state one udp output's send needs until its completion: four cache
  * lines.  l2 outputs need none: their frames go into the interface's TX
  * ring, payload copied, and are done with the packet at once.
  */
@@ -36,10 +39,14 @@ struct send_slot {
 	uint16_t dport;		/* the packet's port, for unconnected udp outputs */
 	uint32_t out;		/* flat output index */
 	uint32_t next_free;	/* free-list link, or retry-list link */
+	uint32_t saddr_be;	/* the received source, for "source": "keep" */
 	uint8_t attempts;
+	uint8_t tos;		/* the received TOS byte */
+	uint8_t ttl;		/* the TTL to send with */
 	struct generation *gen;	/* whose egress and counters; holds a reference */
-	struct msghdr msg;	/* sendmsg: unconnected udp outputs */
+	struct msghdr msg;	/* sendmsg: unconnected udp outputs, and ancillary data */
 	struct iovec iov[1];
+	uint8_t cmsg[FWD_CMSG_LEN] __attribute__((aligned(8)));
 } __attribute__((aligned(64)));
 
 /* A packet whose fan-out is waiting for send slots, in arrival order. */
@@ -50,7 +57,7 @@ struct pending_pkt {
 	uint16_t bid;
 	uint16_t off;
 	uint16_t len;
-	struct frame_pkt frame;	/* ports and checksum state, for every output */
+	struct frame_pkt frame;	/* header fields and checksum state, for every output */
 };
 
 struct fwd {

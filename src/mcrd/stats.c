@@ -70,12 +70,12 @@ static json_t *output_json(const struct mcr_stats *s, size_t r, size_t o, double
 	const struct output_stats *os = &s->outputs[s->out_base[r] + o];
 	char group[ADDR_STR_MAX];
 
-	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}", "interface",
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interface",
 			 out->ifname, "group", addr_fmt(out->group, group), "port",
 			 (int)out->port, "packets_out", (json_int_t)os->packets, "bytes_out",
 			 (json_int_t)os->bytes, "send_errors", (json_int_t)os->send_errors,
 			 "retries", (json_int_t)os->retries, "drops", (json_int_t)os->drops,
-			 "pps_out", secs > 0 ? (double)os->packets / secs : 0.0);
+			 "ttl_expired", (json_int_t)os->ttl_expired, "pps_out", secs > 0 ? (double)os->packets / secs : 0.0);
 }
 
 static json_t *rule_json(const struct mcr_stats *s, size_t r, double secs)

@@ -37,6 +37,7 @@ struct output_stats {
 	uint64_t send_errors;		/* sends that failed, each attempt */
 	uint64_t retries;		/* transient failures sent again */
 	uint64_t drops;			/* packets this output never got */
+	uint64_t ttl_expired;		/* not relayed: "ttl": "decrement" or "keep" left none */
 };
 
 struct mcr_stats {

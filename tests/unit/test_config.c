@@ -133,7 +133,8 @@ static void t_full_config(void **state)
 	assert_int_equal(r->in_port, 9000);
 	assert_int_equal(r->in_source.s_addr, INADDR_ANY);
 	assert_int_equal(r->n_outputs, 1);
-	assert_int_equal(r->outputs[0].ttl, MCR_DEFAULT_TTL);
+	assert_int_equal(r->outputs[0].ttl_mode, TTL_DECREMENT);
+	assert_int_equal(r->outputs[0].source_mode, SOURCE_RELAY);
 	config_free(&cfg);
 }
 
@@ -167,7 +168,8 @@ static void t_defaults(void **state)
 	assert_int_equal(r->in_source.s_addr, INADDR_ANY);
 	assert_int_equal(r->outputs[0].group.s_addr, INADDR_ANY);
 	assert_int_equal(r->outputs[0].port, 0);
-	assert_int_equal(r->outputs[0].ttl, 16);
+	assert_int_equal(r->outputs[0].ttl_mode, TTL_DECREMENT);
+	assert_int_equal(r->outputs[0].source_mode, SOURCE_RELAY);
 	assert_string_equal(cfg.rules[1].name, "rule2");
 	config_free(&cfg);
 }
@@ -567,7 +569,15 @@ static const struct error_case error_cases[] = {
 	{ RULE_IN("{'interface': 'lo', 'group': '239.1.1.1', 'source': ['198.18.0.1']}"),
 	  "rules[0].input.source: ['198.18.0.1'] is not a string" },
 	{ RULE_OUT("{'interface': 'lo', 'ttl': 1.5}"),
-	  "rules[0].outputs[1].ttl: 1.5 is not an integer" },
+	  "rules[0].outputs[1].ttl: 1.5 is not a TTL (1 to 255, \"keep\" or \"decrement\")" },
+	{ RULE_OUT("{'interface': 'lo', 'ttl': 'keeep'}"),
+	  "rules[0].outputs[1].ttl: \"keeep\" is not a TTL (1 to 255, \"keep\" or \"decrement\")" },
+	{ RULE_OUT("{'interface': 'lo', 'ttl': '8'}"), "rules[0].outputs[1].ttl: \"8\" is not a TTL" },
+	{ RULE_OUT("{'interface': 'lo', 'source': 'sender'}"),
+	  "rules[0].outputs[1].source: \"sender\" is not a source (\"relay\", \"keep\" or an IPv4 address)" },
+	{ RULE_OUT("{'interface': 'lo', 'source': '239.1.1.1'}"),
+	  "rules[0].outputs[1].source: \"239.1.1.1\" must be a unicast address" },
+	{ RULE_OUT("{'interface': 'lo', 'source': 1}"), "rules[0].outputs[1].source: 1 is not a string" },
 	{ RULE_OUT("{'interface': 'lo', 'port': false}"),
 	  "rules[0].outputs[1].port: false is not an integer" },
 	/* syntax, with the position */
@@ -773,7 +783,8 @@ struct out_want {
 	const char *ifname;
 	const char *group;	/* NULL: unset */
 	uint16_t port;
-	uint8_t ttl;
+	int ttl;		/* 0: decrement (the default), -1: keep, else set */
+	const char *source;	/* NULL: relay (the default), "keep", or an address */
 };
 
 struct shorthand_case {
@@ -784,27 +795,56 @@ struct shorthand_case {
 	uint16_t in_port;
 	const char *in_source;	/* NULL: any */
 	size_t n_outputs;
-	struct out_want out[3];
+	struct out_want out[4];
 };
 
 static const struct shorthand_case shorthand_cases[] = {
 	{ "lo,239.1.1.1 -> lo,239.2.2.2", "rule1", "lo", "239.1.1.1", 0, NULL, 1,
-	  { { "lo", "239.2.2.2", 0, 16 } } },
+	  { { "lo", "239.2.2.2", 0, 0, NULL } } },
 	{ "cam1=veth0,239.1.1.1:5000 -> veth1,239.2.2.2:6000,ttl=8; veth2", "cam1", "veth0",
 	  "239.1.1.1", 5000, NULL, 2,
-	  { { "veth1", "239.2.2.2", 6000, 8 }, { "veth2", NULL, 0, 16 } } },
+	  { { "veth1", "239.2.2.2", 6000, 8, NULL }, { "veth2", NULL, 0, 0, NULL } } },
 	{ "veth0,239.1.1.1:5000,source=198.18.0.1->veth1", "rule1", "veth0", "239.1.1.1", 5000,
-	  "198.18.0.1", 1, { { "veth1", NULL, 0, 16 } } },
+	  "198.18.0.1", 1, { { "veth1", NULL, 0, 0, NULL } } },
 	{ "  x.y-z_1 = eth0 , 198.18.0.5:7000 , source = 198.18.0.9   ->   eth1,239.9.9.9 ;eth2,ttl= 1;"
 	  "  eth3,198.18.1.1:9000,ttl=255  ",
 	  "x.y-z_1", "eth0", "198.18.0.5", 7000, "198.18.0.9", 3,
-	  { { "eth1", "239.9.9.9", 0, 16 }, { "eth2", NULL, 0, 1 },
-	    { "eth3", "198.18.1.1", 9000, 255 } } },
+	  { { "eth1", "239.9.9.9", 0, 0, NULL }, { "eth2", NULL, 0, 1, NULL },
+	    { "eth3", "198.18.1.1", 9000, 255, NULL } } },
 	{ "a,239.1.1.1:65535->b,239.1.1.2:1", "rule1", "a", "239.1.1.1", 65535, NULL, 1,
-	  { { "b", "239.1.1.2", 1, 16 } } },
+	  { { "b", "239.1.1.2", 1, 0, NULL } } },
+	{ "a,239.1.1.1 -> b,ttl=keep; c,239.2.2.2,ttl=decrement,source=keep; d,source=198.18.9.9,ttl=7;"
+	  " e,source=relay",
+	  "rule1", "a", "239.1.1.1", 0, NULL, 4,
+	  { { "b", NULL, 0, -1, NULL }, { "c", "239.2.2.2", 0, 0, "keep" },
+	    { "d", NULL, 0, 7, "198.18.9.9" }, { "e", NULL, 0, 0, NULL } } },
 	{ "abcdefghijklmno,239.1.1.1:1 -> b", "rule1", "abcdefghijklmno", "239.1.1.1", 1, NULL, 1,
-	  { { "b", NULL, 0, 16 } } },
+	  { { "b", NULL, 0, 0, NULL } } },
 };
+
+static void assert_out_ttl(const struct mcr_output *o, int want)
+{
+	if (want == 0) {
+		assert_int_equal(o->ttl_mode, TTL_DECREMENT);
+	} else if (want < 0) {
+		assert_int_equal(o->ttl_mode, TTL_KEEP);
+	} else {
+		assert_int_equal(o->ttl_mode, TTL_SET);
+		assert_int_equal(o->ttl, want);
+	}
+}
+
+static void assert_out_source(const struct mcr_output *o, const char *want)
+{
+	if (!want) {
+		assert_int_equal(o->source_mode, SOURCE_RELAY);
+	} else if (!strcmp(want, "keep")) {
+		assert_int_equal(o->source_mode, SOURCE_KEEP);
+	} else {
+		assert_int_equal(o->source_mode, SOURCE_ADDR);
+		assert_int_equal(o->source.s_addr, ip(want));
+	}
+}
 
 static void t_shorthand_valid(void **state)
 {
@@ -833,7 +873,8 @@ static void t_shorthand_valid(void **state)
 			assert_int_equal(o->group.s_addr,
 					 c->out[j].group ? ip(c->out[j].group) : INADDR_ANY);
 			assert_int_equal(o->port, c->out[j].port);
-			assert_int_equal(o->ttl, c->out[j].ttl);
+			assert_out_ttl(o, c->out[j].ttl);
+			assert_out_source(o, c->out[j].source);
 		}
 		config_free(&cfg);
 	}
@@ -874,6 +915,12 @@ static const struct error_case shorthand_errors[] = {
 	{ "a,239.1.1.1 -> b,ttl 3", "output 1: 'ttl 3' is not an IPv4 address" },
 	{ "a,239.1.1.1,sources=198.18.0.1 -> b", "input: unexpected 'sources=198.18.0.1'" },
 	{ "a,239.1.1.1 -> b,239.2.2.2:0", "output 1: '0' is not a port number" },
+	{ "a,239.1.1.1 -> b,ttl=kept", "output 1: 'kept' is not a TTL (1 to 255, 'keep' or 'decrement')" },
+	{ "a,239.1.1.1 -> b,ttl=-1", "output 1: '-1' is not a TTL" },
+	{ "a,239.1.1.1 -> b,source=x", "output 1: 'x' is not a source ('relay', 'keep' or an IPv4 address)" },
+	{ "a,239.1.1.1 -> b,source=0.0.0.0", "output 1: '0.0.0.0' must be a unicast address" },
+	{ "a,239.1.1.1 -> b,source=keep,source=relay", "output 1: unexpected 'source=relay'" },
+	{ "a,239.1.1.1 -> b,source=keep,239.2.2.2", "output 1: unexpected '239.2.2.2'" },
 };
 
 static void t_shorthand_invalid(void **state)
@@ -1124,7 +1171,7 @@ static void t_rule_from_json(void **state)
 	assert_int_equal(r.outputs[0].group.s_addr, ip("198.18.1.1"));
 	assert_int_equal(r.outputs[0].ttl, 3);
 	assert_int_equal(r.outputs[1].group.s_addr, INADDR_ANY);
-	assert_int_equal(r.outputs[1].ttl, MCR_DEFAULT_TTL);
+	assert_int_equal(r.outputs[1].ttl_mode, TTL_DECREMENT);
 	config_rule_clear(&r);
 	assert_null(r.outputs);
 	json_decref(obj);
@@ -1288,7 +1335,11 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 			assert_string_equal(ra->outputs[j].ifname, rb->outputs[j].ifname);
 			assert_int_equal(ra->outputs[j].group.s_addr, rb->outputs[j].group.s_addr);
 			assert_int_equal(ra->outputs[j].port, rb->outputs[j].port);
-			assert_int_equal(ra->outputs[j].ttl, rb->outputs[j].ttl);
+			assert_int_equal(ra->outputs[j].ttl_mode, rb->outputs[j].ttl_mode);
+			if (ra->outputs[j].ttl_mode == TTL_SET)
+				assert_int_equal(ra->outputs[j].ttl, rb->outputs[j].ttl);
+			assert_int_equal(ra->outputs[j].source_mode, rb->outputs[j].source_mode);
+			assert_int_equal(ra->outputs[j].source.s_addr, rb->outputs[j].source.s_addr);
 		}
 	}
 }
@@ -1307,6 +1358,10 @@ static void t_to_json_round_trip(void **state)
 		"  {'input': {'interface': 'veth3', 'group': '198.18.0.7'},"
 		"   'outputs': [{'interface': 'veth4', 'group': '239.3.3.3', 'ttl': 255}]}]}",
 		"{'rules': [" MIN_RULE "]}",
+		"{'rules': [{'input': {'interface': 'a', 'group': '239.1.1.1'}, 'outputs': ["
+		" {'interface': 'b', 'ttl': 'keep', 'source': 'keep'},"
+		" {'interface': 'c', 'ttl': 'decrement', 'source': '198.18.7.7'},"
+		" {'interface': 'd', 'ttl': 1, 'source': 'relay'}]}]}",
 		"{'igmp_join': true, 'rules': [" MIN_RULE "]}",
 		"{'ingress': 'ring', 'rules': [" MIN_RULE "]}",
 	};
@@ -1339,6 +1394,38 @@ static void t_to_json_round_trip(void **state)
 	}
 }
 
+/*
+ * Bug 7: a multicast output sending from the relay's address needs one on
+ * its interface; the refusal names rule, output and interface and says what
+ * to do.  "keep", a given source and unicast outputs do not need one.
+ */
+static void t_output_source_needs_address(void **state)
+{
+	struct in_addr none = { .s_addr = htonl(INADDR_ANY) }, some = { .s_addr = ip("198.18.0.2") };
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+	const struct mcr_rule *r;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(config_add_shorthand(&cfg, "cam=a,239.1.1.1:5000 -> b,239.2.2.2; "
+					      "c,239.2.2.2,source=keep; d,source=198.18.3.3; "
+					      "e,198.18.4.4",
+					      &err),
+			 0);
+	r = &cfg.rules[0];
+	assert_int_equal(config_check_output_source(r, 0, 0, none, &err), -EADDRNOTAVAIL);
+	assert_non_null(strstr(err.msg, "rules[0] (\"cam\").outputs[0]: interface \"b\" has no IPv4 address"));
+	assert_non_null(strstr(err.msg, "\"source\" to an address or to \"keep\""));
+	assert_int_equal(config_check_output_source(r, 0, 0, some, &err), 0);
+	assert_int_equal(config_check_output_source(r, 0, 1, none, &err), 0);
+	/* Output 3 inherits the input's (multicast) group only when resolved. */
+	cfg.rules[0].outputs[2].group.s_addr = ip("239.1.1.1");
+	assert_int_equal(config_check_output_source(r, 0, 2, none, &err), 0);
+	assert_int_equal(config_check_output_source(r, 0, 3, none, &err), 0);
+	config_free(&cfg);
+}
+
 /* A rule's JSON names only what is set, in the file's field names. */
 static void t_rule_to_json(void **state)
 {
@@ -1353,8 +1440,8 @@ static void t_rule_to_json(void **state)
 			 0);
 	got = config_rule_to_json(&cfg.rules[0]);
 	want = json_q("{'name': 'rule1', 'input': {'interface': 'lo', 'group': '239.1.1.1',"
-		      " 'port': 5000}, 'outputs': [{'interface': 'lo', 'group': '239.3.3.3', 'ttl': 16},"
-		      "                            {'interface': 'eth9', 'ttl': 16}]}");
+		      " 'port': 5000}, 'outputs': [{'interface': 'lo', 'group': '239.3.3.3',"
+		      " 'ttl': 'decrement'}, {'interface': 'eth9', 'ttl': 'decrement'}]}");
 	assert_true(json_equal(got, want));
 	json_decref(got);
 	json_decref(want);
@@ -1419,6 +1506,7 @@ int main(void)
 		cmocka_unit_test(t_remove_rule),
 		cmocka_unit_test(t_to_json_round_trip),
 		cmocka_unit_test(t_rule_to_json),
+		cmocka_unit_test(t_output_source_needs_address),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Unit tests for the L2 egress frame headers: the template's fixed fields,
+ * the fields carried from the received header (TOS, DF, a kept source),
  * and the per-packet patching checked against a full recomputation.  The
  * random cases use a fixed-seed generator so that a failure reproduces.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -30,6 +32,9 @@ struct t_dgram {
 	uint16_t sport;
 	uint16_t dport;
 	uint16_t check;
+	uint8_t tos;
+	uint8_t ttl;
+	bool is_df;
 	size_t len;		/* payload bytes */
 	uint8_t payload[T_MAX_PAYLOAD];
 };
@@ -119,6 +124,19 @@ static void dgram_udp_header(const struct t_dgram *d, uint8_t udp[8])
 	udp[7] = (uint8_t)d->check;
 }
 
+/* The received IPv4 header, as far as frame_pkt_init() reads it. */
+static void dgram_ip_header(const struct t_dgram *d, uint8_t ip[20])
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[1] = d->tos;
+	ip[6] = d->is_df ? 0x40 : 0;
+	ip[8] = d->ttl;
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &d->saddr, 4);
+	memcpy(ip + 16, &d->daddr, 4);
+}
+
 static void dgram_random(struct t_dgram *d, uint64_t *rng)
 {
 	d->saddr = (uint32_t)rng_next(rng);
@@ -126,26 +144,39 @@ static void dgram_random(struct t_dgram *d, uint64_t *rng)
 	d->sport = (uint16_t)rng_next(rng);
 	d->dport = (uint16_t)rng_next(rng);
 	d->len = rng_next(rng) % (T_MAX_PAYLOAD + 1);
+	d->tos = (uint8_t)rng_next(rng);
+	d->ttl = (uint8_t)rng_next(rng);
+	d->is_df = rng_next(rng) & 1;
 	/* All of it, so that a test may lengthen the payload afterwards. */
 	for (size_t i = 0; i < T_MAX_PAYLOAD; i++)
 		d->payload[i] = (uint8_t)rng_next(rng);
 	d->check = ref_udp_check(d->saddr, d->daddr, d->sport, d->dport, d->payload, d->len);
 }
 
-/* Build the template and the frame for one output; returns the wire header. */
+/*
+ * Build the template and the frame for one output; returns the wire header.
+ * src_be 0 keeps the received source ("source": "keep").
+ */
 static const uint8_t *build(uint8_t out[FRAME_SEND_LEN], const struct t_dgram *d,
 			    uint32_t src_be, uint32_t group_be, uint16_t port, uint8_t ttl,
 			    uint16_t ip_id, struct frame_pkt *ret_pkt)
 {
 	struct frame_tmpl t;
 	struct in_addr src = { .s_addr = src_be }, group = { .s_addr = group_be };
-	uint8_t udp[8];
+	uint8_t ip[20], udp[8];
 
-	frame_tmpl_init(&t, T_DST_MAC, T_SRC_MAC, src, group, port, ttl);
+	frame_tmpl_init(&t, T_DST_MAC, T_SRC_MAC, src, group, port);
+	dgram_ip_header(d, ip);
 	dgram_udp_header(d, udp);
-	frame_pkt_init(ret_pkt, udp, d->saddr, d->daddr);
-	frame_build(out, &t, ret_pkt, ip_id);
+	frame_pkt_init(ret_pkt, ip, udp);
+	frame_build(out, &t, ret_pkt, ip_id, ttl);
 	return out + FRAME_OFF_ETH;
+}
+
+/* The source a frame goes out from: the template's, or the received one. */
+static uint32_t sent_src(uint32_t src_be, const struct t_dgram *d)
+{
+	return src_be ? src_be : d->saddr;
 }
 
 static struct virtio_net_hdr vnet_of(const uint8_t out[FRAME_SEND_LEN])
@@ -169,6 +200,7 @@ static void t_template_fields(void **state)
 	(void)state;
 	eth = build(out, &d, htonl(0xc6130001u), htonl(0xef020202u), 6000, 8, 0x1234, &p);
 	ip = eth + FRAME_ETH_LEN;
+	/* TOS 0 and DF clear as received here; see t_received_fields_kept. */
 	udp = ip + FRAME_IP_LEN;
 	assert_memory_equal(eth, T_DST_MAC, 6);
 	assert_memory_equal(eth + 6, T_SRC_MAC, 6);
@@ -189,6 +221,52 @@ static void t_template_fields(void **state)
 	assert_int_equal(get16(udp + 4), 8 + 100);
 	assert_int_equal(get16(udp + 6), 0);		/* no checksum in, none out */
 	assert_int_equal(vnet_of(out).flags, 0);
+}
+
+/*
+ * t_received_fields_kept: TOS (DSCP and ECN), DF and, with "keep", the
+ * source go out as received; the TTL is the one given; the rest of the
+ * flags word (fragment offset, MF) is zero; the checksum verifies.
+ */
+static void t_received_fields_kept(void **state)
+{
+	static const struct {
+		uint8_t tos;
+		bool is_df;
+		uint8_t ttl;
+		uint32_t src;	/* host order; 0 keeps the received source */
+	} cases[] = {
+		{ 0xb8, true, 15, 0xc6130001u },	/* EF, DF, a decremented TTL */
+		{ 0x2a, false, 64, 0xc6130001u },	/* AF11 + ECT(0), no DF */
+		{ 0x03, true, 1, 0 },			/* CE, DF, kept source */
+		{ 0xff, false, 255, 0 },
+		{ 0x00, false, 1, 0x0a000001u },	/* a given source */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct t_dgram d = { .saddr = htonl(0xc6120001u), .daddr = htonl(0xef010101u),
+				     .sport = 40000, .dport = 5000, .len = 64,
+				     .tos = cases[i].tos, .is_df = cases[i].is_df, .ttl = 99 };
+		uint8_t out[FRAME_SEND_LEN];
+		struct frame_pkt p;
+		const uint8_t *ip, *udp;
+		uint32_t a, src = htonl(cases[i].src);
+
+		d.check = ref_udp_check(d.saddr, d.daddr, d.sport, d.dport, d.payload, d.len);
+		ip = build(out, &d, src, htonl(0xef020202u), 6000, cases[i].ttl, 7, &p) +
+		     FRAME_ETH_LEN;
+		udp = ip + FRAME_IP_LEN;
+		assert_int_equal(p.ttl, 99);
+		assert_int_equal(ip[1], cases[i].tos);
+		assert_int_equal(get16(ip + 6), cases[i].is_df ? 0x4000 : 0);
+		assert_int_equal(ip[8], cases[i].ttl);
+		memcpy(&a, ip + 12, 4);
+		assert_int_equal(a, sent_src(src, &d));
+		assert_int_equal(ref_fold(ref_sum(0, ip, FRAME_IP_LEN)), 0xffff);
+		assert_int_equal(get16(udp + 6), ref_udp_check(sent_src(src, &d), htonl(0xef020202u),
+							       d.sport, 6000, d.payload, d.len));
+	}
 }
 
 /* t_port_kept_or_rewritten: dport 0 in the template keeps each packet's port. */
@@ -273,8 +351,8 @@ static void t_udp_full_matches_recompute(void **state)
 		udp = build(out, &d, src, group, port, 16, (uint16_t)i, &p) + FRAME_ETH_LEN +
 		      FRAME_IP_LEN;
 		assert_int_equal(get16(udp + 6),
-				 ref_udp_check(src, group, d.sport, port ? port : d.dport,
-					       d.payload, d.len));
+				 ref_udp_check(sent_src(src, &d), group, d.sport,
+					       port ? port : d.dport, d.payload, d.len));
 		/* A complete checksum equal to the pseudo-header sum is read as partial. */
 		if (d.check == ref_pseudo(d.saddr, d.daddr, d.len))
 			continue;
@@ -389,13 +467,13 @@ static void t_udp_partial_completed(void **state)
 		assert_int_equal(v.csum_start, FRAME_ETH_LEN + FRAME_IP_LEN);
 		assert_int_equal(v.csum_offset, 6);
 		assert_int_equal(get16(eth + v.csum_start + v.csum_offset),
-				 ref_pseudo(src, group, d.len));
+				 ref_pseudo(sent_src(src, &d), group, d.len));
 		done = (uint16_t)~ref_fold(ref_sum(ref_sum(0, eth + v.csum_start, FRAME_UDP_LEN),
 						   d.payload, d.len));
 		if (done == 0)
 			done = 0xffff;
-		assert_int_equal(done, ref_udp_check(src, group, d.sport, port ? port : d.dport,
-						     d.payload, d.len));
+		assert_int_equal(done, ref_udp_check(sent_src(src, &d), group, d.sport,
+						     port ? port : d.dport, d.payload, d.len));
 	}
 }
 
@@ -403,6 +481,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_template_fields),
+		cmocka_unit_test(t_received_fields_kept),
 		cmocka_unit_test(t_port_kept_or_rewritten),
 		cmocka_unit_test(t_ip_checksum_verifies),
 		cmocka_unit_test(t_udp_full_matches_recompute),

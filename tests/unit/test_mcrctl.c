@@ -45,7 +45,8 @@
 	" {\"name\": \"cam1\", \"input\": {\"interface\": \"lo\", \"group\": \"239.1.1.1\", \"port\": 5000}," \
 	"  \"outputs\": [{\"interface\": \"lo\", \"group\": \"239.2.2.2\", \"port\": 6000, \"ttl\": 8}]}," \
 	" {\"name\": \"cam2\", \"input\": {\"interface\": \"lo\", \"group\": \"239.1.1.2\", \"source\": \"198.18.0.1\"}," \
-	"  \"outputs\": [{\"interface\": \"lo\", \"group\": \"239.3.3.3\"}, {\"interface\": \"lo\", \"group\": \"239.4.4.4\", \"port\": 7000}]}" \
+	"  \"outputs\": [{\"interface\": \"lo\", \"group\": \"239.3.3.3\"}, {\"interface\": \"lo\", \"group\": \"239.4.4.4\", \"port\": 7000," \
+	"   \"ttl\": \"keep\", \"source\": \"keep\"}]}" \
 	"]}"
 
 struct fixture {
@@ -377,7 +378,7 @@ static void t_list_table(void **state)
 	assert_string_equal(r.out,
 		"NAME  INPUT  GROUP           SOURCE      OUTPUTS\n"
 		"cam1  lo     239.1.1.1:5000  *           lo,239.2.2.2:6000,ttl=8\n"
-		"cam2  lo     239.1.1.2:*     198.18.0.1  lo,239.3.3.3,ttl=16; lo,239.4.4.4:7000,ttl=16\n");
+		"cam2  lo     239.1.1.2:*     198.18.0.1  lo,239.3.3.3,ttl=decrement; lo,239.4.4.4:7000,ttl=keep,source=keep\n");
 	assert_string_equal(r.err, "");
 }
 
@@ -492,9 +493,20 @@ static void t_add_from_flags(void **state)
 	assert_int_equal(rule->outputs[0].port, 7001);
 	assert_int_equal(rule->outputs[0].ttl, 4);
 	assert_int_equal(rule->outputs[1].ttl, 4);
+	assert_int_equal(rule->outputs[1].ttl_mode, TTL_SET);
 	/* Resolved: the second output took the input's port. */
 	assert_int_equal(rule->outputs[1].group.s_addr, inet_addr("239.8.8.9"));
 	assert_int_equal(rule->outputs[1].port, 7000);
+
+	/* The TTL as a word, and the address the outputs send from. */
+	run(fx, &r, "add", "--name", "new2", "--input-interface", "lo", "--input-group",
+	    "239.9.9.10", "--output", "lo,239.8.8.10", "--ttl", "keep", "--output-source",
+	    "198.18.0.7", NULL);
+	assert_status(&r, 0);
+	rule = &fx->cfg.rules[3];
+	assert_int_equal(rule->outputs[0].ttl_mode, TTL_KEEP);
+	assert_int_equal(rule->outputs[0].source_mode, SOURCE_ADDR);
+	assert_int_equal(rule->outputs[0].source.s_addr, inet_addr("198.18.0.7"));
 }
 
 static void t_add_from_json(void **state)
