@@ -59,6 +59,8 @@ struct gen_opts {
 	bool has_source;
 	struct in_addr source;
 	uint32_t ttl;
+	uint32_t tos;
+	bool is_df_off;			/* --no-df: IP_PMTUDISC_DONT */
 	bool json;
 	bool quiet;
 };
@@ -110,6 +112,9 @@ static void usage(FILE *out)
 		"      --step port|group   stream k goes to PORT+k or GROUP+k (default port)\n"
 		"      --source ADDR       send from this local address\n"
 		"      --ttl N             IP TTL, 1..255 (default %u)\n"
+		"      --tos N             IP TOS byte (DSCP << 2 | ECN), 0..255 (default 0)\n"
+		"      --no-df             never set don't-fragment (default: the kernel sets it\n"
+		"                          on datagrams that fit the MTU)\n"
 		"      --batch N           datagrams per sendmmsg(), 1..%u (default %u)\n"
 		"      --json              print the summary as one JSON object\n"
 		"      --quiet             do not print the human summary line\n"
@@ -148,6 +153,8 @@ enum {
 	OPT_STEP = 0x100,
 	OPT_SOURCE,
 	OPT_TTL,
+	OPT_TOS,
+	OPT_NO_DF,
 	OPT_BATCH,
 	OPT_JSON,
 	OPT_QUIET,
@@ -166,6 +173,8 @@ static void parse_args(int argc, char **argv, struct gen_opts *o)
 		{ "step", required_argument, NULL, OPT_STEP },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "tos", required_argument, NULL, OPT_TOS },
+		{ "no-df", no_argument, NULL, OPT_NO_DF },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -230,6 +239,12 @@ static void parse_args(int argc, char **argv, struct gen_opts *o)
 			break;
 		case OPT_TTL:
 			o->ttl = (uint32_t)parse_u64_opt("--ttl", optarg, 1, 255);
+			break;
+		case OPT_TOS:
+			o->tos = (uint32_t)parse_u64_opt("--tos", optarg, 0, 255);
+			break;
+		case OPT_NO_DF:
+			o->is_df_off = true;
 			break;
 		case OPT_BATCH:
 			o->batch = (uint32_t)parse_u64_opt("--batch", optarg, 1, GEN_MAX_BATCH);
@@ -335,6 +350,18 @@ static int gen_open_socket(const struct gen_opts *o, int *ret_fd, const char **r
 		goto out_close_fd;
 	*ret_what = "IP_TTL";
 	r = setsockopt_int(fd, SOL_IP, IP_TTL, (int)o->ttl);
+	if (r < 0)
+		goto out_close_fd;
+	*ret_what = "IP_TOS";
+	r = setsockopt_int(fd, SOL_IP, IP_TOS, (int)o->tos);
+	if (r < 0)
+		goto out_close_fd;
+	/*
+	 * The kernel's default (IP_PMTUDISC_WANT) sets DF on what fits the
+	 * MTU and fragments the rest; --no-df never sets it.
+	 */
+	*ret_what = "IP_MTU_DISCOVER";
+	r = o->is_df_off ? setsockopt_int(fd, SOL_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT) : 0;
 	if (r < 0)
 		goto out_close_fd;
 	*ret_what = "IP_MULTICAST_LOOP";

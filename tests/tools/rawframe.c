@@ -244,7 +244,7 @@ static size_t frame_build(const struct rawframe_opts *o, const uint8_t src_mac[6
 	put16(eth + 12, ETH_P_IP);
 
 	ip[0] = 0x45;
-	ip[8] = 1;			/* TTL */
+	ip[8] = 16;			/* TTL: more than 1, or a relay that decrements drops it */
 	ip[9] = IPPROTO_UDP;
 	put16(ip + 4, (uint16_t)seq);	/* identification */
 	memcpy(ip + 12, &o->source.s_addr, 4);

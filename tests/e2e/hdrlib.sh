@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: MIT
+#
+# Helpers for the tests that check relayed headers on the wire (30-34):
+# tcpdump in a sink namespace, bounded by a packet count and a timeout, its
+# verbose lines reduced to one line per packet with the fields we assert.
+# Sourced after lib.sh.
+
+CAP_TIMEOUT=${CAP_TIMEOUT:-15}
+
+command -v tcpdump >/dev/null 2>&1 || skip "needs tcpdump"
+
+# cap_start NS IFACE COUNT NAME: capture COUNT UDP packets arriving on IFACE
+# in namespace NS (at most CAP_TIMEOUT seconds), into $TMPD/cap-NAME.txt.
+# Returns once tcpdump listens.
+cap_start()
+{
+	_cf=$TMPD/cap-$4
+	ip netns exec "$(ns "$1")" timeout -k 1 "$CAP_TIMEOUT" \
+		tcpdump -l -n -v -Q in -i "$2" -c "$3" udp >"$_cf.txt" 2>"$_cf.err" &
+	_cp=$!
+	track_pid "$_cp"
+	echo "$_cp" >"$_cf.pid"
+	_i=0
+	until grep -q 'listening on' "$_cf.err" 2>/dev/null; do
+		pid_alive "$_cp" || fail "tcpdump on $2 exited: $(cat "$_cf.err")"
+		[ "$_i" -lt 50 ] || fail "tcpdump on $2 not listening after 5 s"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+
+# cap_wait NAME: wait for capture NAME to end (its count reached, or its timeout).
+cap_wait()
+{
+	_cp=$(cat "$TMPD/cap-$1.pid")
+	wait_pid_exit "$_cp" $(((CAP_TIMEOUT + 2) * 10)) || fail "tcpdump $1 still running"
+	wait "$_cp" 2>/dev/null
+	untrack_pid "$_cp"
+}
+
+# cap_fields NAME: one line per captured packet,
+#   "tos=0xb8 ttl=15 flags=DF src=198.19.0.5 dst=239.1.1.1"
+# from tcpdump -v's two lines per packet; "cksum=bad" is added to a packet
+# whose IPv4 header checksum tcpdump found wrong.
+cap_fields()
+{
+	awk '
+	/ IP \(tos / {
+		tos = $0; sub(/.*\(tos /, "", tos); sub(/[,)].*/, "", tos)
+		ttl = $0; sub(/.* ttl /, "", ttl); sub(/,.*/, "", ttl)
+		fl = $0; sub(/.* flags \[/, "", fl); sub(/\].*/, "", fl)
+		bad = ($0 ~ /bad cksum/) ? " cksum=bad" : ""
+		hdr = 1
+		next
+	}
+	hdr && / > / {
+		src = $1; sub(/\.[0-9]+$/, "", src)
+		dst = $3; sub(/\.[0-9]+:$/, "", dst)
+		printf "tos=%s ttl=%s flags=%s src=%s dst=%s%s\n", tos, ttl, fl, src, dst, bad
+		hdr = 0
+	}' "$TMPD/cap-$1.txt"
+}
+
+# expect_cap NAME COUNT WANT: capture NAME holds COUNT packets, every one
+# reading WANT (as cap_fields prints it).  Keeps one raw tcpdump line pair
+# in $TMPD/wire-NAME.txt for the record.
+expect_cap()
+{
+	_got=$(cap_fields "$1" | wc -l)
+	[ "$_got" -eq "$2" ] ||
+		fail "capture $1: $_got packets, want $2: $(head -n 4 "$TMPD/cap-$1.txt")"
+	_other=$(cap_fields "$1" | grep -vxF -- "$3" | sort | uniq -c | head -n 3)
+	[ -z "$_other" ] || fail "capture $1: want every packet \"$3\", got: $_other"
+	head -n 2 "$TMPD/cap-$1.txt" >"$TMPD/wire-$1.txt"
+	info "ok   capture $1: $2 packets, each $3"
+	info "     $(head -n 1 "$TMPD/cap-$1.txt")"
+	info "     $(sed -n 2p "$TMPD/cap-$1.txt" | sed 's/^ *//')"
+}
+
+# headers_scenario EGRESS DF2: one rule, three outputs with the three TTL and
+# source modes, relayed by egress EGRESS (l2 or udp), two streams:
+#   1. TOS 0xb9 (EF, ECT(1)), DF set, TTL 16
+#   2. TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing output
+# DF2 is the flags stream 2 must leave with on the kept-TTL outputs ("none"
+# where DF is kept, "DF" where the egress path cannot clear it per packet).
+headers_scenario()
+{
+	_eg=$1
+	_df2=$2
+	e2e_init
+	require_bins mcrd mcrgen mcrsink
+
+	step "Creating world"
+	topo_standard 3
+	O1=$(topo_out 1)
+	K1=$(topo_sinkif 1)
+	K2=$(topo_sinkif 2)
+	K3=$(topo_sinkif 3)
+	RELAY_O1=$(topo_out_addr 1 1)
+	GIVEN=198.18.200.9
+	G=239.1.1.1:5000
+	N=40
+
+	step "Starting relay (egress $_eg): o1 default, o2 ttl/source keep, o3 ttl 7 from $GIVEN"
+	start_mcrd relay --egress "$_eg" \
+		-r "hdr=$RELAY_IN,$G -> $O1; $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
+
+	step "Stream 1: TOS 0xb9, DF, TTL 16"
+	start_sink sink -j "$K1,$G" -j "$K2,$G" -j "$K3,$G" --count $N -d 15 --idle-exit 2
+	S1=$SINK_JSON
+	cap_start sink "$K1" $N s1-o1
+	cap_start sink "$K2" $N s1-o2
+	cap_start sink "$K3" $N s1-o3
+	run_gen src -i "$SRC_IF" -g $G -r 1000 -c $N --tos 185 --ttl 16
+	cap_wait s1-o1
+	cap_wait s1-o2
+	cap_wait s1-o3
+	wait_sink
+
+	step "Stream 2: TOS 0x02, no DF, TTL 1"
+	start_sink sink -j "$K2,$G" -j "$K3,$G" --count $N -d 15 --idle-exit 2
+	S2=$SINK_JSON
+	cap_start sink "$K2" $N s2-o2
+	cap_start sink "$K3" $N s2-o3
+	run_gen src -i "$SRC_IF" -g $G -r 1000 -c $N --tos 2 --no-df --ttl 1
+	cap_wait s2-o2
+	cap_wait s2-o3
+	wait_sink
+	stop_mcrd
+
+	step "Analyzing"
+	expect "$MCRD_RC" -eq 0 "mcrd exit status"
+	expect_cap s1-o1 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1 dst=239.1.1.1"
+	expect_cap s1-o2 $N "tos=0xb9 ttl=16 flags=DF src=$SRC_ADDR dst=239.1.1.1"
+	expect_cap s1-o3 $N "tos=0xb9 ttl=7 flags=DF src=$GIVEN dst=239.1.1.1"
+	expect_cap s2-o2 $N "tos=0x2 ttl=1 flags=$_df2 src=$SRC_ADDR dst=239.1.1.1"
+	expect_cap s2-o3 $N "tos=0x2 ttl=7 flags=$_df2 src=$GIVEN dst=239.1.1.1"
+	# Sockets take only datagrams whose UDP checksum is right for the new source.
+	expect_sink_exact "$S1" $((3 * N))
+	expect_sink_exact "$S2" $((2 * N))
+	read_summary
+	expect_json "$SUMMARY" '.rules[0].packets_in' -eq $((2 * N))
+	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $N "o1 (decrement) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[0].ttl_expired' -eq $N "o1 (decrement) ttl_expired"
+	expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $((2 * N)) "o2 (keep) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[1].ttl_expired' -eq 0 "o2 (keep) ttl_expired"
+	expect_json "$SUMMARY" '.rules[0].outputs[2].packets_out' -eq $((2 * N)) "o3 (ttl 7) packets_out"
+	expect_relay_clean "$SUMMARY"
+}
