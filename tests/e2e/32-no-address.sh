@@ -52,6 +52,7 @@ ctl add --name given --input-interface "$RELAY_IN" --input-group 239.1.1.3 --inp
 step "Both relay, from the sender's and from the given address"
 start_sink sink -j "$K2,239.1.1.2:5000" -j "$K2,239.1.1.3:5000" --count $N -d 15 --idle-exit 2
 cap_start sink "$K2" $((2 * N)) o2
+cap_ready
 start_gen src -i "$SRC_IF" -g 239.1.1.2:5000 -r 1000 -c $N
 run_gen src -i "$SRC_IF" -g 239.1.1.3:5000 -r 1000 -c $N
 cap_wait o2
@@ -60,12 +61,8 @@ stop_mcrd
 
 step "Analyzing"
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
-cap_fields o2 | grep 'dst=239.1.1.2' >"$TMPD/cap-kept.lst"
-cap_fields o2 | grep 'dst=239.1.1.3' >"$TMPD/cap-given.lst"
-expect "$(grep -c "src=$SRC_ADDR dst=239.1.1.2\$" "$TMPD/cap-kept.lst")" -eq $N \
-	"kept: packets from the sender $SRC_ADDR"
-expect "$(grep -c 'src=198.18.200.9 dst=239.1.1.3$' "$TMPD/cap-given.lst")" -eq $N \
-	"given: packets from 198.18.200.9"
+expect_cap o2 239.1.1.2:5000 $N "tos=0x0 ttl=15 flags=DF src=$SRC_ADDR"
+expect_cap o2 239.1.1.3:5000 $N "tos=0x0 ttl=15 flags=DF src=198.18.200.9"
 expect "$(cap_fields o2 | grep -c 'src=0.0.0.0')" -eq 0 "packets from 0.0.0.0"
 expect_sink_exact "$SINK_JSON" $((2 * N))
 pass

@@ -11,7 +11,7 @@ command -v tcpdump >/dev/null 2>&1 || skip "needs tcpdump"
 
 # cap_start NS IFACE COUNT NAME: capture COUNT UDP packets arriving on IFACE
 # in namespace NS (at most CAP_TIMEOUT seconds), into $TMPD/cap-NAME.txt.
-# Returns once tcpdump listens.
+# cap_ready waits until every capture started so far listens.
 cap_start()
 {
 	_cf=$TMPD/cap-$4
@@ -20,12 +20,20 @@ cap_start()
 	_cp=$!
 	track_pid "$_cp"
 	echo "$_cp" >"$_cf.pid"
-	_i=0
-	until grep -q 'listening on' "$_cf.err" 2>/dev/null; do
-		pid_alive "$_cp" || fail "tcpdump on $2 exited: $(cat "$_cf.err")"
-		[ "$_i" -lt 50 ] || fail "tcpdump on $2 not listening after 5 s"
-		sleep 0.1
-		_i=$((_i + 1))
+	CAP_NAMES="${CAP_NAMES:-} $4"
+}
+
+cap_ready()
+{
+	for _c in $CAP_NAMES; do
+		_i=0
+		until grep -q 'listening on' "$TMPD/cap-$_c.err" 2>/dev/null; do
+			pid_alive "$(cat "$TMPD/cap-$_c.pid")" ||
+				fail "tcpdump $_c exited: $(cat "$TMPD/cap-$_c.err")"
+			[ "$_i" -lt 100 ] || fail "tcpdump $_c not listening after 10 s"
+			sleep 0.1
+			_i=$((_i + 1))
+		done
 	done
 }
 
@@ -39,7 +47,7 @@ cap_wait()
 }
 
 # cap_fields NAME: one line per captured packet,
-#   "tos=0xb8 ttl=15 flags=DF src=198.19.0.5 dst=239.1.1.1"
+#   "tos=0xb8 ttl=15 flags=DF src=198.19.0.5 dst=239.1.1.1:5000"
 # from tcpdump -v's two lines per packet; "cksum=bad" is added to a packet
 # whose IPv4 header checksum tcpdump found wrong.
 cap_fields()
@@ -55,34 +63,35 @@ cap_fields()
 	}
 	hdr && / > / {
 		src = $1; sub(/\.[0-9]+$/, "", src)
-		dst = $3; sub(/\.[0-9]+:$/, "", dst)
+		dst = $3; sub(/:$/, "", dst); sub(/\.[0-9]+$/, ":&", dst); sub(/:\./, ":", dst)
 		printf "tos=%s ttl=%s flags=%s src=%s dst=%s%s\n", tos, ttl, fl, src, dst, bad
 		hdr = 0
 	}' "$TMPD/cap-$1.txt"
 }
 
-# expect_cap NAME COUNT WANT: capture NAME holds COUNT packets, every one
-# reading WANT (as cap_fields prints it).  Keeps one raw tcpdump line pair
-# in $TMPD/wire-NAME.txt for the record.
+# expect_cap NAME DST COUNT WANT: capture NAME holds COUNT packets to DST
+# (GROUP:PORT), every one reading WANT (as cap_fields prints it, without its
+# " dst=..." part).  Prints one raw tcpdump line pair for the record.
 expect_cap()
 {
-	_got=$(cap_fields "$1" | wc -l)
-	[ "$_got" -eq "$2" ] ||
-		fail "capture $1: $_got packets, want $2: $(head -n 4 "$TMPD/cap-$1.txt")"
-	_other=$(cap_fields "$1" | grep -vxF -- "$3" | sort | uniq -c | head -n 3)
-	[ -z "$_other" ] || fail "capture $1: want every packet \"$3\", got: $_other"
-	head -n 2 "$TMPD/cap-$1.txt" >"$TMPD/wire-$1.txt"
-	info "ok   capture $1: $2 packets, each $3"
-	info "     $(head -n 1 "$TMPD/cap-$1.txt")"
-	info "     $(sed -n 2p "$TMPD/cap-$1.txt" | sed 's/^ *//')"
+	cap_fields "$1" | grep -F " dst=$2" | sed 's/ dst=[^ ]*//' >"$TMPD/cap-$1-$2.lst"
+	_got=$(wc -l <"$TMPD/cap-$1-$2.lst")
+	[ "$_got" -eq "$3" ] ||
+		fail "capture $1: $_got packets to $2, want $3: $(head -n 4 "$TMPD/cap-$1.txt")"
+	_other=$(grep -vxF -- "$4" "$TMPD/cap-$1-$2.lst" | sort | uniq -c | head -n 3)
+	[ -z "$_other" ] || fail "capture $1 to $2: want every packet \"$4\", got: $_other"
+	_port=${2##*:}
+	info "ok   capture $1: $3 packets to $2, each $4"
+	grep -B 1 -m 1 "\.$_port: UDP" "$TMPD/cap-$1.txt" | sed 's/^ */     /' |
+		while read -r _l; do info "     $_l"; done
 }
 
 # headers_scenario EGRESS DF2: one rule, three outputs with the three TTL and
-# source modes, relayed by egress EGRESS (l2 or udp), two streams:
-#   1. TOS 0xb9 (EF, ECT(1)), DF set, TTL 16
-#   2. TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing output
-# DF2 is the flags stream 2 must leave with on the kept-TTL outputs ("none"
-# where DF is kept, "DF" where the egress path cannot clear it per packet).
+# source modes, relayed by egress EGRESS (l2 or udp), two streams at once:
+#   :5000  TOS 0xb9 (EF, ECT(1)), DF set, TTL 16
+#   :5001  TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing output
+# DF2 is the flags stream :5001 must leave with ("none" where DF is kept,
+# "DF" where the egress path cannot clear it per packet).
 headers_scenario()
 {
 	_eg=$1
@@ -92,52 +101,44 @@ headers_scenario()
 
 	step "Creating world"
 	topo_standard 3
-	O1=$(topo_out 1)
 	K1=$(topo_sinkif 1)
 	K2=$(topo_sinkif 2)
 	K3=$(topo_sinkif 3)
 	RELAY_O1=$(topo_out_addr 1 1)
 	GIVEN=198.18.200.9
-	G=239.1.1.1:5000
+	G=239.1.1.1
 	N=40
 
 	step "Starting relay (egress $_eg): o1 default, o2 ttl/source keep, o3 ttl 7 from $GIVEN"
-	start_mcrd relay --egress "$_eg" \
-		-r "hdr=$RELAY_IN,$G -> $O1; $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
+	start_mcrd relay --egress "$_eg" --stats-interval 0 \
+		-r "hdr=$RELAY_IN,$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
 
-	step "Stream 1: TOS 0xb9, DF, TTL 16"
-	start_sink sink -j "$K1,$G" -j "$K2,$G" -j "$K3,$G" --count $N -d 15 --idle-exit 2
-	S1=$SINK_JSON
-	cap_start sink "$K1" $N s1-o1
-	cap_start sink "$K2" $N s1-o2
-	cap_start sink "$K3" $N s1-o3
-	run_gen src -i "$SRC_IF" -g $G -r 1000 -c $N --tos 185 --ttl 16
-	cap_wait s1-o1
-	cap_wait s1-o2
-	cap_wait s1-o3
-	wait_sink
-
-	step "Stream 2: TOS 0x02, no DF, TTL 1"
-	start_sink sink -j "$K2,$G" -j "$K3,$G" --count $N -d 15 --idle-exit 2
-	S2=$SINK_JSON
-	cap_start sink "$K2" $N s2-o2
-	cap_start sink "$K3" $N s2-o3
-	run_gen src -i "$SRC_IF" -g $G -r 1000 -c $N --tos 2 --no-df --ttl 1
-	cap_wait s2-o2
-	cap_wait s2-o3
+	step "Streams :5000 (TOS 0xb9, DF, TTL 16) and :5001 (TOS 0x02, no DF, TTL 1)"
+	start_sink sink -j "$K1,$G:5000" -j "$K2,$G:5000" -j "$K3,$G:5000" \
+		-j "$K2,$G:5001" -j "$K3,$G:5001" --count $N -d 15 --idle-exit 2
+	cap_start sink "$K1" $N o1
+	cap_start sink "$K2" $((2 * N)) o2
+	cap_start sink "$K3" $((2 * N)) o3
+	cap_ready
+	start_gen src -i "$SRC_IF" -g $G:5000 -r 1000 -c $N --tos 185 --ttl 16
+	start_gen src -i "$SRC_IF" -g $G:5001 -r 1000 -c $N --tos 2 --no-df --ttl 1
+	wait_gen
+	cap_wait o1
+	cap_wait o2
+	cap_wait o3
 	wait_sink
 	stop_mcrd
 
 	step "Analyzing"
 	expect "$MCRD_RC" -eq 0 "mcrd exit status"
-	expect_cap s1-o1 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1 dst=239.1.1.1"
-	expect_cap s1-o2 $N "tos=0xb9 ttl=16 flags=DF src=$SRC_ADDR dst=239.1.1.1"
-	expect_cap s1-o3 $N "tos=0xb9 ttl=7 flags=DF src=$GIVEN dst=239.1.1.1"
-	expect_cap s2-o2 $N "tos=0x2 ttl=1 flags=$_df2 src=$SRC_ADDR dst=239.1.1.1"
-	expect_cap s2-o3 $N "tos=0x2 ttl=7 flags=$_df2 src=$GIVEN dst=239.1.1.1"
+	expect_cap o1 $G:5000 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1"
+	expect_cap o1 $G:5001 0 ""
+	expect_cap o2 $G:5000 $N "tos=0xb9 ttl=16 flags=DF src=$SRC_ADDR"
+	expect_cap o2 $G:5001 $N "tos=0x2 ttl=1 flags=$_df2 src=$SRC_ADDR"
+	expect_cap o3 $G:5000 $N "tos=0xb9 ttl=7 flags=DF src=$GIVEN"
+	expect_cap o3 $G:5001 $N "tos=0x2 ttl=7 flags=$_df2 src=$GIVEN"
 	# Sockets take only datagrams whose UDP checksum is right for the new source.
-	expect_sink_exact "$S1" $((3 * N))
-	expect_sink_exact "$S2" $((2 * N))
+	expect_sink_exact "$SINK_JSON" $((5 * N))
 	read_summary
 	expect_json "$SUMMARY" '.rules[0].packets_in' -eq $((2 * N))
 	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $N "o1 (decrement) packets_out"
