@@ -15,7 +15,7 @@ GROUP=239.1.1.1:5000
 INPUT_KEYS='["interface","frames","bytes","malformed","fragments","not_udp","unmatched",
 	"buffer_exhaustion","kernel_drops"]'
 OUTPUT_KEYS='["interface","group","port","packets_out","bytes_out","send_errors","retries",
-	"drops","pps_out"]'
+	"drops","ttl_expired","pps_out"]'
 TOTAL_KEYS='["packets_in","packets_out","send_errors","drops","malformed","buffer_exhaustion"]'
 
 e2e_init
