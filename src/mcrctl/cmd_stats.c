@@ -32,14 +32,15 @@ static void fmt_output_name(const json_t *o, char *buf, size_t size)
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
 	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
-					    ">PACKETS OUT", ">DROPS", ">ERRORS", NULL };
+					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TTL EXPIRED",
+					    NULL };
 	json_t *rule, *o;
 	size_t i, j;
 
 	table_init(t, cols);
 	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
 		json_t *outs = json_object_get(rule, "outputs");
-		long long out = 0, drops = 0, errors = 0;
+		long long out = 0, drops = 0, errors = 0, expired = 0;
 		double pps_out = 0;
 		char r1[16], r2[16];
 
@@ -47,6 +48,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			out += json_int_of(o, "packets_out");
 			drops += json_int_of(o, "drops");
 			errors += json_int_of(o, "send_errors");
+			expired += json_int_of(o, "ttl_expired");
 			pps_out += json_num_of(o, "pps_out");
 		}
 		table_row(t);
@@ -57,6 +59,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 		table_cell(t, "%lld", out);
 		table_cell(t, "%lld", drops);
 		table_cell(t, "%lld", errors);
+		table_cell(t, "%lld", expired);
 		if (!is_verbose)
 			continue;
 		json_array_foreach(outs, j, o) {
@@ -71,6 +74,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			table_cell(t, "%lld", json_int_of(o, "packets_out"));
 			table_cell(t, "%lld", json_int_of(o, "drops"));
 			table_cell(t, "%lld", json_int_of(o, "send_errors"));
+			table_cell(t, "%lld", json_int_of(o, "ttl_expired"));
 		}
 	}
 }

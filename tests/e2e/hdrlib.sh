@@ -97,7 +97,7 @@ headers_scenario()
 	_eg=$1
 	_df2=$2
 	e2e_init
-	require_bins mcrd mcrgen mcrsink
+	require_bins mcrd mcrgen mcrsink mcrctl
 
 	step "Creating world"
 	topo_standard 3
@@ -127,10 +127,13 @@ headers_scenario()
 	cap_wait o2
 	cap_wait o3
 	wait_sink
+	"$MCRCTL" --socket "$MCRD_SOCK" stats >"$TMPD/stats.txt" || fail "mcrctl stats failed"
 	stop_mcrd
 
 	step "Analyzing"
 	expect "$MCRD_RC" -eq 0 "mcrd exit status"
+	expect "$(awk '$1 == "hdr" { print $NF }' "$TMPD/stats.txt")" -eq $N \
+		"mcrctl stats: TTL EXPIRED of rule hdr"
 	expect_cap o1 $G:5000 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1"
 	expect_cap o1 $G:5001 0 ""
 	expect_cap o2 $G:5000 $N "tos=0xb9 ttl=16 flags=DF src=$SRC_ADDR"

@@ -100,13 +100,14 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 			struct in_addr g = r->outputs[j].group;
 
 			(void)json_array_append_new(
-				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}",
+				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 						"interface", r->outputs[j].ifname, "group",
 						inet_ntop(AF_INET, &g, group, sizeof(group)),
 						"port", (int)r->outputs[j].port, "packets_out",
 						(json_int_t)in, "bytes_out", (json_int_t)in * 100,
 						"send_errors", (json_int_t)j, "retries",
 						(json_int_t)0, "drops", (json_int_t)(2 * j),
+						"ttl_expired", (json_int_t)(3 * j),
 						"pps_out", (double)in / k));
 		}
 		(void)json_array_append_new(
@@ -422,9 +423,9 @@ static void t_stats_table(void **state)
 	assert_string_equal(r.out,
 		"uptime 2.0 s; rates are averages over the uptime\n"
 		"\n"
-		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS\n"
-		"cam1    1.0k     1.0k        2000         2000      0       0\n"
-		"cam2    2.0k     4.0k        4000         8000      2       1\n"
+		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TTL EXPIRED\n"
+		"cam1    1.0k     1.0k        2000         2000      0       0            0\n"
+		"cam2    2.0k     4.0k        4000         8000      2       1            3\n"
 		"\n"
 		"INPUT  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS\n"
 		"lo      10000          3          4          5               6             7\n");
@@ -432,12 +433,12 @@ static void t_stats_table(void **state)
 	run(fx, &r, "stats", "-v", NULL);
 	assert_status(&r, 0);
 	assert_has(r.out,
-		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS\n"
-		   "cam1                      1.0k     1.0k        3000         3000      0       0\n"
-		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0\n"
-		   "cam2                      2.0k     4.0k        6000        12000      2       1\n"
-		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0\n"
-		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1\n");
+		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TTL EXPIRED\n"
+		   "cam1                      1.0k     1.0k        3000         3000      0       0            0\n"
+		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0            0\n"
+		   "cam2                      2.0k     4.0k        6000        12000      2       1            6\n"
+		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0            0\n"
+		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1            6\n");
 }
 
 static void t_workers_table(void **state)
