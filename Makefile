@@ -45,7 +45,8 @@ else
 Q := @
 endif
 
-COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c
+COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c \
+              src/common/safefile.c
 MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c \
               src/mcrd/stats.c src/mcrd/filter.c src/mcrd/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
@@ -61,7 +62,7 @@ MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
