@@ -436,9 +436,9 @@ static void t_stats_table(void **state)
 		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TTL EXPIRED\n"
 		   "cam1                      1.0k     1.0k        3000         3000      0       0            0\n"
 		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0            0\n"
-		   "cam2                      2.0k     4.0k        6000        12000      2       1            6\n"
+		   "cam2                      2.0k     4.0k        6000        12000      2       1            3\n"
 		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0            0\n"
-		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1            6\n");
+		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1            3\n");
 }
 
 static void t_workers_table(void **state)
