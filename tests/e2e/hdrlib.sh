@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=sh
 #
 # Helpers for the tests that check relayed headers on the wire (30-34):
 # tcpdump in a sink namespace, bounded by a packet count and a timeout, its
@@ -111,7 +112,7 @@ headers_scenario()
 
 	step "Starting relay (egress $_eg): o1 default, o2 ttl/source keep, o3 ttl 7 from $GIVEN"
 	start_mcrd relay --egress "$_eg" --stats-interval 0 \
-		-r "hdr=$RELAY_IN,$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
+		-r "hdr=${RELAY_IN:?},$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
 
 	step "Streams :5000 (TOS 0xb9, DF, TTL 16) and :5001 (TOS 0x02, no DF, TTL 1)"
 	start_sink sink -j "$K1,$G:5000" -j "$K2,$G:5000" -j "$K3,$G:5000" \
