@@ -87,8 +87,9 @@ expect_cap()
 		while read -r _l; do info "     $_l"; done
 }
 
-# headers_scenario EGRESS DF2: one rule, three outputs with the three TTL and
-# source modes, relayed by egress EGRESS (l2 or udp), two streams at once:
+# headers_scenario EGRESS DF2: one rule, three multicast outputs with the
+# three TTL and source modes and a unicast one (always a UDP socket) with the
+# defaults, relayed by egress EGRESS (l2 or udp), two streams at once:
 #   :5000  TOS 0xb9 (EF, ECT(1)), DF set, TTL 16
 #   :5001  TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing output
 # DF2 is the flags stream :5001 must leave with ("none" where DF is kept,
@@ -101,25 +102,29 @@ headers_scenario()
 	require_bins mcrd mcrgen mcrsink mcrctl
 
 	step "Creating world"
-	topo_standard 3
+	topo_standard 4
 	K1=$(topo_sinkif 1)
 	K2=$(topo_sinkif 2)
 	K3=$(topo_sinkif 3)
+	K4=$(topo_sinkif 4)
 	RELAY_O1=$(topo_out_addr 1 1)
+	RELAY_O4=$(topo_out_addr 4 1)
+	U=$(topo_out_addr 4 2)
 	GIVEN=198.18.200.9
 	G=239.1.1.1
 	N=40
 
-	step "Starting relay (egress $_eg): o1 default, o2 ttl/source keep, o3 ttl 7 from $GIVEN"
+	step "Starting relay (egress $_eg): o1 default, o2 ttl/source keep, o3 ttl 7 from $GIVEN, o4 to $U"
 	start_mcrd relay --egress "$_eg" --stats-interval 0 \
-		-r "hdr=${RELAY_IN:?},$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN"
+		-r "hdr=${RELAY_IN:?},$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN; $(topo_out 4),$U"
 
 	step "Streams :5000 (TOS 0xb9, DF, TTL 16) and :5001 (TOS 0x02, no DF, TTL 1)"
 	start_sink sink -j "$K1,$G:5000" -j "$K2,$G:5000" -j "$K3,$G:5000" \
-		-j "$K2,$G:5001" -j "$K3,$G:5001" --count $N -d 15 --idle-exit 2
+		-j "$K2,$G:5001" -j "$K3,$G:5001" -j "$K4,$U:5000" --count $N -d 15 --idle-exit 2
 	cap_start sink "$K1" $N o1
 	cap_start sink "$K2" $((2 * N)) o2
 	cap_start sink "$K3" $((2 * N)) o3
+	cap_start sink "$K4" $N o4
 	cap_ready
 	start_gen src -i "$SRC_IF" -g $G:5000 -r 1000 -c $N --tos 185 --ttl 16
 	start_gen src -i "$SRC_IF" -g $G:5001 -r 1000 -c $N --tos 2 --no-df --ttl 1
@@ -127,13 +132,14 @@ headers_scenario()
 	cap_wait o1
 	cap_wait o2
 	cap_wait o3
+	cap_wait o4
 	wait_sink
 	"$MCRCTL" --socket "$MCRD_SOCK" stats >"$TMPD/stats.txt" || fail "mcrctl stats failed"
 	stop_mcrd
 
 	step "Analyzing"
 	expect "$MCRD_RC" -eq 0 "mcrd exit status"
-	expect "$(awk '$1 == "hdr" { print $NF }' "$TMPD/stats.txt")" -eq $N \
+	expect "$(awk '$1 == "hdr" { print $NF }' "$TMPD/stats.txt")" -eq $((2 * N)) \
 		"mcrctl stats: TTL EXPIRED of rule hdr"
 	expect_cap o1 $G:5000 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1"
 	expect_cap o1 $G:5001 0 ""
@@ -141,8 +147,9 @@ headers_scenario()
 	expect_cap o2 $G:5001 $N "tos=0x2 ttl=1 flags=$_df2 src=$SRC_ADDR"
 	expect_cap o3 $G:5000 $N "tos=0xb9 ttl=7 flags=DF src=$GIVEN"
 	expect_cap o3 $G:5001 $N "tos=0x2 ttl=7 flags=$_df2 src=$GIVEN"
+	expect_cap o4 "$U:5000" $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O4"
 	# Sockets take only datagrams whose UDP checksum is right for the new source.
-	expect_sink_exact "$SINK_JSON" $((5 * N))
+	expect_sink_exact "$SINK_JSON" $((6 * N))
 	read_summary
 	expect_json "$SUMMARY" '.rules[0].packets_in' -eq $((2 * N))
 	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $N "o1 (decrement) packets_out"
@@ -150,5 +157,7 @@ headers_scenario()
 	expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $((2 * N)) "o2 (keep) packets_out"
 	expect_json "$SUMMARY" '.rules[0].outputs[1].ttl_expired' -eq 0 "o2 (keep) ttl_expired"
 	expect_json "$SUMMARY" '.rules[0].outputs[2].packets_out' -eq $((2 * N)) "o3 (ttl 7) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[3].packets_out' -eq $N "o4 (unicast) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[3].ttl_expired' -eq $N "o4 (unicast) ttl_expired"
 	expect_relay_clean "$SUMMARY"
 }
