@@ -134,6 +134,32 @@ static int udp_ttl(int fd, const struct mcr_output *o)
 		       is_mc ? "the multicast TTL" : "the TTL", o->ifname);
 }
 
+/* A UDP socket sending multicast out of ifindex, not looped back. */
+static int udp_socket(unsigned int ifindex, const char *ifname)
+{
+	struct ip_mreqn mreq = { .imr_ifindex = (int)ifindex };
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "output %s: cannot open a UDP socket", ifname);
+		return -errno;
+	}
+	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0) {
+		ret = -errno;
+		log_err_errno(errno, "output %s: cannot set IP_MULTICAST_IF", ifname);
+		goto out_close;
+	}
+	ret = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP", ifname);
+	if (ret < 0)
+		goto out_close;
+	return fd;
+
+out_close:
+	(void)close(fd);
+	return ret;
+}
+
 static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *dst,
 		    int *ret_sndbuf)
 {
@@ -141,23 +167,10 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 	char g[ADDR_STR_MAX];
 	int fd, ret;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		log_err_errno(errno, "output %s: cannot open a UDP socket", o->ifname);
-		return -errno;
-	}
-	if (addr_is_multicast(o->group)) {
-		struct ip_mreqn mreq = { .imr_ifindex = (int)o->ifindex };
-
-		if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0) {
-			ret = -errno;
-			log_err_errno(errno, "output %s: cannot set IP_MULTICAST_IF", o->ifname);
-			goto out_close;
-		}
-		ret = set_int(fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP", o->ifname);
-		if (ret < 0)
-			goto out_close;
-	}
+	/* Unicast sends ignore IP_MULTICAST_IF: the routing table decides. */
+	fd = udp_socket(o->ifindex, o->ifname);
+	if (fd < 0)
+		return fd;
 	ret = udp_ttl(fd, o);
 	if (ret == 0)
 		ret = udp_source(fd, ref);
@@ -410,6 +423,47 @@ static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 	return mode != EGRESS_UDP && addr_is_multicast(o->group);
 }
 
+/*
+ * The socket that sends ref's packets that came without DF: one per output
+ * interface, shared by its udp outputs, never setting DF, sending to the
+ * address and from the source each packet names.  IP_TRANSPARENT, when an
+ * output needs it, was granted on the output's own socket already.
+ */
+static int udp_nodf_get(struct egress *eg, const struct out_ref *ref, int sndbuf,
+			unsigned int *ret_file)
+{
+	const struct mcr_output *o = ref->o;
+	int fd, got = 0, ret;
+
+	for (size_t i = 0; i < eg->n_nodf; i++) {
+		if (eg->nodf_ifindex[i] == o->ifindex) {
+			*ret_file = eg->nodf_file[i];
+			return o->source_mode == SOURCE_RELAY ?
+				       0 :
+				       udp_transparent(eg->fds[*ret_file], ref, "a given address");
+		}
+	}
+	fd = udp_socket(o->ifindex, o->ifname);
+	if (fd < 0)
+		return fd;
+	ret = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DONT, "IP_MTU_DISCOVER",
+		      o->ifname);
+	if (ret == 0 && o->source_mode != SOURCE_RELAY)
+		ret = udp_transparent(fd, ref, "a given address");
+	if (ret < 0) {
+		(void)close(fd);
+		return ret;
+	}
+	got = set_sndbuf(fd, sndbuf);
+	if (got < eg->sndbuf_min)
+		eg->sndbuf_min = got;
+	eg->nodf_ifindex[eg->n_nodf] = o->ifindex;
+	eg->nodf_file[eg->n_nodf++] = (unsigned int)eg->n_fds;
+	*ret_file = (unsigned int)eg->n_fds;
+	eg->fds[eg->n_fds++] = fd;
+	return 0;
+}
+
 /* The source address of an l2 output's frames; INADDR_ANY keeps each packet's. */
 static struct in_addr l2_source(const struct mcr_output *o, const struct egress_iface *li)
 {
@@ -464,6 +518,8 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		}
 	}
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
+	if (o->source_mode == SOURCE_ADDR)
+		eo->source = o->source;
 	fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
 	if (fd < 0)
 		return fd;
@@ -471,7 +527,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	eg->fds[eg->n_fds++] = fd;
 	if (got < eg->sndbuf_min)
 		eg->sndbuf_min = got;
-	return 0;
+	return udp_nodf_get(eg, ref, cfg->so_sndbuf, &eo->file_nodf);
 }
 
 /*
@@ -547,14 +603,17 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	for (size_t r = 0; r < cfg->n_rules; r++)
 		n += cfg->rules[r].n_outputs;
 	/*
-	 * An output adds at most one socket (its own, or its interface's) and
-	 * one interface; prev's interfaces may come on top.
+	 * An output adds at most two sockets (its own and its interface's
+	 * no-DF one, or its interface's packet socket) and one interface;
+	 * prev's interfaces may come on top.
 	 */
 	n_max = n + (prev ? prev->n_ifaces : 0);
 	eg->outs = calloc(n ? n : 1, sizeof(*eg->outs));
-	eg->fds = malloc((n_max ? n_max : 1) * sizeof(*eg->fds));
+	eg->fds = malloc((n_max + n + 1) * sizeof(*eg->fds));
 	eg->ifaces = malloc((n_max ? n_max : 1) * sizeof(*eg->ifaces));
-	if (!eg->outs || !eg->fds || !eg->ifaces) {
+	eg->nodf_ifindex = malloc((n ? n : 1) * sizeof(*eg->nodf_ifindex));
+	eg->nodf_file = malloc((n ? n : 1) * sizeof(*eg->nodf_file));
+	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file) {
 		egress_exit(eg);
 		return -ENOMEM;
 	}
@@ -609,5 +668,7 @@ void egress_exit(struct egress *eg)
 	free(eg->fds);
 	free(eg->outs);
 	free(eg->ifaces);
+	free(eg->nodf_ifindex);
+	free(eg->nodf_file);
 	memset(eg, 0, sizeof(*eg));
 }

@@ -14,8 +14,11 @@
  *   TTL that follows the received one and a kept source address go with
  *   each send as ancillary data (IP_TOS, IP_TTL, IP_PKTINFO); a source
  *   address that is not the host's needs IP_TRANSPARENT (CAP_NET_RAW).  DF
- *   is a per-socket setting only: the kernel sets it on every datagram that
- *   fits the path MTU (IP_PMTUDISC_WANT), whatever the received one had.
+ *   is a per-socket setting only (IP_MTU_DISCOVER), so a packet that came
+ *   without DF goes out through a second socket, one per output interface,
+ *   unconnected and set never to send DF, with its destination, TTL and
+ *   source given per packet; the output's own socket leaves DF to the
+ *   kernel, which sets it on every datagram that fits the path MTU.
  *
  * Every socket gets a large send buffer.
  */
@@ -46,6 +49,8 @@ struct egress_out {
 	uint16_t max_payload;		/* l2: UDP payload that fits the interface's MTU */
 	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
 	unsigned int file;		/* the output's socket: an index into fds */
+	unsigned int file_nodf;		/* udp: its interface's socket that never sets DF */
+	struct in_addr source;		/* udp: "source": an address */
 	uint16_t ip_id;			/* l2: IPv4 identification of the next frame */
 	uint8_t ttl_mode;		/* enum ttl_mode */
 	uint8_t ttl;			/* TTL_SET */
@@ -73,6 +78,9 @@ struct egress {
 	size_t n_l2;			/* outputs sending frames */
 	struct egress_iface *ifaces;	/* [n_ifaces] */
 	size_t n_ifaces;
+	unsigned int *nodf_ifindex;	/* [n_nodf]: whose no-DF udp socket ... */
+	unsigned int *nodf_file;	/* ... is fds[nodf_file[i]] */
+	size_t n_nodf;
 	int sndbuf_min;			/* smallest effective SO_SNDBUF seen */
 	unsigned int ring_frames;	/* slots for a new interface's ring */
 	unsigned int kick_batch;	/* cfg's send_batch */

@@ -101,10 +101,11 @@ static size_t cmsg_put(struct send_slot *s, size_t at, int type, const void *dat
 
 /*
  * What the socket cannot set for every packet alike: a TOS other than 0,
- * a TTL that follows the received one, the received source.  Returns the
- * control length, 0 when the socket's settings do.
+ * a TTL that follows the received one, the received source; on the
+ * interface's shared no-DF socket also the output's own TTL and source.
+ * Returns the control length, 0 when the socket's settings do.
  */
-static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo)
+static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo, bool is_shared)
 {
 	size_t n = 0;
 
@@ -113,40 +114,49 @@ static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo)
 
 		n = cmsg_put(s, n, IP_TOS, &v, sizeof(v));
 	}
-	if (eo->ttl_mode != TTL_SET) {
+	if (is_shared || eo->ttl_mode != TTL_SET) {
 		int v = s->ttl;
 
 		n = cmsg_put(s, n, IP_TTL, &v, sizeof(v));
 	}
-	if (eo->is_keep_source) {
-		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = s->saddr_be };
+	if (eo->is_keep_source || (is_shared && eo->source.s_addr)) {
+		struct in_pktinfo pi = { .ipi_spec_dst.s_addr = eo->is_keep_source ?
+									s->saddr_be :
+									eo->source.s_addr };
 
 		n = cmsg_put(s, n, IP_PKTINFO, &pi, sizeof(pi));
 	}
 	return n;
 }
 
+/*
+ * Queue slot i's send.  A packet that came with DF goes through the output's
+ * own socket (connected when the port is fixed), one without through its
+ * interface's no-DF socket, addressed per packet.
+ */
 static bool slot_submit(struct worker *w, uint32_t i)
 {
 	struct send_slot *s = &w->fwd.slots[i];
 	const struct egress *eg = &s->gen->egress;
 	const struct egress_out *eo = &eg->outs[s->out];
 	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
-	unsigned int file = s->gen->file_base + eo->file;
+	bool is_connected = s->is_df && egress_is_connected(eg, s->out);
+	unsigned int file = s->gen->file_base + (s->is_df ? eo->file : eo->file_nodf);
 	uint8_t *data = ring_buf(&w->bufs, s->bid) + s->off;
 	size_t n_cmsg;
 
 	if (!sqe)
 		return false;
-	n_cmsg = slot_cmsgs(s, eo);
-	if (egress_is_connected(eg, s->out) && n_cmsg == 0) {
+	n_cmsg = slot_cmsgs(s, eo, !s->is_df);
+	if (is_connected && n_cmsg == 0) {
 		io_uring_prep_send(sqe, (int)file, data, s->len, 0);
 	} else {
 		s->msg.msg_name = NULL;
 		s->msg.msg_namelen = 0;
-		if (!egress_is_connected(eg, s->out)) {
+		if (!is_connected) {
 			s->dst = eo->dst;
-			s->dst.sin_port = htons(s->dport);
+			if (!egress_is_connected(eg, s->out))
+				s->dst.sin_port = htons(s->dport);
 			s->msg.msg_name = &s->dst;
 			s->msg.msg_namelen = sizeof(s->dst);
 		}
@@ -296,6 +306,7 @@ static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	s->saddr_be = p->frame.saddr_be;
 	s->tos = p->frame.tos;
 	s->ttl = ttl;
+	s->is_df = p->frame.is_df;
 	s->attempts = 0;
 	s->gen = p->gen;
 	if (!slot_submit(w, i)) {

@@ -43,6 +43,7 @@ struct send_slot {
 	uint8_t attempts;
 	uint8_t tos;		/* the received TOS byte */
 	uint8_t ttl;		/* the TTL to send with */
+	bool is_df;		/* it came with DF: the output's own socket, else the no-DF one */
 	struct generation *gen;	/* whose egress and counters; holds a reference */
 	struct msghdr msg;	/* sendmsg: unconnected udp outputs, and ancillary data */
 	struct iovec iov[1];

@@ -89,11 +89,11 @@ expect_cap()
 
 # headers_scenario EGRESS DF2: one rule, three multicast outputs with the
 # three TTL and source modes and a unicast one (always a UDP socket) with the
-# defaults, relayed by egress EGRESS (l2 or udp), two streams at once:
+# defaults, relayed by egress EGRESS (l2 or udp), three streams at once:
 #   :5000  TOS 0xb9 (EF, ECT(1)), DF set, TTL 16
-#   :5001  TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing output
-# DF2 is the flags stream :5001 must leave with ("none" where DF is kept,
-# "DF" where the egress path cannot clear it per packet).
+#   :5001  TOS 0x02 (ECT(0)), DF clear, TTL 1: expires on the decrementing outputs
+#   :5002  TOS 0, DF clear, TTL 64
+# DF2 is the flags stream :5001 must leave with: "none", as it came.
 headers_scenario()
 {
 	_eg=$1
@@ -118,16 +118,19 @@ headers_scenario()
 	start_mcrd relay --egress "$_eg" --stats-interval 0 \
 		-r "hdr=${RELAY_IN:?},$G -> $(topo_out 1); $(topo_out 2),ttl=keep,source=keep; $(topo_out 3),ttl=7,source=$GIVEN; $(topo_out 4),$U"
 
-	step "Streams :5000 (TOS 0xb9, DF, TTL 16) and :5001 (TOS 0x02, no DF, TTL 1)"
-	start_sink sink -j "$K1,$G:5000" -j "$K2,$G:5000" -j "$K3,$G:5000" \
-		-j "$K2,$G:5001" -j "$K3,$G:5001" -j "$K4,$U:5000" --count $N -d 15 --idle-exit 2
-	cap_start sink "$K1" $N o1
-	cap_start sink "$K2" $((2 * N)) o2
-	cap_start sink "$K3" $((2 * N)) o3
-	cap_start sink "$K4" $N o4
+	step "Streams :5000 (TOS 0xb9, DF, TTL 16), :5001 (TOS 0x02, no DF, TTL 1), :5002 (no DF, TTL 64)"
+	start_sink sink -j "$K1,$G:5000" -j "$K2,$G:5000" -j "$K3,$G:5000" -j "$K4,$U:5000" \
+		-j "$K2,$G:5001" -j "$K3,$G:5001" \
+		-j "$K1,$G:5002" -j "$K2,$G:5002" -j "$K3,$G:5002" -j "$K4,$U:5002" \
+		--count $N -d 15 --idle-exit 2
+	cap_start sink "$K1" $((2 * N)) o1
+	cap_start sink "$K2" $((3 * N)) o2
+	cap_start sink "$K3" $((3 * N)) o3
+	cap_start sink "$K4" $((2 * N)) o4
 	cap_ready
 	start_gen src -i "$SRC_IF" -g $G:5000 -r 1000 -c $N --tos 185 --ttl 16
 	start_gen src -i "$SRC_IF" -g $G:5001 -r 1000 -c $N --tos 2 --no-df --ttl 1
+	start_gen src -i "$SRC_IF" -g $G:5002 -r 1000 -c $N --no-df --ttl 64
 	wait_gen
 	cap_wait o1
 	cap_wait o2
@@ -143,21 +146,25 @@ headers_scenario()
 		"mcrctl stats: TTL EXPIRED of rule hdr"
 	expect_cap o1 $G:5000 $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O1"
 	expect_cap o1 $G:5001 0 ""
+	expect_cap o1 $G:5002 $N "tos=0x0 ttl=63 flags=$_df2 src=$RELAY_O1"
 	expect_cap o2 $G:5000 $N "tos=0xb9 ttl=16 flags=DF src=$SRC_ADDR"
 	expect_cap o2 $G:5001 $N "tos=0x2 ttl=1 flags=$_df2 src=$SRC_ADDR"
+	expect_cap o2 $G:5002 $N "tos=0x0 ttl=64 flags=$_df2 src=$SRC_ADDR"
 	expect_cap o3 $G:5000 $N "tos=0xb9 ttl=7 flags=DF src=$GIVEN"
 	expect_cap o3 $G:5001 $N "tos=0x2 ttl=7 flags=$_df2 src=$GIVEN"
+	expect_cap o3 $G:5002 $N "tos=0x0 ttl=7 flags=$_df2 src=$GIVEN"
 	expect_cap o4 "$U:5000" $N "tos=0xb9 ttl=15 flags=DF src=$RELAY_O4"
+	expect_cap o4 "$U:5002" $N "tos=0x0 ttl=63 flags=$_df2 src=$RELAY_O4"
 	# Sockets take only datagrams whose UDP checksum is right for the new source.
-	expect_sink_exact "$SINK_JSON" $((6 * N))
+	expect_sink_exact "$SINK_JSON" $((10 * N))
 	read_summary
-	expect_json "$SUMMARY" '.rules[0].packets_in' -eq $((2 * N))
-	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $N "o1 (decrement) packets_out"
+	expect_json "$SUMMARY" '.rules[0].packets_in' -eq $((3 * N))
+	expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $((2 * N)) "o1 (decrement) packets_out"
 	expect_json "$SUMMARY" '.rules[0].outputs[0].ttl_expired' -eq $N "o1 (decrement) ttl_expired"
-	expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $((2 * N)) "o2 (keep) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $((3 * N)) "o2 (keep) packets_out"
 	expect_json "$SUMMARY" '.rules[0].outputs[1].ttl_expired' -eq 0 "o2 (keep) ttl_expired"
-	expect_json "$SUMMARY" '.rules[0].outputs[2].packets_out' -eq $((2 * N)) "o3 (ttl 7) packets_out"
-	expect_json "$SUMMARY" '.rules[0].outputs[3].packets_out' -eq $N "o4 (unicast) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[2].packets_out' -eq $((3 * N)) "o3 (ttl 7) packets_out"
+	expect_json "$SUMMARY" '.rules[0].outputs[3].packets_out' -eq $((2 * N)) "o4 (unicast) packets_out"
 	expect_json "$SUMMARY" '.rules[0].outputs[3].ttl_expired' -eq $N "o4 (unicast) ttl_expired"
 	expect_relay_clean "$SUMMARY"
 }
