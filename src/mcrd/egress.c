@@ -172,6 +172,14 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 	if (fd < 0)
 		return fd;
 	ret = udp_ttl(fd, o);
+	/*
+	 * It sends the packets that came with DF: always with DF, as a router
+	 * forwards them, and one too big for the link fails (EMSGSIZE) and is
+	 * counted, as on egress l2.
+	 */
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, "IP_MTU_DISCOVER",
+			      o->ifname);
 	if (ret == 0)
 		ret = udp_source(fd, ref);
 	if (ret < 0)

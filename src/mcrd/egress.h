@@ -17,8 +17,7 @@
  *   is a per-socket setting only (IP_MTU_DISCOVER), so a packet that came
  *   without DF goes out through a second socket, one per output interface,
  *   unconnected and set never to send DF, with its destination, TTL and
- *   source given per packet; the output's own socket leaves DF to the
- *   kernel, which sets it on every datagram that fits the path MTU.
+ *   source given per packet; the output's own socket always sets DF.
  *
  * Every socket gets a large send buffer.
  */
