@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/util.h"
+#include "mcrd/egress.h"
 #include "mcrd/frame.h"
 
 #define T_RANDOM_CASES	20000
@@ -269,6 +270,30 @@ static void t_received_fields_kept(void **state)
 	}
 }
 
+/*
+ * t_ttl_policy: the TTL an output sends with, from the received one: set
+ * (whatever came), kept (0 expires), decremented (1 and 0 expire, as a
+ * router forwards only TTL > 1).
+ */
+static void t_ttl_policy(void **state)
+{
+	struct egress_out set = { .ttl_mode = TTL_SET, .ttl = 8 };
+	struct egress_out keep = { .ttl_mode = TTL_KEEP, .ttl = 8 };
+	struct egress_out dec = { .ttl_mode = TTL_DECREMENT, .ttl = 8 };
+
+	(void)state;
+	assert_int_equal(egress_ttl(&set, 0), 8);
+	assert_int_equal(egress_ttl(&set, 1), 8);
+	assert_int_equal(egress_ttl(&set, 255), 8);
+	assert_int_equal(egress_ttl(&keep, 0), 0);
+	assert_int_equal(egress_ttl(&keep, 1), 1);
+	assert_int_equal(egress_ttl(&keep, 255), 255);
+	assert_int_equal(egress_ttl(&dec, 0), 0);
+	assert_int_equal(egress_ttl(&dec, 1), 0);
+	assert_int_equal(egress_ttl(&dec, 2), 1);
+	assert_int_equal(egress_ttl(&dec, 255), 254);
+}
+
 /* t_port_kept_or_rewritten: dport 0 in the template keeps each packet's port. */
 static void t_port_kept_or_rewritten(void **state)
 {
@@ -482,6 +507,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_template_fields),
 		cmocka_unit_test(t_received_fields_kept),
+		cmocka_unit_test(t_ttl_policy),
 		cmocka_unit_test(t_port_kept_or_rewritten),
 		cmocka_unit_test(t_ip_checksum_verifies),
 		cmocka_unit_test(t_udp_full_matches_recompute),
