@@ -48,7 +48,7 @@ RC=$?
 T1=$(date +%s%N)
 info "add: exit $RC after $(((T1 - T0) / 1000000)) ms: $(cat "$TMPD/add.err")"
 expect "$RC" -ne 0 "mcrctl add exit status"
-grep -Eq "worker [01] refused" "$TMPD/add.err" || fail "the add's error names no worker"
+X
 expect_grep "$TMPD/add.err" "Too many open files" "the add's error says why"
 
 step "No trace of it: list, config"
