@@ -18,6 +18,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "mcrd/cfgwire.h"
 #include "mcrd/change.h"
 #include "mcrd/limits.h"
 
@@ -45,22 +46,44 @@ int change_config_dup(struct mcr_config *ret, const struct mcr_config *src)
 	return 0;
 }
 
-/* {"cmd": cmd, "txn": N} plus the configuration for "prepare". */
-static json_t *txn_message(const char *cmd, uint64_t txn, const struct mcr_config *cfg)
+/* {"cmd": cmd, "txn": N}; NULL on ENOMEM. */
+static json_t *txn_message(const char *cmd, uint64_t txn)
 {
-	json_t *msg = json_pack("{s:s, s:I}", "cmd", cmd, "txn", (json_int_t)txn);
+	return json_pack("{s:s, s:I}", "cmd", cmd, "txn", (json_int_t)txn);
+}
 
-	if (msg && cfg && json_object_set_new(msg, "config", config_to_json(cfg)) < 0) {
+/* "prepare" with the configuration image to every worker whose txn is from. */
+static int send_prepare(struct supervisor *s, struct worker_slot *only, uint64_t txn,
+			const struct mcr_config *cfg)
+{
+	json_t *msg = txn_message("prepare", txn);
+	size_t len;
+	char *data;
+	int ret = msg ? cfgwire_encode(cfg, &data, &len) : -ENOMEM;
+
+	if (ret < 0) {
 		json_decref(msg);
-		msg = NULL;
+		return ret;
 	}
-	return msg;
+	for (unsigned int i = 0; i < s->n_workers; i++) {
+		struct worker_slot *ws = &s->workers[i];
+
+		if (only ? ws != only :
+			   ws->state != WORKER_RUNNING || ws->is_killed || ws->chan_fd < 0)
+			continue;
+		if (!only)
+			ws->txn = TXN_PREPARING;
+		supervisor_send_data(s, ws, msg, data, len);
+	}
+	free(data);
+	json_decref(msg);
+	return 0;
 }
 
 static void broadcast_txn(struct supervisor *s, const char *cmd, enum worker_txn from,
 			  enum worker_txn to)
 {
-	json_t *msg = txn_message(cmd, s->change.txn, NULL);
+	json_t *msg = txn_message(cmd, s->change.txn);
 
 	for (unsigned int i = 0; msg && i < s->n_workers; i++) {
 		struct worker_slot *ws = &s->workers[i];
@@ -88,7 +111,6 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 {
 	struct change *c = &s->change;
 	uint64_t txn;
-	json_t *msg;
 	int ret;
 
 	if (c->is_active) {
@@ -102,12 +124,6 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 		config_free(next);
 		return ret;
 	}
-	msg = txn_message("prepare", s->change.txn + 1, next);
-	if (!msg) {
-		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
-		config_free(next);
-		return -ENOMEM;
-	}
 	txn = c->txn + 1;
 	*c = (struct change){
 		.is_active = true,
@@ -118,15 +134,15 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 		.ctx = ctx,
 	};
 	config_init(next);
-	for (unsigned int i = 0; i < s->n_workers; i++) {
-		struct worker_slot *ws = &s->workers[i];
-
-		if (ws->state != WORKER_RUNNING || ws->is_killed)
-			continue;
-		ws->txn = TXN_PREPARING;
-		supervisor_send(s, ws, msg);
+	ret = send_prepare(s, NULL, txn, &c->next);
+	if (ret < 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		for (unsigned int i = 0; i < s->n_workers; i++)
+			s->workers[i].txn = TXN_NONE;
+		config_free(&c->next);
+		c->is_active = false;
+		return ret;
 	}
-	json_decref(msg);
 	return 0;
 }
 
@@ -214,20 +230,17 @@ void change_on_worker_gone(struct supervisor *s, struct worker_slot *ws)
 
 void change_catch_up(struct supervisor *s, struct worker_slot *ws)
 {
-	json_t *prep, *com;
+	json_t *com;
 
 	if (ws->state != WORKER_RUNNING || ws->is_killed || ws->cfg_version == s->cfg_version)
 		return;
 	log_info("worker %u started during a change: sending it the committed rules", ws->id);
 	/* Its "prepared" belongs to no transaction and is ignored; a failed commit replaces it. */
-	prep = txn_message("prepare", s->change.txn, s->cfg);
-	com = txn_message("commit", s->change.txn, NULL);
-	if (prep && com) {
-		supervisor_send(s, ws, prep);
+	com = txn_message("commit", s->change.txn);
+	if (com && send_prepare(s, ws, s->change.txn, s->cfg) == 0) {
 		supervisor_send(s, ws, com);
 		ws->cfg_version = s->cfg_version;
 	}
-	json_decref(prep);
 	json_decref(com);
 }
 

@@ -238,6 +238,19 @@ static void worker_request(struct supervisor *s, struct worker_slot *ws, const c
 	json_decref(req);
 }
 
+/* line (len bytes) with data appended; frees line and returns NULL on ENOMEM. */
+static char *realloc_append(char *line, size_t len, const char *data, size_t n)
+{
+	char *grown = realloc(line, len + n);
+
+	if (!grown) {
+		free(line);
+		return NULL;
+	}
+	memcpy(grown + len, data, n);
+	return grown;
+}
+
 /* Watch for room in the channel exactly while something waits to go out. */
 static void chan_watch(struct supervisor *s, struct worker_slot *ws)
 {
@@ -272,18 +285,13 @@ static void chan_flush(struct supervisor *s, struct worker_slot *ws)
 	chan_watch(s, ws);
 }
 
-void supervisor_send(struct supervisor *s, struct worker_slot *ws, const json_t *msg)
+/* Append len bytes to the worker's queue and send what the channel takes. */
+static void queue_bytes(struct supervisor *s, struct worker_slot *ws, const char *data, size_t len)
 {
-	size_t len, pending = ws->out_len - ws->out_off;
-	char *line, *grown;
+	size_t pending = ws->out_len - ws->out_off;
+	char *grown;
 
-	if (ws->chan_fd < 0 || ws->state != WORKER_RUNNING || ws->is_killed)
-		return;
-	line = chan_format(msg, &len);
-	if (!line)
-		return;
 	if (pending + len > WORKER_OUT_MAX) {
-		free(line);
 		supervisor_kill_worker(s, ws, "does not read its channel");
 		return;
 	}
@@ -294,14 +302,47 @@ void supervisor_send(struct supervisor *s, struct worker_slot *ws, const json_t 
 	}
 	grown = realloc(ws->out, ws->out_len + len);
 	if (!grown) {
-		free(line);
+		log_warn("worker %u: out of memory queueing a message, dropping it", ws->id);
 		return;
 	}
-	memcpy(grown + ws->out_len, line, len);
+	memcpy(grown + ws->out_len, data, len);
 	ws->out = grown;
 	ws->out_len += len;
-	free(line);
 	chan_flush(s, ws);
+}
+
+void supervisor_send_data(struct supervisor *s, struct worker_slot *ws, json_t *msg,
+			  const char *data, size_t len)
+{
+	size_t line_len;
+	char *line;
+
+	if (ws->chan_fd < 0 || ws->state != WORKER_RUNNING || ws->is_killed)
+		return;
+	if (data && json_object_set_new(msg, "bytes", json_integer((json_int_t)len)) < 0)
+		return;
+	line = chan_format(msg, &line_len);
+	if (!line)
+		return;
+	/* Line and data in one piece: a worker killed in between gets neither. */
+	if (data && !(line = realloc_append(line, line_len, data, len)))
+		return;
+	queue_bytes(s, ws, line, line_len + (data ? len : 0));
+	free(line);
+}
+
+void supervisor_send(struct supervisor *s, struct worker_slot *ws, const json_t *msg)
+{
+	size_t len;
+	char *line;
+
+	if (ws->chan_fd < 0 || ws->state != WORKER_RUNNING || ws->is_killed)
+		return;
+	line = chan_format(msg, &len);
+	if (!line)
+		return;
+	queue_bytes(s, ws, line, len);
+	free(line);
 }
 
 void supervisor_kill_worker(struct supervisor *s, struct worker_slot *ws, const char *why)

@@ -190,6 +190,9 @@ json_t *supervisor_workers_json(const struct supervisor *s);
 void supervisor_broadcast_log_level(struct supervisor *s, int level);
 /* Queue msg to a worker without blocking; a worker that reads nothing is replaced. */
 void supervisor_send(struct supervisor *s, struct worker_slot *ws, const json_t *msg);
+/* The same with len bytes of data after the line, which gets "bytes": len. */
+void supervisor_send_data(struct supervisor *s, struct worker_slot *ws, json_t *msg,
+			  const char *data, size_t len);
 /* Replace a worker: SIGKILL now; its death restarts it with the committed rules. */
 void supervisor_kill_worker(struct supervisor *s, struct worker_slot *ws, const char *why);
 

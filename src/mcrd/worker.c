@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "mcrd/cfgwire.h"
 #include "mcrd/worker.h"
 
 /* How long SIGTERM waits for in-flight sends before giving up on them. */
@@ -142,6 +143,7 @@ void worker_exit(struct worker *w)
 	if (w->sig_fd >= 0)
 		(void)close(w->sig_fd);
 	chan_buf_free(&w->chan_in);
+	json_decref(w->chan_req);
 	free(w->chan_out);
 	free(w->chan_queue);
 }
@@ -409,24 +411,20 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 
-/* The configuration a "prepare" carries, resolved here again (an interface may have gone). */
-static int decode_config(const json_t *doc, struct mcr_config *cfg, struct config_error *err)
+/* The configuration image a "prepare" carries, resolved here again (an interface may have gone). */
+static int decode_config(const char *data, size_t len, struct mcr_config *cfg,
+			 struct config_error *err)
 {
-	char *text;
 	int ret;
 
-	if (!doc) {
+	if (!data) {
 		(void)snprintf(err->msg, sizeof(err->msg), "no configuration in the request");
 		return -EINVAL;
 	}
-	if (json_array_size(json_object_get(doc, "rules")) == 0)
-		return 0;	/* every rule removed: relay nothing, stay ready */
-	text = json_dumps(doc, JSON_COMPACT);
-	if (!text)
-		return -ENOMEM;
-	ret = config_load_string(cfg, text, err);
-	free(text);
-	return ret < 0 ? ret : config_resolve(cfg, err);
+	ret = cfgwire_decode(data, len, cfg, err);
+	if (ret < 0 || cfg->n_rules == 0)
+		return ret;	/* every rule removed: relay nothing, stay ready */
+	return config_resolve(cfg, err);
 }
 
 /*
@@ -434,7 +432,8 @@ static int decode_config(const json_t *doc, struct mcr_config *cfg, struct confi
  * answer {"prepared": {"txn": N}} or {"prepared": {"txn": N, "error": "..."}}.
  * A pending one from an older transaction is dropped first.
  */
-static json_t *prepare_request(struct worker *w, const json_t *req)
+static json_t *prepare_request(struct worker *w, const json_t *req, const char *data,
+			       size_t len)
 {
 	json_int_t txn = json_integer_value(json_object_get(req, "txn"));
 	struct config_error err = { "" };
@@ -444,7 +443,7 @@ static json_t *prepare_request(struct worker *w, const json_t *req)
 	worker_abort(w, w->pending);
 	w->pending = NULL;
 	config_init(&cfg);
-	ret = decode_config(json_object_get(req, "config"), &cfg, &err);
+	ret = decode_config(data, len, &cfg, &err);
 	if (ret == 0) {
 		ret = worker_prepare(w, &cfg, &w->pending);
 		if (ret < 0)
@@ -488,7 +487,7 @@ static json_t *commit_request(struct worker *w, const json_t *req, bool is_commi
 			 (json_int_t)w->gen->id);
 }
 
-static void on_chan_request(struct worker *w, const json_t *req)
+static void on_chan_request(struct worker *w, const json_t *req, const char *data, size_t len)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
 	json_t *msg = NULL;
@@ -504,7 +503,7 @@ static void on_chan_request(struct worker *w, const json_t *req)
 	else if (strcmp(cmd, "log-level") == 0)
 		log_set_level((int)json_integer_value(json_object_get(req, "level")));
 	else if (strcmp(cmd, "prepare") == 0)
-		msg = prepare_request(w, req);
+		msg = prepare_request(w, req, data, len);
 	else if (strcmp(cmd, "commit") == 0 || strcmp(cmd, "abort") == 0)
 		msg = commit_request(w, req, cmd[0] == 'c');
 	else
@@ -513,11 +512,35 @@ static void on_chan_request(struct worker *w, const json_t *req)
 	json_decref(msg);
 }
 
-static void on_chan_read(struct worker *w, int res)
+/*
+ * Handle the next whole request in chan_in; false when there is none yet.
+ * A request with {"bytes": N} waits (in chan_req) for its N bytes of data.
+ */
+static bool take_request(struct worker *w)
 {
+	const char *data;
 	json_t *req;
 	int ret;
 
+	if (!w->chan_req) {
+		ret = chan_buf_next(&w->chan_in, &req);
+		if (ret <= 0)
+			return ret < 0;
+		w->chan_req = req;
+		w->chan_req_bytes = (size_t)json_integer_value(json_object_get(req, "bytes"));
+	}
+	data = chan_buf_peek(&w->chan_in, w->chan_req_bytes);
+	if (!data)
+		return false;
+	on_chan_request(w, w->chan_req, w->chan_req_bytes ? data : NULL, w->chan_req_bytes);
+	chan_buf_drop(&w->chan_in, w->chan_req_bytes);
+	json_decref(w->chan_req);
+	w->chan_req = NULL;
+	return true;
+}
+
+static void on_chan_read(struct worker *w, int res)
+{
 	if (res <= 0) {
 		/* The supervisor is gone: nobody would read our counters. */
 		if (res != -ECANCELED)
@@ -528,12 +551,8 @@ static void on_chan_read(struct worker *w, int res)
 		begin_stop(w, "supervisor channel overflow");
 		return;
 	}
-	while ((ret = chan_buf_next(&w->chan_in, &req)) != 0) {
-		if (ret < 0)
-			continue;
-		on_chan_request(w, req);
-		json_decref(req);
-	}
+	while (take_request(w))
+		;
 	arm_chan_read(w);
 }
 

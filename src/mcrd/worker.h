@@ -43,7 +43,7 @@ struct worker_opts {
 	unsigned int id;		/* worker number, for logs */
 };
 
-#define WORKER_CHAN_READ_SIZE 4096
+#define WORKER_CHAN_READ_SIZE 65536	/* a configuration image comes in few reads */
 
 struct worker {
 	unsigned int send_batch;	/* sends queued before a submit */
@@ -63,6 +63,8 @@ struct worker {
 	struct signalfd_siginfo siginfo;
 	int chan_fd;
 	struct chan_buf chan_in;
+	json_t *chan_req;		/* a request waiting for its binary data */
+	size_t chan_req_bytes;
 	char chan_rx[WORKER_CHAN_READ_SIZE];
 	char *chan_out;			/* replies being sent, or NULL */
 	size_t chan_out_len;
