@@ -130,6 +130,7 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 		.txn = txn,
 		.next = *next,
 		.deadline_ns = setup_deadline(next, CONFIG_APPLY_TIMEOUT_MS),
+		.start_ns = now_ns(),
 		.done = done,
 		.ctx = ctx,
 	};
@@ -271,8 +272,10 @@ void change_tick(struct supervisor *s)
 		if (ws->txn != TXN_PREPARING)
 			continue;
 		if (c->why[0] == '\0')
-			(void)snprintf(c->why, sizeof(c->why), "worker %u did not answer in time",
-				       ws->id);
+			(void)snprintf(c->why, sizeof(c->why),
+				       "worker %u did not answer within %llu ms", ws->id,
+				       (unsigned long long)((now_ns() - c->start_ns) /
+							    NSEC_PER_MSEC));
 		ws->txn = TXN_NONE;
 	}
 	if (is_any(s, TXN_PREPARING))

@@ -823,8 +823,8 @@ static void heartbeat(struct supervisor *s)
 			continue;
 		if (!ws->is_ready)
 			limit = setup_ms(s->cfg, WORKER_READY_TIMEOUT_MS) * NSEC_PER_MSEC;
-		else if (ws->txn == TXN_PREPARING && change_deadline(s) > now)
-			limit += change_deadline(s) - now;
+		else if (ws->txn == TXN_PREPARING && change_deadline(s) - ws->heard_ns > limit)
+			limit = change_deadline(s) - ws->heard_ns;
 		if (now - ws->heard_ns > limit) {
 			(void)snprintf(why, sizeof(why), "did not answer for %llu ms",
 				       (unsigned long long)((now - ws->heard_ns) / NSEC_PER_MSEC));
@@ -947,8 +947,9 @@ static void event_loop(struct supervisor *s)
 		/* Idle clients expire on time, whether or not anything arrived. */
 		if (s->has_control && control_next_timeout_ms(&s->ctl) == 0)
 			(void)control_dispatch(&s->ctl);
-		heartbeat(s);
+		/* A change times out before its silent worker is replaced: it is refused. */
 		change_tick(s);
+		heartbeat(s);
 		stats_round_tick(s);
 		if (s->is_reload_due && !s->change.is_active)
 			reload_by_signal(s);

@@ -106,6 +106,7 @@ struct change {
 	bool is_committed;		/* phase two: s->cfg is next already */
 	uint64_t txn;
 	struct mcr_config next;		/* owned until committed */
+	uint64_t start_ns;
 	uint64_t deadline_ns;
 	supervisor_change_fn done;
 	void *ctx;
