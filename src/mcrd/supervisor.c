@@ -515,6 +515,11 @@ static json_t *collect_final(struct supervisor *s, unsigned int timeout_ms)
 
 		if (ws->state != WORKER_RUNNING || ws->is_killed)
 			continue;
+		/* A worker that already missed its heartbeat is not waited for. */
+		if (ws->ping_ns && now_ns() - ws->ping_ns > HEARTBEAT_INTERVAL_MS * NSEC_PER_MSEC) {
+			supervisor_kill_worker(s, ws, "does not answer at the stop");
+			continue;
+		}
 		/* What the channel would not take at once goes now, or never. */
 		if (ws->out_off < ws->out_len) {
 			struct pollfd pfd = { .fd = ws->chan_fd, .events = POLLOUT };
