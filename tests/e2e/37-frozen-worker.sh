@@ -50,15 +50,15 @@ expect_grep "$TMPD/busy.err" "busy" "the second add's error"
 : >"$TMPD/ping.ms"
 i=0
 while [ $i -lt 5 ]; do
-	P0=$(date +%s%N)
-	ctl ping >/dev/null || fail "ping failed while a change was pending"
-	P1=$(date +%s%N)
-	echo $(((P1 - P0) / 1000000)) >>"$TMPD/ping.ms"
+	# "mcrd at PATH answered in N.NNN ms": the round trip, without mcrctl's start.
+	ctl ping >"$TMPD/ping.out" || fail "ping failed while a change was pending"
+	sed -n 's/.* answered in \([0-9]*\)\..* ms$/\1/p' "$TMPD/ping.out" >>"$TMPD/ping.ms"
 	i=$((i + 1))
 done
-# The median: one mcrctl process start on a loaded machine can be slow.
+[ "$(wc -l <"$TMPD/ping.ms")" -eq 5 ] || fail "unexpected mcrctl ping output: $(cat "$TMPD/ping.out")"
+# The median of five, against a scheduling hiccup on a loaded machine.
 MS=$(sort -n "$TMPD/ping.ms" | sed -n 3p)
-info "ping round trips (mcrctl start included), ms: $(tr '\n' ' ' <"$TMPD/ping.ms")"
+info "ping round trips, ms: $(tr '\n' ' ' <"$TMPD/ping.ms")"
 expect "$MS" -lt 100 "median ping in ms while a worker is frozen and a change pending"
 S0=$(date +%s%N)
 ctl --json stats >"$TMPD/stats.json" || fail "mcrctl stats failed with a worker frozen"
