@@ -133,6 +133,12 @@ int worker_prepare(struct worker *w, struct mcr_config *cfg, struct generation *
 		gen_free(g);
 		return ret;
 	}
+	ret = ingress_prepare(&w->ingress, &g->cfg);
+	if (ret < 0) {
+		files_clear(w, g->file_base, (unsigned int)g->egress.n_fds);
+		gen_free(g);
+		return ret;
+	}
 	w->next_gen_id++;
 	*ret_gen = g;
 	return 0;
@@ -142,6 +148,7 @@ void worker_abort(struct worker *w, struct generation *g)
 {
 	if (!g)
 		return;
+	ingress_abort(&w->ingress);
 	files_clear(w, g->file_base, (unsigned int)g->egress.n_fds);
 	gen_free(g);
 }

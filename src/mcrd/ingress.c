@@ -453,11 +453,36 @@ static int check_filters_fit(const struct mcr_config *cfg)
 	return ret;
 }
 
+int ingress_prepare(struct ingress *in, const struct mcr_config *cfg)
+{
+	bool is_new[INGRESS_MAX_PORTS] = { false };
+	int ret = check_filters_fit(cfg);
+
+	if (ret == 0)
+		ret = open_new_ports(in, cfg, is_new);
+	for (size_t i = 0; ret == 0 && i < in->n; i++)
+		if (is_new[i])
+			in->ports[i].is_pending = true;
+	return ret;
+}
+
+void ingress_abort(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->ports[i].is_pending)
+			ingress_port_close(&in->ports[i]);
+}
+
 int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 {
 	bool is_new[INGRESS_MAX_PORTS] = { false };
 	int ret = check_filters_fit(cfg);
 
+	/* Ports a prepared change opened are this update's new ones. */
+	for (size_t i = 0; i < in->n; i++) {
+		is_new[i] = in->ports[i].is_pending;
+		in->ports[i].is_pending = false;
+	}
 	if (ret == 0)
 		ret = open_new_ports(in, cfg, is_new);
 	if (ret < 0)
