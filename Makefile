@@ -56,7 +56,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
               src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
-              src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c \
+              src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c

@@ -96,16 +96,6 @@ static void broadcast_txn(struct supervisor *s, const char *cmd, enum worker_txn
 	json_decref(msg);
 }
 
-/* When workers setting up cfg's outputs must have answered, from base_ms. */
-static uint64_t setup_deadline(const struct mcr_config *cfg, unsigned int base_ms)
-{
-	uint64_t ms = base_ms;
-
-	for (size_t r = 0; r < cfg->n_rules; r++)
-		ms += SETUP_MS_PER_OUTPUT * (uint64_t)cfg->rules[r].n_outputs;
-	return now_ns() + ms * NSEC_PER_MSEC;
-}
-
 int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_change_fn done,
 		      void *ctx, struct config_error *err)
 {
@@ -129,7 +119,8 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 		.is_active = true,
 		.txn = txn,
 		.next = *next,
-		.deadline_ns = setup_deadline(next, CONFIG_APPLY_TIMEOUT_MS),
+		.deadline_ns = now_ns() + supervisor_setup_ms(next, CONFIG_APPLY_TIMEOUT_MS) *
+					   NSEC_PER_MSEC,
 		.start_ns = now_ns(),
 		.done = done,
 		.ctx = ctx,

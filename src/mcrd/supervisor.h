@@ -50,6 +50,17 @@ enum worker_state {
 	WORKER_STATE_MAX
 };
 
+/*
+ * What an event in the supervisor's epoll set is: the signalfd, the control
+ * socket, or a worker's pidfd or channel (with the worker's id added).  A
+ * new source takes the next small number, or a new kind << 32.
+ */
+#define TAG_SIGNAL	0
+#define TAG_CONTROL	1
+#define TAG_PIDFD	(1ULL << 32)	/* + worker id */
+#define TAG_CHAN	(2ULL << 32)	/* + worker id */
+#define TAG_KIND(t)	((t) & ~0xffffffffULL)
+
 /* A worker's part in the change under way (struct change). */
 enum worker_txn {
 	TXN_NONE,
@@ -194,6 +205,8 @@ void supervisor_send(struct supervisor *s, struct worker_slot *ws, const json_t 
 /* The same with len bytes of data after the line, which gets "bytes": len. */
 void supervisor_send_data(struct supervisor *s, struct worker_slot *ws, json_t *msg,
 			  const char *data, size_t len);
+/* How long workers setting up cfg's outputs may take: base_ms and 20 ms per output. */
+uint64_t supervisor_setup_ms(const struct mcr_config *cfg, unsigned int base_ms);
 /* Replace a worker: SIGKILL now; its death restarts it with the committed rules. */
 void supervisor_kill_worker(struct supervisor *s, struct worker_slot *ws, const char *why);
 
