@@ -52,7 +52,10 @@ static json_t *txn_message(const char *cmd, uint64_t txn)
 	return json_pack("{s:s, s:I}", "cmd", cmd, "txn", (json_int_t)txn);
 }
 
-/* "prepare" with the configuration image to every worker whose txn is from. */
+/*
+ * "prepare" with cfg's image: to `only`, or (NULL) to every running worker,
+ * each then marked as preparing.  0 or -ENOMEM.
+ */
 static int send_prepare(struct supervisor *s, struct worker_slot *only, uint64_t txn,
 			const struct mcr_config *cfg)
 {
