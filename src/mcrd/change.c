@@ -4,9 +4,9 @@
  * configuration to every running worker; each builds the new generation
  * beside the one in force and answers yes or why not.  On every yes the
  * supervisor commits: s->cfg becomes the new configuration and "commit"
- * goes out (an O(1) swap in each worker); on any no, or a worker silent
- * past the deadline, "abort" goes to those that prepared and nothing has
- * changed anywhere.  The answer to whoever asked comes once every worker
+ * goes out (an O(1) swap in each worker); on the first no, or a worker
+ * silent past the deadline, "abort" goes to every other worker and nothing
+ * has changed anywhere.  The answer to whoever asked comes once every worker
  * has committed.  A worker that dies meanwhile simply drops out: its
  * replacement forks with s->cfg, which is always the committed one, and a
  * worker that started during the change catches up after it.
@@ -186,7 +186,9 @@ static void commit(struct supervisor *s)
 
 static void refuse(struct supervisor *s)
 {
+	/* Those still preparing drop it when the abort follows their prepare. */
 	broadcast_txn(s, "abort", TXN_PREPARED, TXN_NONE);
+	broadcast_txn(s, "abort", TXN_PREPARING, TXN_NONE);
 	log_err("change refused, nothing changed: %s", s->change.why);
 	finish(s, -EIO);
 }
@@ -260,24 +262,19 @@ void change_tick(struct supervisor *s)
 		tick_committed(s, is_late);
 		return;
 	}
-	for (unsigned int i = 0; is_late && i < s->n_workers; i++) {
-		struct worker_slot *ws = &s->workers[i];
-
-		if (ws->txn != TXN_PREPARING)
-			continue;
-		if (c->why[0] == '\0')
+	for (unsigned int i = 0; is_late && c->why[0] == '\0' && i < s->n_workers; i++)
+		if (s->workers[i].txn == TXN_PREPARING)
 			(void)snprintf(c->why, sizeof(c->why),
-				       "worker %u did not answer within %llu ms", ws->id,
+				       "worker %u did not answer within %llu ms", s->workers[i].id,
 				       (unsigned long long)((now_ns() - c->start_ns) /
 							    NSEC_PER_MSEC));
-		ws->txn = TXN_NONE;
-	}
-	if (is_any(s, TXN_PREPARING))
-		return;
+	/* One refusal decides: no need to wait for the others. */
 	if (c->why[0]) {
 		refuse(s);
 		return;
 	}
+	if (is_any(s, TXN_PREPARING))
+		return;
 	commit(s);
 	tick_committed(s, false);
 }
