@@ -32,6 +32,8 @@ static void change_answered(struct supervisor *s, void *ctx, int ret, const char
 
 	if (ret < 0) {
 		proto_error_set(&err, proto_code_from_errno(ret), "%s", why);
+		if (p->cmd == PROTO_CMD_RELOAD)
+			log_err("reload: %s; keeping the running rules", why);
 	} else if (p->cmd == PROTO_CMD_RELOAD) {
 		log_info("reload: %zu rules in force", s->cfg->n_rules);
 		result = json_pack("{s:I}", "rules", (json_int_t)s->cfg->n_rules);

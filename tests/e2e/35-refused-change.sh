@@ -6,8 +6,9 @@
 # egress, so a rule with many outputs passes every check of the supervisor
 # but a worker cannot open its sockets.  The add fails naming the worker and why; the rule is in neither
 # mcrctl list nor mcrctl config; the rules in force keep relaying; a later,
-# smaller add works; and a worker killed afterwards comes back once, with
-# the committed rules, instead of crash-looping on the refused one.
+# smaller add works; a reload (mcrctl, SIGHUP) that brings the same rule is
+# refused the same way; and a worker killed afterwards comes back once,
+# with the committed rules, instead of crash-looping on the refused one.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,8 +28,10 @@ step "Creating world"
 topo_standard 2
 
 step "Starting relay, 2 workers, UDP egress; $HEADROOM descriptors to spare in each worker"
-start_mcrd relay --workers 2 --egress udp \
-	--stats-interval 0 -r "A=$RELAY_IN,239.1.1.1 -> $(topo_out 1)"
+jq -n --arg in "$RELAY_IN" --arg out "$(topo_out 1)" '{rules: [{name: "A",
+	input: {interface: $in, group: "239.1.1.1"}, outputs: [{interface: $out}]}]}' \
+	>"$TMPD/mcrd.json" || fail "cannot write the configuration"
+start_mcrd relay --workers 2 --egress udp --stats-interval 0 -c "$TMPD/mcrd.json"
 for w in $(pgrep -P "$MCRD_PID"); do
 	n=$(ls "/proc/$w/fd" | wc -l)
 	prlimit --pid "$w" --nofile=$((n + HEADROOM)) || fail "prlimit on worker $w failed"
@@ -73,6 +76,28 @@ start_sink sink -j "$(topo_sinkif 2),239.7.7.7:7000" --count $COUNT -d 20 --idle
 run_gen src -i "$SRC_IF" -g 239.7.7.7:7000 -r $RATE -c $COUNT -d 10
 wait_sink
 expect_sink_exact "$SINK_JSON" $COUNT
+
+step "A reload that brings the big rule is refused the same way"
+jq --arg in "$RELAY_IN" --arg out "$(topo_out 2)" --argjson n $BIG_OUTPUTS '.rules += [{
+	name: "BIG", input: {interface: $in, group: "239.5.5.5", port: 5000},
+	outputs: [range(0; $n) | {interface: $out, group: "239.6.6.6", port: (6001 + .)}]}]' \
+	"$TMPD/mcrd.json" >"$TMPD/big.json" || fail "cannot write the big configuration"
+mv "$TMPD/big.json" "$TMPD/mcrd.json"
+ctl reload >/dev/null 2>"$TMPD/reload.err"
+expect $? -ne 0 "mcrctl reload exit status"
+grep -Eq "worker [01] refused" "$TMPD/reload.err" ||
+	fail "the reload's error names no worker: $(cat "$TMPD/reload.err")"
+expect "$(ctl --json list | jq '[.rules[] | select(.name == "BIG")] | length')" -eq 0 \
+	"refused rules listed after the reload"
+kill -HUP "$MCRD_PID"
+i=0
+while [ $i -lt 50 ] && [ "$(grep -c "reload: .*refused" "$MCRD_ERR")" -lt 2 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+expect "$(grep -c "reload: .*refused" "$MCRD_ERR")" -ge 2 "refused reloads logged (mcrctl, SIGHUP)"
+expect "$(ctl --json list | jq '[.rules[] | select(.name == "BIG")] | length')" -eq 0 \
+	"refused rules listed after SIGHUP"
 
 step "A killed worker restarts once with the committed rules"
 VICTIM=$(pgrep -P "$MCRD_PID" | head -n 1)
