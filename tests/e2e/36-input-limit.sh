@@ -4,8 +4,8 @@
 # Bug 3: the ingress filter takes at most 1,000 input groups per interface.
 # A configuration of 1,000 groups on one interface checks OK and starts; a
 # 1,001st group is refused, with a message naming the interface and the
-# limit, by mcrctl add, by a SIGHUP reload and by --check-config, and the
-# rules in force stay as they were.
+# limit, by mcrctl add, by a SIGHUP reload, by --check-config and at start,
+# and the rules in force stay as they were.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +38,11 @@ run_mcrd relay --check-config -c "$TMPD/over.json"
 expect "$MCRD_RC" -eq 2 "--check-config status with $((LIMIT + 1)) groups"
 expect_grep "$MCRD_ERR" "$RELAY_IN" "--check-config names the interface"
 expect_grep "$MCRD_ERR" "$LIMIT distinct input groups" "--check-config names the limit"
+
+step "A cold start with $((LIMIT + 1)) groups is refused before any worker starts"
+run_mcrd relay --workers 1 --stats-interval 0 -c "$TMPD/over.json"
+expect "$MCRD_RC" -eq 2 "mcrd exit status with $((LIMIT + 1)) groups"
+expect_grep "$MCRD_ERR" "$LIMIT distinct input groups" "the start's error names the limit"
 
 step "A cold start with $LIMIT groups works"
 cp "$TMPD/full.json" "$TMPD/mcrd.json"
