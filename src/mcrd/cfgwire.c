@@ -184,11 +184,19 @@ int cfgwire_decode(const char *data, size_t len, struct mcr_config *cfg,
 		}
 		memcpy(r->outputs, outs, r->n_outputs * sizeof(*r->outputs));
 		outs += r->n_outputs * sizeof(*r->outputs);
-		for (size_t o = 0; o < r->n_outputs; o++)
-			if (!is_terminated(r->outputs[o].ifname, sizeof(r->outputs[o].ifname))) {
+		for (size_t o = 0; o < r->n_outputs; o++) {
+			const struct mcr_output *out = &r->outputs[o];
+
+			if (!is_terminated(out->ifname, sizeof(out->ifname))) {
 				config_free(&c);
 				return bad(err, "rule %u: an output interface without its end", i);
 			}
+			if ((unsigned int)out->ttl_mode >= TTL_MODE_MAX ||
+			    (unsigned int)out->source_mode >= SOURCE_MODE_MAX) {
+				config_free(&c);
+				return bad(err, "rule %u: output %zu: unknown ttl or source mode", i, o);
+			}
+		}
 	}
 	if (left != 0) {
 		config_free(&c);

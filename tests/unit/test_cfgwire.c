@@ -48,6 +48,9 @@ static void make_config(struct mcr_config *cfg)
 				       "out%u", (unsigned int)(o % 8));
 			rule->outputs[o].port = (uint16_t)(6000 + o);
 			rule->outputs[o].ttl = (uint8_t)(o + 1);
+			rule->outputs[o].ttl_mode = (enum ttl_mode)(o % TTL_MODE_MAX);
+			rule->outputs[o].source_mode = (enum source_mode)(o % SOURCE_MODE_MAX);
+			rule->outputs[o].source.s_addr = htonl(0xc612c800u + (uint32_t)o);
 		}
 	}
 }
@@ -185,6 +188,22 @@ static void t_garbage(void **state)
 		       sizeof(fewer));
 	}
 	expect_refused(bad, len, "no rule owns");
+
+	/* The first output (rule 1's) with a TTL mode, then a source mode, out of range. */
+	memcpy(bad, data, len);
+	{
+		enum ttl_mode m = TTL_MODE_MAX;
+
+		memcpy(bad + RULE_AT(3) + offsetof(struct mcr_output, ttl_mode), &m, sizeof(m));
+	}
+	expect_refused(bad, len, "unknown ttl or source mode");
+	memcpy(bad, data, len);
+	{
+		enum source_mode m = (enum source_mode)7;
+
+		memcpy(bad + RULE_AT(3) + offsetof(struct mcr_output, source_mode), &m, sizeof(m));
+	}
+	expect_refused(bad, len, "unknown ttl or source mode");
 
 	/* Random bytes of every length up to the real one. */
 	srand(1);
