@@ -46,7 +46,7 @@ Q := @
 endif
 
 COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c
-MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c \
+MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c \
               src/mcrd/stats.c src/mcrd/filter.c src/mcrd/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/egress.c src/mcrd/fwd.c src/mcrd/worker.c src/mcrd/chan.c \
@@ -58,7 +58,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 # mcrctl checks configuration files with mcrd's own parser.
-MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
+MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring
@@ -101,12 +101,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/frame.c)
-$(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c)
-$(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c)
+$(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.
-$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/rule.c) | $(BUILD)/mcrctl
+$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
