@@ -53,7 +53,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/stats_merge.c src/mcrd/supervisor.c src/mcrd/control.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
-              src/mcrd/commands.c \
+              src/mcrd/commands.c src/mcrd/config_diff.c src/mcrd/stats_line.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -62,6 +62,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/settings.c s
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring
+UNIT_TESTS += test_settings test_config_diff
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -103,6 +104,10 @@ $(BUILD)/tests/test_filter: $(call obj,src/mcrd/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/frame.c)
 $(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c)
 $(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+$(BUILD)/tests/test_settings: $(call obj,src/mcrd/settings.c src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_config_diff: $(call obj,src/mcrd/config_diff.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+# test_settings checks the man pages in this tree against the settings table.
+$(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.

@@ -74,17 +74,27 @@ static json_t *cmd_list(const struct supervisor *s)
 	return rules ? json_pack("{s:o}", "rules", rules) : NULL;
 }
 
+/* The reply names every rule the reload added, changed and removed. */
 static json_t *cmd_reload(struct supervisor *s, struct proto_error *err)
 {
 	struct config_error cerr = { "" };
-	int ret = supervisor_reload(s, &cerr);
+	struct config_diff diff;
+	json_t *result;
+	int ret = supervisor_reload(s, &diff, &cerr);
 
 	if (ret < 0) {
-		proto_error_set(err, ret == -EIO ? PROTO_ERR_INTERNAL : PROTO_ERR_INVALID_RULE,
+		proto_error_set(err, ret == -EIO || ret == -ENOMEM ? PROTO_ERR_INTERNAL :
+								     PROTO_ERR_INVALID_RULE,
 				"%s", cerr.msg);
 		return NULL;
 	}
-	return json_pack("{s:I}", "rules", (json_int_t)s->cfg->n_rules);
+	result = config_diff_to_json(&diff);
+	config_diff_free(&diff);
+	if (result && json_object_set_new(result, "rules", json_integer((json_int_t)s->cfg->n_rules)) < 0) {
+		json_decref(result);
+		result = NULL;
+	}
+	return result;
 }
 
 static json_t *cmd_log_level(struct supervisor *s, const struct proto_request *req,

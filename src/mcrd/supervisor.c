@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/commands.h"
+#include "mcrd/stats_line.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
 #include "mcrd/worker.h"
@@ -406,57 +407,6 @@ void supervisor_broadcast_log_level(struct supervisor *s, int level)
 	json_decref(req);
 }
 
-static const json_t *find_rule(const json_t *doc, const char *name)
-{
-	const json_t *rule;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
-		const char *other = json_string_value(json_object_get(rule, "name"));
-
-		if (name && other && strcmp(other, name) == 0)
-			return rule;
-	}
-	return NULL;
-}
-
-static json_int_t rule_out(const json_t *rule, const char *key)
-{
-	const json_t *o;
-	json_int_t sum = 0;
-	size_t i;
-
-	json_array_foreach(json_object_get(rule, "outputs"), i, o)
-		sum += json_integer_value(json_object_get(o, key));
-	return sum;
-}
-
-/* One line per rule, with rates since the previous sum. */
-static void print_lines(const json_t *cur, const json_t *prev, double dt)
-{
-	const json_t *totals = json_object_get(cur, "totals"), *rule;
-	size_t i;
-
-	json_array_foreach(json_object_get(cur, "rules"), i, rule) {
-		const char *name = json_string_value(json_object_get(rule, "name"));
-		const json_t *old = prev ? find_rule(prev, name) : NULL;
-		json_int_t in = json_integer_value(json_object_get(rule, "packets_in"));
-		json_int_t out = rule_out(rule, "packets_out");
-		json_int_t in0 = old ? json_integer_value(json_object_get(old, "packets_in")) : 0;
-		json_int_t out0 = old ? rule_out(old, "packets_out") : 0;
-
-		(void)fprintf(stderr,
-			      "mcrd: stats %s: in %lld (%.0f pps) out %lld (%.0f pps) drops %lld"
-			      " errors %lld exhaustion %lld malformed %lld\n",
-			      name, (long long)in, dt > 0 ? (double)(in - in0) / dt : 0.0,
-			      (long long)out, dt > 0 ? (double)(out - out0) / dt : 0.0,
-			      (long long)rule_out(rule, "drops"),
-			      (long long)rule_out(rule, "send_errors"),
-			      (long long)json_integer_value(json_object_get(totals, "buffer_exhaustion")),
-			      (long long)json_integer_value(json_object_get(totals, "malformed")));
-	}
-}
-
 static void periodic_poll(struct supervisor *s)
 {
 	uint64_t now = now_ns();
@@ -470,7 +420,7 @@ static void periodic_poll(struct supervisor *s)
 	if (!cur)
 		return;
 	if (s->cfg->stats_interval_ms)
-		print_lines(cur, s->prev, (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
+		stats_line_log(cur, s->prev, (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
 	json_decref(s->prev);
 	s->prev = cur;
 	s->prev_ns = now;
@@ -483,14 +433,30 @@ static void print_json(const json_t *doc, size_t flags)
 		log_warn("cannot write statistics to stdout, ignoring");
 }
 
-int supervisor_reload(struct supervisor *s, struct config_error *err)
+/* One line per rule a reload added, changed or removed. */
+static void log_reload(const struct config_diff *d, size_t n_rules)
 {
+	for (size_t i = 0; i < d->added.n; i++)
+		log_info("reload: rule \"%s\" added", d->added.names[i]);
+	for (size_t i = 0; i < d->changed.n; i++)
+		log_info("reload: rule \"%s\" changed", d->changed.names[i]);
+	for (size_t i = 0; i < d->removed.n; i++)
+		log_info("reload: rule \"%s\" removed (not in the configuration any more)",
+			 d->removed.names[i]);
+	log_info("reload: %zu rules in force (%zu added, %zu changed, %zu removed, %zu unchanged)",
+		 n_rules, d->added.n, d->changed.n, d->removed.n, d->n_unchanged);
+}
+
+int supervisor_reload(struct supervisor *s, struct config_diff *ret_diff,
+		      struct config_error *err)
+{
+	struct config_diff diff;
 	struct mcr_config next;
 	int ret;
 
 	if (!s->opts.load) {
 		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mcrd was not started with --config: nothing to re-read");
+			       "mcrd was started with --rule and no --config: nothing to re-read");
 		log_warn("reload: %s", err->msg);
 		return -ENOENT;
 	}
@@ -501,13 +467,23 @@ int supervisor_reload(struct supervisor *s, struct config_error *err)
 		config_free(&next);
 		return -EINVAL;
 	}
+	if (config_diff(s->cfg, &next, &diff) < 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
+		log_err("reload: %s; keeping the running rules", err->msg);
+		config_free(&next);
+		return -ENOMEM;
+	}
 	config_free(s->cfg);
 	*s->cfg = next;
 	ret = supervisor_push_config(s, err);
 	if (ret < 0)
 		log_err("reload: %s", err->msg);
 	else
-		log_info("reload: %zu rules in force", s->cfg->n_rules);
+		log_reload(&diff, s->cfg->n_rules);
+	if (ret == 0 && ret_diff)
+		*ret_diff = diff;
+	else
+		config_diff_free(&diff);
 	return ret;
 }
 
@@ -531,7 +507,7 @@ static void on_signal(struct supervisor *s)
 		json_decref(doc);
 		break;
 	case SIGHUP:
-		(void)supervisor_reload(s, &err);
+		(void)supervisor_reload(s, NULL, &err);
 		break;
 	case SIGCHLD:
 		/* Workers without a pidfd; for the others the pidfd got there first. */

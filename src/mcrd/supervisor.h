@@ -16,6 +16,7 @@
 
 #include "mcrd/chan.h"
 #include "mcrd/config.h"
+#include "mcrd/config_diff.h"
 #include "mcrd/control.h"
 #include "mcrd/privs.h"
 
@@ -97,10 +98,14 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts);
 int supervisor_push_config(struct supervisor *s, struct config_error *err);
 /*
  * Re-read the configuration; on an error in it the running rules stay.
- * Returns 0, -ENOENT without a file, -EINVAL (bad file) or -EIO (a worker
- * refused), with err filled in.
+ * The file (and --rule) is the whole truth: rules added with mcrctl and not
+ * in it are removed.  Every rule added, changed and removed is logged, and
+ * on success *ret_diff (when not NULL) lists them; config_diff_free() it.
+ * Returns 0, -ENOENT without a file, -EINVAL (bad file), -ENOMEM or -EIO (a
+ * worker refused), with err filled in.
  */
-int supervisor_reload(struct supervisor *s, struct config_error *err);
+int supervisor_reload(struct supervisor *s, struct config_diff *ret_diff,
+		      struct config_error *err);
 /* The workers' counters, summed (new reference; NULL on ENOMEM). */
 json_t *supervisor_collect_stats(struct supervisor *s);
 json_t *supervisor_workers_json(const struct supervisor *s);
