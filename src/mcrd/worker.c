@@ -369,7 +369,8 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		if (cqe->res == -ENOBUFS)
 			p->st.buffer_exhaustion++;
 		else if (cqe->res != -ECANCELED)
-			log_warn_errno(cqe->res, "%s: receive failed, re-arming", p->ifname);
+			log_warn_errno(cqe->res, "input interface %s: receive failed, re-arming",
+				       p->ifname);
 		return;
 	}
 	if (p->rx.map) {
