@@ -90,7 +90,8 @@ static json_t *cmd_reload(struct supervisor *s, struct proto_error *err)
 	}
 	result = config_diff_to_json(&diff);
 	config_diff_free(&diff);
-	if (result && json_object_set_new(result, "rules", json_integer((json_int_t)s->cfg->n_rules)) < 0) {
+	if (result &&
+	    json_object_set_new(result, "rules", json_integer((json_int_t)s->cfg->n_rules)) < 0) {
 		json_decref(result);
 		result = NULL;
 	}

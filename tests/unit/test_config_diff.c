@@ -120,8 +120,14 @@ static void t_edges(void **state)
 /* The reply's form: arrays of names and a count. */
 static void t_json(void **state)
 {
-	static const char *const old_specs[] = { "a=lo,239.1.1.1 -> lo,239.2.2.1", "b=lo,239.1.1.2 -> lo,239.2.2.2" };
-	static const char *const new_specs[] = { "b=lo,239.1.1.2 -> lo,239.3.3.3", "c=lo,239.1.1.3 -> lo,239.2.2.3" };
+	static const char *const old_specs[] = {
+		"a=lo,239.1.1.1 -> lo,239.2.2.1",
+		"b=lo,239.1.1.2 -> lo,239.2.2.2",
+	};
+	static const char *const new_specs[] = {
+		"b=lo,239.1.1.2 -> lo,239.3.3.3",
+		"c=lo,239.1.1.3 -> lo,239.2.2.3",
+	};
 	struct mcr_config old, new;
 	struct config_diff d;
 	json_t *j, *want;
