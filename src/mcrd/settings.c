@@ -171,18 +171,21 @@ static void enum_list(const struct setting *s, char *buf, size_t len)
 	}
 }
 
+static bool is_in_range(const struct setting *s, long long v)
+{
+	if (s->zero && v == 0)
+		return true;
+	return v >= s->min && v <= s->max && !(s->is_pow2 && (v & (v - 1)));
+}
+
 /* Range and power-of-two checks, with one wording for every source. */
 static int check_number(const struct mcr_config *cfg, const struct setting *s, long long v,
 			const char *name, const char *shown, struct config_error *err)
 {
-	bool is_zero_ok = s->zero && v == 0;
-	const struct setting *bound;
+	const struct setting *bound = s->max_key ? settings_find_key(s->max_key) : NULL;
 
-	if (!is_zero_ok && (v < s->min || v > s->max || (s->is_pow2 && (v & (v - 1)))))
-		goto out_bad;
-	return 0;
-
-out_bad:
+	if (is_in_range(s, v))
+		return 0;
 	if (s->is_pow2)
 		return settings_fail(err, -EINVAL, "%s: %s is not a power of two between %lld and %lld",
 				     name, shown, s->min, s->max);
@@ -192,7 +195,6 @@ out_bad:
 	if (s->zero)
 		return settings_fail(err, -EINVAL, "%s: %s is not between 0 (%s) and %lld", name,
 				     shown, s->zero, s->max);
-	bound = s->max_key ? settings_find_key(s->max_key) : NULL;
 	if (bound)
 		return settings_fail(err, -EINVAL, "%s: %s is not between %lld and %s (%lld)", name,
 				     shown, s->min, s->max_key, value_of(cfg, bound));
