@@ -1211,47 +1211,52 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 	return 0;
 }
 
-static const char *const egress_names[EGRESS_MODE_MAX] = {
-	[EGRESS_AUTO] = "auto",
-	[EGRESS_L2] = "l2",
-	[EGRESS_UDP] = "udp",
-};
+/* The modes' names are those of the settings table: one list of them. */
+static int mode_parse(const char *key, const char *name)
+{
+	const struct setting *s = settings_find_key(key);
+
+	for (int m = 0; s && s->names[m]; m++)
+		if (strcmp(name, s->names[m]) == 0)
+			return m;
+	return -EINVAL;
+}
+
+static const char *mode_name(const char *key, unsigned int mode, unsigned int max)
+{
+	const struct setting *s = settings_find_key(key);
+
+	return s && mode < max ? s->names[mode] : "?";
+}
 
 int config_parse_egress(const char *name, enum egress_mode *ret)
 {
-	for (int m = 0; m < EGRESS_MODE_MAX; m++) {
-		if (strcmp(name, egress_names[m]) == 0) {
-			*ret = (enum egress_mode)m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int m = mode_parse("egress", name);
+
+	if (m < 0)
+		return m;
+	*ret = (enum egress_mode)m;
+	return 0;
 }
 
 const char *config_egress_name(enum egress_mode mode)
 {
-	return mode < EGRESS_MODE_MAX ? egress_names[mode] : "?";
+	return mode_name("egress", mode, EGRESS_MODE_MAX);
 }
-
-static const char *const ingress_names[INGRESS_MODE_MAX] = {
-	[INGRESS_RING] = "ring",
-	[INGRESS_MULTISHOT] = "multishot",
-};
 
 int config_parse_ingress(const char *name, enum ingress_mode *ret)
 {
-	for (int m = 0; m < INGRESS_MODE_MAX; m++) {
-		if (strcmp(name, ingress_names[m]) == 0) {
-			*ret = (enum ingress_mode)m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int m = mode_parse("ingress", name);
+
+	if (m < 0)
+		return m;
+	*ret = (enum ingress_mode)m;
+	return 0;
 }
 
 const char *config_ingress_name(enum ingress_mode mode)
 {
-	return mode < INGRESS_MODE_MAX ? ingress_names[mode] : "?";
+	return mode_name("ingress", mode, INGRESS_MODE_MAX);
 }
 
 void config_init(struct mcr_config *cfg)

@@ -24,6 +24,8 @@ _Static_assert(sizeof(enum ingress_mode) == sizeof(unsigned int), "enums are sto
 
 static const char *const egress_names[] = { "auto", "l2", "udp", NULL };
 static const char *const ingress_names[] = { "ring", "multishot", NULL };
+_Static_assert(ARRAY_SIZE(egress_names) == EGRESS_MODE_MAX + 1, "a name per egress mode");
+_Static_assert(ARRAY_SIZE(ingress_names) == INGRESS_MODE_MAX + 1, "a name per ingress mode");
 
 #define FIELD(f)	offsetof(struct mcr_config, f)
 
