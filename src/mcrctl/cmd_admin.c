@@ -140,6 +140,7 @@ int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 	print_names(result, "added");
 	print_names(result, "changed");
 	print_names(result, "removed");
+	print_names(result, "settings");
 	if (json_is_integer(json_object_get(result, "unchanged")))
 		(void)printf("  unchanged: %lld\n", json_int_of(result, "unchanged"));
 	json_decref(result);

@@ -15,6 +15,7 @@
 #include <uthash.h>
 
 #include "mcrd/config_diff.h"
+#include "mcrd/settings.h"
 
 struct name_entry {
 	const struct mcr_rule *rule;
@@ -86,6 +87,25 @@ static int diff_old(const struct mcr_config *old, struct name_entry *head, struc
 	return 0;
 }
 
+/* The keys of the settings whose values differ, in the table's order. */
+static int diff_settings(const struct mcr_config *old, const struct mcr_config *new,
+			 struct config_names *ret)
+{
+	json_t *a = json_object(), *b = json_object();
+	size_t n;
+	const struct setting *t = settings_table(&n);
+	int rc = a && b ? 0 : -ENOMEM;
+
+	if (rc == 0 && (settings_to_json(old, a) < 0 || settings_to_json(new, b) < 0))
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (!json_equal(json_object_get(a, t[i].key), json_object_get(b, t[i].key)))
+			rc = names_add(ret, t[i].key, n);
+	json_decref(a);
+	json_decref(b);
+	return rc;
+}
+
 int config_diff(const struct mcr_config *old, const struct mcr_config *new,
 		struct config_diff *ret)
 {
@@ -104,6 +124,8 @@ int config_diff(const struct mcr_config *old, const struct mcr_config *new,
 			rc = names_add(&ret->added, new->rules[i].name, new->n_rules);
 	HASH_CLEAR(hh, head);
 	free(entries);
+	if (rc == 0)
+		rc = diff_settings(old, new, &ret->settings);
 	if (rc < 0)
 		config_diff_free(ret);
 	return rc;
@@ -114,6 +136,7 @@ void config_diff_free(struct config_diff *d)
 	free(d->added.names);
 	free(d->changed.names);
 	free(d->removed.names);
+	free(d->settings.names);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -133,14 +156,16 @@ static json_t *names_to_json(const struct config_names *l)
 json_t *config_diff_to_json(const struct config_diff *d)
 {
 	json_t *added = names_to_json(&d->added), *changed = names_to_json(&d->changed);
-	json_t *removed = names_to_json(&d->removed);
+	json_t *removed = names_to_json(&d->removed), *settings = names_to_json(&d->settings);
 
-	if (!added || !changed || !removed) {
+	if (!added || !changed || !removed || !settings) {
 		json_decref(added);
 		json_decref(changed);
 		json_decref(removed);
+		json_decref(settings);
 		return NULL;
 	}
-	return json_pack("{s:o, s:o, s:o, s:I}", "added", added, "changed", changed, "removed",
-			 removed, "unchanged", (json_int_t)d->n_unchanged);
+	return json_pack("{s:o, s:o, s:o, s:I, s:o}", "added", added, "changed", changed,
+			 "removed", removed, "unchanged", (json_int_t)d->n_unchanged, "settings",
+			 settings);
 }

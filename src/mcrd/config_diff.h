@@ -2,7 +2,8 @@
 /*
  * What a new configuration changes against the running one, rule by rule
  * (by name): the rules it adds, the rules it changes (same name, anything
- * else different), the rules it removes, and how many stay as they are.
+ * else different), the rules it removes, and how many stay as they are;
+ * and which global settings it changes.
  * A reload reports and logs this.  Does not log.
  */
 #ifndef MCR_CONFIG_DIFF_H
@@ -23,6 +24,7 @@ struct config_diff {
 	struct config_names changed;	/* in both, not the same */
 	struct config_names removed;	/* in the old configuration only */
 	size_t n_unchanged;
+	struct config_names settings;	/* keys of the settings that differ */
 };
 
 /*
@@ -35,7 +37,10 @@ int config_diff(const struct mcr_config *old, const struct mcr_config *new,
 		struct config_diff *ret);
 void config_diff_free(struct config_diff *d);
 
-/* {"added": [...], "changed": [...], "removed": [...], "unchanged": N}, or NULL on ENOMEM. */
+/*
+ * {"added": [...], "changed": [...], "removed": [...], "unchanged": N,
+ * "settings": [...]}, or NULL on ENOMEM.
+ */
 json_t *config_diff_to_json(const struct config_diff *d);
 
 #endif

@@ -444,6 +444,8 @@ static void log_reload(const struct config_diff *d, size_t n_rules)
 	for (size_t i = 0; i < d->removed.n; i++)
 		log_info("reload: rule \"%s\" removed (not in the configuration any more)",
 			 d->removed.names[i]);
+	for (size_t i = 0; i < d->settings.n; i++)
+		log_info("reload: setting %s changed", d->settings.names[i]);
 	log_info("reload: %zu rules in force (%zu added, %zu changed, %zu removed, %zu unchanged)",
 		 n_rules, d->added.n, d->changed.n, d->removed.n, d->n_unchanged);
 }

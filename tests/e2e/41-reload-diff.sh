@@ -26,7 +26,8 @@ CONF=$TMPD/mcrd.json
 # rule NAME GROUP OUTPUT-JSON
 rule() { printf '{"name": "%s", "input": {"interface": "%s", "group": "%s", "port": 5000}, "outputs": [%s]}' \
 	"$1" "$RELAY_IN" "$2" "$3"; }
-write_conf() { printf '{"rules": [%s]}\n' "$1" >"$CONF"; }
+# write_conf RULES [SETTINGS]
+write_conf() { printf '{%s"rules": [%s]}\n' "${2:-}" "$1" >"$CONF"; }
 
 write_conf "$(rule A 239.1.1.1 "{\"interface\": \"$O1\"}"),
 	$(rule B 239.1.1.2 "{\"interface\": \"$O1\"}"),
@@ -63,11 +64,13 @@ expect_grep "$MCRD_ERR" 'reload: rule "D" removed' "log names the removed mcrctl
 
 step "mcrctl reload prints the lists"
 write_conf "$(rule A 239.1.1.1 "{\"interface\": \"$O1\"}"),
-	$(rule B 239.1.1.2 "{\"interface\": \"$O1\", \"port\": 6000}")"
+	$(rule B 239.1.1.2 "{\"interface\": \"$O1\", \"port\": 6000}")" '"igmp_join": false, '
 ctl reload >"$TMPD/reload.txt" || fail "mcrctl reload failed"
 expect_grep "$TMPD/reload.txt" "mcrd reloaded its configuration: 2 rules" "mcrctl reload"
 expect_grep "$TMPD/reload.txt" "removed: E" "mcrctl reload"
 expect_grep "$TMPD/reload.txt" "unchanged: 2" "mcrctl reload"
+expect_grep "$TMPD/reload.txt" "settings: igmp_join" "mcrctl reload"
+expect_grep "$MCRD_ERR" "reload: setting igmp_join changed" "log names the setting"
 
 step "SIGHUP logs the same"
 write_conf "$(rule A 239.1.1.1 "{\"interface\": \"$O1\"}"),

@@ -137,12 +137,36 @@ static void t_json(void **state)
 	load(&new, new_specs, 2);
 	assert_int_equal(config_diff(&old, &new, &d), 0);
 	j = config_diff_to_json(&d);
-	want = json_pack("{s:[s], s:[s], s:[s], s:i}", "added", "c", "changed", "b", "removed", "a",
-			 "unchanged", 0);
+	want = json_pack("{s:[s], s:[s], s:[s], s:i, s:[]}", "added", "c", "changed", "b",
+			 "removed", "a", "unchanged", 0, "settings");
 	assert_non_null(j);
 	assert_true(json_equal(j, want));
 	json_decref(j);
 	json_decref(want);
+	config_diff_free(&d);
+	config_free(&old);
+	config_free(&new);
+}
+
+/* Settings that differ are named by their keys; rules alone do not count. */
+static void t_settings(void **state)
+{
+	static const char *const specs[] = { "a=lo,239.1.1.1 -> lo,239.2.2.1" };
+	static const char *const keys[] = { "queue_depth", "igmp_join" };
+	struct mcr_config old, new;
+	struct config_diff d;
+
+	(void)state;
+	load(&old, specs, 1);
+	load(&new, specs, 1);
+	new.igmp_join = false;
+	new.queue_depth = 256;
+	assert_int_equal(config_diff(&old, &new, &d), 0);
+	assert_names(&d.settings, keys, ARRAY_SIZE(keys));
+	assert_int_equal(d.n_unchanged, 1);
+	config_diff_free(&d);
+	assert_int_equal(config_diff(&old, &old, &d), 0);
+	assert_int_equal(d.settings.n, 0);
 	config_diff_free(&d);
 	config_free(&old);
 	config_free(&new);
@@ -154,6 +178,7 @@ int main(void)
 		cmocka_unit_test(t_diff),
 		cmocka_unit_test(t_edges),
 		cmocka_unit_test(t_json),
+		cmocka_unit_test(t_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
