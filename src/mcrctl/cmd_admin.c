@@ -116,8 +116,11 @@ static void print_names(const json_t *result, const char *key)
 	if (json_array_size(names) == 0)
 		return;
 	(void)printf("  %s:", key);
-	json_array_foreach(names, i, v)
-		(void)printf("%s %s", i ? "," : "", json_string_value(v) ? json_string_value(v) : "?");
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+
+		(void)printf("%s %s", i ? "," : "", name ? name : "?");
+	}
 	(void)printf("\n");
 }
 

@@ -76,7 +76,8 @@ static const struct process_option process_options[] = {
 	  "control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")" },
 	{ "no-control", 0, OPT_NO_CONTROL, NULL, "no control socket" },
 	{ "ready-file", 0, OPT_READY_FILE, "PATH", "create PATH once every worker is relaying" },
-	{ "log-level", 0, OPT_LOG_LEVEL, "LEVEL", "error, warning, notice, info (default) or debug" },
+	{ "log-level", 0, OPT_LOG_LEVEL, "LEVEL",
+	  "error, warning, notice, info (default) or debug" },
 	{ "syslog", 0, OPT_SYSLOG, NULL, "log to syslog instead of stderr" },
 	{ "help", 'h', 'h', NULL, "show this help" },
 	{ "version", 'V', 'V', NULL, "show the version" },
@@ -135,10 +136,12 @@ static void build_long_options(struct option *ret, size_t max)
 	size_t n_settings, n = 0;
 	const struct setting *table = settings_table(&n_settings);
 
-	for (size_t i = 0; i < ARRAY_SIZE(process_options) && n + 1 < max; i++)
-		ret[n++] = (struct option){ process_options[i].name,
-					    process_options[i].arg ? required_argument : no_argument,
-					    NULL, process_options[i].val };
+	for (size_t i = 0; i < ARRAY_SIZE(process_options) && n + 1 < max; i++) {
+		const struct process_option *po = &process_options[i];
+
+		ret[n++] = (struct option){ po->name, po->arg ? required_argument : no_argument,
+					    NULL, po->val };
+	}
 	for (size_t i = 0; i < n_settings && i < MAX_SETTINGS && n + 1 < max; i++)
 		ret[n++] = (struct option){ table[i].option,
 					    table[i].arg ? required_argument : no_argument, NULL,

@@ -189,11 +189,13 @@ static int check_number(const struct mcr_config *cfg, const struct setting *s, l
 	if (is_in_range(s, v))
 		return 0;
 	if (s->is_pow2)
-		return settings_fail(err, -EINVAL, "%s: %s is not a power of two between %lld and %lld",
-				     name, shown, s->min, s->max);
+		return settings_fail(err, -EINVAL,
+				     "%s: %s is not a power of two between %lld and %lld", name,
+				     shown, s->min, s->max);
 	if (s->zero && s->min > 0)
-		return settings_fail(err, -EINVAL, "%s: %s is neither 0 (%s) nor between %lld and %lld",
-				     name, shown, s->zero, s->min, s->max);
+		return settings_fail(err, -EINVAL,
+				     "%s: %s is neither 0 (%s) nor between %lld and %lld", name,
+				     shown, s->zero, s->min, s->max);
 	if (s->zero)
 		return settings_fail(err, -EINVAL, "%s: %s is not between 0 (%s) and %lld", name,
 				     shown, s->zero, s->max);
@@ -259,7 +261,8 @@ static int from_json_value(struct mcr_config *cfg, const struct setting *s, json
 	case SETTING_INT:
 	case SETTING_TYPE_MAX:
 		if (!json_is_integer(v))
-			return settings_fail(err, -EINVAL, "%s: %s is not an integer", s->key, shown);
+			return settings_fail(err, -EINVAL, "%s: %s is not an integer", s->key,
+					     shown);
 		n = json_integer_value(v);
 		rc = check_number(cfg, s, n, s->key, shown, err);
 		break;

@@ -66,7 +66,8 @@ void stats_line_log(const json_t *cur, const json_t *prev, double dt)
 			 " exhaustion %lld malformed %lld",
 			 name ? name : "?", (long long)in, dt > 0 ? (double)(in - in0) / dt : 0.0,
 			 (long long)out, dt > 0 ? (double)(out - out0) / dt : 0.0,
-			 (long long)rule_out(rule, "drops"), (long long)rule_out(rule, "send_errors"),
+			 (long long)rule_out(rule, "drops"),
+			 (long long)rule_out(rule, "send_errors"),
 			 (long long)int_of(totals, "buffer_exhaustion"),
 			 (long long)int_of(totals, "malformed"));
 	}

@@ -112,7 +112,9 @@ static void t_cli_and_file_agree(void **state)
 
 			config_init(&ccli);
 			config_init(&cfile);
-			assert_int_equal(json_object_set_new(root, t[i].key, json_of(&t[i], values[v])), 0);
+			assert_int_equal(json_object_set_new(root, t[i].key,
+							     json_of(&t[i], values[v])),
+					 0);
 			/* As mcrd does it: each option, then the checks of them together. */
 			rcli = settings_from_arg(&ccli, &t[i], values[v], &ecli);
 			if (rcli == 0)
@@ -120,8 +122,8 @@ static void t_cli_and_file_agree(void **state)
 			rfile = settings_from_json(&cfile, root, NULL, &efile);
 			json_decref(root);
 			if (rcli != rfile)
-				fail_msg("%s = \"%s\": command line %d (%s), file %d (%s)", t[i].key,
-					 values[v], rcli, ecli.msg, rfile, efile.msg);
+				fail_msg("%s = \"%s\": command line %d (%s), file %d (%s)",
+					 t[i].key, values[v], rcli, ecli.msg, rfile, efile.msg);
 			if (rcli < 0 && strcmp(after_name(ecli.msg), after_name(efile.msg)))
 				fail_msg("%s = \"%s\": \"%s\" against \"%s\"", t[i].key, values[v],
 					 ecli.msg, efile.msg);
