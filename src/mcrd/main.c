@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/config.h"
+#include "mcrd/limits.h"
 #include "mcrd/settings.h"
 #include "mcrd/supervisor.h"
 
@@ -305,6 +306,9 @@ static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *e
 	if (ret < 0)
 		return ret;
 	ret = config_resolve(cfg, err);
+	/* What a worker could not take is refused here, at start and at --check-config. */
+	if (ret == 0)
+		ret = limits_check(cfg, err);
 	if (ret < 0 && path)
 		prefix_error(err, path, ": ");
 	return ret;
