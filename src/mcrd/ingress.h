@@ -26,6 +26,8 @@
 
 #define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy */
 #define INGRESS_MAX_PORTS	256		/* input interfaces per worker */
+#define INGRESS_FANOUT_TRIES	16		/* fanout ids tried per interface */
+#define INGRESS_FANOUT_STEP	4099u		/* from one candidate id to the next */
 
 struct membership {
 	struct in_addr group;
@@ -42,6 +44,7 @@ struct ingress_port {
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */
+	int fanout_id;			/* its PACKET_FANOUT group, -1 when none */
 	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
@@ -52,16 +55,18 @@ struct ingress_port {
 struct ingress {
 	size_t n;			/* ports[0..n) have been used */
 	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
-	int fanout_id;			/* PACKET_FANOUT group, or -1 */
+	int fanout_base;		/* the daemon's PACKET_FANOUT id base, or -1 */
 	enum ingress_mode mode;		/* for every port, as when the worker started */
 };
 
 /*
- * With fanout_id >= 0 every socket joins that PACKET_FANOUT group in hash
- * mode, so that the workers of one daemon share the traffic and each flow
- * stays with one worker (in order).
+ * With fanout_base >= 0 (0..65535, the same in every worker of a daemon)
+ * each input's socket joins a PACKET_FANOUT group in hash mode, one group
+ * per input interface, so that the workers share the traffic and each flow
+ * stays with one worker (in order).  The group's id is derived from the
+ * base and the interface's ifindex; see join_fanout().
  */
-int ingress_init(struct ingress *in, int fanout_id, enum ingress_mode mode);
+int ingress_init(struct ingress *in, int fanout_base, enum ingress_mode mode);
 void ingress_exit(struct ingress *in);
 
 /*

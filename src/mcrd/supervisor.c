@@ -77,7 +77,7 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 {
 	struct worker_opts opts = {
 		.chan_fd = ws->chan_fd,
-		.fanout_id = s->fanout_id,
+		.fanout_base = s->fanout_id,
 		.id = ws->id,
 	};
 	struct worker w;
@@ -699,7 +699,11 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms ? cfg->stats_interval_ms : 1000) *
 						NSEC_PER_MSEC;
 	s->n_workers = opts->n_workers ? opts->n_workers : n_cpus;
-	/* Each flow hashes to one worker; a single worker needs no group. */
+	/*
+	 * Each flow hashes to one worker; a single worker needs no group.  The
+	 * pid is the base of the per-input group ids (ingress.h), so two
+	 * daemons never share a group on one interface.
+	 */
 	s->fanout_id = s->n_workers > 1 ? (int)(getpid() & 0xffff) : -1;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	if (!s->workers)

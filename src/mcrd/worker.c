@@ -104,7 +104,7 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 			      WORKER_MAX_FILES);
 		goto out_fwd;
 	}
-	ret = ingress_init(&w->ingress, opts->fanout_id, cfg->ingress);
+	ret = ingress_init(&w->ingress, opts->fanout_base, cfg->ingress);
 	if (ret < 0)
 		goto out_files;
 	ret = worker_apply(w, cfg);

@@ -39,7 +39,7 @@ enum op_kind {
 
 struct worker_opts {
 	int chan_fd;			/* socketpair end to the supervisor */
-	int fanout_id;			/* PACKET_FANOUT group, or -1 for none */
+	int fanout_base;		/* PACKET_FANOUT id base (ingress.h), or -1 for none */
 	unsigned int id;		/* worker number, for logs */
 };
 
