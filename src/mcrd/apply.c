@@ -139,6 +139,7 @@ int worker_apply(struct worker *w, struct mcr_config *cfg)
 	/* The current generation holds a reference of its own while current. */
 	g->refs = 1;
 	w->gen = g;
+	worker_fit_buffers(w);
 	start_new_ports(w);
 	if (old) {
 		gen_move_counters(g, old);

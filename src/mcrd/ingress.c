@@ -8,9 +8,10 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -335,6 +336,20 @@ static int join_fanout(struct ingress_port *p, int fanout_base)
 	return -errno;
 }
 
+/* The interface's MTU now, or 0 when the kernel will not say. */
+static unsigned int iface_mtu(const struct ingress_port *p)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (ioctl(p->fd, SIOCGIFMTU, &ifr) < 0) {
+		log_warn_errno(errno, "%s: cannot read the MTU, assuming 1500", p->ifname);
+		return 0;
+	}
+	return ifr.ifr_mtu > 0 ? (unsigned int)ifr.ifr_mtu : 0;
+}
+
 /* Before the bind: the ring must exist when the first frame arrives. */
 static int rx_ring_open(struct ingress_port *p)
 {
@@ -359,6 +374,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 			      p->ifname);
 		return -errno;
 	}
+	p->mtu = iface_mtu(p);
 	ret = attach_filter(p, cfg);
 	if (ret < 0)
 		return ret;
@@ -492,11 +508,25 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 			p->is_closing = true;
 			continue;
 		}
+		p->mtu = iface_mtu(p);
 		/* Past the point of no return: a failure here is logged, not undone. */
 		if (attach_filter(p, cfg) < 0 || update_memberships(p, cfg) < 0)
 			log_warn("%s: input update incomplete, continuing", p->ifname);
 	}
 	return 0;
+}
+
+unsigned int ingress_max_mtu(const struct ingress *in)
+{
+	unsigned int mtu = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		const struct ingress_port *p = &in->ports[i];
+
+		if (ingress_port_is_open(p) && !p->is_closing && p->mtu > mtu)
+			mtu = p->mtu;
+	}
+	return mtu ? mtu : 1500;
 }
 
 void ingress_collect_drops(struct ingress *in)

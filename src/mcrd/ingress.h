@@ -45,6 +45,7 @@ struct ingress_port {
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */
 	int fanout_id;			/* its PACKET_FANOUT group, -1 when none */
+	unsigned int mtu;		/* the interface's, when last configured; 0: unknown */
 	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
@@ -84,6 +85,12 @@ static inline bool ingress_port_is_open(const struct ingress_port *p)
 
 /* Close a port's sockets; its slot can be used again. */
 void ingress_port_close(struct ingress_port *p);
+
+/*
+ * The largest MTU of the inputs in use (1500 when none is known): what the
+ * receive buffers must hold.  Read at each ingress_update().
+ */
+unsigned int ingress_max_mtu(const struct ingress *in);
 
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);

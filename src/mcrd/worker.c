@@ -143,6 +143,21 @@ void worker_exit(struct worker *w)
 	free(w->chan_out);
 }
 
+void worker_fit_buffers(struct worker *w)
+{
+	unsigned int mtu = ingress_max_mtu(&w->ingress);
+	unsigned int size = ring_bufs_size_for_mtu(mtu);
+
+	if (mtu > RING_MAX_MTU)
+		log_warn("an input's MTU of %u is above the %u bytes mcrd receives: longer frames "
+			 "are counted as too_big, not relayed",
+			 mtu, RING_MAX_MTU);
+	if (size == w->bufs.size)
+		return;
+	log_debug("receive buffers: %u bytes each, for an input MTU of %u", size, mtu);
+	ring_bufs_resize(&w->bufs, size);
+}
+
 void worker_arm_recv(struct worker *w, size_t port)
 {
 	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
@@ -336,7 +351,7 @@ static void drain_ring(struct worker *w, struct ingress_port *p)
 		if (!rxring_next(&p->rx, &f))
 			return;
 		if (unlikely(f.len > w->bufs.size)) {
-			p->st.malformed++;
+			p->st.too_big++;
 			continue;
 		}
 		bid = ring_buf_take(&w->bufs);
@@ -380,6 +395,12 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		return;
 	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 	w->bufs.in_use++;
+	/* A frame that fills its buffer was cut short: only a byte to spare was left. */
+	if (unlikely((unsigned int)cqe->res >= w->bufs.size)) {
+		p->st.too_big++;
+		ring_buf_recycle(&w->bufs, bid);
+		return;
+	}
 	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 

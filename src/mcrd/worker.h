@@ -95,5 +95,11 @@ void worker_free_generations(struct worker *w);
 
 /* worker.c */
 void worker_arm_recv(struct worker *w, size_t port);
+/*
+ * Size the receive buffers for the largest MTU of the inputs in use: after
+ * every change of the inputs.  An MTU that grows later (without a change)
+ * makes longer frames count as too_big until the next one.
+ */
+void worker_fit_buffers(struct worker *w);
 
 #endif
