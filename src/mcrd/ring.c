@@ -58,6 +58,21 @@ int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_en
 	return ret;
 }
 
+static size_t page_round(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+size_t ring_locked_bytes(unsigned int sq_entries, unsigned int cq_entries, unsigned int n_bufs)
+{
+	/* The SQ and CQ rings with their header and the SQ index array; the SQEs. */
+	size_t rings = page_round(4096 + (size_t)cq_entries * sizeof(struct io_uring_cqe) +
+				  (size_t)sq_entries * sizeof(uint32_t));
+	size_t sqes = page_round((size_t)sq_entries * sizeof(struct io_uring_sqe));
+
+	return rings + sqes + page_round((size_t)n_bufs * sizeof(struct io_uring_buf));
+}
+
 /* Our own pool: every buffer free, nothing registered. */
 static int own_pool_init(struct ring_bufs *b)
 {

@@ -101,6 +101,13 @@ static inline void ring_bufs_publish(struct ring_bufs *b)
 	}
 }
 
+/*
+ * The locked memory a worker's ring and buffer ring take (n_bufs: 0 when
+ * the buffers stay in our own pool), as the kernel charges it to
+ * RLIMIT_MEMLOCK when the creator lacks CAP_IPC_LOCK: whole pages.
+ */
+size_t ring_locked_bytes(unsigned int sq_entries, unsigned int cq_entries, unsigned int n_bufs);
+
 /* Does the kernel take a minimum wait (6.12+)? */
 bool ring_has_min_wait(const struct io_uring *ring);
 

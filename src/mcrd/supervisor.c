@@ -76,6 +76,8 @@ static void pin_to_cpu(int cpu)
 static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct worker_slot *ws)
 {
 	struct worker_opts opts = {
+		.privs = &s->opts.privs,
+		.n_workers = s->n_workers,
 		.chan_fd = ws->chan_fd,
 		.fanout_base = s->fanout_id,
 		.id = ws->id,
@@ -97,9 +99,7 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
-	if (privs_drop(&s->opts.privs) < 0)
-		_exit(EXIT_FAILURE);
-
+	/* It drops privileges itself, once its ring exists (locked memory). */
 	ret = worker_init(&w, s->cfg, &opts);
 	if (ret == 0) {
 		ret = worker_run(&w, &opts);
