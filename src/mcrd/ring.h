@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define RING_BGID	0	/* the one buffer group a worker uses */
-#define RING_BUF_SIZE	2048	/* the least a buffer holds: a 1500-byte MTU's frame, tags */
+#define RING_BUF_SIZE	2048	/* the least a buffer holds: a 1500-byte MTU's frame */
 #define RING_MAX_MTU	9216	/* the largest input MTU whose frames fit a buffer */
 /* A buffer's place in the pool: a frame of RING_MAX_MTU, two VLAN tags, one byte to spare. */
 #define RING_BUF_STRIDE	RING_BUF_ALIGN(14 + 8 + RING_MAX_MTU + 1)
@@ -21,7 +21,7 @@
 
 struct ring_bufs {
 	struct io_uring_buf_ring *br;	/* shared with the kernel, mmap()ed */
-	uint8_t *mem;			/* n * RING_BUF_STRIDE bytes, reserved, not committed */
+	uint8_t *mem;			/* n * RING_BUF_STRIDE bytes, reserved */
 	size_t br_bytes;
 	size_t mem_bytes;
 	unsigned int n;
