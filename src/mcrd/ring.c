@@ -13,6 +13,8 @@
 
 #include "mcrd/ring.h"
 
+_Static_assert(RING_BUF_STRIDE >= 14 + 8 + RING_MAX_MTU + 1, "a buffer holds the largest frame");
+
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif

@@ -15,8 +15,12 @@
 #define RING_BGID	0	/* the one buffer group a worker uses */
 #define RING_BUF_SIZE	2048	/* the least a buffer holds: a 1500-byte MTU's frame */
 #define RING_MAX_MTU	9216	/* the largest input MTU whose frames fit a buffer */
-/* A buffer's place in the pool: a frame of RING_MAX_MTU, two VLAN tags, one byte to spare. */
-#define RING_BUF_STRIDE	RING_BUF_ALIGN(14 + 8 + RING_MAX_MTU + 1)
+/*
+ * A buffer's place in the pool: room for a frame of RING_MAX_MTU with two
+ * VLAN tags and a byte to spare, in whole pages, so that a buffer starts
+ * on a page and a 1500-byte MTU's frame touches one page, not two.
+ */
+#define RING_BUF_STRIDE	(3u * 4096u)
 #define RING_BUF_ALIGN(n) (((n) + 63u) & ~63u)
 
 struct ring_bufs {

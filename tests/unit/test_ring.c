@@ -28,8 +28,8 @@ static void t_size_for_mtu(void **state)
 		{ 2025, RING_BUF_SIZE },	/* 14 + 8 + 2025 + 1 = 2048 */
 		{ 2026, 2112 },
 		{ 9000, 9024 },
-		{ RING_MAX_MTU, RING_BUF_STRIDE },
-		{ 65535, RING_BUF_STRIDE },	/* capped: longer frames count as too_big */
+		{ RING_MAX_MTU, 9280 },
+		{ 65535, 9280 },	/* capped: longer frames count as too_big */
 	};
 
 	(void)state;
@@ -43,6 +43,7 @@ static void t_size_for_mtu(void **state)
 			assert_true(14 + 8 + cases[i].mtu < size);
 	}
 	assert_true(RING_BUF_STRIDE >= 14 + 8 + RING_MAX_MTU + 1);
+	assert_int_equal(RING_BUF_STRIDE % 4096, 0);
 }
 
 static void t_init_checks(void **state)
@@ -69,6 +70,8 @@ static void t_own_pool_resize(void **state)
 	memset(ring_buf(&b, 63), 0xab, RING_BUF_STRIDE);
 	ring_bufs_resize(&b, RING_BUF_STRIDE * 2);
 	assert_int_equal(b.size, RING_BUF_STRIDE);
+	/* Buffers start on a page: a small frame touches one. */
+	assert_int_equal((uintptr_t)ring_buf(&b, 5) % 4096, 0);
 	ring_bufs_exit(&b, NULL);
 }
 
