@@ -314,9 +314,9 @@ static uint16_t fanout_candidate(int base, unsigned int ifindex, unsigned int k)
 static int join_fanout(struct ingress_port *p, int fanout_base)
 {
 	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
-	unsigned int k;
+	int err = EINVAL;
 
-	for (k = 0; k < INGRESS_FANOUT_TRIES; k++) {
+	for (unsigned int k = 0; k < INGRESS_FANOUT_TRIES && err == EINVAL; k++) {
 		uint16_t id = fanout_candidate(fanout_base, p->ifindex, k);
 		int arg = mode | id;
 
@@ -324,16 +324,16 @@ static int join_fanout(struct ingress_port *p, int fanout_base)
 			p->fanout_id = id;
 			return 0;
 		}
-		if (errno != EINVAL)
-			break;
-		log_debug("%s: PACKET_FANOUT group %u belongs to another interface or program, "
-			  "trying the next", p->ifname, id);
+		err = errno;
+		if (err == EINVAL)
+			log_debug("%s: PACKET_FANOUT group %u belongs to another interface or "
+				  "program, trying the next",
+				  p->ifname, id);
 	}
-	log_err_errno(errno, "%s: cannot join a PACKET_FANOUT group (ids %u, %u, ... tried: "
-			     "is the interface up, or does another program hold them?)",
-		      p->ifname, fanout_candidate(fanout_base, p->ifindex, 0),
-		      fanout_candidate(fanout_base, p->ifindex, 1));
-	return -errno;
+	log_err_errno(err, "%s: cannot join a PACKET_FANOUT group (%u ids from %u tried: is the "
+			   "interface up, or do other programs hold them?)",
+		      p->ifname, INGRESS_FANOUT_TRIES, fanout_candidate(fanout_base, p->ifindex, 0));
+	return -err;
 }
 
 /* The interface's MTU now, or 0 when the kernel will not say. */
