@@ -16,9 +16,9 @@
 . "$(dirname "$0")/lib.sh"
 
 MAX=3
-COUNT=400		# packets per flow
+COUNT=250		# packets per flow
 FLOWS=4
-RATE=8000		# per input, over its flows
+RATE=4000		# per input, over its flows
 
 e2e_init
 require_bins mcrd mcrgen mcrsink mcrctl
