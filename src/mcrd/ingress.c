@@ -76,15 +76,20 @@ static int attach_filter(const struct ingress_port *p, const struct mcr_config *
 	return 0;
 }
 
-static void set_rcvbuf(int fd, const char *ifname)
+/*
+ * The queue is counted in bytes: it holds as many frames of a jumbo MTU
+ * as of a 1500-byte one when it grows with the MTU.
+ */
+static void set_rcvbuf(const struct ingress_port *p)
 {
-	int size = INGRESS_RCVBUF;
+	unsigned int scale = p->mtu > 1500 ? (p->mtu + 1499) / 1500 : 1;
+	int size = INGRESS_RCVBUF * (int)(scale < 7 ? scale : 7);
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
 		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 		log_warn_errno(errno, "%s: cannot raise the ingress receive buffer, ignoring",
-			       ifname);
+			       p->ifname);
 }
 
 static int join_socket_open(struct ingress_port *p)
@@ -384,7 +389,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 			      p->ifname);
 		return -errno;
 	}
-	set_rcvbuf(p->fd, p->ifname);
+	set_rcvbuf(p);
 	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
 		return ret;
 	memset(&sll, 0, sizeof(sll));

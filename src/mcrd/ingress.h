@@ -24,7 +24,8 @@
 #include "mcrd/rxring.h"
 #include "mcrd/stats.h"
 
-#define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy */
+#define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy; */
+						/* times MTU / 1500 for jumbo inputs */
 #define INGRESS_MAX_PORTS	256		/* input interfaces per worker */
 #define INGRESS_FANOUT_TRIES	16		/* fanout ids tried per interface */
 #define INGRESS_FANOUT_STEP	4099u		/* from one candidate id to the next */
