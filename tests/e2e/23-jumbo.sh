@@ -62,8 +62,10 @@ cell()
 		expect_json "$SUMMARY" .totals.too_big -eq $COUNT "totals too_big"
 	else
 		# Fragmented by the kernel (sent), or refused as too big: never lost silently.
-		set -- $_o3
-		expect $(($1 + $2)) -eq $COUNT "MTU 1500 udp output: packets_out + too_big"
+		_sent=${_o3%% *}
+		_big=${_o3#* }
+		_big=${_big%% *}
+		expect $((_sent + _big)) -eq $COUNT "MTU 1500 udp output: packets_out + too_big"
 	fi
 }
 
