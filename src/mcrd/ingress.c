@@ -513,7 +513,6 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 			p->is_closing = true;
 			continue;
 		}
-		p->mtu = iface_mtu(p);
 		/* Past the point of no return: a failure here is logged, not undone. */
 		if (attach_filter(p, cfg) < 0 || update_memberships(p, cfg) < 0)
 			log_warn("%s: input update incomplete, continuing", p->ifname);
@@ -521,14 +520,17 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 	return 0;
 }
 
-unsigned int ingress_max_mtu(const struct ingress *in)
+unsigned int ingress_max_mtu(struct ingress *in)
 {
 	unsigned int mtu = 0;
 
 	for (size_t i = 0; i < in->n; i++) {
-		const struct ingress_port *p = &in->ports[i];
+		struct ingress_port *p = &in->ports[i];
 
-		if (ingress_port_is_open(p) && !p->is_closing && p->mtu > mtu)
+		if (!ingress_port_is_open(p) || p->is_closing)
+			continue;
+		p->mtu = iface_mtu(p);
+		if (p->mtu > mtu)
 			mtu = p->mtu;
 	}
 	return mtu ? mtu : 1500;
