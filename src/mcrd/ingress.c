@@ -520,18 +520,21 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 	return 0;
 }
 
-unsigned int ingress_max_mtu(struct ingress *in)
+unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname)
 {
 	unsigned int mtu = 0;
 
+	*ret_ifname = NULL;
 	for (size_t i = 0; i < in->n; i++) {
 		struct ingress_port *p = &in->ports[i];
 
 		if (!ingress_port_is_open(p) || p->is_closing)
 			continue;
 		p->mtu = iface_mtu(p);
-		if (p->mtu > mtu)
+		if (p->mtu > mtu) {
 			mtu = p->mtu;
+			*ret_ifname = p->ifname;
+		}
 	}
 	return mtu ? mtu : 1500;
 }

@@ -88,11 +88,12 @@ static inline bool ingress_port_is_open(const struct ingress_port *p)
 void ingress_port_close(struct ingress_port *p);
 
 /*
- * The largest MTU of the inputs in use (1500 when none is known): what the
- * receive buffers must hold.  Reads each port's MTU from the kernel again
- * (one ioctl per input: for a change of the inputs, not the hot path).
+ * The largest MTU of the inputs in use (1500 when none is known), and the
+ * interface that has it (NULL then): what the receive buffers must hold.
+ * Reads each port's MTU from the kernel again (one ioctl per input: for a
+ * change of the inputs, not the hot path).
  */
-unsigned int ingress_max_mtu(struct ingress *in);
+unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname);
 
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);

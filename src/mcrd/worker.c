@@ -194,13 +194,14 @@ void worker_exit(struct worker *w)
 
 void worker_fit_buffers(struct worker *w)
 {
-	unsigned int mtu = ingress_max_mtu(&w->ingress);
+	const char *ifname;
+	unsigned int mtu = ingress_max_mtu(&w->ingress, &ifname);
 	unsigned int size = ring_bufs_size_for_mtu(mtu);
 
 	if (mtu > RING_MAX_MTU)
-		log_warn("an input's MTU of %u is above the %u bytes mcrd receives: longer frames "
-			 "are counted as too_big, not relayed",
-			 mtu, RING_MAX_MTU);
+		log_warn("input %s: MTU %u is above the %u mcrd receives: its longer frames are "
+			 "counted as too_big, not relayed; lower the MTU to %u",
+			 ifname, mtu, RING_MAX_MTU, RING_MAX_MTU);
 	if (size == w->bufs.size)
 		return;
 	log_debug("receive buffers: %u bytes each, for an input MTU of %u", size, mtu);

@@ -107,4 +107,10 @@ wait_sink
 expect_sink_exact "$SINK_JSON" 20
 stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
+
+step "An input MTU above 9216: a warning that names it"
+ip -n "$(ns relay)" link set "$RELAY_IN" mtu 9500 || fail "cannot set the MTU of $RELAY_IN"
+start_mcrd relay --workers 1 --stats-interval 0 -r "jumbo=$RELAY_IN,$GROUP -> $(topo_out 1)"
+stop_mcrd
+expect_grep "$MCRD_ERR" "input $RELAY_IN: MTU 9500 is above the 9216" "warning"
 pass
