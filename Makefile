@@ -67,6 +67,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/settings.c s
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
+UNIT_TESTS += test_ring test_ingress
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -119,6 +120,10 @@ $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ring: $(call obj,src/mcrd/ring.c)
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/ingress.c src/mcrd/filter.c src/mcrd/rxring.c \
+	src/mcrd/stats.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c \
+	tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
 $(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)

@@ -197,7 +197,7 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 
 	if (unlikely(p->len > eo->max_payload)) {
 		/* Too big for the link: a UDP socket would fragment, a frame cannot. */
-		os->send_errors++;
+		os->too_big++;
 		os->drops++;
 		goto out_done;
 	}
@@ -378,6 +378,10 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 		/* Payload bytes, as for udp: a frame's count includes our headers. */
 		os->packets++;
 		os->bytes += s->len;
+	} else if (res == -EMSGSIZE) {
+		/* Too big for the output's MTU, and not to be fragmented. */
+		os->too_big++;
+		os->drops++;
 	} else if ((res == -EAGAIN || res == -ENOBUFS || res == -EINTR) &&
 		   s->attempts < FWD_MAX_ATTEMPTS && !w->is_stopping) {
 		os->retries++;

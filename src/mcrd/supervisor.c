@@ -79,8 +79,10 @@ static void pin_to_cpu(int cpu)
 static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct worker_slot *ws)
 {
 	struct worker_opts opts = {
+		.privs = &s->opts.privs,
+		.n_workers = s->n_workers,
 		.chan_fd = ws->chan_fd,
-		.fanout_id = s->fanout_id,
+		.fanout_base = s->fanout_id,
 		.id = ws->id,
 	};
 	struct worker w;
@@ -100,9 +102,7 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
-	if (privs_drop(&s->opts.privs) < 0)
-		_exit(EXIT_FAILURE);
-
+	/* It drops privileges itself, once its ring exists (locked memory). */
 	ret = worker_init(&w, s->cfg, &opts);
 	if (ret == 0) {
 		ret = worker_run(&w, &opts);
@@ -763,7 +763,11 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms ? cfg->stats_interval_ms : 1000) *
 						NSEC_PER_MSEC;
 	s->n_workers = opts->n_workers ? opts->n_workers : n_cpus;
-	/* Each flow hashes to one worker; a single worker needs no group. */
+	/*
+	 * Each flow hashes to one worker; a single worker needs no group.  The
+	 * pid is the base of the per-input group ids (ingress.h), so two
+	 * daemons never share a group on one interface.
+	 */
 	s->fanout_id = s->n_workers > 1 ? (int)(getpid() & 0xffff) : -1;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	if (!s->workers)

@@ -146,7 +146,7 @@ struct supervisor {
 	struct supervisor_opts opts;
 	struct worker_slot *workers;
 	unsigned int n_workers;
-	int fanout_id;			/* -1 with a single worker */
+	int fanout_id;			/* per-input fanout ids' base; -1: one worker */
 	int sig_fd;
 	int epoll_fd;
 	uint64_t start_ns;
