@@ -32,15 +32,15 @@ static void fmt_output_name(const json_t *o, char *buf, size_t size)
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
 	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
-					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TTL EXPIRED",
-					    NULL };
+					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TOO BIG",
+					    ">TTL EXPIRED", NULL };
 	json_t *rule, *o;
 	size_t i, j;
 
 	table_init(t, cols);
 	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
 		json_t *outs = json_object_get(rule, "outputs");
-		long long out = 0, drops = 0, errors = 0, expired = 0;
+		long long out = 0, drops = 0, errors = 0, too_big = 0, expired = 0;
 		double pps_out = 0;
 		char r1[16], r2[16];
 
@@ -48,6 +48,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			out += json_int_of(o, "packets_out");
 			drops += json_int_of(o, "drops");
 			errors += json_int_of(o, "send_errors");
+			too_big += json_int_of(o, "too_big");
 			expired += json_int_of(o, "ttl_expired");
 			pps_out += json_num_of(o, "pps_out");
 		}
@@ -59,6 +60,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 		table_cell(t, "%lld", out);
 		table_cell(t, "%lld", drops);
 		table_cell(t, "%lld", errors);
+		table_cell(t, "%lld", too_big);
 		table_cell(t, "%lld", expired);
 		if (!is_verbose)
 			continue;
@@ -74,6 +76,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			table_cell(t, "%lld", json_int_of(o, "packets_out"));
 			table_cell(t, "%lld", json_int_of(o, "drops"));
 			table_cell(t, "%lld", json_int_of(o, "send_errors"));
+			table_cell(t, "%lld", json_int_of(o, "too_big"));
 			table_cell(t, "%lld", json_int_of(o, "ttl_expired"));
 		}
 	}
@@ -83,7 +86,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 {
 	static const char *const cols[] = { "INPUT", ">FRAMES", ">MALFORMED", ">FRAGMENTS",
 					    ">UNMATCHED", ">BUF EXHAUSTION", ">KERNEL DROPS",
-					    NULL };
+					    ">TOO BIG", NULL };
 	json_t *in;
 	size_t i;
 
@@ -97,6 +100,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 		table_cell(t, "%lld", json_int_of(in, "unmatched"));
 		table_cell(t, "%lld", json_int_of(in, "buffer_exhaustion"));
 		table_cell(t, "%lld", json_int_of(in, "kernel_drops"));
+		table_cell(t, "%lld", json_int_of(in, "too_big"));
 	}
 }
 

@@ -25,9 +25,17 @@
 #define MCR_DEFAULT_COALESCE_US	50
 #define MCR_MAX_COALESCE_US	10000
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
-#define MCR_DEFAULT_STATS_MS	1000
+#define MCR_DEFAULT_STATS_MS	0	/* no periodic stats line: a service logs little */
 #define MCR_MAX_WORKERS		256
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
+
+/*
+ * Read when mcrd is given neither --config nor --rule; when it does not
+ * exist, mcrd starts with no rules and waits for mcrctl.
+ */
+#ifndef MCR_DEFAULT_CONFIG_PATH
+#define MCR_DEFAULT_CONFIG_PATH	"/etc/mcr/mcrd.json"
+#endif
 
 /* How outputs send: pre-built frames on AF_PACKET (l2) or UDP sockets. */
 enum egress_mode {
@@ -121,7 +129,7 @@ const char *config_egress_name(enum egress_mode mode);
 int config_parse_ingress(const char *name, enum ingress_mode *ret);
 const char *config_ingress_name(enum ingress_mode mode);
 
-/* Fills in the defaults above and no rules. */
+/* Fills in the settings' defaults (settings.h) and no rules. */
 void config_init(struct mcr_config *cfg);
 void config_free(struct mcr_config *cfg);
 
@@ -175,8 +183,8 @@ int config_remove_rule(struct mcr_config *cfg, const char *name);
  * A rule, or the whole configuration, in the file's form (new reference, or
  * NULL on ENOMEM).  The result loads again with config_load_string() and
  * means the same; a resolved rule lists the group and port its outputs
- * inherited.  A configuration with no rules gives "rules": [], which the
- * loader refuses.
+ * inherited.  A configuration with no rules gives "rules": [], which loads
+ * as a start with no rules.
  */
 json_t *config_rule_to_json(const struct mcr_rule *r);
 json_t *config_to_json(const struct mcr_config *cfg);
@@ -196,11 +204,13 @@ int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, s
 const char *config_ttl_name(const struct mcr_output *o, char buf[12]);
 
 /*
- * Check the whole configuration and resolve interface names to indexes:
- * every interface exists, no two rules share a name or an input key
- * (interface, group, port, source), outputs fill in the input's group/port
- * where they gave none, and every multicast output that sends from the
- * relay's address has one on its interface (config_check_output_source()).  Returns 0 or a negative errno with err filled in.
+ * Check the whole configuration and resolve interface names to indexes (no
+ * rules at all is fine: mcrd then waits for mcrctl): every interface exists,
+ * no two rules share a name or an input key (interface, group, port,
+ * source), outputs fill in the input's group/port where they gave none, and
+ * every multicast output that sends from the relay's address has one on its
+ * interface (config_check_output_source()).  Returns 0 or a negative errno
+ * with err filled in.
  */
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
 

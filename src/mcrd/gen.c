@@ -76,6 +76,7 @@ static void add_output(struct output_stats *to, struct output_stats *from)
 	to->retries += from->retries;
 	to->drops += from->drops;
 	to->ttl_expired += from->ttl_expired;
+	to->too_big += from->too_big;
 	memset(from, 0, sizeof(*from));
 }
 
