@@ -257,7 +257,7 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 		goto out_done;
 	}
 	if (unlikely(p->len > eo->max_payload)) {
-		/* Too big for the link: a UDP socket would fragment, a frame cannot. */
+		/* Too big for the link: a UDP socket fragments one without DF, a frame cannot. */
 		os->too_big++;
 		os->drops++;
 		goto out_done;
