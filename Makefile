@@ -20,7 +20,7 @@ BUILD      ?= build
 CC         ?= cc
 V          ?= 0
 
-PKGS       := liburing jansson libcap
+PKGS       := liburing jansson libcap libmnl
 CPPFLAGS   += -D_GNU_SOURCE -DMCR_VERSION='"$(VERSION)"' -Isrc
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c17 -MMD -MP \
@@ -53,7 +53,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/stats_merge.c src/mcrd/supervisor.c src/mcrd/control.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
-              src/mcrd/commands.c \
+              src/mcrd/commands.c src/mcrd/netlink.c src/mcrd/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -61,7 +61,7 @@ MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_netlink
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -110,6 +110,7 @@ $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

@@ -124,6 +124,8 @@ int worker_apply(struct worker *w, struct mcr_config *cfg)
 	struct generation *g, *old = w->gen;
 	int ret;
 
+	/* A rule waiting for an interface relays nothing; the supervisor shows it. */
+	(void)config_drop_waiting(cfg);
 	ret = gen_new(cfg, w->next_gen_id, old ? &old->egress : NULL, &g);
 	if (ret < 0)
 		return ret;

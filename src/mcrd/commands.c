@@ -17,7 +17,7 @@ static json_t *cmd_add(struct supervisor *s, const struct proto_request *req,
 {
 	json_t *rule = json_object_get(req->args, "rule");
 	struct config_error cerr = { "" };
-	const char *name;
+	const char *name, *missing;
 	int ret;
 
 	ret = config_add_rule_json(s->cfg, rule, &cerr);
@@ -36,6 +36,11 @@ static json_t *cmd_add(struct supervisor *s, const struct proto_request *req,
 	if (ret < 0) {
 		proto_error_set(err, PROTO_ERR_INTERNAL, "%s", cerr.msg);
 		return NULL;
+	}
+	missing = config_rule_waiting_for(&s->cfg->rules[s->cfg->n_rules - 1]);
+	if (missing) {
+		log_info("rule \"%s\" added; it waits for interface %s", name, missing);
+		return json_pack("{s:s, s:s}", "name", name, "waiting", missing);
 	}
 	log_info("rule \"%s\" added", name);
 	return json_pack("{s:s}", "name", name);
@@ -62,12 +67,25 @@ static json_t *cmd_remove(struct supervisor *s, const struct proto_request *req,
 	return result;
 }
 
+/* A rule as the file has it, plus "waiting": the interface it waits for, if any. */
+static json_t *list_rule(const struct mcr_rule *r)
+{
+	json_t *obj = config_rule_to_json(r);
+	const char *missing = config_rule_waiting_for(r);
+
+	if (obj && missing && json_object_set_new(obj, "waiting", json_string(missing)) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static json_t *cmd_list(const struct supervisor *s)
 {
 	json_t *rules = json_array();
 
 	for (size_t r = 0; rules && r < s->cfg->n_rules; r++)
-		if (json_array_append_new(rules, config_rule_to_json(&s->cfg->rules[r])) < 0) {
+		if (json_array_append_new(rules, list_rule(&s->cfg->rules[r])) < 0) {
 			json_decref(rules);
 			return NULL;
 		}

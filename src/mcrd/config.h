@@ -47,7 +47,7 @@ enum ingress_mode {
 
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
-	unsigned int ifindex;		/* resolved by config_resolve() */
+	unsigned int ifindex;		/* resolved by config_resolve(); 0: missing */
 	struct in_addr group;		/* destination: multicast or unicast */
 	uint16_t port;			/* host order; 0 = keep the packet's port */
 	uint8_t ttl;
@@ -56,7 +56,7 @@ struct mcr_output {
 struct mcr_rule {
 	char name[MCR_NAME_MAX];
 	char in_ifname[IF_NAMESIZE];
-	unsigned int in_ifindex;	/* resolved by config_resolve() */
+	unsigned int in_ifindex;	/* resolved by config_resolve(); 0: missing */
 	struct in_addr in_group;	/* multicast group or unicast destination */
 	uint16_t in_port;		/* host order; 0 = every port */
 	struct in_addr in_source;	/* INADDR_ANY = any source */
@@ -159,11 +159,26 @@ json_t *config_rule_to_json(const struct mcr_rule *r);
 json_t *config_to_json(const struct mcr_config *cfg);
 
 /*
- * Check the whole configuration and resolve interface names to indexes:
- * every interface exists, no two rules share a name or an input key
- * (interface, group, port, source), outputs fill in the input's group/port
- * where they gave none.  Returns 0 or a negative errno with err filled in.
+ * Check the whole configuration and resolve interface names to indexes: no
+ * two rules share a name or an input key (interface name, group, port,
+ * source), outputs fill in the input's group/port where they gave none.  An
+ * interface that does not exist is not an error: its ifindex is 0 and its
+ * rules wait (config_rule_waiting_for()); resolving again when interfaces
+ * come and go updates every index.  Returns 0 or a negative errno with err
+ * filled in.
  */
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
+
+/*
+ * The first interface a resolved rule names that does not exist (its input
+ * first, then its outputs in order), or NULL when the rule can relay.
+ */
+const char *config_rule_waiting_for(const struct mcr_rule *r);
+
+/*
+ * Remove the rules that wait for an interface, keeping the others' order:
+ * what the workers relay.  Returns how many were removed.
+ */
+size_t config_drop_waiting(struct mcr_config *cfg);
 
 #endif

@@ -40,6 +40,7 @@ static const char *const state_names[WORKER_STATE_MAX] = {
 #define TAG_SIGNAL	0
 #define TAG_CONTROL	1
 #define TAG_WORKER	2	/* + worker id */
+#define TAG_NETLINK	(UINT64_C(1) << 32)
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -94,6 +95,8 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	(void)close(s->epoll_fd);
 	if (s->has_control)
 		control_forget(&s->ctl);
+	if (s->has_ifwatch)
+		ifwatch_exit(&s->ifw);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
@@ -338,6 +341,7 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
 	(void)stats_finish(sum, (double)(now_ns() - s->start_ns) / (double)NSEC_PER_SEC);
 	(void)json_object_set_new(sum, "workers", supervisor_workers_json(s));
+	(void)json_object_set_new(sum, "waiting", ifwatch_waiting_json(s->cfg));
 	return sum;
 }
 
@@ -606,7 +610,24 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	if (s->has_ifwatch) {
+		int c = ifwatch_timeout_ms(&s->ifw, now);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	return ms;
+}
+
+/* Interfaces the rules name changed: the workers get the rules resolved again. */
+static void follow_interfaces(struct supervisor *s)
+{
+	struct config_error err = { "" };
+
+	if (!s->has_ifwatch || !ifwatch_resolve(&s->ifw, s->cfg, now_ns()))
+		return;
+	if (supervisor_push_config(s, &err) < 0)
+		log_warn("interfaces changed, but %s; the next change retries", err.msg);
 }
 
 static void event_loop(struct supervisor *s)
@@ -624,6 +645,8 @@ static void event_loop(struct supervisor *s)
 				on_signal(s);
 			else if (evs[i].data.u64 == TAG_CONTROL)
 				(void)control_dispatch(&s->ctl);
+			else if (evs[i].data.u64 == TAG_NETLINK)
+				ifwatch_read(&s->ifw, s->cfg);
 			else
 				worker_reap(s, &s->workers[evs[i].data.u64 - TAG_WORKER]);
 		}
@@ -631,6 +654,7 @@ static void event_loop(struct supervisor *s)
 		if (s->has_control && control_next_timeout_ms(&s->ctl) == 0)
 			(void)control_dispatch(&s->ctl);
 		worker_restart_due(s);
+		follow_interfaces(s);
 		periodic_poll(s);
 	}
 }
@@ -720,6 +744,16 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 		log_err_errno(errno, "epoll");
 		return -errno;
 	}
+	if (ifwatch_init(&s->ifw, cfg) == 0) {
+		s->has_ifwatch = true;
+		ev.data.u64 = TAG_NETLINK;
+		if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ifwatch_fd(&s->ifw), &ev) < 0) {
+			log_err_errno(errno, "epoll");
+			return -errno;
+		}
+	} else {
+		log_warn("rules will not follow interfaces that come and go, continuing");
+	}
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, MCRD_CONTROL_MODE, &control_ops, s);
@@ -738,6 +772,8 @@ static void supervisor_exit(struct supervisor *s)
 {
 	if (s->has_control)
 		control_exit(&s->ctl);
+	if (s->has_ifwatch)
+		ifwatch_exit(&s->ifw);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		worker_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);
