@@ -327,6 +327,11 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	}
 	rc = table_print(&t, stdout);
 	table_free(&t);
+	/* Rules that relay nothing until an interface appears, below the table. */
+	json_array_foreach(json_object_get(result, "rules"), i, rule)
+		if (rc == 0 && json_object_get(rule, "waiting"))
+			(void)printf("%s: waiting for interface %s\n", json_str_or(rule, "name", "?"),
+				     json_str_or(rule, "waiting", "?"));
 	json_decref(result);
 	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

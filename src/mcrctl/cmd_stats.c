@@ -96,6 +96,17 @@ static void inputs_table(const json_t *doc, struct table *t)
 	}
 }
 
+/* Rules that relay nothing until an interface appears. */
+static void print_waiting(const json_t *doc)
+{
+	const json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "waiting"), i, w)
+		(void)printf("%s%s: waiting for interface %s\n", i ? "" : "\n",
+			     json_str_or(w, "name", "?"), json_str_or(w, "interface", "?"));
+}
+
 int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -129,6 +140,7 @@ int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **a
 		rc = table_print(&t, stdout);
 		table_free(&t);
 	}
+	print_waiting(doc);
 	json_decref(doc);
 	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
