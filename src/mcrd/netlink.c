@@ -6,6 +6,7 @@
  * then IPv4 addresses, one request at a time as the kernel requires.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <libmnl/libmnl.h>
 #include <net/if_arp.h>
 #include <linux/if_link.h>
@@ -121,6 +122,20 @@ static int addr_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * Every attribute well-formed up to the message's end: libmnl stops at the
+ * first one that overruns it without saying so.
+ */
+static bool attrs_fill(const struct nlmsghdr *nlh, size_t offset)
+{
+	const char *tail = mnl_nlmsg_get_payload_tail(nlh);
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, offset) {
+	}
+	return (const char *)attr >= tail;
+}
+
 /* A name attribute into ev->ifname; one that does not fit is malformed. */
 static int copy_name(const struct nlattr *attr, struct nl_event *ev)
 {
@@ -141,7 +156,8 @@ static int parse_link(const struct nlmsghdr *nlh, struct nl_event *ev)
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifm) || ifm->ifi_index <= 0)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) != MNL_CB_OK)
+	if (mnl_attr_parse(nlh, sizeof(*ifm), link_attr_cb, tb) != MNL_CB_OK ||
+	    !attrs_fill(nlh, sizeof(*ifm)))
 		return -EINVAL;
 	ev->type = nlh->nlmsg_type == RTM_DELLINK ? NL_EV_LINK_GONE : NL_EV_LINK;
 	ev->ifindex = (unsigned int)ifm->ifi_index;
@@ -164,7 +180,8 @@ static int parse_addr(const struct nlmsghdr *nlh, struct nl_event *ev)
 	if (ifa->ifa_family != AF_INET)
 		return -ENOENT;
 	if (ifa->ifa_prefixlen > 32 ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) != MNL_CB_OK)
+	    mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb) != MNL_CB_OK ||
+	    !attrs_fill(nlh, sizeof(*ifa)))
 		return -EINVAL;
 	/* On a point-to-point link IFA_ADDRESS is the peer's; IFA_LOCAL is ours. */
 	addr = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
