@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 RATE=2000
-COUNT_B=10000		# 5 s of B
+COUNT_B=8000		# 4 s of B
 WINDOW=2		# seconds A's new listener listens
 GROUP_A=239.1.1.1:5000
 GROUP_B=239.1.1.2:5000
