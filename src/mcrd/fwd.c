@@ -365,17 +365,27 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 	worker_gen_put(w, g);
 }
 
+struct l2_drop_ctx {
+	struct worker *w;
+	const struct txring *tx;
+};
+
 /* A frame of tx's that will not be sent: take it off its output's count. */
 static void l2_drop(uint32_t out, void *arg)
 {
-	struct worker *w = arg;
-	const struct egress *eg = &w->gen->egress;
+	const struct l2_drop_ctx *c = arg;
+	const struct egress *eg = &c->w->gen->egress;
 	struct output_stats *os;
 
-	/* Only the rules in force still have the frame's output at that index. */
-	if (out >= eg->n || !eg->outs[out].is_l2)
+	/*
+	 * Only the rules in force count it, and only while the frame's output
+	 * index still names an output on this ring: when a rule went (its
+	 * interface was deleted, so its ring fails), the index may now be
+	 * another rule's output, on another ring.
+	 */
+	if (out >= eg->n || !eg->outs[out].is_l2 || eg->outs[out].tx != c->tx)
 		return;
-	os = &w->gen->stats->outputs[out];
+	os = &c->w->gen->stats->outputs[out];
 	if (os->packets)
 		os->packets--;
 	os->send_errors++;
@@ -391,7 +401,8 @@ void fwd_kick_done(struct worker *w, struct txring *tx, int res)
 		mark_dirty(&w->fwd, tx);
 		arm_retry_timer(w, 1);
 	} else if (res < 0) {
-		unsigned int n = txring_discard(tx, l2_drop, w);
+		struct l2_drop_ctx ctx = { .w = w, .tx = tx };
+		unsigned int n = txring_discard(tx, l2_drop, &ctx);
 
 		if (n && may_warn(&w->fwd))
 			log_warn_errno(res, "sending on an output interface failed, %u frames "
