@@ -76,6 +76,7 @@ reject "bad interface name" 'input.interface: "a/b" is not an interface name' -c
 write_conf noif "\"interface\": \"nosuchif0\", \"group\": \"239.1.1.1\", \"port\": 5000"
 run_mcrd relay --check-config -c "$TMPD/noif.json"
 expect "$MCRD_RC" -eq 0 "missing interface: --check-config exit status"
+expect_grep "$MCRD_OUT" 'rule "r1" waits for interface nosuchif0' "missing interface: --check-config"
 
 step "Duplicate rules"
 cat >"$TMPD/dup.json" <<JSON
