@@ -5,15 +5,15 @@
 # rule A takes 239.1.1.1 from "in", rule B 239.1.1.2 from "in2".  The
 # in/src veth pair is deleted and re-created (a new ifindex) while B's
 # stream runs.  B loses nothing; A relays from the new "in" within a second
-# (a new receive socket and ring; the old one closed quietly), and a rule
-# added afterwards is accepted.
+# (a new receive socket and ring; the old one closed quietly), again after
+# the new "in" went down and up, and a rule added afterwards is accepted.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
 RATE=2000
-COUNT_B=10000		# 5 s of B
-COUNT_A=6000		# 3 s of A after the re-creation
+COUNT_B=6000		# 3 s of B
+COUNT_A=4000		# 2 s of A after the re-creation
 GROUP_A=239.1.1.1:5000
 GROUP_B=239.1.1.2:5000
 
@@ -49,9 +49,20 @@ info "$RELAY_IN: ifindex $OLD_INDEX, now $NEW_INDEX"
 expect "$NEW_INDEX" -ne "$OLD_INDEX" "a new interface index"
 
 step "A: $COUNT_A packets at $RATE pps from the new $RELAY_IN"
-start_sink sink -j "$(topo_sinkif 1),$GROUP_A" -d 10 --idle-exit 2
+start_sink sink -j "$(topo_sinkif 1),$GROUP_A" -d 10 --idle-exit 1
 A_JSON=$SINK_JSON
 run_gen src -i "$SRC_IF" -g $GROUP_A -r $RATE -c $COUNT_A
+wait_sink
+
+step "$RELAY_IN down and up again: A relays"
+ip -n "$(ns relay)" link set "$RELAY_IN" down || fail "cannot set $RELAY_IN down"
+sleep 0.2
+ip -n "$(ns relay)" link set "$RELAY_IN" up || fail "cannot set $RELAY_IN up"
+topo_settle
+sleep 0.2
+start_sink sink -j "$(topo_sinkif 1),$GROUP_A" --count 1000 -d 10 --idle-exit 1
+UP_JSON=$SINK_JSON
+run_gen src -i "$SRC_IF" -g $GROUP_A -r $RATE -c 1000
 wait_sink
 
 step "Adding rule C afterwards"
@@ -68,6 +79,7 @@ expect_json "$A_JSON" .received -ge $((COUNT_A - RATE)) "A packets from the new 
 expect_json "$A_JSON" '.listeners[0].streams[0] | .last_seq - .first_seq + 1 - .unique' \
 	-eq 0 "A packets missing after it resumed"
 expect_json "$A_JSON" '.listeners[0].streams[0].last_seq' -eq $((COUNT_A - 1)) "A's last packet"
+expect_sink_exact "$UP_JSON" 1000
 read_summary
 expect_json "$SUMMARY" '.rules[] | select(.name == "B") | .outputs[0].packets_out' \
 	-eq $COUNT_B "B packets out"
