@@ -61,7 +61,7 @@ MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_netlink
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -111,6 +111,8 @@ $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
+	src/mcrd/rule.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
