@@ -12,6 +12,7 @@
 #   make bench      mcr against the kernel (smcroute) and socat, into bench/results (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make deps       install missing Debian build/test packages (root)
+#   make deb        the Debian package, into build/deb; make pkgcheck lints and checks it
 #   make DEVELOPER=1  warnings are errors (CI uses this)
 
 VERSION    := 0.1.0
@@ -20,7 +21,7 @@ BUILD      ?= build
 CC         ?= cc
 V          ?= 0
 
-PKGS       := liburing jansson libcap libmnl
+PKGS       := liburing jansson libcap libsystemd libmicrohttpd libmnl
 CPPFLAGS   += -D_GNU_SOURCE -DMCR_VERSION='"$(VERSION)"' -Isrc
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c17 -MMD -MP \
@@ -45,7 +46,8 @@ else
 Q := @
 endif
 
-COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c
+COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c \
+              src/common/safefile.c
 MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c \
               src/mcrd/stats.c src/mcrd/filter.c src/mcrd/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
@@ -53,7 +55,8 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/stats_merge.c src/mcrd/supervisor.c src/mcrd/control.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
-              src/mcrd/commands.c src/mcrd/netlink.c src/mcrd/ifwatch.c \
+              src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
+              src/mcrd/netlink.c src/mcrd/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -61,7 +64,8 @@ MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_netlink test_ifwatch
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
+UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -69,7 +73,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench san deps install clean format lint
+.PHONY: all check e2e memcheck test demo bench san deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe
 
@@ -110,6 +114,8 @@ $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
+$(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
 	src/mcrd/rule.c tests/unit/netns_helpers.c)
@@ -150,15 +156,53 @@ san:
 deps:
 	@scripts/deps.sh
 
+# Where install puts what; Debian's rules set SYSTEMDUNITDIR=/lib/systemd/system.
+SBINDIR       ?= $(PREFIX)/sbin
+BINDIR        ?= $(PREFIX)/bin
+MANDIR        ?= $(PREFIX)/share/man
+DATADIR       ?= $(PREFIX)/share/mcr
+DOCDIR        ?= $(PREFIX)/share/doc/mcr
+SYSTEMDUNITDIR?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR   ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR   ?= $(PREFIX)/lib/tmpfiles.d
+
+# Every file install writes, so that uninstall removes exactly that set.
+INSTALLED := $(SBINDIR)/mcrd $(SBINDIR)/mcrctl $(BINDIR)/mcrgen $(BINDIR)/mcrsink \
+	$(MANDIR)/man8/mcrd.8 $(MANDIR)/man8/mcrctl.8 $(MANDIR)/man5/mcrd.conf.5 \
+	$(MANDIR)/man1/mcrgen.1 $(MANDIR)/man1/mcrsink.1 \
+	$(DATADIR)/setup_kernel_tuning.sh $(DOCDIR)/examples/mcrd.json \
+	$(SYSTEMDUNITDIR)/mcrd.service $(SYSUSERSDIR)/mcr.conf $(TMPFILESDIR)/mcr.conf
+
 install: $(BINS)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5
-	install -m 0755 $(BUILD)/mcrd $(BUILD)/mcrctl $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 $(BUILD)/mcrgen $(BUILD)/mcrsink $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 docs/man/mcrd.8 docs/man/mcrctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 docs/man/mcrd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/man/mcrgen.1 docs/man/mcrsink.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(TMPFILESDIR)
+	install -m 0755 $(BUILD)/mcrd $(BUILD)/mcrctl $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BUILD)/mcrgen $(BUILD)/mcrsink $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/man/mcrd.8 docs/man/mcrctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/man/mcrd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 docs/man/mcrgen.1 docs/man/mcrsink.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0755 scripts/setup_kernel_tuning.sh $(DESTDIR)$(DATADIR)/
+	install -m 0644 examples/demo.json $(DESTDIR)$(DOCDIR)/examples/mcrd.json
+	install -m 0644 systemd/mcrd.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 systemd/mcr.sysusers $(DESTDIR)$(SYSUSERSDIR)/mcr.conf
+	install -m 0644 systemd/mcr.tmpfiles $(DESTDIR)$(TMPFILESDIR)/mcr.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR) 2>/dev/null
+
+# The Debian package, built from a copy of the tree's files in build/deb;
+# pkgcheck lints it, checks its contents against install and verifies the unit.
+PKG_TOOLS := debhelper dpkg-dev fakeroot lintian systemd
+deb:
+	@scripts/deps.sh $(PKG_TOOLS)
+	@scripts/build-deb.sh
+
+pkgcheck:
+	@scripts/deps.sh $(PKG_TOOLS)
+	@tests/pkg/check.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -169,4 +213,4 @@ lint:
 clean:
 	rm -rf build build-san
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "common/safefile.h"
 
 #include "mcrctl/cmd.h"
 #include "mcrd/config.h"
@@ -27,31 +30,53 @@ static int config_show(struct mcrctl *m)
 	return EXIT_SUCCESS;
 }
 
-/* Written beside the target and renamed over it, so that FILE is never half written. */
+/* The mode an existing FILE has, so that saving over it keeps it; 0644 for a new one. */
+static mode_t save_mode(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 07777 : 0644;
+}
+
+/*
+ * Written beside the target under an unpredictable name and renamed over
+ * it: FILE is never half written, and a link planted in a shared directory
+ * such as /tmp never makes root write somewhere else.
+ */
 static int config_save(struct mcrctl *m, const char *path)
 {
-	char *tmp = NULL;
+	char *text, *dumped;
 	json_t *cfg;
-	int rc;
+	int rc, ret;
 
 	rc = mcrctl_request(m, PROTO_CMD_CONFIG, NULL, &cfg);
 	if (rc)
 		return rc;
-	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-		json_decref(cfg);
+	/* JSON_INDENT output ends without a newline; a file for people ends with one. */
+	dumped = json_dumps(cfg, JSON_INDENT(2));
+	if (!dumped || asprintf(&text, "%s\n", dumped) < 0)
+		text = NULL;
+	free(dumped);
+	json_decref(cfg);
+	if (!text) {
+		(void)fprintf(stderr, "mcrctl: config save: out of memory\n");
 		return EXIT_FAILURE;
 	}
-	if (json_dump_file(cfg, tmp, JSON_INDENT(2)) < 0 || rename(tmp, path) < 0) {
-		(void)fprintf(stderr, "mcrctl: config save: cannot write %s: %s\n", path,
-			      strerror(errno));
-		(void)unlink(tmp);
-		rc = EXIT_FAILURE;
-	} else if (!m->is_json) {
-		(void)printf("saved the running configuration to %s\n", path);
+	ret = safefile_replace(path, text, strlen(text), save_mode(path));
+	free(text);
+	if (ret == -ELOOP) {
+		(void)fprintf(stderr, "mcrctl: config save: %s is a symbolic link; refusing to write "
+			      "through it (give the path of the file it points to)\n", path);
+		return EXIT_FAILURE;
 	}
-	free(tmp);
-	json_decref(cfg);
-	return rc;
+	if (ret < 0) {
+		(void)fprintf(stderr, "mcrctl: config save: cannot write %s: %s\n", path,
+			      strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	if (!m->is_json)
+		(void)printf("saved the running configuration to %s\n", path);
+	return EXIT_SUCCESS;
 }
 
 static int config_check(const char *path)

@@ -1268,6 +1268,33 @@ static int resolve_rule(struct mcr_rule *r, size_t i, struct config_error *err)
 	return 0;
 }
 
+/*
+ * Two outputs of one rule to the same interface, group and port would send
+ * every packet twice onto one segment: a typo, never a wish.  Run after
+ * resolve_rule(), once outputs have inherited the input's group and port.
+ */
+static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct config_error *err)
+{
+	char g[INET_ADDRSTRLEN];
+
+	for (size_t j = 1; j < r->n_outputs; j++) {
+		const struct mcr_output *o = &r->outputs[j];
+
+		for (size_t k = 0; k < j; k++) {
+			const struct mcr_output *p = &r->outputs[k];
+
+			if (strcmp(o->ifname, p->ifname) != 0 || o->group.s_addr != p->group.s_addr ||
+			    o->port != p->port)
+				continue;
+			(void)inet_ntop(AF_INET, &o->group, g, sizeof(g));
+			return config_fail(err, -EINVAL,
+					   "rules[%zu].outputs[%zu]: same interface, group and port as outputs[%zu] (%s, %s:%u) in rule \"%s\": every packet would be sent twice; remove one",
+					   i, j, k, o->ifname, g, o->port, r->name);
+		}
+	}
+	return 0;
+}
+
 /* An input key by interface name: rules waiting for an interface have no index yet. */
 struct input_entry {
 	struct {
@@ -1329,6 +1356,8 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 		return rc;
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		rc = resolve_rule(&cfg->rules[i], i, err);
+		if (rc == 0)
+			rc = check_duplicate_outputs(&cfg->rules[i], i, err);
 		if (rc < 0)
 			return rc;
 	}

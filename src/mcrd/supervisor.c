@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/safefile.h"
 #include "common/util.h"
 #include "mcrd/commands.h"
 #include "mcrd/stats_merge.h"
@@ -581,18 +582,18 @@ static int wait_ready(struct supervisor *s)
 	return 0;
 }
 
+/* Never through a link: the ready file often lives in a shared directory. */
 static void create_ready_file(const char *path)
 {
-	int fd;
+	int ret;
 
 	if (!path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		log_warn_errno(errno, "cannot create the ready file %s, ignoring", path);
-		return;
-	}
-	(void)close(fd);
+	ret = safefile_touch(path, 0644);
+	if (ret == -ELOOP)
+		log_warn("the ready file %s is a symbolic link; not following it, ignoring", path);
+	else if (ret < 0)
+		log_warn_errno(ret, "cannot create the ready file %s, ignoring", path);
 }
 
 static int next_timeout_ms(const struct supervisor *s)

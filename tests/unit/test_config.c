@@ -1057,6 +1057,19 @@ static const struct resolve_case resolve_cases[] = {
 	{ "{'rules': [" LO_RULE("a", "239.1.1.1", "1") ", " LO_RULE("b", "239.1.1.1", "2") ", "
 	  "{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 1, 'source': '198.18.0.1'},"
 	  " 'outputs': [{'interface': 'lo', 'group': '239.9.9.9'}]}]}", 0, NULL },
+	/* The same output twice would send every packet twice. */
+	{ "{'rules': [{'name': 'cam', 'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 5000},"
+	  " 'outputs': [{'interface': 'lo', 'group': '239.2.2.2', 'port': 6000},"
+	  " {'interface': 'lo', 'group': '239.3.3.3'}, {'interface': 'lo', 'group': '239.2.2.2', 'port': 6000}]}]}",
+	  -EINVAL, "rules[0].outputs[2]: same interface, group and port as outputs[0] (lo, 239.2.2.2:6000) in rule 'cam'" },
+	/* Inherited group and port count: two bare outputs on one interface are the same. */
+	{ "{'rules': [{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 5000},"
+	  " 'outputs': [{'interface': 'lo', 'port': 6000}, {'interface': 'lo', 'port': 6000}]}]}",
+	  -EINVAL, "rules[0].outputs[1]: same interface, group and port as outputs[0]" },
+	/* Not duplicates: another port, or another group, on the same interface. */
+	{ "{'rules': [{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 5000},"
+	  " 'outputs': [{'interface': 'lo', 'port': 6000}, {'interface': 'lo', 'port': 6001},"
+	  " {'interface': 'lo', 'group': '239.4.4.4', 'port': 6000}]}]}", 0, NULL },
 	/* Not a loop: another port on the same group. */
 	{ "{'rules': [{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 5000},"
 	  " 'outputs': [{'interface': 'lo', 'port': 5001}]}]}", 0, NULL },
