@@ -102,9 +102,15 @@ static void print_waiting(const json_t *doc)
 	const json_t *w;
 	size_t i;
 
-	json_array_foreach(json_object_get(doc, "waiting"), i, w)
-		(void)printf("%s%s: waiting for interface %s\n", i ? "" : "\n",
-			     json_str_or(w, "name", "?"), json_str_or(w, "interface", "?"));
+	bool is_first = true;
+
+	json_array_foreach(json_object_get(doc, "rules"), i, w) {
+		if (!json_object_get(w, "waiting"))
+			continue;
+		(void)printf("%s%s: waiting for interface %s\n", is_first ? "\n" : "",
+			     json_str_or(w, "name", "?"), json_str_or(w, "waiting", "?"));
+		is_first = false;
+	}
 }
 
 int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)

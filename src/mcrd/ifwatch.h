@@ -61,9 +61,10 @@ int ifwatch_timeout_ms(const struct ifwatch *w, uint64_t now_ns);
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now_ns);
 
 /*
- * The rules that wait, as [{"name": ..., "interface": ...}] (new reference,
- * NULL on ENOMEM): for "stats".
+ * Mark the rules of cfg that wait in a statistics "rules" array: "waiting":
+ * the interface, on the workers' entry if they still report the rule,
+ * otherwise on a new entry with zero counters.  Returns 0 or -ENOMEM.
  */
-json_t *ifwatch_waiting_json(const struct mcr_config *cfg);
+int ifwatch_add_waiting(json_t *rules, const struct mcr_config *cfg);
 
 #endif

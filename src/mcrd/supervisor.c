@@ -340,9 +340,11 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 			(void)stats_merge(sum, ws->last_stats);
 	}
 	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
+	if (!json_object_get(sum, "rules"))
+		(void)json_object_set_new(sum, "rules", json_array());
+	(void)ifwatch_add_waiting(json_object_get(sum, "rules"), s->cfg);
 	(void)stats_finish(sum, (double)(now_ns() - s->start_ns) / (double)NSEC_PER_SEC);
 	(void)json_object_set_new(sum, "workers", supervisor_workers_json(s));
-	(void)json_object_set_new(sum, "waiting", ifwatch_waiting_json(s->cfg));
 	return sum;
 }
 

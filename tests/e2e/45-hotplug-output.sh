@@ -59,7 +59,7 @@ expect_json "$A_JSON" '.listeners[0].streams[0] | .last_seq - .first_seq + 1 - .
 	-eq 0 "A packets missing after it resumed"
 ctl_json=$TMPD/stats.json
 nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json stats >"$ctl_json" || fail "mcrctl stats failed"
-expect_json "$ctl_json" '.waiting | length' -eq 0 "rules waiting"
+expect_json "$ctl_json" '[.rules[] | select(.waiting)] | length' -eq 0 "rules waiting"
 stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 read_summary

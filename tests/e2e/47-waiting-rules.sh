@@ -32,8 +32,11 @@ expect_json_str "$TMPD/list.json" '.rules[] | select(.name == "A") | .waiting' n
 ctl list >"$TMPD/list.txt" || fail "mcrctl list failed"
 expect_grep "$TMPD/list.txt" "W: waiting for interface $O2" "mcrctl list"
 ctl --json stats >"$TMPD/stats.json" || fail "mcrctl stats failed"
-expect_json_str "$TMPD/stats.json" '.waiting[0].name' W "stats: waiting rule"
-expect_json_str "$TMPD/stats.json" '.waiting[0].interface' "$O2" "stats: its interface"
+expect_json_str "$TMPD/stats.json" '[.rules[] | select(.waiting)] | .[0].name' W "stats: waiting rule"
+expect_json_str "$TMPD/stats.json" '.rules[] | select(.name == "W") | .waiting' "$O2" \
+	"stats: its interface"
+expect_json "$TMPD/stats.json" '.rules[] | select(.name == "W") | .packets_in' -eq 0 \
+	"stats: its packets"
 ctl stats >"$TMPD/stats.txt" || fail "mcrctl stats failed"
 expect_grep "$TMPD/stats.txt" "W: waiting for interface $O2" "mcrctl stats"
 
