@@ -332,6 +332,13 @@ bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 	return is_push;
 }
 
+void ifwatch_retry(struct ifwatch *w, uint64_t now)
+{
+	w->is_dirty = true;
+	if (w->due_ns == 0)
+		w->due_ns = now + IFWATCH_RETRY_MS * NSEC_PER_MSEC;
+}
+
 static json_t *find_named(json_t *rules, const char *name)
 {
 	json_t *rule;

@@ -22,6 +22,8 @@
 
 /* A burst of changes (a veth pair deleted, an interface renamed and set up) is resolved once. */
 #define IFWATCH_DEBOUNCE_MS	50
+/* After the workers refused rules resolved again (an interface went in between). */
+#define IFWATCH_RETRY_MS	1000
 
 struct ifw_link;
 
@@ -59,6 +61,9 @@ int ifwatch_timeout_ms(const struct ifwatch *w, uint64_t now_ns);
  * state), false when nothing was due or nothing changed.
  */
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now_ns);
+
+/* The workers did not take the rules: resolve and push again in IFWATCH_RETRY_MS. */
+void ifwatch_retry(struct ifwatch *w, uint64_t now_ns);
 
 /*
  * Mark the rules of cfg that wait in a statistics "rules" array: "waiting":

@@ -629,8 +629,10 @@ static void follow_interfaces(struct supervisor *s)
 
 	if (!s->has_ifwatch || !ifwatch_resolve(&s->ifw, s->cfg, now_ns()))
 		return;
-	if (supervisor_push_config(s, &err) < 0)
-		log_warn("interfaces changed, but %s; the next change retries", err.msg);
+	if (supervisor_push_config(s, &err) < 0) {
+		log_warn("interfaces changed, but %s; retrying in %d ms", err.msg, IFWATCH_RETRY_MS);
+		ifwatch_retry(&s->ifw, now_ns());
+	}
 }
 
 static void event_loop(struct supervisor *s)
