@@ -71,7 +71,8 @@ static void mark_dirty(struct ifwatch *w, const char *why, unsigned int ifindex,
 	/* The first dump only tells what config_resolve() already saw. */
 	if (!w->is_synced)
 		return;
-	log_debug("interface %s (index %u): %s", ifname[0] ? ifname : "?", ifindex, why);
+	log_info("interface %s (index %u) %s; the rules naming it follow", ifname[0] ? ifname : "?",
+		 ifindex, why);
 	w->is_dirty = true;
 	if (w->due_ns == 0 && w->is_synced && !w->is_resyncing)
 		w->due_ns = now_ns() + IFWATCH_DEBOUNCE_MS * NSEC_PER_MSEC;
@@ -105,8 +106,15 @@ static void on_link(struct ifwatch *w, const struct nl_event *ev)
 
 	HASH_FIND(hh, w->links, &ev->ifindex, sizeof(ev->ifindex), l);
 	change = link_change(l, ev);
-	if (change && concerns_rules(w, l, ev->ifname))
+	if (change && concerns_rules(w, l, ev->ifname)) {
+		char why[IF_NAMESIZE + 16];
+
+		if (l && strcmp(change, "renamed") == 0) {
+			(void)snprintf(why, sizeof(why), "renamed from %s", l->ifname);
+			change = why;
+		}
 		mark_dirty(w, change, ev->ifindex, ev->ifname);
+	}
 	if (!l) {
 		l = calloc(1, sizeof(*l));
 		if (!l) {
