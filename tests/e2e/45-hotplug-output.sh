@@ -19,6 +19,14 @@ GROUP_B=239.1.1.2:5000
 
 e2e_init
 require_bins mcrd mcrgen mcrsink
+# Open files of every worker, summed: a closed socket of a deleted interface shows here.
+worker_fds() {
+	_n=0
+	for _p in $(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[].pid'); do
+		_n=$((_n + $(ls "/proc/$_p/fd" | wc -l)))
+	done
+	echo "$_n"
+}
 
 step "Creating world"
 topo_standard 2
@@ -35,6 +43,7 @@ start_gen src -i "$SRC_IF" -g $GROUP_B -r $RATE -c $COUNT_B -d 15
 start_gen src -i "$SRC_IF" -g $GROUP_A -r $RATE -c $COUNT_B -d 15
 sleep 1
 
+FDS_BEFORE=$(worker_fds)
 step "Deleting $O1 and creating it again"
 OLD_INDEX=$(nsx relay cat "/sys/class/net/$O1/ifindex")
 ip -n "$(ns relay)" link del "$O1" || fail "cannot delete $O1"
@@ -57,6 +66,7 @@ expect_sink_exact "$TMPD/sink1.json" $COUNT_B
 expect_json "$A_JSON" .received -ge $((RATE * (WINDOW - 1))) "A packets on the new $O1"
 expect_json "$A_JSON" '.listeners[0].streams[0] | .last_seq - .first_seq + 1 - .unique' \
 	-eq 0 "A packets missing after it resumed"
+expect "$(worker_fds)" -eq "$FDS_BEFORE" "workers' open files (the old $O1's closed)"
 ctl_json=$TMPD/stats.json
 nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json stats >"$ctl_json" || fail "mcrctl stats failed"
 expect_json "$ctl_json" '[.rules[] | select(.waiting)] | length' -eq 0 "rules waiting"
@@ -68,5 +78,6 @@ expect_json "$SUMMARY" '.rules[] | select(.name == "B") | .outputs[0].packets_ou
 expect_json "$SUMMARY" '.rules[] | select(.name == "B") | .outputs[0].drops' -eq 0 "B drops"
 expect_json "$SUMMARY" '[.inputs[].kernel_drops] | add' -eq 0 "kernel drops"
 expect_grep "$MCRD_ERR" "rule \"A\": interface $O1 is gone" "A waits while $O1 is missing"
+expect "$(grep -c 'error' "$MCRD_ERR")" -eq 0 "errors logged"
 
 pass

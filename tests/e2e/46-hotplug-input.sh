@@ -19,6 +19,14 @@ GROUP_B=239.1.1.2:5000
 
 e2e_init
 require_bins mcrd mcrgen mcrsink
+# Open files of every worker, summed: a closed socket of a deleted interface shows here.
+worker_fds() {
+	_n=0
+	for _p in $(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[].pid'); do
+		_n=$((_n + $(ls "/proc/$_p/fd" | wc -l)))
+	done
+	echo "$_n"
+}
 
 step "Creating world: a second input link"
 topo_standard 2
@@ -38,6 +46,7 @@ B_JSON=$SINK_JSON
 start_gen src -i "$SRC2" -g $GROUP_B -r $RATE -c $COUNT_B -d 15
 sleep 1
 
+FDS_BEFORE=$(worker_fds)
 step "Deleting $RELAY_IN and creating it again"
 OLD_INDEX=$(nsx relay cat "/sys/class/net/$RELAY_IN/ifindex")
 ip -n "$(ns relay)" link del "$RELAY_IN" || fail "cannot delete $RELAY_IN"
@@ -65,6 +74,8 @@ UP_JSON=$SINK_JSON
 run_gen src -i "$SRC_IF" -g $GROUP_A -r $RATE -c 1000
 wait_sink
 
+expect "$(worker_fds)" -eq "$FDS_BEFORE" "workers' open files (the old $RELAY_IN's closed)"
+
 step "Adding rule C afterwards"
 nsx relay "$MCRCTL" --socket "$MCRD_SOCK" add --name C --input-interface "$RELAY_IN" \
 	--input-group 239.1.1.3 --input-port 5000 --output "$(topo_out 1)" >"$TMPD/add.out" 2>&1 ||
@@ -86,5 +97,6 @@ expect_json "$SUMMARY" '.rules[] | select(.name == "B") | .outputs[0].packets_ou
 expect_json "$SUMMARY" '[.inputs[] | select(.interface == "'"$IN2"'") | .kernel_drops] | add' \
 	-eq 0 "kernel drops on $IN2"
 expect_grep "$MCRD_ERR" "rule \"A\": every interface it names is there" "A resumed"
+expect "$(grep -c 'error' "$MCRD_ERR")" -eq 0 "errors logged"
 
 pass
