@@ -328,12 +328,19 @@ bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 		return false;
 	}
 	if (config_resolve(cfg, &err) < 0) {
-		/* The rules were valid before; only a failed lookup can get here. */
-		log_warn("cannot resolve the rules' interfaces again: %s; retrying", err.msg);
-		w->due_ns = now + 10 * IFWATCH_DEBOUNCE_MS * NSEC_PER_MSEC;
+		/*
+		 * The rules were valid before: an interface's state makes them
+		 * fail now (a lookup error).  The next change tries again; say so once.
+		 */
+		if (!w->has_failed)
+			log_warn("cannot resolve the rules' interfaces again: %s; the workers keep "
+				 "their rules until the next interface change",
+				 err.msg);
+		w->has_failed = true;
 		free(old);
 		return false;
 	}
+	w->has_failed = false;
 	is_push = report_changes(cfg, old) || w->is_dirty;
 	w->is_dirty = false;
 	free(old);

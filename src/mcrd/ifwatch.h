@@ -35,6 +35,7 @@ struct ifwatch {
 	bool is_synced;			/* the first dump is complete */
 	bool is_resyncing;		/* notifications were lost: sweep after the dump */
 	bool is_dirty;			/* a change the rules care about, not yet pushed */
+	bool has_failed;		/* the last resolution failed (logged once) */
 	uint64_t due_ns;		/* when to resolve again; 0: nothing pending */
 };
 
