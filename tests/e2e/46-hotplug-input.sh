@@ -23,7 +23,7 @@ require_bins mcrd mcrgen mcrsink
 worker_fds() {
 	_n=0
 	for _p in $(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[].pid'); do
-		_n=$((_n + $(ls "/proc/$_p/fd" | wc -l)))
+		_n=$((_n + $(find "/proc/$_p/fd" -mindepth 1 -maxdepth 1 | wc -l)))
 	done
 	echo "$_n"
 }

@@ -20,9 +20,9 @@ require_bins mcrd mcrgen mcrsink
 ctl() { nsx relay "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 # rename OLD NEW: an interface must be down to be renamed.
 rename() {
-	ip -n "$(ns relay)" link set "$1" down &&
-		ip -n "$(ns relay)" link set "$1" name "$2" &&
-		ip -n "$(ns relay)" link set "$2" up || fail "cannot rename $1 to $2"
+	ip -n "$(ns relay)" link set "$1" down || fail "cannot set $1 down"
+	ip -n "$(ns relay)" link set "$1" name "$2" || fail "cannot rename $1 to $2"
+	ip -n "$(ns relay)" link set "$2" up || fail "cannot set $2 up"
 }
 
 step "Creating world"
