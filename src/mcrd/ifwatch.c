@@ -435,3 +435,8 @@ int ifwatch_fd(const struct ifwatch *w)
 {
 	return nl_watch_fd(&w->nl);
 }
+
+size_t ifwatch_n_links(const struct ifwatch *w)
+{
+	return HASH_COUNT(w->links);
+}

@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mcrd/config.h"
@@ -48,6 +49,8 @@ int ifwatch_init(struct ifwatch *w, const struct mcr_config *cfg);
 /* Close the socket and free the table; safe on a zeroed watch. */
 void ifwatch_exit(struct ifwatch *w);
 int ifwatch_fd(const struct ifwatch *w);
+/* Links in the table: every interface of the namespace once synced. */
+size_t ifwatch_n_links(const struct ifwatch *w);
 
 /* Read every pending notification; note those that concern cfg's rules. */
 void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg);

@@ -4,7 +4,8 @@
  * kernel in a private network namespace: the first dump alone asks for no
  * push; an interface a rule waits for appearing, a used one changing MTU
  * or going away each make ifwatch_resolve() ask for one (and update what
- * the rule waits for); interfaces no rule names never do.
+ * the rule waits for); interfaces no rule names never do; after lost
+ * notifications the dump that follows finds what came and went.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/util.h"
 #include "mcrd/config.h"
@@ -25,6 +27,7 @@
 
 /* Longer than the debounce, so that a change read in this window is due at its end. */
 #define SETTLE_MS	(4 * IFWATCH_DEBOUNCE_MS)
+#define WAIT_MAX_MS	3000
 
 static const char rules_json[] =
 	"{\"rules\": [{\"name\": \"r\", \"input\": {\"interface\": \"lo\", \"group\": \"239.1.1.1\"},"
@@ -47,6 +50,27 @@ static bool settle_and_resolve(struct ifwatch *w, struct mcr_config *cfg)
 		(void)poll(&pfd, 1, (int)((end - now) / NSEC_PER_MSEC) + 1);
 		ifwatch_read(w, cfg);
 	}
+	return ifwatch_resolve(w, cfg, now_ns());
+}
+
+/*
+ * Read until a resolution is due (a dump after an overrun included), at most
+ * WAIT_MAX_MS, then resolve at the due time.
+ */
+static bool wait_and_resolve(struct ifwatch *w, struct mcr_config *cfg)
+{
+	uint64_t end = now_ns() + WAIT_MAX_MS * NSEC_PER_MSEC;
+
+	while (w->due_ns == 0 || w->is_resyncing || w->nl.dump != NL_DUMP_IDLE) {
+		struct pollfd pfd = { .fd = ifwatch_fd(w), .events = POLLIN };
+
+		if (now_ns() >= end)
+			fail_msg("no resolution due after %d ms", WAIT_MAX_MS);
+		(void)poll(&pfd, 1, 50);
+		ifwatch_read(w, cfg);
+	}
+	while (now_ns() < w->due_ns)
+		(void)poll(NULL, 0, 5);
 	return ifwatch_resolve(w, cfg, now_ns());
 }
 
@@ -102,10 +126,50 @@ static void t_follows_the_rules_interfaces(void **state)
 	config_free(&cfg);
 }
 
+/* Lost notifications: the dump that follows finds what appeared and what went. */
+static void t_overrun_resyncs(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+	struct ifwatch w;
+	size_t n_links;
+	int small = 1;
+
+	(void)state;
+	need_netns();
+	config_init(&cfg);
+	if (config_load_string(&cfg, rules_json, &err) < 0 || config_resolve(&cfg, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(ifwatch_init(&w, &cfg), 0);
+	assert_false(settle_and_resolve(&w, &cfg));
+	/* The kernel rounds this up to its minimum: a few notifications. */
+	assert_int_equal(setsockopt(ifwatch_fd(&w), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)),
+			 0);
+	n_links = ifwatch_n_links(&w);
+
+	sh("(for i in $(seq 1 40); do echo \"link add ovr$i type veth peer name ovp$i\"; done;"
+	   " echo 'link add ifw0 type veth peer name ifw1') | ip -batch -");
+	assert_true(wait_and_resolve(&w, &cfg));
+	assert_true(w.nl.overruns >= 1);
+	assert_null(config_rule_waiting_for(&cfg.rules[0]));
+	assert_int_equal(ifwatch_n_links(&w), n_links + 82);
+
+	/* ifw0 last: its deletion is among the notifications lost, only the sweep sees it. */
+	sh("(for i in $(seq 1 40); do echo \"link del ovr$i\"; done; echo 'link del ifw0') |"
+	   " ip -batch -");
+	assert_true(wait_and_resolve(&w, &cfg));
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[0]), "ifw0");
+	/* The links whose deletion was lost are gone from the table too. */
+	assert_int_equal(ifwatch_n_links(&w), n_links);
+	ifwatch_exit(&w);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_follows_the_rules_interfaces),
+		cmocka_unit_test(t_overrun_resyncs),
 	};
 
 	if (netns_init("ifwatch") < 0)
