@@ -13,7 +13,7 @@
 
 RATE=2000
 COUNT_B=6000		# 3 s of B
-COUNT_A=4000		# 2 s of A after the re-creation
+COUNT_A=3000		# 1.5 s of A after the re-creation
 GROUP_A=239.1.1.1:5000
 GROUP_B=239.1.1.2:5000
 
