@@ -5,7 +5,8 @@
 # wait for it: mcrd starts with rule W relaying to o2, which is missing,
 # and rule A relaying to o1.  W shows as waiting (with the interface) in
 # "mcrctl list" and "stats"; A relays meanwhile; rules added at run time,
-# waiting or not, are accepted.  Then o2 is created and W relays through it.
+# waiting or not, are accepted; a worker killed meanwhile comes back.  Then
+# o2 is created and W relays through it.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,6 +53,17 @@ start_sink sink -j "$(topo_sinkif 1),$GROUP_A" --count $COUNT -d 20 --idle-exit 
 run_gen src -i "$SRC_IF" -g $GROUP_A -r $RATE -c $COUNT
 wait_sink
 expect_sink_exact "$SINK_JSON" $COUNT
+
+step "A worker killed while W waits restarts with A (and without W)"
+VICTIM=$(pgrep -P "$MCRD_PID" | head -n 1)
+RELAYING=$(grep -c ': relaying:' "$MCRD_ERR")
+kill -KILL "$VICTIM" || fail "cannot kill worker $VICTIM"
+i=0
+while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -le "$RELAYING" ] && [ $i -lt 300 ]; do
+	sleep 0.01
+	i=$((i + 1))
+done
+expect "$(grep -c ': relaying:' "$MCRD_ERR")" -gt "$RELAYING" "workers relaying after the kill"
 
 step "Creating $O2: W relays"
 topo_link relay "$O2" "$(topo_out_addr 2 1)/30" sink "$(topo_sinkif 2)" "$(topo_out_addr 2 2)/30"
