@@ -1364,6 +1364,39 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 	return check_inputs(cfg, err);
 }
 
+/* An interface's index now, or 0 if it does not exist; -errno if the lookup failed. */
+static long lookup_ifindex(const char *name)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (idx == 0 && errno != ENODEV && errno != ENXIO)
+		return -errno;
+	return idx;
+}
+
+int config_resolve_interfaces(struct mcr_config *cfg)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct mcr_rule *r = &cfg->rules[i];
+		long idx = lookup_ifindex(r->in_ifname);
+
+		if (idx >= 0)
+			r->in_ifindex = (unsigned int)idx;
+		else if (rc == 0)
+			rc = (int)idx;
+		for (size_t j = 0; j < r->n_outputs; j++) {
+			idx = lookup_ifindex(r->outputs[j].ifname);
+			if (idx >= 0)
+				r->outputs[j].ifindex = (unsigned int)idx;
+			else if (rc == 0)
+				rc = (int)idx;
+		}
+	}
+	return rc;
+}
+
 const char *config_rule_waiting_for(const struct mcr_rule *r)
 {
 	if (r->in_ifindex == 0)

@@ -170,6 +170,15 @@ json_t *config_to_json(const struct mcr_config *cfg);
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
 
 /*
+ * Look every interface a resolved configuration names up again, after
+ * interfaces came, went or were renamed: only the indexes change (0 for a
+ * missing one), since nothing config_resolve() checks depends on which
+ * interfaces exist.  Returns 0, or the first lookup error (-errno; that
+ * index is left as it was).
+ */
+int config_resolve_interfaces(struct mcr_config *cfg);
+
+/*
  * The first interface a resolved rule names that does not exist (its input
  * first, then its outputs in order), or NULL when the rule can relay.
  */

@@ -309,10 +309,10 @@ static bool report_changes(const struct mcr_config *cfg, const unsigned int *old
 
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 {
-	struct config_error err = { "" };
 	unsigned int *old;
 	size_t n = 0;
 	bool is_push;
+	int ret;
 
 	if (w->due_ns == 0 || now < w->due_ns)
 		return false;
@@ -327,16 +327,16 @@ bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 		w->due_ns = now + IFWATCH_DEBOUNCE_MS * NSEC_PER_MSEC;
 		return false;
 	}
-	if (config_resolve(cfg, &err) < 0) {
-		/*
-		 * The rules were valid before: an interface's state makes them
-		 * fail now (a lookup error).  The next change tries again; say so once.
-		 */
+	ret = config_resolve_interfaces(cfg);
+	if (ret < 0) {
+		/* Nothing about the rules fails here, only a lookup: try again soon; say so once. */
 		if (!w->has_failed)
-			log_warn("cannot resolve the rules' interfaces again: %s; the workers keep "
-				 "their rules until the next interface change",
-				 err.msg);
+			log_warn_errno(ret, "cannot look the rules' interfaces up again; retrying in "
+					    "%d ms",
+				       IFWATCH_RETRY_MS);
 		w->has_failed = true;
+		w->is_dirty = true;
+		w->due_ns = now + IFWATCH_RETRY_MS * NSEC_PER_MSEC;
 		free(old);
 		return false;
 	}

@@ -36,7 +36,7 @@ struct ifwatch {
 	bool is_synced;			/* the first dump is complete */
 	bool is_resyncing;		/* notifications were lost: sweep after the dump */
 	bool is_dirty;			/* a change the rules care about, not yet pushed */
-	bool has_failed;		/* the last resolution failed (logged once) */
+	bool has_failed;		/* the last lookup failed (logged once) */
 	uint64_t due_ns;		/* when to resolve again; 0: nothing pending */
 };
 
@@ -59,8 +59,8 @@ void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg);
 int ifwatch_timeout_ms(const struct ifwatch *w, uint64_t now_ns);
 
 /*
- * When due: resolve cfg's interfaces again and log each rule that starts
- * waiting or resumes.  Returns true when the workers need cfg again (an
+ * When due: look cfg's interfaces up again (config_resolve_interfaces())
+ * and log each rule that starts waiting or resumes.  Returns true when the workers need cfg again (an
  * index changed, or an interface a rule uses changed MTU, address or
  * state), false when nothing was due or nothing changed.
  */

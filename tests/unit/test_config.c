@@ -1097,7 +1097,8 @@ static void t_resolve_errors(void **state)
 /*
  * Rules naming a missing interface resolve with index 0 and report the
  * first missing one (input before outputs); rules on two different missing
- * interfaces never collide; config_drop_waiting() leaves the others in order.
+ * interfaces never collide; config_resolve_interfaces() looks the indexes
+ * up again; config_drop_waiting() leaves the others in order.
  */
 static void t_resolve_waiting(void **state)
 {
@@ -1124,6 +1125,16 @@ static void t_resolve_waiting(void **state)
 	assert_string_equal(config_rule_waiting_for(&cfg.rules[2]), "mcrnoif2");
 	assert_int_equal(cfg.rules[2].outputs[0].ifindex, if_nametoindex("lo"));
 	assert_string_equal(config_rule_waiting_for(&cfg.rules[3]), "mcrnoif3");
+
+	/* Looked up again: stale indexes are replaced, missing ones stay 0. */
+	cfg.rules[0].in_ifindex = 999;
+	cfg.rules[1].in_ifindex = 999;
+	cfg.rules[1].outputs[0].ifindex = 0;
+	assert_int_equal(config_resolve_interfaces(&cfg), 0);
+	assert_int_equal(cfg.rules[0].in_ifindex, 0);
+	assert_int_equal(cfg.rules[1].in_ifindex, if_nametoindex("lo"));
+	assert_int_equal(cfg.rules[1].outputs[0].ifindex, if_nametoindex("lo"));
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[2]), "mcrnoif2");
 
 	assert_int_equal(config_drop_waiting(&cfg), 3);
 	assert_int_equal(cfg.n_rules, 1);
