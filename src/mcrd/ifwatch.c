@@ -307,6 +307,11 @@ static bool report_changes(const struct mcr_config *cfg, const unsigned int *old
 	return is_changed;
 }
 
+bool ifwatch_is_due(const struct ifwatch *w, uint64_t now)
+{
+	return w->due_ns != 0 && now >= w->due_ns;
+}
+
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 {
 	unsigned int *old;
@@ -314,7 +319,7 @@ bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 	bool is_push;
 	int ret;
 
-	if (w->due_ns == 0 || now < w->due_ns)
+	if (!ifwatch_is_due(w, now))
 		return false;
 	w->due_ns = 0;
 	if (cfg->n_rules == 0) {

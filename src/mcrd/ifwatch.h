@@ -58,11 +58,16 @@ void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg);
 /* Milliseconds until ifwatch_resolve() is due, or -1 when nothing is pending. */
 int ifwatch_timeout_ms(const struct ifwatch *w, uint64_t now_ns);
 
+/* Whether ifwatch_resolve() has something to do now. */
+bool ifwatch_is_due(const struct ifwatch *w, uint64_t now_ns);
+
 /*
  * When due: look cfg's interfaces up again (config_resolve_interfaces())
- * and log each rule that starts waiting or resumes.  Returns true when the workers need cfg again (an
- * index changed, or an interface a rule uses changed MTU, address or
- * state), false when nothing was due or nothing changed.
+ * and log each rule that starts waiting or resumes.  cfg may be the rules
+ * in force or a copy of them that a change then commits.  Returns true
+ * when the workers need cfg again (an index changed, or an interface a rule
+ * uses changed MTU, address or state), false when nothing was due or
+ * nothing changed.
  */
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now_ns);
 
