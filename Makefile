@@ -56,6 +56,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
               src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
+              src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
               src/mcrd/netlink.c src/mcrd/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
@@ -65,6 +66,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
+UNIT_TESTS += test_limits test_cfgwire
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -116,6 +118,8 @@ $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helper
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_cfgwire: $(call obj,src/mcrd/cfgwire.c src/mcrd/config.c src/mcrd/rule.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
 	src/mcrd/rule.c tests/unit/netns_helpers.c)

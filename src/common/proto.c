@@ -51,6 +51,8 @@ static const char *const code_names[PROTO_CODE_MAX] = {
 	[PROTO_ERR_DUPLICATE_RULE] = "duplicate_rule",
 	[PROTO_ERR_UNKNOWN_INTERFACE] = "unknown_interface",
 	[PROTO_ERR_TOO_MANY_CLIENTS] = "too_many_clients",
+	[PROTO_ERR_BUSY] = "busy",
+	[PROTO_ERR_REFUSED] = "refused",
 	[PROTO_ERR_INTERNAL] = "internal",
 	[PROTO_ERR_UNKNOWN] = "unknown",
 };
@@ -105,7 +107,13 @@ enum proto_code proto_code_from_errno(int err)
 		return PROTO_ERR_UNKNOWN_INTERFACE;
 	case -EINVAL:
 	case -ENOSPC:
+	case -E2BIG:
 		return PROTO_ERR_INVALID_RULE;
+	case -EBUSY:
+		return PROTO_ERR_BUSY;
+	case -EIO:
+	case -ETIMEDOUT:
+		return PROTO_ERR_REFUSED;
 	default:
 		return PROTO_ERR_INTERNAL;
 	}

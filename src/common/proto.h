@@ -47,7 +47,9 @@
  * member), unknown_command, too_large, unsupported_version, invalid_rule
  * (the message names the field and value), no_such_rule, duplicate_rule,
  * unknown_interface, too_many_clients (the server is at its client limit
- * and closes the connection), internal.
+ * and closes the connection), busy (another change is under way: retry),
+ * refused (a worker refused the change, or did not answer in time; the
+ * message names it and why; nothing changed), internal.
  */
 #ifndef MCR_PROTO_H
 #define MCR_PROTO_H
@@ -89,6 +91,8 @@ enum proto_code {
 	PROTO_ERR_DUPLICATE_RULE,
 	PROTO_ERR_UNKNOWN_INTERFACE,
 	PROTO_ERR_TOO_MANY_CLIENTS,
+	PROTO_ERR_BUSY,		/* another change is under way: retry after it */
+	PROTO_ERR_REFUSED,	/* a worker refused the change; nothing changed */
 	PROTO_ERR_INTERNAL,
 	PROTO_ERR_UNKNOWN,	/* client side: a code this build does not know */
 	PROTO_CODE_MAX
@@ -142,7 +146,8 @@ enum proto_code proto_code_from_name(const char *name);
 /*
  * The code for a negative errno from a rule operation of the config module:
  * -EEXIST duplicate_rule, -ENOENT no_such_rule, -ENODEV unknown_interface,
- * -EINVAL/-ENOSPC invalid_rule, anything else internal.
+ * -EINVAL/-ENOSPC/-E2BIG invalid_rule, -EBUSY busy, -EIO/-ETIMEDOUT
+ * refused, anything else internal.
  */
 enum proto_code proto_code_from_errno(int err);
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * Switching a worker to new rules while it relays.  Everything that can
- * fail (building the table, opening sockets, registering them) happens
- * before the switch; the switch itself is a pointer assignment between two
- * completions, so no packet ever sees half a configuration.  The previous
- * generation lives on until its last send completes.
+ * Switching a worker to new rules while it relays, in two steps.  Prepare
+ * does everything that can fail (building the table, opening sockets,
+ * registering them) and keeps the result pending, in force nowhere; commit
+ * updates the input sockets and makes it current with a pointer assignment
+ * between two completions, so no packet ever sees half a configuration; abort
+ * drops it.  The previous generation lives on until its last send completes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -119,25 +120,52 @@ void worker_close_idle_ports(struct worker *w)
 	}
 }
 
-int worker_apply(struct worker *w, struct mcr_config *cfg)
+int worker_prepare(struct worker *w, struct mcr_config *cfg, struct generation **ret_gen)
 {
-	struct generation *g, *old = w->gen;
+	struct generation *g;
 	int ret;
 
 	/* A rule waiting for an interface relays nothing; the supervisor shows it. */
 	(void)config_drop_waiting(cfg);
-	ret = gen_new(cfg, w->next_gen_id, old ? &old->egress : NULL, &g);
+	ret = gen_new(cfg, w->next_gen_id, w->gen ? &w->gen->egress : NULL, &g);
 	if (ret < 0)
 		return ret;
 	ret = gen_register(w, g);
-	if (ret < 0)
-		goto out_free;
-	ret = ingress_update(&w->ingress, &g->cfg);
+	if (ret < 0) {
+		gen_free(g);
+		return ret;
+	}
+	ret = ingress_prepare(&w->ingress, &g->cfg);
 	if (ret < 0) {
 		files_clear(w, g->file_base, (unsigned int)g->egress.n_fds);
-		goto out_free;
+		gen_free(g);
+		return ret;
 	}
 	w->next_gen_id++;
+	*ret_gen = g;
+	return 0;
+}
+
+void worker_abort(struct worker *w, struct generation *g)
+{
+	if (!g)
+		return;
+	ingress_abort(&w->ingress);
+	files_clear(w, g->file_base, (unsigned int)g->egress.n_fds);
+	gen_free(g);
+}
+
+int worker_commit(struct worker *w, struct generation *g)
+{
+	struct generation *old = w->gen;
+	int ret;
+
+	/* The only step that touches what is in force; it changes nothing when it fails. */
+	ret = ingress_update(&w->ingress, &g->cfg);
+	if (ret < 0) {
+		worker_abort(w, g);
+		return ret;
+	}
 	/* The current generation holds a reference of its own while current. */
 	g->refs = 1;
 	w->gen = g;
@@ -149,10 +177,14 @@ int worker_apply(struct worker *w, struct mcr_config *cfg)
 		worker_gen_put(w, old);
 	}
 	return 0;
+}
 
-out_free:
-	gen_free(g);
-	return ret;
+int worker_apply(struct worker *w, struct mcr_config *cfg)
+{
+	struct generation *g;
+	int ret = worker_prepare(w, cfg, &g);
+
+	return ret < 0 ? ret : worker_commit(w, g);
 }
 
 void worker_free_generations(struct worker *w)

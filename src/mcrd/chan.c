@@ -89,6 +89,19 @@ int chan_buf_next(struct chan_buf *b, json_t **ret)
 	return 1;
 }
 
+const char *chan_buf_peek(const struct chan_buf *b, size_t n)
+{
+	return b->len >= n ? b->data : NULL;
+}
+
+void chan_buf_drop(struct chan_buf *b, size_t n)
+{
+	if (n > b->len)
+		n = b->len;
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
 void chan_buf_free(struct chan_buf *b)
 {
 	free(b->data);

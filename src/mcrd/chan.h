@@ -2,8 +2,10 @@
 /*
  * The supervisor-worker channel: newline-delimited JSON over a socketpair.
  * Requests go down ({"cmd":"stats"}, {"cmd":"stop"}), replies come up
- * ({"stats":{...}}, {"final":{...}}).  This module only frames lines; what
- * they mean belongs to the two ends.
+ * ({"stats":{...}}, {"final":{...}}).  A request may carry binary data:
+ * its line says {"bytes": N} and N raw bytes follow it (a configuration
+ * image, cfgwire.h).  This module only frames; what messages mean belongs
+ * to the two ends.
  */
 #ifndef MCR_CHAN_H
 #define MCR_CHAN_H
@@ -32,6 +34,13 @@ int chan_buf_append(struct chan_buf *b, const char *data, size_t len);
  * line is buffered, -EBADMSG for a line that is not JSON (dropped).
  */
 int chan_buf_next(struct chan_buf *b, json_t **ret);
+/*
+ * The binary data of n bytes that follows a line with "bytes": a pointer
+ * into the buffer, valid until chan_buf_drop(b, n), or NULL while fewer
+ * than n bytes have arrived.
+ */
+const char *chan_buf_peek(const struct chan_buf *b, size_t n);
+void chan_buf_drop(struct chan_buf *b, size_t n);
 void chan_buf_free(struct chan_buf *b);
 
 #endif

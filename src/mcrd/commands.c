@@ -2,69 +2,131 @@
 /*
  * What the supervisor does for each control-socket command.  The control
  * server (control.c) has already framed and validated the request; here a
- * command reads or changes the configuration and, for a change, pushes it to
- * the workers.  A change that fails validation leaves the running rules as
- * they were.
+ * command reads the configuration, or builds the changed one and starts it
+ * as a transaction (supervisor_change()), whose answer is deferred until
+ * every worker has committed it or it is refused; a refused change leaves
+ * the running rules as they were.  Stats are deferred too, until every
+ * worker has reported.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "mcrd/change.h"
 #include "mcrd/commands.h"
+
+/* A change's client, answered when the change is over. */
+struct change_reply {
+	uint64_t ticket;
+	enum proto_cmd cmd;
+	char name[MCR_NAME_MAX];
+};
+
+/* The interface a committed rule waits for, or NULL. */
+static const char *added_waits_for(const struct supervisor *s, const char *name)
+{
+	int k = config_rule_index(s->cfg, name);
+
+	return k >= 0 ? config_rule_waiting_for(&s->cfg->rules[k]) : NULL;
+}
+
+static void change_answered(struct supervisor *s, void *ctx, int ret, const char *why)
+{
+	struct change_reply *p = ctx;
+	struct proto_error err = { .code = PROTO_OK };
+	json_t *result = NULL;
+
+	if (ret < 0) {
+		proto_error_set(&err, proto_code_from_errno(ret), "%s", why);
+		if (p->cmd == PROTO_CMD_RELOAD)
+			log_err("reload: %s; keeping the running rules", why);
+	} else if (p->cmd == PROTO_CMD_RELOAD) {
+		log_info("reload: %zu rules in force", s->cfg->n_rules);
+		result = json_pack("{s:I}", "rules", (json_int_t)s->cfg->n_rules);
+	} else if (p->cmd == PROTO_CMD_ADD && added_waits_for(s, p->name)) {
+		log_info("rule \"%s\" added; it waits for interface %s", p->name,
+			 added_waits_for(s, p->name));
+		result = json_pack("{s:s, s:s}", "name", p->name, "waiting",
+				   added_waits_for(s, p->name));
+	} else {
+		log_info("rule \"%s\" %s", p->name, p->cmd == PROTO_CMD_ADD ? "added" : "removed");
+		result = json_pack("{s:s}", "name", p->name);
+	}
+	if (s->has_control)
+		control_reply(&s->ctl, p->ticket, result, &err);
+	json_decref(result);
+	free(p);
+}
+
+/* Start the change to next for this request; its answer is deferred. */
+static json_t *start_change(struct supervisor *s, enum proto_cmd cmd, struct mcr_config *next,
+			    const char *name, struct proto_error *err)
+{
+	struct change_reply *p = calloc(1, sizeof(*p));
+	struct config_error cerr = { "" };
+	int ret;
+
+	if (!p) {
+		config_free(next);
+		proto_error_set(err, PROTO_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	p->cmd = cmd;
+	(void)snprintf(p->name, sizeof(p->name), "%s", name ? name : "");
+	ret = supervisor_change(s, next, change_answered, p, &cerr);
+	if (ret < 0) {
+		free(p);
+		proto_error_set(err, proto_code_from_errno(ret), "%s", cerr.msg);
+		return NULL;
+	}
+	/* The change calls back from the event loop only, after this returns. */
+	p->ticket = control_defer(&s->ctl);
+	return NULL;
+}
 
 static json_t *cmd_add(struct supervisor *s, const struct proto_request *req,
 		       struct proto_error *err)
 {
 	json_t *rule = json_object_get(req->args, "rule");
 	struct config_error cerr = { "" };
-	const char *name, *missing;
+	char name[MCR_NAME_MAX];
+	struct mcr_config next;
 	int ret;
 
-	ret = config_add_rule_json(s->cfg, rule, &cerr);
+	if (change_config_dup(&next, s->cfg) < 0) {
+		proto_error_set(err, PROTO_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	ret = config_add_rule_json(&next, rule, &cerr);
+	if (ret == 0)
+		ret = config_resolve(&next, &cerr);
 	if (ret < 0) {
 		proto_error_set(err, proto_code_from_errno(ret), "%s", cerr.msg);
+		config_free(&next);
 		return NULL;
 	}
-	name = s->cfg->rules[s->cfg->n_rules - 1].name;
-	ret = config_resolve(s->cfg, &cerr);
-	if (ret < 0) {
-		proto_error_set(err, proto_code_from_errno(ret), "%s", cerr.msg);
-		(void)config_remove_rule(s->cfg, name);
-		return NULL;
-	}
-	ret = supervisor_push_config(s, &cerr);
-	if (ret < 0) {
-		proto_error_set(err, PROTO_ERR_INTERNAL, "%s", cerr.msg);
-		return NULL;
-	}
-	missing = config_rule_waiting_for(&s->cfg->rules[s->cfg->n_rules - 1]);
-	if (missing) {
-		log_info("rule \"%s\" added; it waits for interface %s", name, missing);
-		return json_pack("{s:s, s:s}", "name", name, "waiting", missing);
-	}
-	log_info("rule \"%s\" added", name);
-	return json_pack("{s:s}", "name", name);
+	(void)snprintf(name, sizeof(name), "%s", next.rules[next.n_rules - 1].name);
+	return start_change(s, PROTO_CMD_ADD, &next, name, err);
 }
 
 static json_t *cmd_remove(struct supervisor *s, const struct proto_request *req,
 			  struct proto_error *err)
 {
 	const char *name = json_string_value(json_object_get(req->args, "name"));
-	struct config_error cerr = { "" };
-	json_t *result;
+	struct mcr_config next;
 
-	if (config_remove_rule(s->cfg, name) < 0) {
+	if (config_rule_index(s->cfg, name) < 0) {
 		proto_error_set(err, PROTO_ERR_NO_SUCH_RULE, "no rule named \"%s\"", name);
 		return NULL;
 	}
-	result = json_pack("{s:s}", "name", name);
-	if (supervisor_push_config(s, &cerr) < 0) {
-		json_decref(result);
-		proto_error_set(err, PROTO_ERR_INTERNAL, "%s", cerr.msg);
+	if (change_config_dup(&next, s->cfg) < 0) {
+		proto_error_set(err, PROTO_ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	log_info("rule \"%s\" removed", name);
-	return result;
+	(void)config_remove_rule(&next, name);
+	return start_change(s, PROTO_CMD_REMOVE, &next, name, err);
 }
 
 /* A rule as the file has it, plus "waiting": the interface it waits for, if any. */
@@ -94,15 +156,26 @@ static json_t *cmd_list(const struct supervisor *s)
 
 static json_t *cmd_reload(struct supervisor *s, struct proto_error *err)
 {
+	struct change_reply *p = calloc(1, sizeof(*p));
 	struct config_error cerr = { "" };
-	int ret = supervisor_reload(s, &cerr);
+	int ret;
 
+	if (!p) {
+		proto_error_set(err, PROTO_ERR_INTERNAL, "out of memory");
+		return NULL;
+	}
+	p->cmd = PROTO_CMD_RELOAD;
+	ret = supervisor_reload(s, change_answered, p, &cerr);
 	if (ret < 0) {
-		proto_error_set(err, ret == -EIO ? PROTO_ERR_INTERNAL : PROTO_ERR_INVALID_RULE,
+		free(p);
+		proto_error_set(err,
+				ret == -ENOENT || ret == -EINVAL ? PROTO_ERR_INVALID_RULE :
+								   proto_code_from_errno(ret),
 				"%s", cerr.msg);
 		return NULL;
 	}
-	return json_pack("{s:I}", "rules", (json_int_t)s->cfg->n_rules);
+	p->ticket = control_defer(&s->ctl);
+	return NULL;
 }
 
 static json_t *cmd_log_level(struct supervisor *s, const struct proto_request *req,
@@ -139,7 +212,8 @@ json_t *commands_handle(void *ctx, const struct proto_request *req, struct proto
 	case PROTO_CMD_LIST:
 		return cmd_list(s);
 	case PROTO_CMD_STATS:
-		return supervisor_collect_stats(s);
+		supervisor_stats_request(s, control_defer(&s->ctl));
+		return NULL;
 	case PROTO_CMD_RELOAD:
 		return cmd_reload(s, err);
 	case PROTO_CMD_LOG_LEVEL:

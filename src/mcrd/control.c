@@ -38,7 +38,10 @@ struct control_client {
 	uid_t uid;
 	bool is_closing;		/* no more requests: close once the output is sent */
 	bool has_warned;
-	bool wants_write;		/* EPOLLOUT is registered */
+	bool is_deferred;		/* its request is answered later, by control_reply() */
+	uint32_t events;		/* what epoll watches for it */
+	uint64_t serial;		/* names it in a ticket */
+	json_t *deferred_id;		/* the deferred request's id */
 	uint64_t deadline_ns;
 	char *in;
 	size_t in_len, in_cap;
@@ -80,6 +83,7 @@ static void client_free(struct control *c, size_t i)
 	if (c->epfd >= 0)
 		(void)epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	(void)close(cl->fd);
+	json_decref(cl->deferred_id);
 	free(cl->in);
 	free(cl->out);
 	free(cl);
@@ -102,18 +106,23 @@ static void client_close(struct control *c, struct control_client *cl)
 	client_free(c, client_index(c, cl));
 }
 
-/* Registers for what the client needs next: reading, writing, or both. */
+/*
+ * Registers for what the client needs next: reading (not while it closes
+ * or waits for a deferred answer: its next request waits its turn),
+ * writing, or both.
+ */
 static int client_update_events(struct control *c, struct control_client *cl)
 {
 	bool wants_write = cl->out_off < cl->out_len;
 	struct epoll_event ev = { .data.ptr = cl };
 
-	if (wants_write == cl->wants_write && !cl->is_closing)
+	ev.events = (cl->is_closing || cl->is_deferred ? 0 : EPOLLIN) |
+		    (wants_write ? EPOLLOUT : 0);
+	if (ev.events == cl->events)
 		return 0;
-	ev.events = (cl->is_closing ? 0 : EPOLLIN) | (wants_write ? EPOLLOUT : 0);
 	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, cl->fd, &ev) < 0)
 		return -errno;
-	cl->wants_write = wants_write;
+	cl->events = ev.events;
 	return 0;
 }
 
@@ -211,7 +220,16 @@ static int client_answer(struct control *c, struct control_client *cl, const cha
 	} else {
 		err.code = PROTO_ERR_INTERNAL;
 		(void)snprintf(err.message, sizeof(err.message), "internal error");
+		c->current = cl;
+		c->current_id = req.id;
 		result = c->ops->handle(c->ctx, &req, &err);
+		c->current = NULL;
+		c->current_id = NULL;
+		if (cl->is_deferred) {
+			json_decref(result);
+			proto_request_clear(&req);
+			return 0;
+		}
 		if (result)
 			resp = proto_response_ok(req.id, result);
 		else
@@ -232,7 +250,7 @@ static int client_answer_lines(struct control *c, struct control_client *cl)
 	char *nl;
 	int rc = 0;
 
-	while (!cl->is_closing &&
+	while (!cl->is_closing && !cl->is_deferred &&
 	       (nl = memchr(cl->in + cl->in_scanned, '\n', cl->in_len - cl->in_scanned))) {
 		size_t end = (size_t)(nl - cl->in);
 
@@ -246,8 +264,9 @@ static int client_answer_lines(struct control *c, struct control_client *cl)
 		memmove(cl->in, cl->in + start, cl->in_len - start);
 		cl->in_len -= start;
 	}
-	cl->in_scanned = cl->in_len;
-	if (!cl->is_closing && cl->in_len >= IN_CAP_MAX) {
+	/* Behind a deferred request, the lines left are still to be read. */
+	cl->in_scanned = cl->is_deferred ? 0 : cl->in_len;
+	if (!cl->is_closing && !cl->is_deferred && cl->in_len >= IN_CAP_MAX) {
 		/* A line longer than the limit: answer once, then hang up. */
 		char msg[64];
 
@@ -320,10 +339,11 @@ static void client_handle_event(struct control *c, struct control_client *cl, ui
 
 	if (events & EPOLLOUT)
 		rc = client_flush(c, cl);
-	if (rc == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !cl->is_closing)
+	if (rc == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !cl->is_closing &&
+	    !cl->is_deferred)
 		rc = client_read(c, cl);
 	else if (rc == 0 && (events & (EPOLLHUP | EPOLLERR)))
-		rc = -ECONNRESET;
+		rc = -ECONNRESET;	/* gone while its answer was deferred: fine */
 	if (rc < 0)
 		client_close(c, cl);
 }
@@ -365,6 +385,8 @@ static int add_client(struct control *c, int fd)
 		cl->uid = cred.uid;
 	}
 	client_touch(c, cl);
+	cl->serial = ++c->next_serial;
+	cl->events = EPOLLIN;
 	ev.data.ptr = cl;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		int rc = -errno;
@@ -433,7 +455,8 @@ static void expire_clients(struct control *c, uint64_t now)
 	while (i < c->n_clients) {
 		struct control_client *cl = c->clients[i];
 
-		if (now < cl->deadline_ns) {
+		/* A client waiting for a deferred answer waits for us, not we for it. */
+		if (now < cl->deadline_ns || cl->is_deferred) {
 			i++;
 			continue;
 		}
@@ -476,7 +499,7 @@ int control_next_timeout_ms(const struct control *c)
 	uint64_t now = now_ns(), first = UINT64_MAX;
 
 	for (size_t i = 0; i < c->n_clients; i++)
-		if (c->clients[i]->deadline_ns < first)
+		if (!c->clients[i]->is_deferred && c->clients[i]->deadline_ns < first)
 			first = c->clients[i]->deadline_ns;
 	if (c->is_listen_paused && c->listen_resume_ns < first)
 		first = c->listen_resume_ns;
@@ -486,6 +509,54 @@ int control_next_timeout_ms(const struct control *c)
 		return 0;
 	/* Rounded up, so that waking finds the deadline passed rather than 1 ms short. */
 	return (int)((first - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
+}
+
+uint64_t control_defer(struct control *c)
+{
+	struct control_client *cl = c->current;
+
+	if (!cl)
+		return 0;
+	cl->is_deferred = true;
+	cl->deferred_id = json_incref(c->current_id);
+	return cl->serial;
+}
+
+static struct control_client *client_by_serial(const struct control *c, uint64_t serial)
+{
+	for (size_t i = 0; i < c->n_clients; i++)
+		if (c->clients[i]->serial == serial)
+			return c->clients[i];
+	return NULL;
+}
+
+void control_reply(struct control *c, uint64_t ticket, json_t *result,
+		   const struct proto_error *err)
+{
+	struct control_client *cl = client_by_serial(c, ticket);
+	char *resp;
+	int rc;
+
+	if (!cl || !cl->is_deferred)
+		return;
+	if (result)
+		resp = proto_response_ok(cl->deferred_id, result);
+	else
+		resp = proto_response_error(cl->deferred_id,
+					    err->code == PROTO_OK ? PROTO_ERR_INTERNAL : err->code,
+					    err->message);
+	json_decref(cl->deferred_id);
+	cl->deferred_id = NULL;
+	cl->is_deferred = false;
+	client_touch(c, cl);
+	rc = client_queue(c, cl, resp);
+	/* Requests that arrived meanwhile are next, in order. */
+	if (rc == 0)
+		rc = client_answer_lines(c, cl);
+	if (rc == 0)
+		rc = client_flush(c, cl);
+	if (rc < 0)
+		client_close(c, cl);
 }
 
 int control_fd(const struct control *c)

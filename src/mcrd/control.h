@@ -34,7 +34,8 @@ struct control_ops {
 	 * Returns the result to send (a new reference, which the server
 	 * releases), or NULL with @err filled in; @err starts out as
 	 * internal/"internal error".  Called from control_dispatch(); must not
-	 * call control_exit().
+	 * call control_exit().  To answer later, call control_defer() and
+	 * return NULL; the client's next requests wait until then.
 	 */
 	json_t *(*handle)(void *ctx, const struct proto_request *req, struct proto_error *err);
 };
@@ -53,6 +54,9 @@ struct control {
 	void *ctx;
 	size_t n_clients;
 	struct control_client *clients[MCR_CONTROL_MAX_CLIENTS];
+	uint64_t next_serial;
+	struct control_client *current;	/* whose request handle() is on */
+	json_t *current_id;
 	/* Limits: control_init() sets the defaults above, tests may lower them. */
 	unsigned int idle_timeout_ms;
 	size_t out_max;
@@ -89,6 +93,20 @@ void control_exit(struct control *c);
  * sending anything.
  */
 void control_forget(struct control *c);
+
+/*
+ * From inside ops->handle: the answer to the request being handled comes
+ * later, through control_reply() with the ticket returned (0 outside a
+ * handler).  The client is not timed out meanwhile.
+ */
+uint64_t control_defer(struct control *c);
+/*
+ * Send the deferred answer of ticket: result (not consumed) when not NULL,
+ * otherwise err.  A ticket whose client has gone is ignored.  Not to be
+ * called from inside ops->handle.
+ */
+void control_reply(struct control *c, uint64_t ticket, json_t *result,
+		   const struct proto_error *err);
 
 /* Readable whenever control_dispatch() has work. */
 int control_fd(const struct control *c);

@@ -432,25 +432,90 @@ static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
 	return false;
 }
 
+/* Every interface's destinations fit its filter: checked before anything changes. */
+static int check_filters_fit(const struct mcr_config *cfg)
+{
+	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	int ret = 0;
+
+	if (!dests)
+		return -ENOMEM;
+	for (size_t r = 0; r < cfg->n_rules && ret == 0; r++) {
+		size_t n = collect_dests(cfg, cfg->rules[r].in_ifindex, dests);
+
+		if (n > FILTER_MAX_DESTS) {
+			log_err("%s: %zu input groups on one interface, at most %d are supported",
+				cfg->rules[r].in_ifname, n, FILTER_MAX_DESTS);
+			ret = -E2BIG;
+		}
+	}
+	free(dests);
+	return ret;
+}
+
+int ingress_prepare(struct ingress *in, const struct mcr_config *cfg)
+{
+	bool is_new[INGRESS_MAX_PORTS] = { false };
+	int ret = check_filters_fit(cfg);
+
+	if (ret == 0)
+		ret = open_new_ports(in, cfg, is_new);
+	for (size_t i = 0; ret == 0 && i < in->n; i++)
+		if (is_new[i])
+			in->ports[i].is_pending = true;
+	return ret;
+}
+
+void ingress_abort(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->ports[i].is_pending)
+			ingress_port_close(&in->ports[i]);
+}
+
 int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 {
 	bool is_new[INGRESS_MAX_PORTS] = { false };
-	int ret = open_new_ports(in, cfg, is_new);
+	int ret = check_filters_fit(cfg);
 
+	/* Ports a prepared change opened are this update's new ones. */
+	for (size_t i = 0; i < in->n; i++) {
+		is_new[i] = in->ports[i].is_pending;
+		in->ports[i].is_pending = false;
+	}
+	if (ret == 0)
+		ret = open_new_ports(in, cfg, is_new);
 	if (ret < 0)
 		return ret;
+	/*
+	 * Joins before filters: a membership too many is harmless while the
+	 * filter still admits only the groups in force, so a failed join
+	 * refuses the change with the old rules intact.
+	 */
 	for (size_t i = 0; i < in->n; i++) {
 		struct ingress_port *p = &in->ports[i];
 
 		if (!ingress_port_is_open(p) || is_new[i] || p->is_closing)
 			continue;
-		if (!is_used_by(cfg, p->ifindex)) {
-			p->is_closing = true;
-			continue;
+		if (is_used_by(cfg, p->ifindex) && (ret = update_memberships(p, cfg)) < 0) {
+			log_err("%s: cannot update the input memberships, refusing the change",
+				p->ifname);
+			for (size_t j = 0; j < in->n; j++)
+				if (is_new[j])
+					ingress_port_close(&in->ports[j]);
+			return ret;
 		}
-		/* Past the point of no return: a failure here is logged, not undone. */
-		if (attach_filter(p, cfg) < 0 || update_memberships(p, cfg) < 0)
-			log_warn("%s: input update incomplete, continuing", p->ifname);
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || is_new[i] || p->is_closing)
+			continue;
+		if (!is_used_by(cfg, p->ifindex))
+			p->is_closing = true;
+		else if (attach_filter(p, cfg) < 0)
+			log_warn("%s: the ingress filter keeps the previous groups, continuing",
+				 p->ifname);
 	}
 	return 0;
 }

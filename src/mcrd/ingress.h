@@ -45,6 +45,7 @@ struct ingress_port {
 	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
+	bool is_pending;		/* opened by ingress_prepare() for a change not yet in force */
 	bool is_ring_starved;		/* rx holds frames we had no buffer for */
 	struct input_stats st;
 };
@@ -71,6 +72,16 @@ void ingress_exit(struct ingress *in);
  * nothing has changed.  Returns 0 or -errno.
  */
 int ingress_update(struct ingress *in, const struct mcr_config *cfg);
+
+/*
+ * The part of ingress_update() that can fail for want of a resource, done
+ * ahead for a change not yet committed: check that cfg's groups fit the
+ * filters and open (not arm) the ports of new input interfaces, marked
+ * is_pending.  ingress_update() then takes them as new; ingress_abort()
+ * closes them.  On failure (logged) nothing has changed.  0 or -errno.
+ */
+int ingress_prepare(struct ingress *in, const struct mcr_config *cfg);
+void ingress_abort(struct ingress *in);
 
 static inline bool ingress_port_is_open(const struct ingress_port *p)
 {

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/config.h"
+#include "mcrd/limits.h"
 #include "mcrd/supervisor.h"
 
 #define MAX_CLI_RULES 4096
@@ -335,6 +336,9 @@ static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *e
 	if (ret < 0)
 		return ret;
 	ret = config_resolve(cfg, err);
+	/* What a worker could not take is refused here, at start and at --check-config. */
+	if (ret == 0)
+		ret = limits_check(cfg, err);
 	if (ret < 0 && o->config_file)
 		prefix_error(err, o->config_file, ": ");
 	return ret;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Supervisor: worker processes, their life cycle, and the sum of their
- * statistics.  Everything here is control plane; a blocking wait of up to a
- * second for the workers' replies is acceptable, a stall in a worker is not,
- * so all waiting happens on this side.
+ * statistics.  One epoll loop waits on signals, the control socket, each
+ * worker's pidfd and channel; nothing in it blocks.  Messages to a worker
+ * queue up and go out as its channel takes them; its answers are handled
+ * as they arrive: "ready", a heartbeat's "pong", a stats report, a change's
+ * "prepared" and "committed" (change.c).  Only start-up (waiting for the
+ * first "ready") and the final stop wait, bounded, for the workers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,9 +27,11 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/change.h"
 #include "mcrd/commands.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
+#include "mcrd/wchan.h"
 #include "mcrd/worker.h"
 
 static const struct control_ops control_ops = { .handle = commands_handle };
@@ -37,11 +42,8 @@ static const char *const state_names[WORKER_STATE_MAX] = {
 	[WORKER_STOPPED] = "stopped",
 };
 
-/* Epoll tags: the signalfd, the control socket, or a worker's pidfd. */
-#define TAG_SIGNAL	0
-#define TAG_CONTROL	1
-#define TAG_WORKER	2	/* + worker id */
-#define TAG_NETLINK	(UINT64_C(1) << 32)
+/* Beside the tags of supervisor.h: the interface watch's netlink socket. */
+#define TAG_NETLINK	2
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -143,8 +145,20 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 	(void)close(sv[0]);
 	chan_buf_free(&ws->in);
 	ws->pid = pid;
-	ws->started_ns = now_ns();
+	ws->started_ns = ws->heard_ns = now_ns();
+	ws->ping_ns = 0;
 	ws->state = WORKER_RUNNING;
+	ws->is_ready = ws->is_stats_due = ws->is_killed = false;
+	ws->txn = TXN_NONE;
+	ws->cfg_version = s->cfg_version;
+	ws->out_off = ws->out_len = 0;
+	ws->is_out_watched = false;
+	ev.data.u64 = TAG_CHAN + ws->id;
+	if (fcntl(ws->chan_fd, F_SETFL, O_NONBLOCK) < 0 ||
+	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ws->chan_fd, &ev) < 0) {
+		log_err_errno(errno, "worker %u: cannot watch its channel", ws->id);
+		return -errno;
+	}
 	ws->pidfd = pidfd_open_compat(pid);
 	if (ws->pidfd < 0 && errno == ENOSYS) {
 		/* Before Linux 5.3, or under valgrind: SIGCHLD tells of its death. */
@@ -155,7 +169,7 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 		log_err_errno(errno, "worker %u: pidfd_open", ws->id);
 		return -errno;
 	}
-	ev.data.u64 = TAG_WORKER + ws->id;
+	ev.data.u64 = TAG_PIDFD + ws->id;
 	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ws->pidfd, &ev) < 0) {
 		log_err_errno(errno, "worker %u: epoll_ctl", ws->id);
 		return -errno;
@@ -164,54 +178,13 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 	return 0;
 }
 
-/*
- * Read from a worker until a message with the given key arrives or the
- * deadline passes.  Returns the value under that key (new reference), or
- * NULL on timeout or EOF.  Other messages (a late "ready") are skipped.
- */
-static json_t *worker_await(struct worker_slot *ws, const char *key, uint64_t deadline_ns)
+uint64_t supervisor_setup_ms(const struct mcr_config *cfg, unsigned int base_ms)
 {
-	for (;;) {
-		json_t *msg, *val;
-		char buf[65536];
-		struct pollfd pfd = { .fd = ws->chan_fd, .events = POLLIN };
-		uint64_t now = now_ns();
-		ssize_t n;
-		int ret;
+	uint64_t ms = base_ms;
 
-		while ((ret = chan_buf_next(&ws->in, &msg)) != 0) {
-			if (ret < 0)
-				continue;
-			val = json_object_get(msg, key);
-			if (val) {
-				json_incref(val);
-				json_decref(msg);
-				return val;
-			}
-			json_decref(msg);
-		}
-		if (now >= deadline_ns)
-			return NULL;
-		ret = poll(&pfd, 1, (int)((deadline_ns - now) / NSEC_PER_MSEC) + 1);
-		if (ret < 0 && errno != EINTR)
-			return NULL;
-		if (ret <= 0)
-			continue;
-		n = recv(ws->chan_fd, buf, sizeof(buf), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return NULL;
-		if (n > 0 && chan_buf_append(&ws->in, buf, (size_t)n) < 0)
-			return NULL;
-	}
-}
-
-static void worker_request(struct worker_slot *ws, const char *cmd)
-{
-	json_t *req = json_pack("{s:s}", "cmd", cmd);
-
-	if (req && chan_send_json(ws->chan_fd, req) < 0)
-		log_debug("worker %u: cannot send \"%s\"", ws->id, cmd);
-	json_decref(req);
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		ms += SETUP_MS_PER_OUTPUT * (uint64_t)cfg->rules[r].n_outputs;
+	return ms;
 }
 
 /* Fold a dead incarnation's last report into the totals. */
@@ -231,9 +204,16 @@ static void worker_bury(struct supervisor *s, struct worker_slot *ws)
 		ws->pidfd = -1;
 	}
 	if (ws->chan_fd >= 0) {
+		(void)epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, ws->chan_fd, NULL);
 		(void)close(ws->chan_fd);
 		ws->chan_fd = -1;
 	}
+	free(ws->out);
+	ws->out = NULL;
+	ws->out_off = ws->out_len = 0;
+	ws->is_out_watched = false;
+	ws->is_stats_due = false;
+	ws->is_ready = false;
 }
 
 static void describe_exit(int status, char *buf, size_t len)
@@ -253,6 +233,7 @@ static void worker_reap(struct supervisor *s, struct worker_slot *ws)
 
 	if (waitpid(ws->pid, &status, WNOHANG) <= 0)
 		return;
+	change_on_worker_gone(s, ws);
 	worker_bury(s, ws);
 	describe_exit(status, how, sizeof(how));
 	if (s->is_stopping) {
@@ -294,9 +275,24 @@ static void worker_restart_due(struct supervisor *s)
 	}
 }
 
+/* "running" only for a worker that is set up and answers its heartbeat. */
+static const char *worker_state_name(const struct worker_slot *ws, uint64_t now)
+{
+	if (ws->state != WORKER_RUNNING)
+		return state_names[ws->state];
+	if (ws->is_killed)
+		return "restarting";
+	if (!ws->is_ready)
+		return "starting";
+	if (ws->ping_ns && now - ws->ping_ns > HEARTBEAT_INTERVAL_MS * NSEC_PER_MSEC)
+		return "unresponsive";
+	return state_names[ws->state];
+}
+
 json_t *supervisor_workers_json(const struct supervisor *s)
 {
 	json_t *arr = json_array();
+	uint64_t now = now_ns();
 
 	for (unsigned int i = 0; arr && i < s->n_workers; i++) {
 		const struct worker_slot *ws = &s->workers[i];
@@ -304,39 +300,22 @@ json_t *supervisor_workers_json(const struct supervisor *s)
 		(void)json_array_append_new(
 			arr, json_pack("{s:i, s:i, s:i, s:i, s:s}", "id", (int)ws->id, "cpu",
 				       ws->cpu, "pid", (int)ws->pid, "restarts", (int)ws->restarts,
-				       "state", state_names[ws->state]));
+				       "state", worker_state_name(ws, now)));
 	}
 	return arr;
 }
 
-/*
- * Ask every running worker for its counters (or, with cmd "stop", for its
- * final ones) and add them up with what died before.  A worker that does
- * not answer in time counts with its previous report.
- */
-static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
-		       unsigned int timeout_ms)
+/* The counters of the dead and the latest report of every running worker, summed. */
+static json_t *stats_sum(struct supervisor *s)
 {
-	uint64_t deadline = now_ns() + timeout_ms * NSEC_PER_MSEC;
 	json_t *sum = s->dead_totals ? json_deep_copy(s->dead_totals) : json_object();
 
 	if (!sum)
 		return NULL;
-	for (unsigned int i = 0; i < s->n_workers; i++)
-		if (s->workers[i].state == WORKER_RUNNING)
-			worker_request(&s->workers[i], cmd);
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		struct worker_slot *ws = &s->workers[i];
-		json_t *doc;
 
-		if (ws->state != WORKER_RUNNING)
-			continue;
-		doc = worker_await(ws, key, deadline);
-		if (doc) {
-			json_decref(ws->last_stats);
-			ws->last_stats = doc;
-		}
-		if (ws->last_stats)
+		if (ws->state == WORKER_RUNNING && ws->last_stats)
 			(void)stats_merge(sum, ws->last_stats);
 	}
 	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
@@ -348,59 +327,109 @@ static json_t *collect(struct supervisor *s, const char *cmd, const char *key,
 	return sum;
 }
 
-/* When workers setting up cfg's outputs must have answered, from base_ms. */
-static uint64_t setup_deadline(const struct mcr_config *cfg, unsigned int base_ms)
-{
-	uint64_t ms = base_ms;
-
-	for (size_t r = 0; r < cfg->n_rules; r++)
-		ms += SETUP_MS_PER_OUTPUT * (uint64_t)cfg->rules[r].n_outputs;
-	return now_ns() + ms * NSEC_PER_MSEC;
-}
-
 /*
- * Send the current configuration to every running worker and wait for each
- * to switch.  A worker that refuses (an interface vanished between the
- * supervisor's check and its own) keeps its old rules; the first such error
- * is returned in err.  Workers started later fork with s->cfg as it is.
+ * At the stop: ask every running worker for its final counters and wait
+ * for them, bounded; a worker that does not answer counts with its
+ * previous report.
  */
-int supervisor_push_config(struct supervisor *s, struct config_error *err)
+static json_t *collect_final(struct supervisor *s, unsigned int timeout_ms)
 {
-	uint64_t deadline = setup_deadline(s->cfg, CONFIG_APPLY_TIMEOUT_MS);
-	json_t *doc = config_to_json(s->cfg), *req;
-	int ret = 0;
+	uint64_t deadline = now_ns() + timeout_ms * NSEC_PER_MSEC;
 
-	req = doc ? json_pack("{s:s, s:o}", "cmd", "config", "config", doc) : NULL;
-	if (!req)
-		return -ENOMEM;
 	for (unsigned int i = 0; i < s->n_workers; i++)
-		if (s->workers[i].state == WORKER_RUNNING &&
-		    chan_send_json(s->workers[i].chan_fd, req) < 0)
-			log_warn("worker %u: cannot send the new configuration", i);
-	json_decref(req);
+		if (s->workers[i].state == WORKER_RUNNING)
+			wchan_request(s, &s->workers[i], "stop");
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		struct worker_slot *ws = &s->workers[i];
-		json_t *applied;
-		const char *msg;
+		json_t *doc;
 
-		if (ws->state != WORKER_RUNNING)
+		if (ws->state != WORKER_RUNNING || ws->is_killed)
 			continue;
-		applied = worker_await(ws, "applied", deadline);
-		msg = json_string_value(json_object_get(applied, "error"));
-		if (!applied || msg) {
-			if (ret == 0)
-				(void)snprintf(err->msg, sizeof(err->msg), "worker %u: %s", i,
-					       msg ? msg : "no answer");
-			ret = -EIO;
+		/* A worker that already missed its heartbeat is not waited for. */
+		if (ws->ping_ns && now_ns() - ws->ping_ns > HEARTBEAT_INTERVAL_MS * NSEC_PER_MSEC) {
+			supervisor_kill_worker(s, ws, "does not answer at the stop");
+			continue;
 		}
-		json_decref(applied);
+		/* What the channel would not take at once goes now, or never. */
+		if (ws->out_off < ws->out_len) {
+			struct pollfd pfd = { .fd = ws->chan_fd, .events = POLLOUT };
+			uint64_t now = now_ns();
+
+			if (now < deadline &&
+			    poll(&pfd, 1, (int)((deadline - now) / NSEC_PER_MSEC) + 1) > 0)
+				wchan_flush(s, ws);
+		}
+		doc = wchan_await(ws, "final", deadline);
+		if (doc) {
+			json_decref(ws->last_stats);
+			ws->last_stats = doc;
+		}
 	}
-	return ret;
+	return stats_sum(s);
 }
 
-json_t *supervisor_collect_stats(struct supervisor *s)
+static void stats_round_start(struct supervisor *s)
 {
-	return collect(s, "stats", "stats", STATS_REPLY_TIMEOUT_MS);
+	struct stats_round *r = &s->stats;
+
+	if (r->is_active)
+		return;
+	r->is_active = true;
+	r->deadline_ns = now_ns() + STATS_REPLY_TIMEOUT_MS * NSEC_PER_MSEC;
+	for (unsigned int i = 0; i < s->n_workers; i++) {
+		struct worker_slot *ws = &s->workers[i];
+
+		if (ws->state != WORKER_RUNNING || ws->is_killed || !ws->is_ready)
+			continue;
+		ws->is_stats_due = true;
+		wchan_request(s, ws, "stats");
+	}
+}
+
+void supervisor_stats_request(struct supervisor *s, uint64_t ticket)
+{
+	struct stats_round *r = &s->stats;
+
+	if (r->n_waiters < ARRAY_SIZE(r->waiters))
+		r->waiters[r->n_waiters++] = ticket;
+	stats_round_start(s);
+}
+
+static void print_json(const json_t *doc, size_t flags);
+static void print_lines(const json_t *cur, const json_t *prev, double dt);
+
+/* Every running worker has answered, or the time is up: hand out the sum. */
+static void stats_round_tick(struct supervisor *s)
+{
+	struct stats_round *r = &s->stats;
+	struct proto_error err = { .code = PROTO_ERR_INTERNAL, .message = "out of memory" };
+	uint64_t now = now_ns();
+	json_t *sum;
+
+	if (!r->is_active)
+		return;
+	for (unsigned int i = 0; now < r->deadline_ns && i < s->n_workers; i++)
+		if (s->workers[i].is_stats_due)
+			return;
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		s->workers[i].is_stats_due = false;
+	r->is_active = false;
+	sum = stats_sum(s);
+	for (size_t i = 0; s->has_control && i < r->n_waiters; i++)
+		control_reply(&s->ctl, r->waiters[i], sum, &err);
+	r->n_waiters = 0;
+	if (r->wants_stdout)
+		print_json(sum, JSON_COMPACT);
+	r->wants_stdout = false;
+	if (r->wants_lines && sum) {
+		if (s->cfg->stats_interval_ms)
+			print_lines(sum, s->prev, (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
+		json_decref(s->prev);
+		s->prev = json_incref(sum);
+		s->prev_ns = now;
+	}
+	r->wants_lines = false;
+	json_decref(sum);
 }
 
 void supervisor_broadcast_log_level(struct supervisor *s, int level)
@@ -408,8 +437,7 @@ void supervisor_broadcast_log_level(struct supervisor *s, int level)
 	json_t *req = json_pack("{s:s, s:i}", "cmd", "log-level", "level", level);
 
 	for (unsigned int i = 0; req && i < s->n_workers; i++)
-		if (s->workers[i].state == WORKER_RUNNING)
-			(void)chan_send_json(s->workers[i].chan_fd, req);
+		supervisor_send(s, &s->workers[i], req);
 	json_decref(req);
 }
 
@@ -468,19 +496,12 @@ static void periodic_poll(struct supervisor *s)
 {
 	uint64_t now = now_ns();
 	unsigned int ms = s->cfg->stats_interval_ms ? s->cfg->stats_interval_ms : 1000;
-	json_t *cur;
 
 	if (now < s->next_poll_ns)
 		return;
 	s->next_poll_ns = now + ms * NSEC_PER_MSEC;
-	cur = collect(s, "stats", "stats", STATS_REPLY_TIMEOUT_MS);
-	if (!cur)
-		return;
-	if (s->cfg->stats_interval_ms)
-		print_lines(cur, s->prev, (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
-	json_decref(s->prev);
-	s->prev = cur;
-	s->prev_ns = now;
+	s->stats.wants_lines = true;
+	stats_round_start(s);
 }
 
 static void print_json(const json_t *doc, size_t flags)
@@ -490,7 +511,8 @@ static void print_json(const json_t *doc, size_t flags)
 		log_warn("cannot write statistics to stdout, ignoring");
 }
 
-int supervisor_reload(struct supervisor *s, struct config_error *err)
+int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx,
+		      struct config_error *err)
 {
 	struct mcr_config next;
 	int ret;
@@ -508,21 +530,37 @@ int supervisor_reload(struct supervisor *s, struct config_error *err)
 		config_free(&next);
 		return -EINVAL;
 	}
-	config_free(s->cfg);
-	*s->cfg = next;
-	ret = supervisor_push_config(s, err);
+	ret = supervisor_change(s, &next, done, ctx, err);
 	if (ret < 0)
-		log_err("reload: %s", err->msg);
+		log_err("reload: %s; keeping the running rules", err->msg);
+	return ret;
+}
+
+static void reload_logged(struct supervisor *s, void *ctx, int ret, const char *why)
+{
+	(void)ctx;
+	if (ret < 0)
+		log_err("reload: %s; keeping the running rules", why);
 	else
 		log_info("reload: %zu rules in force", s->cfg->n_rules);
-	return ret;
+}
+
+static void reload_by_signal(struct supervisor *s)
+{
+	struct config_error err;
+
+	/* One change at a time: a SIGHUP during one re-reads after it. */
+	if (s->change.is_active) {
+		s->is_reload_due = true;
+		return;
+	}
+	s->is_reload_due = false;
+	(void)supervisor_reload(s, reload_logged, NULL, &err);
 }
 
 static void on_signal(struct supervisor *s)
 {
-	struct config_error err;
 	struct signalfd_siginfo si;
-	json_t *doc;
 
 	if (read(s->sig_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
@@ -533,12 +571,11 @@ static void on_signal(struct supervisor *s)
 		s->is_stopping = true;
 		break;
 	case SIGUSR1:
-		doc = collect(s, "stats", "stats", STATS_REPLY_TIMEOUT_MS);
-		print_json(doc, JSON_COMPACT);
-		json_decref(doc);
+		s->stats.wants_stdout = true;
+		stats_round_start(s);
 		break;
 	case SIGHUP:
-		(void)supervisor_reload(s, &err);
+		reload_by_signal(s);
 		break;
 	case SIGCHLD:
 		/* Workers without a pidfd; for the others the pidfd got there first. */
@@ -570,15 +607,17 @@ static int signals_init(struct supervisor *s)
 
 static int wait_ready(struct supervisor *s)
 {
-	uint64_t deadline = setup_deadline(s->cfg, WORKER_READY_TIMEOUT_MS);
+	uint64_t deadline = now_ns() + supervisor_setup_ms(s->cfg, WORKER_READY_TIMEOUT_MS) * NSEC_PER_MSEC;
 
 	for (unsigned int i = 0; i < s->n_workers; i++) {
-		json_t *ready = worker_await(&s->workers[i], "ready", deadline);
+		json_t *ready = wchan_await(&s->workers[i], "ready", deadline);
 
 		if (!ready) {
 			log_err("worker %u did not start; see the messages above", i);
 			return -EIO;
 		}
+		s->workers[i].is_ready = true;
+		s->workers[i].heard_ns = now_ns();
 		json_decref(ready);
 	}
 	return 0;
@@ -605,15 +644,23 @@ static int next_timeout_ms(const struct supervisor *s)
 	for (unsigned int i = 0; i < s->n_workers; i++)
 		if (s->workers[i].state == WORKER_BACKOFF && s->workers[i].restart_at_ns < next)
 			next = s->workers[i].restart_at_ns;
+	if (change_deadline(s) < next)
+		next = change_deadline(s);
+	if (s->stats.is_active && s->stats.deadline_ns < next)
+		next = s->stats.deadline_ns;
 	int ms = next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
 
+	/* The heartbeat looks a few times per interval. */
+	if (ms > HEARTBEAT_INTERVAL_MS / 4)
+		ms = HEARTBEAT_INTERVAL_MS / 4;
 	if (s->has_control) {
 		int c = control_next_timeout_ms(&s->ctl);
 
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
-	if (s->has_ifwatch) {
+	/* During a change, its end wakes the loop: a due re-resolve waits for it. */
+	if (s->has_ifwatch && !s->change.is_active) {
 		int c = ifwatch_timeout_ms(&s->ifw, now);
 
 		if (c >= 0 && c < ms)
@@ -622,17 +669,56 @@ static int next_timeout_ms(const struct supervisor *s)
 	return ms;
 }
 
-/* Interfaces the rules name changed: the workers get the rules resolved again. */
+/* A re-resolve after interfaces changed is over: a refused one is tried again. */
+static void interfaces_followed(struct supervisor *s, void *ctx, int ret, const char *why)
+{
+	(void)ctx;
+	if (ret < 0) {
+		log_warn("interfaces changed, but %s; retrying in %d ms", why, IFWATCH_RETRY_MS);
+		ifwatch_retry(&s->ifw, now_ns());
+	}
+}
+
+/*
+ * Interfaces the rules name changed: a change with the rules' interfaces
+ * looked up again.  One change at a time: while another runs, this waits.
+ */
 static void follow_interfaces(struct supervisor *s)
 {
 	struct config_error err = { "" };
+	uint64_t now = now_ns();
+	struct mcr_config next;
 
-	if (!s->has_ifwatch || !ifwatch_resolve(&s->ifw, s->cfg, now_ns()))
+	if (!s->has_ifwatch || !ifwatch_is_due(&s->ifw, now) || s->change.is_active)
 		return;
-	if (supervisor_push_config(s, &err) < 0) {
-		log_warn("interfaces changed, but %s; retrying in %d ms", err.msg, IFWATCH_RETRY_MS);
-		ifwatch_retry(&s->ifw, now_ns());
+	if (change_config_dup(&next, s->cfg) < 0) {
+		ifwatch_retry(&s->ifw, now);
+		return;
 	}
+	if (!ifwatch_resolve(&s->ifw, &next, now)) {
+		config_free(&next);
+		return;
+	}
+	if (supervisor_change(s, &next, interfaces_followed, NULL, &err) < 0) {
+		log_warn("interfaces changed, but %s; retrying in %d ms", err.msg, IFWATCH_RETRY_MS);
+		ifwatch_retry(&s->ifw, now);
+	}
+}
+
+static void on_event(struct supervisor *s, const struct epoll_event *ev)
+{
+	uint64_t tag = ev->data.u64;
+
+	if (tag == TAG_SIGNAL)
+		on_signal(s);
+	else if (tag == TAG_CONTROL)
+		(void)control_dispatch(&s->ctl);
+	else if (tag == TAG_NETLINK)
+		ifwatch_read(&s->ifw, s->cfg);
+	else if (TAG_KIND(tag) == TAG_PIDFD)
+		worker_reap(s, &s->workers[tag - TAG_PIDFD]);
+	else if (TAG_KIND(tag) == TAG_CHAN)
+		wchan_on_event(s, &s->workers[tag - TAG_CHAN], ev->events);
 }
 
 static void event_loop(struct supervisor *s)
@@ -645,23 +731,24 @@ static void event_loop(struct supervisor *s)
 			log_err_errno(errno, "epoll_wait");
 			return;
 		}
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u64 == TAG_SIGNAL)
-				on_signal(s);
-			else if (evs[i].data.u64 == TAG_CONTROL)
-				(void)control_dispatch(&s->ctl);
-			else if (evs[i].data.u64 == TAG_NETLINK)
-				ifwatch_read(&s->ifw, s->cfg);
-			else
-				worker_reap(s, &s->workers[evs[i].data.u64 - TAG_WORKER]);
-		}
+		for (int i = 0; i < n; i++)
+			on_event(s, &evs[i]);
 		/* Idle clients expire on time, whether or not anything arrived. */
 		if (s->has_control && control_next_timeout_ms(&s->ctl) == 0)
 			(void)control_dispatch(&s->ctl);
+		/* A change times out before its silent worker is replaced: it is refused. */
+		change_tick(s);
+		wchan_heartbeat(s);
+		stats_round_tick(s);
+		if (s->is_reload_due && !s->change.is_active)
+			reload_by_signal(s);
 		worker_restart_due(s);
 		follow_interfaces(s);
 		periodic_poll(s);
 	}
+	change_cancel(s);
+	s->stats.deadline_ns = 0;
+	stats_round_tick(s);
 }
 
 /* Reap ws within ms milliseconds; false if it is still running then. */
@@ -689,7 +776,7 @@ static json_t *stop_workers(struct supervisor *s)
 	json_t *doc;
 
 	s->is_stopping = true;
-	doc = collect(s, "stop", "final", WORKER_STOP_TIMEOUT_MS);
+	doc = collect_final(s, WORKER_STOP_TIMEOUT_MS);
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		struct worker_slot *ws = &s->workers[i];
 		int status;
@@ -783,6 +870,7 @@ static void supervisor_exit(struct supervisor *s)
 		worker_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);
 	}
+	config_free(&s->change.next);
 	free(s->workers);
 	json_decref(s->dead_totals);
 	json_decref(s->prev);

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "mcrd/cfgwire.h"
 #include "mcrd/worker.h"
 
 /* How long SIGTERM waits for in-flight sends before giving up on them. */
@@ -131,6 +132,8 @@ out_signals:
 
 void worker_exit(struct worker *w)
 {
+	worker_abort(w, w->pending);
+	w->pending = NULL;
 	worker_free_generations(w);
 	ingress_exit(&w->ingress);
 	file_slots_exit(&w->files);
@@ -140,7 +143,9 @@ void worker_exit(struct worker *w)
 	if (w->sig_fd >= 0)
 		(void)close(w->sig_fd);
 	chan_buf_free(&w->chan_in);
+	json_decref(w->chan_req);
 	free(w->chan_out);
+	free(w->chan_queue);
 }
 
 void worker_arm_recv(struct worker *w, size_t port)
@@ -213,26 +218,49 @@ static json_t *stats_message(struct worker *w, const char *key)
 	return doc ? json_pack("{s:o}", key, doc) : NULL;
 }
 
-static void send_reply(struct worker *w, const json_t *msg)
+/* Send what waits in chan_queue, unless a send is already in flight. */
+static void chan_kick(struct worker *w)
 {
 	struct io_uring_sqe *sqe;
 
-	if (w->chan_out) {
-		log_debug("worker: a reply is still being sent, dropping this one");
+	if (w->chan_out || !w->chan_queue)
 		return;
-	}
-	w->chan_out = chan_format(msg, &w->chan_out_len);
-	if (!w->chan_out)
-		return;
-	w->chan_out_off = 0;
 	sqe = ring_get_sqe(&w->ring);
-	if (!sqe) {
-		free(w->chan_out);
-		w->chan_out = NULL;
+	if (!sqe)
 		return;
-	}
+	/* The buffer in flight never moves: later replies queue behind it. */
+	w->chan_out = w->chan_queue;
+	w->chan_out_len = w->chan_queue_len;
+	w->chan_out_off = 0;
+	w->chan_queue = NULL;
+	w->chan_queue_len = 0;
 	io_uring_prep_send(sqe, w->chan_fd, w->chan_out, w->chan_out_len, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_WRITE, 0));
+}
+
+static void send_reply(struct worker *w, const json_t *msg)
+{
+	size_t len;
+	char *line = msg ? chan_format(msg, &len) : NULL;
+	char *grown;
+
+	if (!line)
+		return;
+	if (w->chan_queue_len + len > CHAN_MAX_LINE) {
+		log_warn("worker: the supervisor does not read its channel, dropping a reply");
+		free(line);
+		return;
+	}
+	grown = realloc(w->chan_queue, w->chan_queue_len + len);
+	if (!grown) {
+		free(line);
+		return;
+	}
+	memcpy(grown + w->chan_queue_len, line, len);
+	w->chan_queue = grown;
+	w->chan_queue_len += len;
+	free(line);
+	chan_kick(w);
 }
 
 static void cancel_recv(struct worker *w, size_t port)
@@ -383,72 +411,136 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 
-/*
- * Switch to the configuration the supervisor sent (already validated
- * there; interfaces are resolved again here, in case one just vanished).
- * Replies {"applied": {"generation": N}} or {"applied": {"error": "..."}}.
- */
-static json_t *apply_request(struct worker *w, const json_t *doc)
+/* The configuration image a "prepare" carries, resolved here again (an interface may have gone). */
+static int decode_config(const char *data, size_t len, struct mcr_config *cfg,
+			 struct config_error *err)
 {
+	int ret;
+
+	if (!data) {
+		(void)snprintf(err->msg, sizeof(err->msg), "no configuration in the request");
+		return -EINVAL;
+	}
+	ret = cfgwire_decode(data, len, cfg, err);
+	if (ret < 0 || cfg->n_rules == 0)
+		return ret;	/* every rule removed: relay nothing, stay ready */
+	return config_resolve(cfg, err);
+}
+
+/*
+ * Phase one of a change: build the new generation, keep it pending and
+ * answer {"prepared": {"txn": N}} or {"prepared": {"txn": N, "error": "..."}}.
+ * A pending one from an older transaction is dropped first.
+ */
+static json_t *prepare_request(struct worker *w, const json_t *req, const char *data,
+			       size_t len)
+{
+	json_int_t txn = json_integer_value(json_object_get(req, "txn"));
 	struct config_error err = { "" };
 	struct mcr_config cfg;
-	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	int ret = -EINVAL;
+	int ret;
 
+	worker_abort(w, w->pending);
+	w->pending = NULL;
 	config_init(&cfg);
-	if (!text)
-		(void)snprintf(err.msg, sizeof(err.msg), "no configuration in the request");
-	else if (json_array_size(json_object_get(doc, "rules")) == 0)
-		ret = 0;	/* every rule removed: relay nothing, stay ready */
-	else if ((ret = config_load_string(&cfg, text, &err)) == 0)
-		ret = config_resolve(&cfg, &err);
-	free(text);
+	ret = decode_config(data, len, &cfg, &err);
 	if (ret == 0) {
-		ret = worker_apply(w, &cfg);
+		ret = worker_prepare(w, &cfg, &w->pending);
 		if (ret < 0)
-			(void)snprintf(err.msg, sizeof(err.msg), "%s", strerror(-ret));
+			(void)snprintf(err.msg, sizeof(err.msg), "cannot set up the new rules: %s",
+				       strerror(-ret));
 	}
 	config_free(&cfg);
 	if (ret < 0) {
-		log_err("worker: new configuration rejected: %s", err.msg);
-		return json_pack("{s:{s:s}}", "applied", "error", err.msg);
+		log_err("worker: new configuration refused: %s", err.msg);
+		return json_pack("{s:{s:I, s:s}}", "prepared", "txn", txn, "error", err.msg);
 	}
+	w->pending_txn = (uint64_t)txn;
+	return json_pack("{s:{s:I}}", "prepared", "txn", txn);
+}
+
+/* Phase two: the pending generation goes in force (or, at "abort", away). */
+static json_t *commit_request(struct worker *w, const json_t *req, bool is_commit)
+{
+	json_int_t txn = json_integer_value(json_object_get(req, "txn"));
+	struct generation *g = w->pending;
+	int ret;
+
+	if (!g || w->pending_txn != (uint64_t)txn)
+		return is_commit ? json_pack("{s:{s:I, s:s}}", "committed", "txn", txn, "error",
+					     "nothing prepared") :
+				   NULL;
+	w->pending = NULL;
+	if (!is_commit) {
+		worker_abort(w, g);
+		return NULL;
+	}
+	ret = worker_commit(w, g);
+	if (ret < 0)
+		return json_pack("{s:{s:I, s:s}}", "committed", "txn", txn, "error",
+				 strerror(-ret));
 	for (size_t i = 0; i < w->ingress.n; i++)
 		if (w->ingress.ports[i].is_closing)
 			cancel_recv(w, i);
 	worker_close_idle_ports(w);
-	return json_pack("{s:{s:I}}", "applied", "generation", (json_int_t)w->gen->id);
+	return json_pack("{s:{s:I, s:I}}", "committed", "txn", txn, "generation",
+			 (json_int_t)w->gen->id);
 }
 
-static void on_chan_request(struct worker *w, const json_t *req)
+static void on_chan_request(struct worker *w, const json_t *req, const char *data, size_t len)
 {
 	const char *cmd = json_string_value(json_object_get(req, "cmd"));
-	json_t *msg;
+	json_t *msg = NULL;
 
-	if (cmd && strcmp(cmd, "stats") == 0) {
+	if (!cmd)
+		cmd = "";
+	if (strcmp(cmd, "stats") == 0)
 		msg = stats_message(w, "stats");
-		if (msg)
-			send_reply(w, msg);
-		json_decref(msg);
-	} else if (cmd && strcmp(cmd, "stop") == 0) {
+	else if (strcmp(cmd, "ping") == 0)
+		msg = json_pack("{s:O}", "pong", json_object_get(req, "seq"));
+	else if (strcmp(cmd, "stop") == 0)
 		begin_stop(w, "stop requested");
-	} else if (cmd && strcmp(cmd, "log-level") == 0) {
+	else if (strcmp(cmd, "log-level") == 0)
 		log_set_level((int)json_integer_value(json_object_get(req, "level")));
-	} else if (cmd && strcmp(cmd, "config") == 0) {
-		msg = apply_request(w, json_object_get(req, "config"));
-		if (msg)
-			send_reply(w, msg);
-		json_decref(msg);
-	} else {
-		log_warn("worker: unknown request from the supervisor, ignoring");
+	else if (strcmp(cmd, "prepare") == 0)
+		msg = prepare_request(w, req, data, len);
+	else if (strcmp(cmd, "commit") == 0 || strcmp(cmd, "abort") == 0)
+		msg = commit_request(w, req, cmd[0] == 'c');
+	else
+		log_warn("worker: unknown request \"%s\" from the supervisor, ignoring", cmd);
+	send_reply(w, msg);
+	json_decref(msg);
+}
+
+/*
+ * Handle the next whole request in chan_in; false when there is none yet.
+ * A request with {"bytes": N} waits (in chan_req) for its N bytes of data.
+ */
+static bool take_request(struct worker *w)
+{
+	const char *data;
+	json_t *req;
+	int ret;
+
+	if (!w->chan_req) {
+		ret = chan_buf_next(&w->chan_in, &req);
+		if (ret <= 0)
+			return ret < 0;
+		w->chan_req = req;
+		w->chan_req_bytes = (size_t)json_integer_value(json_object_get(req, "bytes"));
 	}
+	data = chan_buf_peek(&w->chan_in, w->chan_req_bytes);
+	if (!data)
+		return false;
+	on_chan_request(w, w->chan_req, w->chan_req_bytes ? data : NULL, w->chan_req_bytes);
+	chan_buf_drop(&w->chan_in, w->chan_req_bytes);
+	json_decref(w->chan_req);
+	w->chan_req = NULL;
+	return true;
 }
 
 static void on_chan_read(struct worker *w, int res)
 {
-	json_t *req;
-	int ret;
-
 	if (res <= 0) {
 		/* The supervisor is gone: nobody would read our counters. */
 		if (res != -ECANCELED)
@@ -459,12 +551,8 @@ static void on_chan_read(struct worker *w, int res)
 		begin_stop(w, "supervisor channel overflow");
 		return;
 	}
-	while ((ret = chan_buf_next(&w->chan_in, &req)) != 0) {
-		if (ret < 0)
-			continue;
-		on_chan_request(w, req);
-		json_decref(req);
-	}
+	while (take_request(w))
+		;
 	arm_chan_read(w);
 }
 
@@ -482,6 +570,7 @@ static void on_chan_write(struct worker *w, int res)
 	}
 	free(w->chan_out);
 	w->chan_out = NULL;
+	chan_kick(w);
 }
 
 /* A port that lost its rules closes once its last receive has ended. */
@@ -539,7 +628,7 @@ static bool is_done(const struct worker *w)
 	for (size_t i = 0; i < w->ingress.n; i++)
 		if (w->ingress.ports[i].is_armed)
 			return false;
-	return fwd_is_idle(&w->fwd) && !w->chan_out;
+	return fwd_is_idle(&w->fwd) && !w->chan_out && !w->chan_queue;
 }
 
 static int wait_completions(struct worker *w)
@@ -573,7 +662,7 @@ static int send_final_stats(struct worker *w)
 
 	if (!msg)
 		return -ENOMEM;
-	if (w->chan_out) {
+	if (w->chan_out || w->chan_queue) {
 		/* Still writing a reply after the grace period: do not interleave. */
 		log_warn("worker: final statistics not sent, the channel is busy");
 		json_decref(msg);

@@ -43,7 +43,7 @@ struct worker_opts {
 	unsigned int id;		/* worker number, for logs */
 };
 
-#define WORKER_CHAN_READ_SIZE 4096
+#define WORKER_CHAN_READ_SIZE 65536	/* a configuration image comes in few reads */
 
 struct worker {
 	unsigned int send_batch;	/* sends queued before a submit */
@@ -56,15 +56,21 @@ struct worker {
 	struct fwd fwd;
 	struct generation *gen;		/* the rules in force */
 	struct generation *retired;	/* older ones, until their last send completes */
+	struct generation *pending;	/* prepared, awaiting commit or abort */
+	uint64_t pending_txn;
 	uint64_t next_gen_id;
 	int sig_fd;
 	struct signalfd_siginfo siginfo;
 	int chan_fd;
 	struct chan_buf chan_in;
+	json_t *chan_req;		/* a request waiting for its binary data */
+	size_t chan_req_bytes;
 	char chan_rx[WORKER_CHAN_READ_SIZE];
-	char *chan_out;			/* reply being sent, or NULL */
+	char *chan_out;			/* replies being sent, or NULL */
 	size_t chan_out_len;
 	size_t chan_out_off;
+	char *chan_queue;		/* replies waiting for that send to finish */
+	size_t chan_queue_len;
 	struct __kernel_timespec retry_ts;
 	bool is_retry_armed;
 	bool is_stopping;
@@ -87,7 +93,16 @@ void worker_exit(struct worker *w);
 /* Fixed files in the table at once; more than any configuration can use. */
 #define WORKER_MAX_FILES 16384
 
-/* apply.c: switching rule generations. */
+/*
+ * apply.c: switching rule generations.  worker_prepare() builds a
+ * generation from cfg (whose rules move into it) without putting it in
+ * force; worker_commit() puts it in force, or on failure (logged) frees it
+ * and leaves the rules in force as they were; worker_abort() frees it.
+ * worker_apply() is both at once.  All return 0 or -errno.
+ */
+int worker_prepare(struct worker *w, struct mcr_config *cfg, struct generation **ret_gen);
+int worker_commit(struct worker *w, struct generation *g);
+void worker_abort(struct worker *w, struct generation *g);
 int worker_apply(struct worker *w, struct mcr_config *cfg);
 void worker_gen_put(struct worker *w, struct generation *g);
 void worker_close_idle_ports(struct worker *w);

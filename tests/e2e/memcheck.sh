@@ -13,7 +13,7 @@ RATE=2000
 GROUP=239.1.1.1:5000
 
 e2e_init
-require_bins mcrd mcrgen mcrsink
+require_bins mcrd mcrgen mcrsink mcrctl
 command -v valgrind >/dev/null || skip "valgrind is not installed"
 
 step "Creating world"
@@ -28,7 +28,7 @@ for MODE in ring multishot; do
 	READY=$TMPD/vg-$MODE.ready
 	# o1 gets l2 frames; o2 a unicast destination, so a UDP socket.
 	ip netns exec "$(ns relay)" valgrind --quiet --error-exitcode=9 --leak-check=full \
-		--errors-for-leak-kinds=definite --log-file="$VG" "$MCRD" --no-control \
+		--errors-for-leak-kinds=definite --log-file="$VG" "$MCRD" --control "$TMPD/vg.sock" \
 		--ready-file "$READY" --workers 1 --ingress "$MODE" --stats-interval 0 \
 		-r "fan=$RELAY_IN,$GROUP -> $(topo_out 1); $(topo_out 2),$(topo_out_addr 2 2):6000" \
 		>"$TMPD/vg-$MODE.out" 2>"$TMPD/vg-$MODE.err" &
@@ -45,6 +45,12 @@ for MODE in ring multishot; do
 	run_gen src -i "$SRC_IF" -g $GROUP -r $RATE -c $COUNT -d 10
 	wait_sink
 	expect_sink_exact "$SINK_JSON" $COUNT
+	# A change through the control socket: prepare, commit and a deferred answer.
+	"$MCRCTL" --socket "$TMPD/vg.sock" add --name extra --input-interface "$RELAY_IN" \
+		--input-group 239.9.9.9 --output "$(topo_out 1)" >/dev/null ||
+		fail "mcrctl add failed under valgrind"
+	"$MCRCTL" --socket "$TMPD/vg.sock" remove extra >/dev/null ||
+		fail "mcrctl remove failed under valgrind"
 	kill -TERM "$VPID"
 	wait_pid_exit "$VPID" 300 || fail "mcrd under valgrind still running 30 s after SIGTERM"
 	wait "$VPID"

@@ -37,6 +37,8 @@ struct handler_ctx {
 	int calls;
 	enum proto_cmd last_cmd;
 	size_t big_size;	/* bytes of filler in the "config" result */
+	struct control *c;	/* for control_defer() */
+	uint64_t ticket;	/* of the last deferred request */
 };
 
 struct fixture {
@@ -55,7 +57,8 @@ struct tclient {
 
 /*
  * ping, list and version succeed; remove fails for "missing"; config
- * returns big_size bytes; stats fails without saying why.
+ * returns big_size bytes; stats fails without saying why; workers is
+ * answered later (its ticket in h->ticket).
  */
 static json_t *test_handle(void *ctx, const struct proto_request *req, struct proto_error *err)
 {
@@ -78,6 +81,10 @@ static json_t *test_handle(void *ctx, const struct proto_request *req, struct pr
 			return NULL;
 		}
 		return json_pack("{s:s}", "removed", name);
+	case PROTO_CMD_WORKERS:
+		h->ticket = control_defer(h->c);
+		assert_int_not_equal(h->ticket, 0);
+		return NULL;
 	case PROTO_CMD_CONFIG: {
 		char *filler = malloc(h->big_size + 1);
 		json_t *r;
@@ -136,6 +143,7 @@ static int setup(void **state)
 	/* A directory that does not exist yet: control_init() creates it. */
 	(void)snprintf(fx->sub, sizeof(fx->sub), "%s/run", fx->dir);
 	(void)snprintf(fx->path, sizeof(fx->path), "%s/mcrd.sock", fx->sub);
+	fx->h.c = &fx->c;
 	assert_int_equal(control_init(&fx->c, fx->path, 0660, &test_ops, &fx->h), 0);
 	*state = fx;
 	return 0;
@@ -340,6 +348,62 @@ static void t_ping_round_trip(void **state)
 	assert_int_equal(fx->h.calls, 2);
 	assert_int_equal(fx->h.last_cmd, PROTO_CMD_PING);
 	tclient_free(tc);
+}
+
+/*
+ * A deferred request is answered when control_reply() says so, with its id;
+ * meanwhile other clients are served, the client is not timed out, and its
+ * next request waits its turn.
+ */
+static void t_deferred_reply(void **state)
+{
+	struct fixture *fx = *state;
+	struct tclient *a = tclient_new(fx), *b = tclient_new(fx);
+	struct proto_response resp;
+	json_t *result = json_pack("{s:b}", "later", 1);
+
+	fx->c.idle_timeout_ms = 100;
+	tsend_str(fx, a, "{\"v\":1,\"id\":9,\"cmd\":\"workers\"}\n" PING);
+	expect_silence(fx, a, 300);
+	assert_int_equal(fx->h.calls, 1);
+	ping_ok(fx, b);
+	control_reply(&fx->c, fx->h.ticket, result, NULL);
+	expect_ok(fx, a, &resp);
+	assert_int_equal(json_integer_value(resp.id), 9);
+	assert_true(json_is_true(json_object_get(resp.result, "later")));
+	proto_response_clear(&resp);
+	/* The pipelined ping, answered after the deferred request. */
+	expect_ok(fx, a, &resp);
+	assert_int_equal(fx->h.last_cmd, PROTO_CMD_PING);
+	proto_response_clear(&resp);
+	/* Idle again: now the timeout applies. */
+	expect_closed(fx, a, 1000);
+	json_decref(result);
+	tclient_free(a);
+	tclient_free(b);
+}
+
+/* An error can be deferred too; a reply for a client that left is dropped. */
+static void t_deferred_error_and_gone(void **state)
+{
+	struct fixture *fx = *state;
+	struct tclient *a = tclient_new(fx);
+	struct proto_error err = { .code = PROTO_ERR_REFUSED };
+	uint64_t first;
+
+	(void)snprintf(err.message, sizeof(err.message), "worker 1 refused: no");
+	tsend_str(fx, a, "{\"v\":1,\"cmd\":\"workers\"}\n");
+	pump(fx, 50);
+	control_reply(&fx->c, fx->h.ticket, NULL, &err);
+	expect_error(fx, a, PROTO_ERR_REFUSED, "worker 1 refused");
+	tsend_str(fx, a, "{\"v\":1,\"cmd\":\"workers\"}\n");
+	pump(fx, 50);
+	first = fx->h.ticket;
+	tclient_free(a);
+	pump(fx, 50);
+	assert_int_equal(fx->c.n_clients, 0);
+	control_reply(&fx->c, first, NULL, &err);
+	assert_int_equal(control_defer(&fx->c), 0);	/* outside a handler */
 }
 
 static void t_id_echo(void **state)
@@ -850,6 +914,8 @@ int main(void)
 		T(t_socket_file),
 		T(t_ping_round_trip),
 		T(t_id_echo),
+		T(t_deferred_reply),
+		T(t_deferred_error_and_gone),
 		T(t_pipelined_in_order),
 		T(t_split_request),
 		T(t_bad_requests_keep_connection),

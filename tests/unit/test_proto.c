@@ -483,6 +483,8 @@ static void t_code_table(void **state)
 		{ PROTO_ERR_DUPLICATE_RULE, "duplicate_rule" },
 		{ PROTO_ERR_UNKNOWN_INTERFACE, "unknown_interface" },
 		{ PROTO_ERR_TOO_MANY_CLIENTS, "too_many_clients" },
+		{ PROTO_ERR_BUSY, "busy" },
+		{ PROTO_ERR_REFUSED, "refused" },
 		{ PROTO_ERR_INTERNAL, "internal" },
 	};
 
@@ -504,7 +506,9 @@ static void t_code_from_errno(void **state)
 		{ -EEXIST, PROTO_ERR_DUPLICATE_RULE }, { -ENOENT, PROTO_ERR_NO_SUCH_RULE },
 		{ -ENODEV, PROTO_ERR_UNKNOWN_INTERFACE }, { -EINVAL, PROTO_ERR_INVALID_RULE },
 		{ -ENOSPC, PROTO_ERR_INVALID_RULE }, { -ENOMEM, PROTO_ERR_INTERNAL },
-		{ -EIO, PROTO_ERR_INTERNAL },
+		{ -EIO, PROTO_ERR_REFUSED }, { -ETIMEDOUT, PROTO_ERR_REFUSED },
+		{ -EBUSY, PROTO_ERR_BUSY }, { -E2BIG, PROTO_ERR_INVALID_RULE },
+		{ -EPERM, PROTO_ERR_INTERNAL },
 	};
 
 	(void)state;

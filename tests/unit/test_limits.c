@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for limits_check(): the limits a worker has, checked by the
+ * supervisor before a change.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcrd/filter.h"
+#include "mcrd/ingress.h"
+#include "mcrd/limits.h"
+
+/* n rules on input interface inN (N = rule / per_if), one output each on out. */
+static void make_config(struct mcr_config *cfg, size_t n, size_t per_if, size_t outputs)
+{
+	config_init(cfg);
+	cfg->rules = calloc(n, sizeof(*cfg->rules));
+	assert_non_null(cfg->rules);
+	cfg->n_rules = n;
+	for (size_t r = 0; r < n; r++) {
+		struct mcr_rule *rule = &cfg->rules[r];
+
+		(void)snprintf(rule->name, sizeof(rule->name), "r%zu", r);
+		(void)snprintf(rule->in_ifname, sizeof(rule->in_ifname), "in%zu", r / per_if);
+		rule->in_group.s_addr = htonl(0xef140000u + (uint32_t)(r % per_if));
+		rule->in_port = 5000;
+		rule->n_outputs = outputs;
+		rule->outputs = calloc(outputs, sizeof(*rule->outputs));
+		assert_non_null(rule->outputs);
+		for (size_t o = 0; o < outputs; o++) {
+			(void)snprintf(rule->outputs[o].ifname, sizeof(rule->outputs[o].ifname),
+				       "out%zu", o % 4);
+			rule->outputs[o].port = (uint16_t)(6000 + o);
+		}
+	}
+}
+
+/* 1,000 groups on one interface fit; a 1,001st is refused naming it. */
+static void t_groups_per_interface(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, FILTER_MAX_DESTS, FILTER_MAX_DESTS, 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+	make_config(&cfg, FILTER_MAX_DESTS + 1, FILTER_MAX_DESTS + 1, 1);
+	assert_int_equal(limits_check(&cfg, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "input interface in0"));
+	assert_non_null(strstr(err.msg, "1000 distinct input groups"));
+	config_free(&cfg);
+}
+
+/* The limit is per interface: 1,000 on each of two is fine. */
+static void t_groups_on_two_interfaces(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, 2 * FILTER_MAX_DESTS, FILTER_MAX_DESTS, 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+}
+
+/* Rules sharing a group (different ports) count it once. */
+static void t_shared_group_counts_once(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, FILTER_MAX_DESTS + 10, FILTER_MAX_DESTS + 10, 1);
+	for (size_t r = FILTER_MAX_DESTS; r < cfg.n_rules; r++) {
+		cfg.rules[r].in_group = cfg.rules[0].in_group;
+		cfg.rules[r].in_port = (uint16_t)(7000 + r);
+	}
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+}
+
+static void t_input_interfaces(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, INGRESS_MAX_PORTS, 1, 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+	make_config(&cfg, INGRESS_MAX_PORTS + 1, 1, 1);
+	assert_int_equal(limits_check(&cfg, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "input interfaces"));
+	config_free(&cfg);
+}
+
+/* Outputs need sockets in the worker's file table: half of it per generation. */
+static void t_file_table(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, 2, 2, 4000);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+	make_config(&cfg, 3, 3, 4000);
+	assert_int_equal(limits_check(&cfg, &err), -E2BIG);
+	assert_non_null(strstr(err.msg, "file table"));
+	config_free(&cfg);
+}
+
+static void t_empty_is_fine(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_groups_per_interface),
+		cmocka_unit_test(t_groups_on_two_interfaces),
+		cmocka_unit_test(t_shared_group_counts_once),
+		cmocka_unit_test(t_input_interfaces),
+		cmocka_unit_test(t_file_table),
+		cmocka_unit_test(t_empty_is_fine),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
