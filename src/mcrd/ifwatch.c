@@ -78,10 +78,16 @@ static void mark_dirty(struct ifwatch *w, const char *why, unsigned int ifindex,
 		w->due_ns = now_ns() + IFWATCH_DEBOUNCE_MS * NSEC_PER_MSEC;
 }
 
+static bool concerns(const struct mcr_config *cfg, const struct ifw_link *l, const char *ifname)
+{
+	return index_is_used(cfg, l ? l->ifindex : 0) || name_is_used(cfg, ifname) ||
+	       (l && name_is_used(cfg, l->ifname));
+}
+
+/* A change under way counts too: its new rules' interfaces may appear before it commits. */
 static bool concerns_rules(const struct ifwatch *w, const struct ifw_link *l, const char *ifname)
 {
-	return index_is_used(w->cfg, l ? l->ifindex : 0) || name_is_used(w->cfg, ifname) ||
-	       (l && name_is_used(w->cfg, l->ifname));
+	return concerns(w->cfg, l, ifname) || concerns(w->pending, l, ifname);
 }
 
 static const char *link_change(const struct ifw_link *l, const struct nl_event *ev)
@@ -242,13 +248,15 @@ static void on_event(void *ctx, const struct nl_event *ev)
 	}
 }
 
-void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg)
+void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg,
+		  const struct mcr_config *pending)
 {
 	int ret;
 
 	w->cfg = cfg;
+	w->pending = pending;
 	ret = nl_watch_read(&w->nl, on_event, w);
-	w->cfg = NULL;
+	w->cfg = w->pending = NULL;
 	if (ret < 0)
 		log_warn_errno(ret, "cannot read interface notifications, ignoring");
 }

@@ -32,6 +32,7 @@ struct ifwatch {
 	struct nl_watch nl;
 	struct ifw_link *links;		/* uthash by ifindex */
 	const struct mcr_config *cfg;	/* the rules, while ifwatch_read() runs */
+	const struct mcr_config *pending;	/* and those of a change under way */
 	uint64_t dump_epoch;		/* links seen by the running dump carry it */
 	bool is_synced;			/* the first dump is complete */
 	bool is_resyncing;		/* notifications were lost: sweep after the dump */
@@ -52,8 +53,13 @@ int ifwatch_fd(const struct ifwatch *w);
 /* Links in the table: every interface of the namespace once synced. */
 size_t ifwatch_n_links(const struct ifwatch *w);
 
-/* Read every pending notification; note those that concern cfg's rules. */
-void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg);
+/*
+ * Read every pending notification; note those that concern the rules of
+ * cfg (in force) or of pending (a change under way that may commit, or
+ * NULL).
+ */
+void ifwatch_read(struct ifwatch *w, const struct mcr_config *cfg,
+		  const struct mcr_config *pending);
 
 /* Milliseconds until ifwatch_resolve() is due, or -1 when nothing is pending. */
 int ifwatch_timeout_ms(const struct ifwatch *w, uint64_t now_ns);

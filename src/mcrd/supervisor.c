@@ -714,7 +714,7 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 	else if (tag == TAG_CONTROL)
 		(void)control_dispatch(&s->ctl);
 	else if (tag == TAG_NETLINK)
-		ifwatch_read(&s->ifw, s->cfg);
+		ifwatch_read(&s->ifw, s->cfg, s->change.is_active ? &s->change.next : NULL);
 	else if (TAG_KIND(tag) == TAG_PIDFD)
 		worker_reap(s, &s->workers[tag - TAG_PIDFD]);
 	else if (TAG_KIND(tag) == TAG_CHAN)

@@ -4,7 +4,8 @@
  * kernel in a private network namespace: the first dump alone asks for no
  * push; an interface a rule waits for appearing, a used one changing MTU
  * or going away each make ifwatch_resolve() ask for one (and update what
- * the rule waits for); interfaces no rule names never do; after lost
+ * the rule waits for); interfaces no rule names never do, unless the rules
+ * of a change under way name them; after lost
  * notifications the dump that follows finds what came and went.
  */
 #include <stdarg.h>
@@ -33,6 +34,10 @@ static const char rules_json[] =
 	"{\"rules\": [{\"name\": \"r\", \"input\": {\"interface\": \"lo\", \"group\": \"239.1.1.1\"},"
 	" \"outputs\": [{\"interface\": \"ifw0\", \"group\": \"239.2.2.2\"}]}]}";
 
+static const char pending_json[] =
+	"{\"rules\": [{\"name\": \"p\", \"input\": {\"interface\": \"lo\", \"group\": \"239.1.1.3\"},"
+	" \"outputs\": [{\"interface\": \"ifp0\", \"group\": \"239.2.2.3\"}]}]}";
+
 static void sh(const char *cmd)
 {
 	if (system(cmd) != 0)
@@ -48,7 +53,7 @@ static bool settle_and_resolve(struct ifwatch *w, struct mcr_config *cfg)
 		struct pollfd pfd = { .fd = ifwatch_fd(w), .events = POLLIN };
 
 		(void)poll(&pfd, 1, (int)((end - now) / NSEC_PER_MSEC) + 1);
-		ifwatch_read(w, cfg);
+		ifwatch_read(w, cfg, NULL);
 	}
 	return ifwatch_resolve(w, cfg, now_ns());
 }
@@ -67,7 +72,7 @@ static bool wait_and_resolve(struct ifwatch *w, struct mcr_config *cfg)
 		if (now_ns() >= end)
 			fail_msg("no resolution due after %d ms", WAIT_MAX_MS);
 		(void)poll(&pfd, 1, 50);
-		ifwatch_read(w, cfg);
+		ifwatch_read(w, cfg, NULL);
 	}
 	while (now_ns() < w->due_ns)
 		(void)poll(NULL, 0, 5);
@@ -76,8 +81,9 @@ static bool wait_and_resolve(struct ifwatch *w, struct mcr_config *cfg)
 
 static void t_follows_the_rules_interfaces(void **state)
 {
+	struct mcr_config cfg, pending;
 	struct config_error err;
-	struct mcr_config cfg;
+	uint64_t end;
 	struct ifwatch w;
 
 	(void)state;
@@ -117,6 +123,24 @@ static void t_follows_the_rules_interfaces(void **state)
 	sh("ip link set ifw9 name ifw0");
 	assert_true(settle_and_resolve(&w, &cfg));
 	assert_null(config_rule_waiting_for(&cfg.rules[0]));
+
+	/* An interface only a change under way names counts as well. */
+	config_init(&pending);
+	if (config_load_string(&pending, pending_json, &err) < 0 ||
+	    config_resolve(&pending, &err) < 0)
+		fail_msg("%s", err.msg);
+	sh("ip link add ifp0 type veth peer name ifp1");
+	end = now_ns() + SETTLE_MS * NSEC_PER_MSEC;
+	while (now_ns() < end) {
+		struct pollfd pfd = { .fd = ifwatch_fd(&w), .events = POLLIN };
+
+		(void)poll(&pfd, 1, 10);
+		ifwatch_read(&w, &cfg, &pending);
+	}
+	assert_true(ifwatch_resolve(&w, &cfg, now_ns()));
+	config_free(&pending);
+	sh("ip link del ifp0");
+	assert_false(settle_and_resolve(&w, &cfg));
 
 	sh("ip link del ifw0 && ip link del ifz0");
 	assert_true(settle_and_resolve(&w, &cfg));
