@@ -360,11 +360,20 @@ bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now)
 	return is_push;
 }
 
-void ifwatch_retry(struct ifwatch *w, uint64_t now)
+unsigned int ifwatch_retry(struct ifwatch *w, uint64_t now)
 {
+	unsigned int ms = w->retry_ms ? w->retry_ms : IFWATCH_RETRY_MS;
+
+	w->retry_ms = ms * 2 < IFWATCH_RETRY_MAX_MS ? ms * 2 : IFWATCH_RETRY_MAX_MS;
 	w->is_dirty = true;
 	if (w->due_ns == 0)
-		w->due_ns = now + IFWATCH_RETRY_MS * NSEC_PER_MSEC;
+		w->due_ns = now + ms * NSEC_PER_MSEC;
+	return ms;
+}
+
+void ifwatch_pushed(struct ifwatch *w)
+{
+	w->retry_ms = 0;
 }
 
 static json_t *find_named(json_t *rules, const char *name)

@@ -23,8 +23,12 @@
 
 /* A burst of changes (a veth pair deleted, an interface renamed and set up) is resolved once. */
 #define IFWATCH_DEBOUNCE_MS	50
-/* After the workers refused rules resolved again (an interface went in between). */
+/*
+ * After the workers refused the rules resolved again (an interface went in
+ * between): retry after 1 s, doubling up to 30 s while they keep refusing.
+ */
 #define IFWATCH_RETRY_MS	1000
+#define IFWATCH_RETRY_MAX_MS	30000
 
 struct ifw_link;
 
@@ -38,6 +42,7 @@ struct ifwatch {
 	bool is_resyncing;		/* notifications were lost: sweep after the dump */
 	bool is_dirty;			/* a change the rules care about, not yet pushed */
 	bool has_failed;		/* the last lookup failed (logged once) */
+	unsigned int retry_ms;		/* the next retry's delay; 0: IFWATCH_RETRY_MS */
 	uint64_t due_ns;		/* when to resolve again; 0: nothing pending */
 };
 
@@ -77,8 +82,13 @@ bool ifwatch_is_due(const struct ifwatch *w, uint64_t now_ns);
  */
 bool ifwatch_resolve(struct ifwatch *w, struct mcr_config *cfg, uint64_t now_ns);
 
-/* The workers did not take the rules: resolve and push again in IFWATCH_RETRY_MS. */
-void ifwatch_retry(struct ifwatch *w, uint64_t now_ns);
+/*
+ * The workers did not take the rules: resolve and push again later.
+ * Returns the delay in milliseconds, for the caller's log line.
+ */
+unsigned int ifwatch_retry(struct ifwatch *w, uint64_t now_ns);
+/* The workers took them: the next refusal waits IFWATCH_RETRY_MS again. */
+void ifwatch_pushed(struct ifwatch *w);
 
 /*
  * Mark the rules of cfg that wait in a statistics "rules" array: "waiting":

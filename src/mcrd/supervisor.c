@@ -673,10 +673,11 @@ static int next_timeout_ms(const struct supervisor *s)
 static void interfaces_followed(struct supervisor *s, void *ctx, int ret, const char *why)
 {
 	(void)ctx;
-	if (ret < 0) {
-		log_warn("interfaces changed, but %s; retrying in %d ms", why, IFWATCH_RETRY_MS);
-		ifwatch_retry(&s->ifw, now_ns());
-	}
+	if (ret == 0)
+		ifwatch_pushed(&s->ifw);
+	else
+		log_warn("interfaces changed, but %s; retrying in %u ms", why,
+			 ifwatch_retry(&s->ifw, now_ns()));
 }
 
 /*
@@ -692,7 +693,8 @@ static void follow_interfaces(struct supervisor *s)
 	if (!s->has_ifwatch || !ifwatch_is_due(&s->ifw, now) || s->change.is_active)
 		return;
 	if (change_config_dup(&next, s->cfg) < 0) {
-		ifwatch_retry(&s->ifw, now);
+		log_warn("interfaces changed, but out of memory; retrying in %u ms",
+			 ifwatch_retry(&s->ifw, now));
 		return;
 	}
 	if (!ifwatch_resolve(&s->ifw, &next, now)) {
@@ -700,8 +702,8 @@ static void follow_interfaces(struct supervisor *s)
 		return;
 	}
 	if (supervisor_change(s, &next, interfaces_followed, NULL, &err) < 0) {
-		log_warn("interfaces changed, but %s; retrying in %d ms", err.msg, IFWATCH_RETRY_MS);
-		ifwatch_retry(&s->ifw, now);
+		log_warn("interfaces changed, but %s; retrying in %u ms", err.msg,
+			 ifwatch_retry(&s->ifw, now));
 	}
 }
 
