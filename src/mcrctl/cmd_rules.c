@@ -226,6 +226,9 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		goto out_free_outputs;
 	if (m->is_json)
 		mcrctl_print_json(result);
+	else if (json_object_get(result, "waiting"))
+		(void)printf("added rule %s; it waits for interface %s\n",
+			     json_str_or(result, "name", "(unnamed)"), json_str_or(result, "waiting", "?"));
 	else
 		(void)printf("added rule %s\n", json_str_or(result, "name", "(unnamed)"));
 	json_decref(result);

@@ -45,6 +45,9 @@ step "Adding rules at run time: one waiting for ${TOPO_TAG}o3, one that can rela
 ctl --json add --name X --input-interface "$RELAY_IN" --input-group 239.1.1.3 \
 	--output "${TOPO_TAG}o3" >"$TMPD/add-x.json" 2>&1 || fail "add X: $(cat "$TMPD/add-x.json")"
 expect_json_str "$TMPD/add-x.json" .waiting "${TOPO_TAG}o3" "X waits for"
+ctl add --name Z --input-interface "$RELAY_IN" --input-group 239.1.1.5 \
+	--output "${TOPO_TAG}o3" >"$TMPD/add-z.out" 2>&1 || fail "add Z: $(cat "$TMPD/add-z.out")"
+expect_grep "$TMPD/add-z.out" "added rule Z; it waits for interface ${TOPO_TAG}o3" "mcrctl add"
 ctl add --name Y --input-interface "$RELAY_IN" --input-group 239.1.1.4 \
 	--output "$(topo_out 1)" >"$TMPD/add-y.out" 2>&1 || fail "add Y: $(cat "$TMPD/add-y.out")"
 
@@ -74,7 +77,8 @@ run_gen src -i "$SRC_IF" -g $GROUP_W -r $RATE -c $COUNT
 wait_sink
 expect_sink_exact "$SINK_JSON" $COUNT
 ctl --json list >"$TMPD/list2.json" || fail "mcrctl list failed"
-expect_json "$TMPD/list2.json" '[.rules[] | select(.waiting)] | length' -eq 1 "rules still waiting (X)"
+expect_json "$TMPD/list2.json" '[.rules[] | select(.waiting)] | length' -eq 2 \
+	"rules still waiting (X, Z)"
 stop_mcrd
 
 step "Analyzing"
