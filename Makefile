@@ -48,7 +48,7 @@ endif
 
 COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c \
               src/common/safefile.c
-MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c \
+MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c \
               src/mcrd/stats.c src/mcrd/filter.c src/mcrd/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/egress.c src/mcrd/fwd.c src/mcrd/worker.c src/mcrd/chan.c \
@@ -57,16 +57,18 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
               src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
               src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
+              src/mcrd/config_diff.c src/mcrd/stats_line.c \
               src/mcrd/netlink.c src/mcrd/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 # mcrctl checks configuration files with mcrd's own parser.
-MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/rule.c
+MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
-UNIT_TESTS += test_limits test_cfgwire
+UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
+UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -107,22 +109,30 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/frame.c)
-$(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c)
-$(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c)
+$(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+$(BUILD)/tests/test_settings: $(call obj,src/mcrd/settings.c src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_config_diff: $(call obj,src/mcrd/config_diff.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+# test_settings checks the man pages in this tree against the settings table.
+$(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.
-$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/rule.c) | $(BUILD)/mcrctl
+$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ring: $(call obj,src/mcrd/ring.c)
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/ingress.c src/mcrd/filter.c src/mcrd/rxring.c \
+	src/mcrd/stats.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c \
+	tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
-$(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/rule.c)
-$(BUILD)/tests/test_cfgwire: $(call obj,src/mcrd/cfgwire.c src/mcrd/config.c src/mcrd/rule.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+$(BUILD)/tests/test_cfgwire: $(call obj,src/mcrd/cfgwire.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
-	src/mcrd/rule.c tests/unit/netns_helpers.c)
+	src/mcrd/settings.c src/mcrd/rule.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

@@ -107,6 +107,23 @@ int cmd_workers(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char *
 	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* "added: a, b" for a non-empty list of names in the reload's reply. */
+static void print_names(const json_t *result, const char *key)
+{
+	const json_t *names = json_object_get(result, key), *v;
+	size_t i;
+
+	if (json_array_size(names) == 0)
+		return;
+	(void)printf("  %s:", key);
+	json_array_foreach(names, i, v) {
+		const char *name = json_string_value(v);
+
+		(void)printf("%s %s", i ? "," : "", name ? name : "?");
+	}
+	(void)printf("\n");
+}
+
 int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
 	json_t *result;
@@ -123,6 +140,12 @@ int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 			     json_int_of(result, "rules"));
 	else
 		(void)printf("mcrd reloaded its configuration\n");
+	print_names(result, "added");
+	print_names(result, "changed");
+	print_names(result, "removed");
+	print_names(result, "settings");
+	if (json_is_integer(json_object_get(result, "unchanged")))
+		(void)printf("  unchanged: %lld\n", json_int_of(result, "unchanged"));
 	json_decref(result);
 	return EXIT_SUCCESS;
 }

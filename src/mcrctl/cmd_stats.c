@@ -32,14 +32,14 @@ static void fmt_output_name(const json_t *o, char *buf, size_t size)
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
 	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
-					    ">PACKETS OUT", ">DROPS", ">ERRORS", NULL };
+					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TOO BIG", NULL };
 	json_t *rule, *o;
 	size_t i, j;
 
 	table_init(t, cols);
 	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
 		json_t *outs = json_object_get(rule, "outputs");
-		long long out = 0, drops = 0, errors = 0;
+		long long out = 0, drops = 0, errors = 0, too_big = 0;
 		double pps_out = 0;
 		char r1[16], r2[16];
 
@@ -47,6 +47,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			out += json_int_of(o, "packets_out");
 			drops += json_int_of(o, "drops");
 			errors += json_int_of(o, "send_errors");
+			too_big += json_int_of(o, "too_big");
 			pps_out += json_num_of(o, "pps_out");
 		}
 		table_row(t);
@@ -57,6 +58,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 		table_cell(t, "%lld", out);
 		table_cell(t, "%lld", drops);
 		table_cell(t, "%lld", errors);
+		table_cell(t, "%lld", too_big);
 		if (!is_verbose)
 			continue;
 		json_array_foreach(outs, j, o) {
@@ -71,6 +73,7 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			table_cell(t, "%lld", json_int_of(o, "packets_out"));
 			table_cell(t, "%lld", json_int_of(o, "drops"));
 			table_cell(t, "%lld", json_int_of(o, "send_errors"));
+			table_cell(t, "%lld", json_int_of(o, "too_big"));
 		}
 	}
 }
@@ -79,7 +82,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 {
 	static const char *const cols[] = { "INPUT", ">FRAMES", ">MALFORMED", ">FRAGMENTS",
 					    ">UNMATCHED", ">BUF EXHAUSTION", ">KERNEL DROPS",
-					    NULL };
+					    ">TOO BIG", NULL };
 	json_t *in;
 	size_t i;
 
@@ -93,6 +96,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 		table_cell(t, "%lld", json_int_of(in, "unmatched"));
 		table_cell(t, "%lld", json_int_of(in, "buffer_exhaustion"));
 		table_cell(t, "%lld", json_int_of(in, "kernel_drops"));
+		table_cell(t, "%lld", json_int_of(in, "too_big"));
 	}
 }
 

@@ -169,6 +169,7 @@ int worker_commit(struct worker *w, struct generation *g)
 	/* The current generation holds a reference of its own while current. */
 	g->refs = 1;
 	w->gen = g;
+	worker_fit_buffers(w);
 	start_new_ports(w);
 	if (old) {
 		gen_move_counters(g, old);

@@ -22,6 +22,7 @@ struct change_reply {
 	uint64_t ticket;
 	enum proto_cmd cmd;
 	char name[MCR_NAME_MAX];
+	const struct config_diff *diff;	/* a reload's; valid while it is answered */
 };
 
 /* The interface a committed rule waits for, or NULL. */
@@ -30,6 +31,19 @@ static const char *added_waits_for(const struct supervisor *s, const char *name)
 	int k = config_rule_index(s->cfg, name);
 
 	return k >= 0 ? config_rule_waiting_for(&s->cfg->rules[k]) : NULL;
+}
+
+/* {"rules": N, "added": [...], "changed": [...], ...} for a committed reload. */
+static json_t *reload_result(const struct supervisor *s, const struct config_diff *diff)
+{
+	json_t *result = diff ? config_diff_to_json(diff) : json_object();
+
+	if (result &&
+	    json_object_set_new(result, "rules", json_integer((json_int_t)s->cfg->n_rules)) < 0) {
+		json_decref(result);
+		result = NULL;
+	}
+	return result;
 }
 
 static void change_answered(struct supervisor *s, void *ctx, int ret, const char *why)
@@ -43,8 +57,8 @@ static void change_answered(struct supervisor *s, void *ctx, int ret, const char
 		if (p->cmd == PROTO_CMD_RELOAD)
 			log_err("reload: %s; keeping the running rules", why);
 	} else if (p->cmd == PROTO_CMD_RELOAD) {
-		log_info("reload: %zu rules in force", s->cfg->n_rules);
-		result = json_pack("{s:I}", "rules", (json_int_t)s->cfg->n_rules);
+		/* supervisor_reload() logged the lists already. */
+		result = reload_result(s, p->diff);
 	} else if (p->cmd == PROTO_CMD_ADD && added_waits_for(s, p->name)) {
 		log_info("rule \"%s\" added; it waits for interface %s", p->name,
 			 added_waits_for(s, p->name));
@@ -154,6 +168,7 @@ static json_t *cmd_list(const struct supervisor *s)
 	return rules ? json_pack("{s:o}", "rules", rules) : NULL;
 }
 
+/* The reply, deferred until the change is over, names what the reload changed. */
 static json_t *cmd_reload(struct supervisor *s, struct proto_error *err)
 {
 	struct change_reply *p = calloc(1, sizeof(*p));
@@ -165,7 +180,7 @@ static json_t *cmd_reload(struct supervisor *s, struct proto_error *err)
 		return NULL;
 	}
 	p->cmd = PROTO_CMD_RELOAD;
-	ret = supervisor_reload(s, change_answered, p, &cerr);
+	ret = supervisor_reload(s, change_answered, p, &p->diff, &cerr);
 	if (ret < 0) {
 		free(p);
 		proto_error_set(err,

@@ -27,15 +27,8 @@
 #include "common/util.h"
 #include "mcrd/config.h"
 #include "mcrd/rule.h"
+#include "mcrd/settings.h"
 
-#define QUEUE_DEPTH_MIN		8
-#define QUEUE_DEPTH_MAX		32768
-#define SNDBUF_MIN		4096
-#define SNDBUF_MAX		(1 << 30)
-#define STATS_MS_MIN		100
-#define STATS_MS_MAX		3600000
-#define BUFFERS_MIN		64
-#define BUFFERS_MAX		32768
 #define PORT_MAX		65535
 #define TTL_MAX			255
 
@@ -46,10 +39,6 @@
 /* A --rule spec quoted in messages is cut to this many characters. */
 #define SPEC_SHOWN_MAX		160
 
-static const char *const top_fields[] = {
-	"queue_depth", "send_batch", "coalesce_us", "so_sndbuf", "stats_interval_ms", "buffers", "egress",
-	"ingress", "workers", "igmp_join", "rules",
-};
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
 static const char *const output_fields[] = { "interface", "group", "port", "ttl" };
@@ -79,11 +68,6 @@ static void str_printf(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-}
-
-static bool is_power_of_two(long long v)
-{
-	return v > 0 && (v & (v - 1)) == 0;
 }
 
 static bool ifname_is_valid(const char *s)
@@ -291,20 +275,6 @@ static int json_get_str(json_t *obj, const char *prefix, const char *key, bool i
 	return 1;
 }
 
-/* The same for an optional boolean. */
-static int json_get_bool(json_t *obj, const char *prefix, const char *key, bool *ret,
-			 struct json_field *f, struct config_error *err)
-{
-	json_t *v = json_field_get(obj, prefix, key, f);
-
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return config_fail(err, -EINVAL, "%s: %s is not true or false", f->path, f->shown);
-	*ret = json_is_true(v);
-	return 1;
-}
-
 /* The same for an optional integer. */
 static int json_get_int(json_t *obj, const char *prefix, const char *key, long long *ret,
 			struct json_field *f, struct config_error *err)
@@ -317,110 +287,6 @@ static int json_get_int(json_t *obj, const char *prefix, const char *key, long l
 		return config_fail(err, -EINVAL, "%s: %s is not an integer", f->path, f->shown);
 	*ret = json_integer_value(v);
 	return 1;
-}
-
-static int json_parse_settings(struct mcr_config *cfg, json_t *root, struct config_error *err)
-{
-	struct json_field f;
-	const char *s = NULL;
-	long long v = 0;
-	int rc;
-
-	rc = json_get_int(root, "", "queue_depth", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (!is_power_of_two(v) || v < QUEUE_DEPTH_MIN || v > QUEUE_DEPTH_MAX)
-			return config_fail(err, -EINVAL,
-					   "queue_depth: %s is not a power of two between %d and %d",
-					   f.shown, QUEUE_DEPTH_MIN, QUEUE_DEPTH_MAX);
-		cfg->queue_depth = (unsigned int)v;
-	}
-
-	rc = json_get_int(root, "", "send_batch", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (v < 1 || v > cfg->queue_depth)
-			return config_fail(err, -EINVAL,
-					   "send_batch: %s is not between 1 and queue_depth (%u)",
-					   f.shown, cfg->queue_depth);
-		cfg->send_batch = (unsigned int)v;
-	} else if (cfg->send_batch > cfg->queue_depth) {
-		/* A small queue_depth alone should not make the default batch an error. */
-		cfg->send_batch = cfg->queue_depth;
-	}
-
-	rc = json_get_int(root, "", "coalesce_us", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (v < 0 || v > MCR_MAX_COALESCE_US)
-			return config_fail(err, -EINVAL,
-					   "coalesce_us: %s is not between 0 (no coalescing) and %d",
-					   f.shown, MCR_MAX_COALESCE_US);
-		cfg->coalesce_us = (unsigned int)v;
-	}
-
-	rc = json_get_int(root, "", "so_sndbuf", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (v < SNDBUF_MIN || v > SNDBUF_MAX)
-			return config_fail(err, -EINVAL, "so_sndbuf: %s is not between %d and %d",
-					   f.shown, SNDBUF_MIN, SNDBUF_MAX);
-		cfg->so_sndbuf = (int)v;
-	}
-
-	rc = json_get_int(root, "", "stats_interval_ms", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (v != 0 && (v < STATS_MS_MIN || v > STATS_MS_MAX))
-			return config_fail(err, -EINVAL,
-					   "stats_interval_ms: %s is neither 0 (off) nor between %d and %d",
-					   f.shown, STATS_MS_MIN, STATS_MS_MAX);
-		cfg->stats_interval_ms = (unsigned int)v;
-	}
-
-	rc = json_get_int(root, "", "buffers", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (!is_power_of_two(v) || v < BUFFERS_MIN || v > BUFFERS_MAX)
-			return config_fail(err, -EINVAL,
-					   "buffers: %s is not a power of two between %d and %d",
-					   f.shown, BUFFERS_MIN, BUFFERS_MAX);
-		cfg->buffers = (unsigned int)v;
-	}
-
-	rc = json_get_int(root, "", "workers", &v, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0) {
-		if (v < 0 || v > MCR_MAX_WORKERS)
-			return config_fail(err, -EINVAL,
-					   "workers: %s is not between 0 (one per CPU) and %d", f.shown,
-					   MCR_MAX_WORKERS);
-		cfg->workers = (unsigned int)v;
-	}
-
-	rc = json_get_str(root, "", "egress", false, &s, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0 && config_parse_egress(s, &cfg->egress) < 0)
-		return config_fail(err, -EINVAL, "egress: %s is not \"auto\", \"l2\" or \"udp\"",
-				   f.shown);
-
-	rc = json_get_str(root, "", "ingress", false, &s, &f, err);
-	if (rc < 0)
-		return rc;
-	if (rc > 0 && config_parse_ingress(s, &cfg->ingress) < 0)
-		return config_fail(err, -EINVAL, "ingress: %s is not \"ring\" or \"multishot\"",
-				   f.shown);
-
-	rc = json_get_bool(root, "", "igmp_join", &cfg->igmp_join, &f, err);
-	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -577,7 +443,7 @@ static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config
 	}
 	n = json_array_size(rules);
 	if (n == 0)
-		return config_fail(err, -EINVAL, "rules: no rules");
+		return 0;
 	if (cfg->n_rules > MCR_MAX_RULES || n > MCR_MAX_RULES - cfg->n_rules)
 		return config_fail(err, -EINVAL,
 				   "rules: %zu rules (plus %zu given before), at most %d", n,
@@ -605,21 +471,38 @@ static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config
 	return 0;
 }
 
+/* The top level holds "rules" and the keys of the settings table. */
+static int json_check_root(json_t *root, struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(root)) {
+		json_show(root, shown);
+		return config_fail(err, -EINVAL, "top level: %s is not an object", shown);
+	}
+	json_object_foreach(root, key, v) {
+		if (strcmp(key, "rules") && !settings_find_key(key))
+			return config_fail(err, -EINVAL, "unknown field \"%.64s\"", key);
+	}
+	return 0;
+}
+
+/* Without "rules" (or with an empty array) mcrd starts with no rules. */
 static int json_parse_root(struct mcr_config *cfg, json_t *root, struct config_error *err)
 {
 	json_t *rules;
 	int rc;
 
-	rc = json_check_object(root, "", top_fields, ARRAY_SIZE(top_fields), err);
+	rc = json_check_root(root, err);
 	if (rc < 0)
 		return rc;
-	rules = json_required(root, "", "rules", err);
-	if (!rules)
-		return -EINVAL;
-	rc = json_parse_settings(cfg, root, err);
+	rc = settings_from_json(cfg, root, NULL, err);
 	if (rc < 0)
 		return rc;
-	return json_parse_rules(cfg, rules, err);
+	rules = json_object_get(root, "rules");
+	return rules ? json_parse_rules(cfg, rules, err) : 0;
 }
 
 /*
@@ -910,14 +793,17 @@ json_t *config_to_json(const struct mcr_config *cfg)
 		json_decref(rules);
 		return NULL;
 	}
-	obj = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:b, s:o}", "queue_depth",
-			(json_int_t)cfg->queue_depth, "send_batch", (json_int_t)cfg->send_batch,
-			"coalesce_us", (json_int_t)cfg->coalesce_us, "so_sndbuf",
-			(json_int_t)cfg->so_sndbuf, "stats_interval_ms",
-			(json_int_t)cfg->stats_interval_ms, "buffers", (json_int_t)cfg->buffers,
-			"egress", config_egress_name(cfg->egress), "ingress",
-			config_ingress_name(cfg->ingress), "workers",
-			(json_int_t)cfg->workers, "igmp_join", (int)cfg->igmp_join, "rules", rules);
+	obj = json_object();
+	if (!obj || settings_to_json(cfg, obj) < 0) {
+		json_decref(obj);
+		json_decref(rules);
+		return NULL;
+	}
+	/* The rules are stolen, even on failure. */
+	if (json_object_set_new(obj, "rules", rules) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
 	return obj;
 }
 
@@ -1350,7 +1236,7 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 	int rc;
 
 	if (cfg->n_rules == 0)
-		return config_fail(err, -EINVAL, "no rules (give a configuration file or --rule)");
+		return 0;
 	rc = resolve_names(cfg, err);
 	if (rc < 0)
 		return rc;
@@ -1424,63 +1310,58 @@ size_t config_drop_waiting(struct mcr_config *cfg)
 	return n - kept;
 }
 
-static const char *const egress_names[EGRESS_MODE_MAX] = {
-	[EGRESS_AUTO] = "auto",
-	[EGRESS_L2] = "l2",
-	[EGRESS_UDP] = "udp",
-};
+/* The modes' names are those of the settings table: one list of them. */
+static int mode_parse(const char *key, const char *name)
+{
+	const struct setting *s = settings_find_key(key);
+
+	for (int m = 0; s && s->names[m]; m++)
+		if (strcmp(name, s->names[m]) == 0)
+			return m;
+	return -EINVAL;
+}
+
+static const char *mode_name(const char *key, unsigned int mode, unsigned int max)
+{
+	const struct setting *s = settings_find_key(key);
+
+	return s && mode < max ? s->names[mode] : "?";
+}
 
 int config_parse_egress(const char *name, enum egress_mode *ret)
 {
-	for (int m = 0; m < EGRESS_MODE_MAX; m++) {
-		if (strcmp(name, egress_names[m]) == 0) {
-			*ret = (enum egress_mode)m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int m = mode_parse("egress", name);
+
+	if (m < 0)
+		return m;
+	*ret = (enum egress_mode)m;
+	return 0;
 }
 
 const char *config_egress_name(enum egress_mode mode)
 {
-	return mode < EGRESS_MODE_MAX ? egress_names[mode] : "?";
+	return mode_name("egress", mode, EGRESS_MODE_MAX);
 }
-
-static const char *const ingress_names[INGRESS_MODE_MAX] = {
-	[INGRESS_RING] = "ring",
-	[INGRESS_MULTISHOT] = "multishot",
-};
 
 int config_parse_ingress(const char *name, enum ingress_mode *ret)
 {
-	for (int m = 0; m < INGRESS_MODE_MAX; m++) {
-		if (strcmp(name, ingress_names[m]) == 0) {
-			*ret = (enum ingress_mode)m;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int m = mode_parse("ingress", name);
+
+	if (m < 0)
+		return m;
+	*ret = (enum ingress_mode)m;
+	return 0;
 }
 
 const char *config_ingress_name(enum ingress_mode mode)
 {
-	return mode < INGRESS_MODE_MAX ? ingress_names[mode] : "?";
+	return mode_name("ingress", mode, INGRESS_MODE_MAX);
 }
 
 void config_init(struct mcr_config *cfg)
 {
-	*cfg = (struct mcr_config){
-		.queue_depth = MCR_DEFAULT_QUEUE_DEPTH,
-		.send_batch = MCR_DEFAULT_SEND_BATCH,
-		.coalesce_us = MCR_DEFAULT_COALESCE_US,
-		.so_sndbuf = MCR_DEFAULT_SNDBUF,
-		.stats_interval_ms = MCR_DEFAULT_STATS_MS,
-		.buffers = MCR_DEFAULT_BUFFERS,
-		.igmp_join = true,
-		.ingress = INGRESS_RING,
-		.n_rules = 0,
-		.rules = NULL,
-	};
+	*cfg = (struct mcr_config){ .n_rules = 0, .rules = NULL };
+	settings_init(cfg);
 }
 
 void config_free(struct mcr_config *cfg)

@@ -25,10 +25,18 @@
 #define MCR_DEFAULT_COALESCE_US	50
 #define MCR_MAX_COALESCE_US	10000
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
-#define MCR_DEFAULT_STATS_MS	1000
+#define MCR_DEFAULT_STATS_MS	0	/* no periodic stats line: a service logs little */
 #define MCR_DEFAULT_TTL		16
 #define MCR_MAX_WORKERS		256
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
+
+/*
+ * Read when mcrd is given neither --config nor --rule; when it does not
+ * exist, mcrd starts with no rules and waits for mcrctl.
+ */
+#ifndef MCR_DEFAULT_CONFIG_PATH
+#define MCR_DEFAULT_CONFIG_PATH	"/etc/mcr/mcrd.json"
+#endif
 
 /* How outputs send: pre-built frames on AF_PACKET (l2) or UDP sockets. */
 enum egress_mode {
@@ -99,7 +107,7 @@ const char *config_egress_name(enum egress_mode mode);
 int config_parse_ingress(const char *name, enum ingress_mode *ret);
 const char *config_ingress_name(enum ingress_mode mode);
 
-/* Fills in the defaults above and no rules. */
+/* Fills in the settings' defaults (settings.h) and no rules. */
 void config_init(struct mcr_config *cfg);
 void config_free(struct mcr_config *cfg);
 
@@ -152,20 +160,21 @@ int config_remove_rule(struct mcr_config *cfg, const char *name);
  * A rule, or the whole configuration, in the file's form (new reference, or
  * NULL on ENOMEM).  The result loads again with config_load_string() and
  * means the same; a resolved rule lists the group and port its outputs
- * inherited.  A configuration with no rules gives "rules": [], which the
- * loader refuses.
+ * inherited.  A configuration with no rules gives "rules": [], which loads
+ * as a start with no rules.
  */
 json_t *config_rule_to_json(const struct mcr_rule *r);
 json_t *config_to_json(const struct mcr_config *cfg);
 
 /*
- * Check the whole configuration and resolve interface names to indexes: no
- * two rules share a name or an input key (interface name, group, port,
- * source), outputs fill in the input's group/port where they gave none.  An
- * interface that does not exist is not an error: its ifindex is 0 and its
- * rules wait (config_rule_waiting_for()); resolving again when interfaces
- * come and go updates every index.  Returns 0 or a negative errno with err
- * filled in.
+ * Check the whole configuration and resolve interface names to indexes (no
+ * rules at all is fine: mcrd then waits for mcrctl): no two rules share a
+ * name or an input key (interface name, group, port, source), outputs fill
+ * in the input's group/port where they gave none.  An interface that does
+ * not exist is not an error: its ifindex is 0 and its rules wait
+ * (config_rule_waiting_for()); config_resolve_interfaces() looks the
+ * indexes up again when interfaces come and go.  Returns 0 or a negative
+ * errno with err filled in.
  */
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
 

@@ -117,15 +117,22 @@ void egress_ring_put(struct txring *tx)
 	}
 }
 
-/* A TX ring on fd big enough for a frame of any payload ingress can receive. */
+static uint16_t l2_max_payload(unsigned int mtu);
+
+/*
+ * A TX ring on fd whose slots hold the largest frame the interface's MTU
+ * lets out (at least a 1500-byte MTU's, at most what a receive buffer
+ * holds): jumbo frames need jumbo slots, other interfaces keep small rings.
+ */
 static int l2_ring(struct egress_iface *li, int fd, const struct egress *eg)
 {
+	unsigned int mtu = li->mtu < 1500 ? 1500 : li->mtu > RING_MAX_MTU ? RING_MAX_MTU : li->mtu;
 	int ret;
 
 	li->tx = malloc(sizeof(*li->tx));
 	if (!li->tx)
 		return -ENOMEM;
-	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + RING_BUF_SIZE, eg->ring_frames,
+	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + l2_max_payload(mtu), eg->ring_frames,
 			  eg->kick_batch);
 	if (ret < 0) {
 		log_err_errno(ret, "output %s: cannot set up a TX ring of %u frames", li->ifname,
@@ -366,6 +373,10 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 			eo->tx = li->tx;
 			/* The kernel does not check a TX ring frame against the MTU. */
 			eo->max_payload = l2_max_payload(li->mtu);
+			/* Nor may a frame outgrow its slot (the MTU may have grown since). */
+			if (eo->max_payload > txring_frame_capacity(li->tx) - FRAME_SEND_LEN)
+				eo->max_payload = (uint16_t)(txring_frame_capacity(li->tx) -
+							     FRAME_SEND_LEN);
 			/* An odd multiplier spreads the outputs over the id space. */
 			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/worker.h"
@@ -196,7 +197,7 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 
 	if (unlikely(p->len > eo->max_payload)) {
 		/* Too big for the link: a UDP socket would fragment, a frame cannot. */
-		os->send_errors++;
+		os->too_big++;
 		os->drops++;
 		goto out_done;
 	}
@@ -328,12 +329,43 @@ static bool may_warn(struct fwd *f)
 	return true;
 }
 
+/*
+ * 'rule "cam1" output 2 (eth1 239.2.2.2:6000)' for output @out (flat over
+ * g's rules), so that a warning names the rule, the output and the
+ * interface.  A scan over the rules: only the rate-limited warnings call it.
+ */
+static void describe_output(const struct generation *g, uint32_t out, char *buf, size_t len)
+{
+	char group[ADDR_STR_MAX];
+
+	for (size_t r = 0; r < g->cfg.n_rules; r++) {
+		const struct mcr_rule *rule = &g->cfg.rules[r];
+		size_t base = g->stats->out_base[r];
+		const struct mcr_output *o;
+
+		if (out < base || out >= base + rule->n_outputs)
+			continue;
+		o = &rule->outputs[out - base];
+		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s", rule->name,
+			       out - base + 1, o->ifname, addr_fmt(o->group, group));
+		if (o->port)
+			(void)snprintf(buf + strlen(buf), len - strlen(buf), ":%u)", o->port);
+		else
+			(void)snprintf(buf + strlen(buf), len - strlen(buf), ")");
+		return;
+	}
+	(void)snprintf(buf, len, "output %u", out);
+}
+
 static void warn_send_error(struct worker *w, const struct send_slot *s, int res)
 {
+	char what[MCR_NAME_MAX + IF_NAMESIZE + 64];
+
 	if (!may_warn(&w->fwd))
 		return;
-	log_warn_errno(res, "send on output %u failed (further errors this second are only counted)",
-		       s->out);
+	describe_output(s->gen, s->out, what, sizeof(what));
+	log_warn_errno(res, "%s: send failed, packet dropped (further errors this second are only "
+		       "counted)", what);
 }
 
 void fwd_send_done(struct worker *w, uint32_t i, int res)
@@ -346,6 +378,10 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 		/* Payload bytes, as for udp: a frame's count includes our headers. */
 		os->packets++;
 		os->bytes += s->len;
+	} else if (res == -EMSGSIZE) {
+		/* Too big for the output's MTU, and not to be fragmented. */
+		os->too_big++;
+		os->drops++;
 	} else if ((res == -EAGAIN || res == -ENOBUFS || res == -EINTR) &&
 		   s->attempts < FWD_MAX_ATTEMPTS && !w->is_stopping) {
 		os->retries++;
@@ -365,16 +401,20 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 	worker_gen_put(w, g);
 }
 
-struct l2_drop_ctx {
+/* What a failed kick dropped: for the warning, the first frame's output. */
+struct kick_drops {
 	struct worker *w;
-	const struct txring *tx;
+	const struct txring *tx;	/* the ring that failed */
+	uint32_t first_out;
+	bool has_first;
 };
 
 /* A frame of tx's that will not be sent: take it off its output's count. */
 static void l2_drop(uint32_t out, void *arg)
 {
-	const struct l2_drop_ctx *c = arg;
-	const struct egress *eg = &c->w->gen->egress;
+	struct kick_drops *kd = arg;
+	struct worker *w = kd->w;
+	const struct egress *eg = &w->gen->egress;
 	struct output_stats *os;
 
 	/*
@@ -383,13 +423,31 @@ static void l2_drop(uint32_t out, void *arg)
 	 * interface was deleted, so its ring fails), the index may now be
 	 * another rule's output, on another ring.
 	 */
-	if (out >= eg->n || !eg->outs[out].is_l2 || eg->outs[out].tx != c->tx)
+	if (out >= eg->n || !eg->outs[out].is_l2 || eg->outs[out].tx != kd->tx)
 		return;
-	os = &c->w->gen->stats->outputs[out];
+	if (!kd->has_first) {
+		kd->first_out = out;
+		kd->has_first = true;
+	}
+	os = &w->gen->stats->outputs[out];
 	if (os->packets)
 		os->packets--;
 	os->send_errors++;
 	os->drops++;
+}
+
+static void warn_kick_failed(struct worker *w, const struct kick_drops *kd, unsigned int n, int res)
+{
+	char what[MCR_NAME_MAX + IF_NAMESIZE + 64];
+
+	if (!may_warn(&w->fwd))
+		return;
+	if (kd->has_first)
+		describe_output(w->gen, kd->first_out, what, sizeof(what));
+	else
+		(void)snprintf(what, sizeof(what), "an output of earlier rules");
+	log_warn_errno(res, "%s: sending on the interface failed, %u frames of its ring dropped "
+		       "(further failures this second are only counted)", what, n);
 }
 
 void fwd_kick_done(struct worker *w, struct txring *tx, int res)
@@ -401,12 +459,11 @@ void fwd_kick_done(struct worker *w, struct txring *tx, int res)
 		mark_dirty(&w->fwd, tx);
 		arm_retry_timer(w, 1);
 	} else if (res < 0) {
-		struct l2_drop_ctx ctx = { .w = w, .tx = tx };
-		unsigned int n = txring_discard(tx, l2_drop, &ctx);
+		struct kick_drops kd = { .w = w, .tx = tx };
+		unsigned int n = txring_discard(tx, l2_drop, &kd);
 
-		if (n && may_warn(&w->fwd))
-			log_warn_errno(res, "sending on an output interface failed, %u frames "
-				       "dropped (further failures this second are only counted)", n);
+		if (n)
+			warn_kick_failed(w, &kd, n, res);
 	}
 	egress_ring_put(tx);
 }

@@ -75,6 +75,7 @@ static void add_output(struct output_stats *to, struct output_stats *from)
 	to->send_errors += from->send_errors;
 	to->retries += from->retries;
 	to->drops += from->drops;
+	to->too_big += from->too_big;
 	memset(from, 0, sizeof(*from));
 }
 

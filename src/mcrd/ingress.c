@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/addr.h"
@@ -73,15 +76,20 @@ static int attach_filter(const struct ingress_port *p, const struct mcr_config *
 	return 0;
 }
 
-static void set_rcvbuf(int fd, const char *ifname)
+/*
+ * The queue is counted in bytes: it holds as many frames of a jumbo MTU
+ * as of a 1500-byte one when it grows with the MTU.
+ */
+static void set_rcvbuf(const struct ingress_port *p)
 {
-	int size = INGRESS_RCVBUF;
+	unsigned int scale = p->mtu > 1500 ? (p->mtu + 1499) / 1500 : 1;
+	int size = INGRESS_RCVBUF * (int)(scale < 7 ? scale : 7);
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
 		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
 		log_warn_errno(errno, "%s: cannot raise the ingress receive buffer, ignoring",
-			       ifname);
+			       p->ifname);
 }
 
 static int join_socket_open(struct ingress_port *p)
@@ -273,27 +281,78 @@ static int update_memberships(struct ingress_port *p, const struct mcr_config *c
 }
 
 /*
+ * PACKET_FANOUT_FLAG_IGNORE_OUTGOING came with Linux 6.2.  Older kernels
+ * take the flag without a word (they do not check a fanout's flags), so
+ * the release is the only way to tell.
+ */
+static bool kernel_has_fanout_ignore_outgoing(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;	/* cannot tell: do not cry wolf */
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/*
+ * A fanout group is one interface's (the kernel refuses a socket bound to
+ * another device with EINVAL), so each input has its own id: the daemon's
+ * base plus the ifindex, which every worker computes alike.  Two daemons
+ * have different bases (their pids), so on one interface their groups
+ * never coincide; a re-created interface has a new ifindex and so a fresh
+ * group.  An id held by a group of another interface, type or flags (any
+ * other program, or another mcrd's group on another interface) is refused
+ * with EINVAL: every worker then steps to the same next candidate and
+ * meets its siblings there.
+ */
+static uint16_t fanout_candidate(int base, unsigned int ifindex, unsigned int k)
+{
+	return (uint16_t)(((unsigned int)base + ifindex + k * INGRESS_FANOUT_STEP) & 0xffff);
+}
+
+/*
  * Once in a fanout group, the socket receives through the group's hook, and
  * its own PACKET_IGNORE_OUTGOING no longer applies: the group needs the
- * flag too (Linux 6.8), or our egress on this interface comes back in.
+ * flag too, or our egress on this interface comes back in.
  */
-static int join_fanout(const struct ingress_port *p, int fanout_id)
+static int join_fanout(struct ingress_port *p, int fanout_base)
 {
-	int id = fanout_id & 0xffff;
-	int arg = id | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+	int err = EINVAL;
 
-	if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
-		return 0;
-	if (errno == EINVAL) {
-		log_warn("%s: this kernel cannot keep outgoing frames out of a fanout group "
-			 "(Linux 6.8 can): relaying out of this interface may loop",
-			 p->ifname);
-		arg = id | (PACKET_FANOUT_HASH << 16);
-		if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0)
+	for (unsigned int k = 0; k < INGRESS_FANOUT_TRIES && err == EINVAL; k++) {
+		uint16_t id = fanout_candidate(fanout_base, p->ifindex, k);
+		int arg = mode | id;
+
+		if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0) {
+			p->fanout_id = id;
 			return 0;
+		}
+		err = errno;
+		if (err == EINVAL)
+			log_debug("%s: PACKET_FANOUT group %u belongs to another interface or "
+				  "program, trying the next",
+				  p->ifname, id);
 	}
-	log_err_errno(errno, "%s: cannot join PACKET_FANOUT group %d", p->ifname, id);
-	return -errno;
+	log_err_errno(err, "%s: cannot join a PACKET_FANOUT group (%u ids from %u tried: is the "
+			   "interface up, or do other programs hold them?)",
+		      p->ifname, INGRESS_FANOUT_TRIES, fanout_candidate(fanout_base, p->ifindex, 0));
+	return -err;
+}
+
+/* The interface's MTU now, or 0 when the kernel will not say. */
+static unsigned int iface_mtu(const struct ingress_port *p)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (ioctl(p->fd, SIOCGIFMTU, &ifr) < 0) {
+		log_warn_errno(errno, "%s: cannot read the MTU, assuming 1500", p->ifname);
+		return 0;
+	}
+	return ifr.ifr_mtu > 0 ? (unsigned int)ifr.ifr_mtu : 0;
 }
 
 /* Before the bind: the ring must exist when the first frame arrives. */
@@ -308,7 +367,7 @@ static int rx_ring_open(struct ingress_port *p)
 	return ret;
 }
 
-static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_id,
+static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_base,
 		     enum ingress_mode mode)
 {
 	struct sockaddr_ll sll;
@@ -320,6 +379,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 			      p->ifname);
 		return -errno;
 	}
+	p->mtu = iface_mtu(p);
 	ret = attach_filter(p, cfg);
 	if (ret < 0)
 		return ret;
@@ -329,7 +389,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 			      p->ifname);
 		return -errno;
 	}
-	set_rcvbuf(p->fd, p->ifname);
+	set_rcvbuf(p);
 	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
 		return ret;
 	memset(&sll, 0, sizeof(sll));
@@ -340,7 +400,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 		log_err_errno(errno, "%s: cannot bind the AF_PACKET socket", p->ifname);
 		return -errno;
 	}
-	if (fanout_id >= 0 && (ret = join_fanout(p, fanout_id)) < 0)
+	if (fanout_base >= 0 && (ret = join_fanout(p, fanout_base)) < 0)
 		return ret;
 	return update_memberships(p, cfg);
 }
@@ -355,6 +415,7 @@ void ingress_port_close(struct ingress_port *p)
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	p->file = -1;
+	p->fanout_id = -1;
 }
 
 static struct ingress_port *port_find(struct ingress *in, unsigned int ifindex)
@@ -374,16 +435,20 @@ static struct ingress_port *port_slot(struct ingress *in)
 	return in->n < INGRESS_MAX_PORTS ? &in->ports[in->n++] : NULL;
 }
 
-int ingress_init(struct ingress *in, int fanout_id, enum ingress_mode mode)
+int ingress_init(struct ingress *in, int fanout_base, enum ingress_mode mode)
 {
 	memset(in, 0, sizeof(*in));
-	in->fanout_id = fanout_id;
+	in->fanout_base = fanout_base;
+	if (fanout_base >= 0 && !kernel_has_fanout_ignore_outgoing())
+		log_warn("this kernel cannot keep outgoing frames out of a PACKET_FANOUT group "
+			 "(Linux 6.2 can): with more than one worker, relaying out of an input "
+			 "interface may loop back into it");
 	in->mode = mode;
 	in->ports = calloc(INGRESS_MAX_PORTS, sizeof(*in->ports));
 	if (!in->ports)
 		return -ENOMEM;
 	for (size_t i = 0; i < INGRESS_MAX_PORTS; i++)
-		in->ports[i].fd = in->ports[i].file = -1;
+		in->ports[i].fd = in->ports[i].file = in->ports[i].fanout_id = -1;
 	return 0;
 }
 
@@ -411,7 +476,7 @@ static int open_new_ports(struct ingress *in, const struct mcr_config *cfg, bool
 		} else {
 			p->ifindex = cfg->rules[r].in_ifindex;
 			(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
-			ret = port_open(p, cfg, in->fanout_id, in->mode);
+			ret = port_open(p, cfg, in->fanout_base, in->mode);
 			is_new[p - in->ports] = true;
 		}
 		if (ret < 0) {
@@ -518,6 +583,25 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 				 p->ifname);
 	}
 	return 0;
+}
+
+unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname)
+{
+	unsigned int mtu = 0;
+
+	*ret_ifname = NULL;
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || p->is_closing)
+			continue;
+		p->mtu = iface_mtu(p);
+		if (p->mtu > mtu) {
+			mtu = p->mtu;
+			*ret_ifname = p->ifname;
+		}
+	}
+	return mtu ? mtu : 1500;
 }
 
 void ingress_collect_drops(struct ingress *in)

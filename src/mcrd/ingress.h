@@ -24,8 +24,11 @@
 #include "mcrd/rxring.h"
 #include "mcrd/stats.h"
 
-#define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy */
+#define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy; */
+						/* times MTU / 1500 for jumbo inputs */
 #define INGRESS_MAX_PORTS	256		/* input interfaces per worker */
+#define INGRESS_FANOUT_TRIES	16		/* fanout ids tried per interface */
+#define INGRESS_FANOUT_STEP	4099u		/* from one candidate id to the next */
 
 struct membership {
 	struct in_addr group;
@@ -42,6 +45,8 @@ struct ingress_port {
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */
+	int fanout_id;			/* its PACKET_FANOUT group, -1 when none */
+	unsigned int mtu;		/* the interface's, when last configured; 0: unknown */
 	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
@@ -53,16 +58,18 @@ struct ingress_port {
 struct ingress {
 	size_t n;			/* ports[0..n) have been used */
 	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
-	int fanout_id;			/* PACKET_FANOUT group, or -1 */
+	int fanout_base;		/* the daemon's PACKET_FANOUT id base, or -1 */
 	enum ingress_mode mode;		/* for every port, as when the worker started */
 };
 
 /*
- * With fanout_id >= 0 every socket joins that PACKET_FANOUT group in hash
- * mode, so that the workers of one daemon share the traffic and each flow
- * stays with one worker (in order).
+ * With fanout_base >= 0 (0..65535, the same in every worker of a daemon)
+ * each input's socket joins a PACKET_FANOUT group in hash mode, one group
+ * per input interface, so that the workers share the traffic and each flow
+ * stays with one worker (in order).  The group's id is derived from the
+ * base and the interface's ifindex; see join_fanout().
  */
-int ingress_init(struct ingress *in, int fanout_id, enum ingress_mode mode);
+int ingress_init(struct ingress *in, int fanout_base, enum ingress_mode mode);
 void ingress_exit(struct ingress *in);
 
 /*
@@ -90,6 +97,14 @@ static inline bool ingress_port_is_open(const struct ingress_port *p)
 
 /* Close a port's sockets; its slot can be used again. */
 void ingress_port_close(struct ingress_port *p);
+
+/*
+ * The largest MTU of the inputs in use (1500 when none is known), and the
+ * interface that has it (NULL then): what the receive buffers must hold.
+ * Reads each port's MTU from the kernel again (one ioctl per input: for a
+ * change of the inputs, not the hot path).
+ */
+unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname);
 
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);

@@ -6,40 +6,36 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/config.h"
 #include "mcrd/limits.h"
+#include "mcrd/settings.h"
 #include "mcrd/supervisor.h"
 
 #define MAX_CLI_RULES 4096
+/* getopt values of the settings' options: this plus the table index. */
+#define OPT_SETTING 512
+#define MAX_SETTINGS 32
 
 struct mcrd_opts {
-	const char *config_file;
+	const char *config_file;	/* --config, or NULL */
 	const char *rules[MAX_CLI_RULES];	/* --rule specs, applied after the file */
 	size_t n_rules;
 	const char *ready_file;
 	bool is_check_only;
 	bool use_syslog;
 	int log_level;
-	/* Command-line values that override the file; -1 = not given. */
-	long stats_interval_ms;
-	long queue_depth;
-	long send_batch;
-	long coalesce_us;
-	long sndbuf;
-	long buffers;
-	const char *egress;
-	const char *ingress;
-	unsigned int workers;
-	bool has_no_igmp_join;
+	/* Settings given on the command line: they override the file's. */
+	uint32_t settings_given;	/* a bit per settings table entry */
+	const char *setting_args[MAX_SETTINGS];
 	const char *user;
 	const char *control;
 	bool has_no_control;
@@ -47,16 +43,6 @@ struct mcrd_opts {
 
 enum {
 	OPT_CHECK = 256,
-	OPT_STATS_INTERVAL,
-	OPT_QUEUE_DEPTH,
-	OPT_SEND_BATCH,
-	OPT_COALESCE_US,
-	OPT_SNDBUF,
-	OPT_BUFFERS,
-	OPT_EGRESS,
-	OPT_INGRESS,
-	OPT_WORKERS,
-	OPT_NO_IGMP_JOIN,
 	OPT_USER,
 	OPT_CONTROL,
 	OPT_NO_CONTROL,
@@ -65,98 +51,131 @@ enum {
 	OPT_SYSLOG,
 };
 
-static const struct option long_options[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "rule", required_argument, NULL, 'r' },
-	{ "check-config", no_argument, NULL, OPT_CHECK },
-	{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
-	{ "queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH },
-	{ "send-batch", required_argument, NULL, OPT_SEND_BATCH },
-	{ "coalesce-us", required_argument, NULL, OPT_COALESCE_US },
-	{ "sndbuf", required_argument, NULL, OPT_SNDBUF },
-	{ "buffers", required_argument, NULL, OPT_BUFFERS },
-	{ "egress", required_argument, NULL, OPT_EGRESS },
-	{ "ingress", required_argument, NULL, OPT_INGRESS },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "no-igmp-join", no_argument, NULL, OPT_NO_IGMP_JOIN },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "control", required_argument, NULL, OPT_CONTROL },
-	{ "no-control", no_argument, NULL, OPT_NO_CONTROL },
-	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 },
+/* The process's own options; the settings' options come from settings.h. */
+struct process_option {
+	const char *name;
+	char short_name;
+	int val;
+	const char *arg;	/* NULL: a flag */
+	const char *help;
 };
+
+static const struct process_option process_options[] = {
+	{ "config", 'c', 'c', "FILE",
+	  "read rules and settings from a JSON file (default\n"
+	  MCR_DEFAULT_CONFIG_PATH " when no --rule is given;\n"
+	  "when that file does not exist, start with no rules)" },
+	{ "rule", 'r', 'r', "SPEC",
+	  "add a rule (repeatable), in the form\n"
+	  "[NAME=]IN_IF,GROUP[:PORT][,source=IP] -> OUT_IF[,GROUP[:PORT]][,ttl=N][; ...]" },
+	{ "check-config", 0, OPT_CHECK, NULL,
+	  "validate the configuration and exit (0 = good, 2 = bad)" },
+	{ "user", 0, OPT_USER, "NAME",
+	  "run the workers as this user, keeping only\n"
+	  "CAP_NET_RAW (and CAP_NET_ADMIN if needed)" },
+	{ "control", 0, OPT_CONTROL, "PATH",
+	  "control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")" },
+	{ "no-control", 0, OPT_NO_CONTROL, NULL, "no control socket" },
+	{ "ready-file", 0, OPT_READY_FILE, "PATH", "create PATH once every worker is relaying" },
+	{ "log-level", 0, OPT_LOG_LEVEL, "LEVEL",
+	  "error, warning, notice, info (default) or debug" },
+	{ "syslog", 0, OPT_SYSLOG, NULL, "log to syslog instead of stderr" },
+	{ "help", 'h', 'h', NULL, "show this help" },
+	{ "version", 'V', 'V', NULL, "show the version" },
+};
+
+/* Where --help starts an option's text, as settings_usage() does. */
+#define HELP_COLUMN 26
+
+/* "  -c, --config FILE        read ..." with continuation lines indented. */
+static void usage_option(FILE *f, const struct process_option *po)
+{
+	const char *line = po->help;
+	char head[64];
+
+	if (po->short_name)
+		(void)snprintf(head, sizeof(head), "  -%c, --%s%s%s", po->short_name, po->name,
+			       po->arg ? " " : "", po->arg ? po->arg : "");
+	else
+		(void)snprintf(head, sizeof(head), "      --%s%s%s", po->name, po->arg ? " " : "",
+			       po->arg ? po->arg : "");
+	(void)fprintf(f, "%-*s", HELP_COLUMN, head);
+	if (strlen(head) >= HELP_COLUMN)
+		(void)fprintf(f, "\n%*s", HELP_COLUMN, "");
+	for (;;) {
+		size_t n = strcspn(line, "\n");
+
+		(void)fprintf(f, " %.*s\n", (int)n, line);
+		if (!line[n])
+			break;
+		line += n + 1;
+		(void)fprintf(f, "%*s", HELP_COLUMN, "");
+	}
+}
 
 static void usage(FILE *f)
 {
+	(void)fprintf(f, "Usage: mcrd [OPTIONS]\n"
+			 "Relay UDP multicast between interfaces from userspace.\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(process_options); i++)
+		usage_option(f, &process_options[i]);
+	(void)fprintf(f, "\nSettings (each overrides the file's key of the same meaning, "
+			 "see mcrd.conf(5)):\n");
+	settings_usage(f);
 	(void)fprintf(f,
-		"Usage: mcrd [OPTIONS]\n"
-		"Relay UDP multicast between interfaces from userspace.\n"
 		"\n"
-		"  -c, --config FILE        read rules and settings from a JSON file\n"
-		"  -r, --rule SPEC          add a rule (repeatable), in the form\n"
-		"                           [NAME=]IN_IF,GROUP[:PORT][,source=IP] -> OUT_IF[,GROUP[:PORT]][,ttl=N][; ...]\n"
-		"      --check-config       validate the configuration and exit (0 = good, 2 = bad)\n"
-		"      --stats-interval MS  print a stats line per rule every MS ms (0 = never; default 1000)\n"
-		"      --queue-depth N      io_uring submission queue entries (default 1024)\n"
-		"      --send-batch N       sends queued before a submit (default 64)\n"
-		"      --coalesce-us N      after a completion, wait up to N us for a batch\n"
-		"                           before waking (0..10000, 0 = every completion;\n"
-		"                           default 50; Linux 6.12+)\n"
-		"      --sndbuf BYTES       egress socket send buffer (default 4194304)\n"
-		"      --buffers N          ingress buffers, a power of two (default 4096)\n"
-		"      --egress MODE        auto (default: l2 for multicast outputs, udp for\n"
-		"                           unicast), l2 (pre-built frames on AF_PACKET) or udp\n"
-		"      --ingress MODE       ring (default: a TPACKET_V3 ring, one wake-up per\n"
-		"                           block, up to ~1 ms later at low rates) or multishot\n"
-		"                           (io_uring, a wake-up per packet: lowest latency)\n"
-		"      --workers N          worker processes, each pinned to a CPU (default: one\n"
-		"                           per CPU mcrd may run on)\n"
-		"      --no-igmp-join       program the NIC filter for input groups but send no\n"
-		"                           IGMP join (for groups that reach the interface anyway)\n"
-		"      --user NAME          run the workers as this user, keeping only\n"
-		"                           CAP_NET_RAW (and CAP_NET_ADMIN if needed)\n"
-		"      --control PATH       control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")\n"
-		"      --no-control         no control socket\n"
-		"      --ready-file PATH    create PATH once every worker is relaying\n"
-		"      --log-level LEVEL    error, warning, notice, info (default) or debug\n"
-		"      --syslog             log to syslog instead of stderr\n"
-		"  -h, --help               show this help\n"
-		"  -V, --version            show the version\n"
-		"\n"
-		"Signals: SIGUSR1 prints a JSON stats snapshot on stdout; SIGTERM or SIGINT\n"
-		"finishes in-flight sends, prints the final JSON summary on stdout and exits 0.\n"
+		"Signals: SIGHUP re-reads the configuration file; SIGUSR1 prints a JSON stats\n"
+		"snapshot on stdout; SIGTERM or SIGINT finishes in-flight sends, prints the\n"
+		"final JSON summary on stdout and exits 0.\n"
 		"Exit status: 0 success, 1 runtime failure, 2 bad usage or configuration.\n"
 		"See mcrd(8) and mcrd.conf(5).\n");
 }
 
-static long parse_number(const char *opt, const char *s, long min, long max)
+/* getopt's table: the process's options, then one per setting. */
+static void build_long_options(struct option *ret, size_t max)
 {
-	char *end;
-	long v;
+	size_t n_settings, n = 0;
+	const struct setting *table = settings_table(&n_settings);
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max) {
-		(void)fprintf(stderr, "mcrd: --%s: \"%s\" is not a number between %ld and %ld\n",
-			      opt, s, min, max);
-		exit(EXIT_USAGE);
+	for (size_t i = 0; i < ARRAY_SIZE(process_options) && n + 1 < max; i++) {
+		const struct process_option *po = &process_options[i];
+
+		ret[n++] = (struct option){ po->name, po->arg ? required_argument : no_argument,
+					    NULL, po->val };
 	}
-	return v;
+	for (size_t i = 0; i < n_settings && i < MAX_SETTINGS && n + 1 < max; i++)
+		ret[n++] = (struct option){ table[i].option,
+					    table[i].arg ? required_argument : no_argument, NULL,
+					    OPT_SETTING + (int)i };
+	ret[n] = (struct option){ NULL, 0, NULL, 0 };
 }
 
-static bool is_pow2(long v)
+/*
+ * A setting's argument is checked at once, on a scratch configuration, so
+ * that a bad one stops mcrd before anything else; load_config() applies it.
+ */
+static void take_setting(struct mcrd_opts *o, size_t i, const char *arg)
 {
-	return v > 0 && (v & (v - 1)) == 0;
+	size_t n_settings;
+	const struct setting *s = &settings_table(&n_settings)[i];
+	struct config_error err;
+	struct mcr_config scratch;
+
+	config_init(&scratch);
+	if (settings_from_arg(&scratch, s, arg, &err) < 0) {
+		(void)fprintf(stderr, "mcrd: %s\n", err.msg);
+		exit(EXIT_USAGE);
+	}
+	o->settings_given |= 1U << i;
+	o->setting_args[i] = arg;
 }
 
 static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 {
+	struct option long_options[ARRAY_SIZE(process_options) + MAX_SETTINGS + 1];
 	int c;
 
+	build_long_options(long_options, ARRAY_SIZE(long_options));
 	while ((c = getopt_long(argc, argv, "c:r:hV", long_options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -172,37 +191,6 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 			break;
 		case OPT_CHECK:
 			o->is_check_only = true;
-			break;
-		case OPT_STATS_INTERVAL:
-			o->stats_interval_ms = parse_number("stats-interval", optarg, 0, 3600000);
-			break;
-		case OPT_QUEUE_DEPTH:
-			o->queue_depth = parse_number("queue-depth", optarg, 8, 32768);
-			break;
-		case OPT_SEND_BATCH:
-			o->send_batch = parse_number("send-batch", optarg, 1, 32768);
-			break;
-		case OPT_COALESCE_US:
-			o->coalesce_us = parse_number("coalesce-us", optarg, 0, MCR_MAX_COALESCE_US);
-			break;
-		case OPT_SNDBUF:
-			o->sndbuf = parse_number("sndbuf", optarg, 4096, 1 << 30);
-			break;
-		case OPT_BUFFERS:
-			o->buffers = parse_number("buffers", optarg, 64, 32768);
-			break;
-		case OPT_EGRESS:
-			o->egress = optarg;
-			break;
-		case OPT_INGRESS:
-			o->ingress = optarg;
-			break;
-		case OPT_WORKERS:
-			o->workers = (unsigned int)parse_number("workers", optarg, 1,
-								MCR_MAX_WORKERS);
-			break;
-		case OPT_NO_IGMP_JOIN:
-			o->has_no_igmp_join = true;
 			break;
 		case OPT_CONTROL:
 			o->control = optarg;
@@ -234,6 +222,10 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 			(void)printf("mcrd %s\n", MCR_VERSION);
 			exit(EXIT_SUCCESS);
 		default:
+			if (c >= OPT_SETTING && c < OPT_SETTING + MAX_SETTINGS) {
+				take_setting(o, (size_t)(c - OPT_SETTING), optarg);
+				break;
+			}
 			usage(stderr);
 			exit(EXIT_USAGE);
 		}
@@ -245,48 +237,22 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 	}
 }
 
-__attribute__((format(printf, 2, 3)))
-static int usage_error(struct config_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
-/* Command-line settings win over the file's; check what only the pair can. */
+/* Command-line settings win over the file's; then what only the pair can check. */
 static int apply_overrides(const struct mcrd_opts *o, struct mcr_config *cfg,
 			   struct config_error *err)
 {
-	if (o->stats_interval_ms >= 0)
-		cfg->stats_interval_ms = (unsigned int)o->stats_interval_ms;
-	if (o->queue_depth >= 0)
-		cfg->queue_depth = (unsigned int)o->queue_depth;
-	if (o->send_batch >= 0)
-		cfg->send_batch = (unsigned int)o->send_batch;
-	if (o->coalesce_us >= 0)
-		cfg->coalesce_us = (unsigned int)o->coalesce_us;
-	if (o->sndbuf >= 0)
-		cfg->so_sndbuf = (int)o->sndbuf;
-	if (o->buffers >= 0)
-		cfg->buffers = (unsigned int)o->buffers;
-	if (o->has_no_igmp_join)
-		cfg->igmp_join = false;
-	if (o->egress && config_parse_egress(o->egress, &cfg->egress) < 0)
-		return usage_error(err, "--egress: \"%s\" is not auto, l2 or udp", o->egress);
-	if (o->ingress && config_parse_ingress(o->ingress, &cfg->ingress) < 0)
-		return usage_error(err, "--ingress: \"%s\" is not ring or multishot", o->ingress);
-	if (!is_pow2(cfg->queue_depth))
-		return usage_error(err, "--queue-depth: %u is not a power of two",
-				   cfg->queue_depth);
-	if (!is_pow2(cfg->buffers))
-		return usage_error(err, "--buffers: %u is not a power of two", cfg->buffers);
-	if (cfg->send_batch > cfg->queue_depth)
-		return usage_error(err, "send batch %u is larger than the queue depth %u",
-				   cfg->send_batch, cfg->queue_depth);
-	return 0;
+	size_t n_settings;
+	const struct setting *table = settings_table(&n_settings);
+	int ret;
+
+	for (size_t i = 0; i < n_settings && i < MAX_SETTINGS; i++) {
+		if (!(o->settings_given & (1U << i)))
+			continue;
+		ret = settings_from_arg(cfg, &table[i], o->setting_args[i], err);
+		if (ret < 0)
+			return ret;
+	}
+	return settings_check(cfg, o->settings_given, true, err);
 }
 
 /* "msg" becomes "<a><b>msg", cut to fit. */
@@ -314,10 +280,19 @@ static void prefix_error(struct config_error *err, const char *a, const char *b)
 static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *err)
 {
 	const struct mcrd_opts *o = ctx;
+	const char *path = o->config_file;
 	int ret;
 
-	if (o->config_file && (ret = config_load_file(cfg, o->config_file, err)) < 0) {
-		prefix_error(err, o->config_file, ": ");
+	/* Without --config and --rule, the default file; missing, it means no rules. */
+	if (!path && o->n_rules == 0) {
+		path = MCR_DEFAULT_CONFIG_PATH;
+		if (access(path, F_OK) < 0 && errno == ENOENT) {
+			log_info("%s does not exist: no rules; add them with mcrctl", path);
+			path = NULL;
+		}
+	}
+	if (path && (ret = config_load_file(cfg, path, err)) < 0) {
+		prefix_error(err, path, ": ");
 		return ret;
 	}
 	for (size_t i = 0; i < o->n_rules; i++) {
@@ -327,11 +302,6 @@ static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *e
 			return ret;
 		}
 	}
-	if (cfg->n_rules == 0) {
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "no rules: give --config FILE or --rule SPEC");
-		return -EINVAL;
-	}
 	ret = apply_overrides(o, cfg, err);
 	if (ret < 0)
 		return ret;
@@ -339,8 +309,8 @@ static int load_config(void *ctx, struct mcr_config *cfg, struct config_error *e
 	/* What a worker could not take is refused here, at start and at --check-config. */
 	if (ret == 0)
 		ret = limits_check(cfg, err);
-	if (ret < 0 && o->config_file)
-		prefix_error(err, o->config_file, ": ");
+	if (ret < 0 && path)
+		prefix_error(err, path, ": ");
 	return ret;
 }
 
@@ -367,15 +337,7 @@ static size_t count_outputs(const struct mcr_config *cfg)
 
 int main(int argc, char **argv)
 {
-	struct mcrd_opts o = {
-		.log_level = LOG_INFO,
-		.stats_interval_ms = -1,
-		.queue_depth = -1,
-		.send_batch = -1,
-		.coalesce_us = -1,
-		.sndbuf = -1,
-		.buffers = -1,
-	};
+	struct mcrd_opts o = { .log_level = LOG_INFO };
 	struct supervisor_opts sup = { 0 };
 	struct config_error err;
 	struct mcr_config cfg;
@@ -406,9 +368,10 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
-	sup.n_workers = o.workers ? o.workers : cfg.workers;
+	sup.n_workers = cfg.workers;
 	sup.control_path = o.has_no_control ? NULL : o.control ? o.control : MCRD_DEFAULT_CONTROL;
-	if (o.config_file) {
+	/* A reload re-reads the file: --config's or, without --rule, the default. */
+	if (o.config_file || o.n_rules == 0) {
 		sup.load = load_config;
 		sup.load_ctx = &o;
 	}

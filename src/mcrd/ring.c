@@ -13,6 +13,8 @@
 
 #include "mcrd/ring.h"
 
+_Static_assert(RING_BUF_STRIDE >= 14 + 8 + RING_MAX_MTU + 1, "a buffer holds the largest frame");
+
 #ifndef IORING_SETUP_SUBMIT_ALL
 #define IORING_SETUP_SUBMIT_ALL (1U << 7)
 #endif
@@ -56,6 +58,21 @@ int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_en
 			break;
 	}
 	return ret;
+}
+
+static size_t page_round(size_t n)
+{
+	return (n + 4095) & ~(size_t)4095;
+}
+
+size_t ring_locked_bytes(unsigned int sq_entries, unsigned int cq_entries, unsigned int n_bufs)
+{
+	/* The SQ and CQ rings with their header and the SQ index array; the SQEs. */
+	size_t rings = page_round(4096 + (size_t)cq_entries * sizeof(struct io_uring_cqe) +
+				  (size_t)sq_entries * sizeof(uint32_t));
+	size_t sqes = page_round((size_t)sq_entries * sizeof(struct io_uring_sqe));
+
+	return rings + sqes + page_round((size_t)n_bufs * sizeof(struct io_uring_buf));
 }
 
 /* Our own pool: every buffer free, nothing registered. */
@@ -106,13 +123,14 @@ int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 	int ret;
 
 	memset(b, 0, sizeof(*b));
-	if (n == 0 || (n & (n - 1)) || n > 32768)
+	if (n == 0 || (n & (n - 1)) || n > 32768 || size == 0 || size > RING_BUF_STRIDE)
 		return -EINVAL;
 	b->n = n;
 	b->size = size;
-	b->mem_bytes = (size_t)n * size;
-	b->mem = mmap(NULL, b->mem_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE,
-		      -1, 0);
+	b->mem_bytes = (size_t)n * RING_BUF_STRIDE;
+	/* Pages are committed as frames touch them: a 1500-byte MTU touches one per buffer. */
+	b->mem = mmap(NULL, b->mem_bytes, PROT_READ | PROT_WRITE,
+		      MAP_ANONYMOUS | MAP_PRIVATE | MAP_NORESERVE, -1, 0);
 	if (b->mem == MAP_FAILED) {
 		b->mem = NULL;
 		return -errno;
@@ -130,6 +148,32 @@ int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 out_unmap:
 	ring_bufs_exit(b, ring);
 	return ret;
+}
+
+unsigned int ring_bufs_size_for_mtu(unsigned int mtu)
+{
+	unsigned int size;
+
+	if (mtu > RING_MAX_MTU)
+		mtu = RING_MAX_MTU;
+	/* Ethernet header, two VLAN tags, and a byte that only a cut-short frame fills. */
+	size = RING_BUF_ALIGN(14 + 8 + mtu + 1);
+	return size < RING_BUF_SIZE ? RING_BUF_SIZE : size;
+}
+
+void ring_bufs_resize(struct ring_bufs *b, unsigned int size)
+{
+	b->size = size < RING_BUF_STRIDE ? size : RING_BUF_STRIDE;
+	if (!b->br)
+		return;
+	/*
+	 * Entries the kernel has not taken yet get the new length at once.  It
+	 * reads an entry's len once, when it picks the buffer, and either
+	 * value fits the buffer's room; entries it took are rewritten whole
+	 * when their buffers are recycled.
+	 */
+	for (unsigned int i = 0; i < b->n; i++)
+		__atomic_store_n(&b->br->bufs[i].len, b->size, __ATOMIC_RELAXED);
 }
 
 void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring)

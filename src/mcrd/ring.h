@@ -13,15 +13,23 @@
 #include <stdint.h>
 
 #define RING_BGID	0	/* the one buffer group a worker uses */
-#define RING_BUF_SIZE	2048	/* an Ethernet frame up to a 1500-byte MTU, plus tags */
+#define RING_BUF_SIZE	2048	/* the least a buffer holds: a 1500-byte MTU's frame */
+#define RING_MAX_MTU	9216	/* the largest input MTU whose frames fit a buffer */
+/*
+ * A buffer's place in the pool: room for a frame of RING_MAX_MTU with two
+ * VLAN tags and a byte to spare, in whole pages, so that a buffer starts
+ * on a page and a 1500-byte MTU's frame touches one page, not two.
+ */
+#define RING_BUF_STRIDE	(3u * 4096u)
+#define RING_BUF_ALIGN(n) (((n) + 63u) & ~63u)
 
 struct ring_bufs {
 	struct io_uring_buf_ring *br;	/* shared with the kernel, mmap()ed */
-	uint8_t *mem;			/* n * size bytes of packet buffers */
+	uint8_t *mem;			/* n * RING_BUF_STRIDE bytes, reserved */
 	size_t br_bytes;
 	size_t mem_bytes;
 	unsigned int n;
-	unsigned int size;
+	unsigned int size;		/* bytes of a buffer in use: the inputs' largest frame */
 	uint16_t *refs;			/* sends still using each buffer */
 	uint16_t *free_ids;		/* a pool of our own: free buffers, a stack */
 	unsigned int n_free;
@@ -42,14 +50,29 @@ int ring_init(struct io_uring *ring, unsigned int sq_entries, unsigned int cq_en
  * n must be a power of two; returns 0 or a negative errno.  The buffers go
  * to the kernel as a provided-buffer ring for multishot receives, or, with
  * is_own_pool, stay with us (ring_buf_take()) for a receive ring's frames.
+ *
+ * Each buffer has room for a frame of RING_MAX_MTU, but only its first
+ * size bytes (ring_bufs_size_for_mtu()) are used, so the memory a pool
+ * touches follows the inputs' MTU, not the largest possible one.
  */
 int ring_bufs_init(struct ring_bufs *b, struct io_uring *ring, unsigned int n,
 		   unsigned int size, bool is_own_pool);
 void ring_bufs_exit(struct ring_bufs *b, struct io_uring *ring);
 
+/* The buffer size for frames of an input MTU (capped at RING_MAX_MTU's). */
+unsigned int ring_bufs_size_for_mtu(unsigned int mtu);
+
+/*
+ * Use size bytes of each buffer from now on (at most RING_BUF_STRIDE).  A
+ * multishot receive's buffers take the new size as they come back: until
+ * each has gone round once, a frame larger than its old size is cut short
+ * (and counted as too big).
+ */
+void ring_bufs_resize(struct ring_bufs *b, unsigned int size);
+
 static inline uint8_t *ring_buf(const struct ring_bufs *b, uint16_t bid)
 {
-	return b->mem + (size_t)bid * b->size;
+	return b->mem + (size_t)bid * RING_BUF_STRIDE;
 }
 
 /* Give a buffer back; it reaches the kernel at the next ring_bufs_publish(). */
@@ -81,6 +104,13 @@ static inline void ring_bufs_publish(struct ring_bufs *b)
 		b->unpublished = 0;
 	}
 }
+
+/*
+ * The locked memory a worker's ring and buffer ring take (n_bufs: 0 when
+ * the buffers stay in our own pool), as the kernel charges it to
+ * RLIMIT_MEMLOCK when the creator lacks CAP_IPC_LOCK: whole pages.
+ */
+size_t ring_locked_bytes(unsigned int sq_entries, unsigned int cq_entries, unsigned int n_bufs);
 
 /* Does the kernel take a minimum wait (6.12+)? */
 bool ring_has_min_wait(const struct io_uring *ring);

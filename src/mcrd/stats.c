@@ -55,13 +55,13 @@ void stats_free(struct mcr_stats *s)
 
 json_t *stats_input_json(const char *ifname, const struct input_stats *in)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface", ifname,
-			 "frames", (json_int_t)in->frames, "bytes", (json_int_t)in->bytes,
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
+			 ifname, "frames", (json_int_t)in->frames, "bytes", (json_int_t)in->bytes,
 			 "malformed", (json_int_t)in->malformed, "fragments",
 			 (json_int_t)in->fragments, "not_udp", (json_int_t)in->not_udp,
 			 "unmatched", (json_int_t)in->unmatched, "buffer_exhaustion",
 			 (json_int_t)in->buffer_exhaustion, "kernel_drops",
-			 (json_int_t)in->kernel_drops);
+			 (json_int_t)in->kernel_drops, "too_big", (json_int_t)in->too_big);
 }
 
 static json_t *output_json(const struct mcr_stats *s, size_t r, size_t o, double secs)
@@ -70,12 +70,13 @@ static json_t *output_json(const struct mcr_stats *s, size_t r, size_t o, double
 	const struct output_stats *os = &s->outputs[s->out_base[r] + o];
 	char group[ADDR_STR_MAX];
 
-	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}", "interface",
+	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interface",
 			 out->ifname, "group", addr_fmt(out->group, group), "port",
 			 (int)out->port, "packets_out", (json_int_t)os->packets, "bytes_out",
 			 (json_int_t)os->bytes, "send_errors", (json_int_t)os->send_errors,
 			 "retries", (json_int_t)os->retries, "drops", (json_int_t)os->drops,
-			 "pps_out", secs > 0 ? (double)os->packets / secs : 0.0);
+			 "too_big", (json_int_t)os->too_big, "pps_out",
+			 secs > 0 ? (double)os->packets / secs : 0.0);
 }
 
 static json_t *rule_json(const struct mcr_stats *s, size_t r, double secs)

@@ -24,6 +24,7 @@ struct input_stats {
 	uint64_t unmatched;		/* well-formed, but no rule for it */
 	uint64_t buffer_exhaustion;	/* ingress found no free buffer */
 	uint64_t kernel_drops;		/* the socket queue overflowed (PACKET_STATISTICS) */
+	uint64_t too_big;		/* larger than the receive buffers (an MTU raised late) */
 };
 
 struct rule_stats {
@@ -37,6 +38,7 @@ struct output_stats {
 	uint64_t send_errors;		/* sends that failed, each attempt */
 	uint64_t retries;		/* transient failures sent again */
 	uint64_t drops;			/* packets this output never got */
+	uint64_t too_big;		/* of those, too big for the output's MTU */
 };
 
 struct mcr_stats {

@@ -99,7 +99,7 @@ int stats_finish(json_t *acc, double uptime_s)
 {
 	static const char *const input_totals[] = { "malformed", "buffer_exhaustion",
 						    "kernel_drops" };
-	json_int_t in = 0, out = 0, errors = 0, drops = 0;
+	json_int_t in = 0, out = 0, errors = 0, drops = 0, too_big = 0;
 	json_t *rule, *output, *input, *totals;
 	size_t i, j;
 
@@ -115,12 +115,13 @@ int stats_finish(json_t *acc, double uptime_s)
 			out += q;
 			errors += get_int(output, "send_errors");
 			drops += get_int(output, "drops");
+			too_big += get_int(output, "too_big");
 			if (set_real(output, "pps_out", uptime_s > 0 ? (double)q / uptime_s : 0.0))
 				return -ENOMEM;
 		}
 	}
-	totals = json_pack("{s:I, s:I, s:I, s:I}", "packets_in", in, "packets_out", out,
-			   "send_errors", errors, "drops", drops);
+	totals = json_pack("{s:I, s:I, s:I, s:I, s:I}", "packets_in", in, "packets_out", out,
+			   "send_errors", errors, "drops", drops, "too_big", too_big);
 	if (!totals)
 		return -ENOMEM;
 	for (size_t k = 0; k < sizeof(input_totals) / sizeof(input_totals[0]); k++) {

@@ -29,6 +29,7 @@
 #include "common/util.h"
 #include "mcrd/change.h"
 #include "mcrd/commands.h"
+#include "mcrd/stats_line.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
 #include "mcrd/wchan.h"
@@ -80,8 +81,10 @@ static void pin_to_cpu(int cpu)
 static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct worker_slot *ws)
 {
 	struct worker_opts opts = {
+		.privs = &s->opts.privs,
+		.n_workers = s->n_workers,
 		.chan_fd = ws->chan_fd,
-		.fanout_id = s->fanout_id,
+		.fanout_base = s->fanout_id,
 		.id = ws->id,
 	};
 	struct worker w;
@@ -103,9 +106,7 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
-	if (privs_drop(&s->opts.privs) < 0)
-		_exit(EXIT_FAILURE);
-
+	/* It drops privileges itself, once its ring exists (locked memory). */
 	ret = worker_init(&w, s->cfg, &opts);
 	if (ret == 0) {
 		ret = worker_run(&w, &opts);
@@ -396,7 +397,6 @@ void supervisor_stats_request(struct supervisor *s, uint64_t ticket)
 }
 
 static void print_json(const json_t *doc, size_t flags);
-static void print_lines(const json_t *cur, const json_t *prev, double dt);
 
 /* Every running worker has answered, or the time is up: hand out the sum. */
 static void stats_round_tick(struct supervisor *s)
@@ -423,7 +423,8 @@ static void stats_round_tick(struct supervisor *s)
 	r->wants_stdout = false;
 	if (r->wants_lines && sum) {
 		if (s->cfg->stats_interval_ms)
-			print_lines(sum, s->prev, (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
+			stats_line_log(sum, s->prev,
+				       (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
 		json_decref(s->prev);
 		s->prev = json_incref(sum);
 		s->prev_ns = now;
@@ -439,57 +440,6 @@ void supervisor_broadcast_log_level(struct supervisor *s, int level)
 	for (unsigned int i = 0; req && i < s->n_workers; i++)
 		supervisor_send(s, &s->workers[i], req);
 	json_decref(req);
-}
-
-static const json_t *find_rule(const json_t *doc, const char *name)
-{
-	const json_t *rule;
-	size_t i;
-
-	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
-		const char *other = json_string_value(json_object_get(rule, "name"));
-
-		if (name && other && strcmp(other, name) == 0)
-			return rule;
-	}
-	return NULL;
-}
-
-static json_int_t rule_out(const json_t *rule, const char *key)
-{
-	const json_t *o;
-	json_int_t sum = 0;
-	size_t i;
-
-	json_array_foreach(json_object_get(rule, "outputs"), i, o)
-		sum += json_integer_value(json_object_get(o, key));
-	return sum;
-}
-
-/* One line per rule, with rates since the previous sum. */
-static void print_lines(const json_t *cur, const json_t *prev, double dt)
-{
-	const json_t *totals = json_object_get(cur, "totals"), *rule;
-	size_t i;
-
-	json_array_foreach(json_object_get(cur, "rules"), i, rule) {
-		const char *name = json_string_value(json_object_get(rule, "name"));
-		const json_t *old = prev ? find_rule(prev, name) : NULL;
-		json_int_t in = json_integer_value(json_object_get(rule, "packets_in"));
-		json_int_t out = rule_out(rule, "packets_out");
-		json_int_t in0 = old ? json_integer_value(json_object_get(old, "packets_in")) : 0;
-		json_int_t out0 = old ? rule_out(old, "packets_out") : 0;
-
-		(void)fprintf(stderr,
-			      "mcrd: stats %s: in %lld (%.0f pps) out %lld (%.0f pps) drops %lld"
-			      " errors %lld exhaustion %lld malformed %lld\n",
-			      name, (long long)in, dt > 0 ? (double)(in - in0) / dt : 0.0,
-			      (long long)out, dt > 0 ? (double)(out - out0) / dt : 0.0,
-			      (long long)rule_out(rule, "drops"),
-			      (long long)rule_out(rule, "send_errors"),
-			      (long long)json_integer_value(json_object_get(totals, "buffer_exhaustion")),
-			      (long long)json_integer_value(json_object_get(totals, "malformed")));
-	}
 }
 
 static void periodic_poll(struct supervisor *s)
@@ -511,15 +461,51 @@ static void print_json(const json_t *doc, size_t flags)
 		log_warn("cannot write statistics to stdout, ignoring");
 }
 
-int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx,
-		      struct config_error *err)
+/* One line per rule a reload added, changed or removed. */
+static void log_reload(const struct config_diff *d, size_t n_rules)
 {
+	for (size_t i = 0; i < d->added.n; i++)
+		log_info("reload: rule \"%s\" added", d->added.names[i]);
+	for (size_t i = 0; i < d->changed.n; i++)
+		log_info("reload: rule \"%s\" changed", d->changed.names[i]);
+	for (size_t i = 0; i < d->removed.n; i++)
+		log_info("reload: rule \"%s\" removed (not in the configuration any more)",
+			 d->removed.names[i]);
+	for (size_t i = 0; i < d->settings.n; i++)
+		log_info("reload: setting %s changed", d->settings.names[i]);
+	log_info("reload: %zu rules in force (%zu added, %zu changed, %zu removed, %zu unchanged)",
+		 n_rules, d->added.n, d->changed.n, d->removed.n, d->n_unchanged);
+}
+
+/* A reload under way: what it changes, and whom to tell when it is over. */
+struct reload_txn {
+	struct config_diff diff;
+	supervisor_change_fn done;
+	void *ctx;
+};
+
+/* The change is over: log what it changed (once committed), then tell the caller. */
+static void reload_over(struct supervisor *s, void *ctx, int ret, const char *why)
+{
+	struct reload_txn *r = ctx;
+
+	if (ret == 0)
+		log_reload(&r->diff, s->cfg->n_rules);
+	r->done(s, r->ctx, ret, why);
+	config_diff_free(&r->diff);
+	free(r);
+}
+
+int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx,
+		      const struct config_diff **ret_diff, struct config_error *err)
+{
+	struct reload_txn *r;
 	struct mcr_config next;
 	int ret;
 
 	if (!s->opts.load) {
 		(void)snprintf(err->msg, sizeof(err->msg),
-			       "mcrd was not started with --config: nothing to re-read");
+			       "mcrd was started with --rule and no --config: nothing to re-read");
 		log_warn("reload: %s", err->msg);
 		return -ENOENT;
 	}
@@ -530,19 +516,34 @@ int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx
 		config_free(&next);
 		return -EINVAL;
 	}
-	ret = supervisor_change(s, &next, done, ctx, err);
-	if (ret < 0)
+	r = calloc(1, sizeof(*r));
+	if (!r || config_diff(s->cfg, &next, &r->diff) < 0) {
+		(void)snprintf(err->msg, sizeof(err->msg), "out of memory");
 		log_err("reload: %s; keeping the running rules", err->msg);
-	return ret;
+		free(r);
+		config_free(&next);
+		return -ENOMEM;
+	}
+	r->done = done;
+	r->ctx = ctx;
+	ret = supervisor_change(s, &next, reload_over, r, err);
+	if (ret < 0) {
+		log_err("reload: %s; keeping the running rules", err->msg);
+		config_diff_free(&r->diff);
+		free(r);
+		return ret;
+	}
+	if (ret_diff)
+		*ret_diff = &r->diff;
+	return 0;
 }
 
 static void reload_logged(struct supervisor *s, void *ctx, int ret, const char *why)
 {
+	(void)s;
 	(void)ctx;
 	if (ret < 0)
 		log_err("reload: %s; keeping the running rules", why);
-	else
-		log_info("reload: %zu rules in force", s->cfg->n_rules);
 }
 
 static void reload_by_signal(struct supervisor *s)
@@ -555,7 +556,7 @@ static void reload_by_signal(struct supervisor *s)
 		return;
 	}
 	s->is_reload_due = false;
-	(void)supervisor_reload(s, reload_logged, NULL, &err);
+	(void)supervisor_reload(s, reload_logged, NULL, NULL, &err);
 }
 
 static void on_signal(struct supervisor *s)
@@ -817,7 +818,11 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms ? cfg->stats_interval_ms : 1000) *
 						NSEC_PER_MSEC;
 	s->n_workers = opts->n_workers ? opts->n_workers : n_cpus;
-	/* Each flow hashes to one worker; a single worker needs no group. */
+	/*
+	 * Each flow hashes to one worker; a single worker needs no group.  The
+	 * pid is the base of the per-input group ids (ingress.h), so two
+	 * daemons never share a group on one interface.
+	 */
 	s->fanout_id = s->n_workers > 1 ? (int)(getpid() & 0xffff) : -1;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
 	if (!s->workers)

@@ -19,6 +19,7 @@
 
 #include "mcrd/chan.h"
 #include "mcrd/config.h"
+#include "mcrd/config_diff.h"
 #include "mcrd/control.h"
 #include "mcrd/ifwatch.h"
 #include "mcrd/privs.h"
@@ -146,7 +147,7 @@ struct supervisor {
 	struct supervisor_opts opts;
 	struct worker_slot *workers;
 	unsigned int n_workers;
-	int fanout_id;			/* -1 with a single worker */
+	int fanout_id;			/* per-input fanout ids' base; -1: one worker */
 	int sig_fd;
 	int epoll_fd;
 	uint64_t start_ns;
@@ -189,12 +190,16 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts);
 int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_change_fn done,
 		      void *ctx, struct config_error *err);
 /*
- * Re-read the configuration file and make it a change; @done as above.
- * Returns 0 (under way), -ENOENT without a file, -EINVAL (bad file), -EBUSY
- * or a limit's error, with err filled in.
+ * Re-read the configuration file and make it a change; @done as above.  The
+ * file (and --rule) is the whole truth: rules added with mcrctl and not in
+ * it are removed.  Once committed, every rule added, changed and removed and
+ * every setting changed is logged by name.  *ret_diff (when not NULL) points
+ * to that list until @done has returned.  Returns 0 (under way), -ENOENT
+ * without a file, -EINVAL (bad file), -EBUSY, -ENOMEM or a limit's error,
+ * with err filled in.
  */
 int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx,
-		      struct config_error *err);
+		      const struct config_diff **ret_diff, struct config_error *err);
 /*
  * Answer control ticket with the workers' counters, summed, once every
  * running worker has sent its own (or after STATS_REPLY_TIMEOUT_MS, with

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/cfgwire.h"
+#include "mcrd/privs.h"
 #include "mcrd/worker.h"
 
 /* How long SIGTERM waits for in-flight sends before giving up on them. */
@@ -57,6 +59,65 @@ static int signals_init(struct worker *w)
 	return 0;
 }
 
+/*
+ * The ring or the buffer ring could not be locked in memory: say which
+ * limit, how far to raise it, and the other ways out.  Every process of a
+ * user counts against one RLIMIT_MEMLOCK, so all the workers count.
+ */
+static void log_memlock_advice(const char *what, size_t per_worker,
+			       const struct worker_opts *opts)
+{
+	unsigned int n = opts->n_workers ? opts->n_workers : 1;
+	struct rlimit rl;
+	char limit[32] = "unlimited";
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		(void)snprintf(limit, sizeof(limit), "%llu KiB",
+			       (unsigned long long)rl.rlim_cur >> 10);
+	log_err("cannot %s: out of locked memory.  Each worker's io_uring locks %zu KiB, "
+		"%u workers %zu KiB, and RLIMIT_MEMLOCK (%s) counts all processes of this user "
+		"together: raise it to at least %zu KiB plus what this user's other processes "
+		"lock (LimitMEMLOCK= in the systemd unit, ulimit -l, prlimit --memlock), start "
+		"mcrd with CAP_IPC_LOCK, or lower --workers, --queue-depth or --buffers",
+		what, per_worker >> 10, n, (per_worker * n) >> 10, limit,
+		((per_worker * n) >> 10) + 1024);
+}
+
+/*
+ * What the kernel counts as locked memory: the ring and the buffer ring.
+ * Created while the worker still holds CAP_IPC_LOCK (as root), they are
+ * not charged to RLIMIT_MEMLOCK at all; without it the limit applies.
+ */
+static int ring_setup(struct worker *w, const struct mcr_config *cfg, unsigned int cq,
+		      const struct worker_opts *opts)
+{
+	bool is_own_pool = cfg->ingress == INGRESS_RING;
+	size_t locked = ring_locked_bytes(cfg->queue_depth, cq, is_own_pool ? 0 : cfg->buffers);
+	int ret;
+
+	ret = ring_init(&w->ring, cfg->queue_depth, cq, &w->ring_flags);
+	if (ret == -ENOMEM) {
+		log_memlock_advice("create an io_uring", locked, opts);
+		return ret;
+	} else if (ret < 0) {
+		log_err_errno(ret, "cannot create an io_uring of %u SQ / %u CQ entries (Linux 6.0 "
+				   "or later with io_uring enabled is needed)",
+			      cfg->queue_depth, cq);
+		return ret;
+	}
+	/* With receive rings, the frames are copied into buffers of our own. */
+	ret = ring_bufs_init(&w->bufs, &w->ring, cfg->buffers, RING_BUF_SIZE, is_own_pool);
+	if (ret == -ENOMEM)
+		log_memlock_advice("register the ingress buffer ring", locked, opts);
+	else if (ret < 0)
+		log_err_errno(ret, "cannot register %u ingress buffers (provided buffer rings "
+				   "need Linux 5.19)",
+			      cfg->buffers);
+	if (ret < 0)
+		io_uring_queue_exit(&w->ring);
+	return ret;
+}
+
 int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_opts *opts)
 {
 	/* Every send slot and every buffer can post a completion at once. */
@@ -76,22 +137,11 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 	ret = signals_init(w);
 	if (ret < 0)
 		return ret;
-	ret = ring_init(&w->ring, queue_depth, cq, &w->ring_flags);
-	if (ret < 0) {
-		log_err_errno(ret, "cannot create an io_uring of %u entries (Linux 6.0 or later "
-				   "with io_uring enabled is needed)",
-			      queue_depth);
+	ret = ring_setup(w, cfg, cq, opts);
+	if (ret < 0)
 		goto out_signals;
-	}
-	/* With receive rings, the frames are copied into buffers of our own. */
-	ret = ring_bufs_init(&w->bufs, &w->ring, buffers, RING_BUF_SIZE,
-			     cfg->ingress == INGRESS_RING);
-	if (ret < 0) {
-		log_err_errno(ret, "cannot register %u ingress buffers (provided buffer rings "
-				   "need Linux 5.19)",
-			      buffers);
-		goto out_ring;
-	}
+	if (opts->privs && (ret = privs_drop(opts->privs)) < 0)
+		goto out_bufs;
 	ret = fwd_init(&w->fwd, n_slots, buffers);
 	if (ret < 0)
 		goto out_bufs;
@@ -105,7 +155,7 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 			      WORKER_MAX_FILES);
 		goto out_fwd;
 	}
-	ret = ingress_init(&w->ingress, opts->fanout_id, cfg->ingress);
+	ret = ingress_init(&w->ingress, opts->fanout_base, cfg->ingress);
 	if (ret < 0)
 		goto out_files;
 	ret = worker_apply(w, cfg);
@@ -123,7 +173,6 @@ out_fwd:
 	fwd_exit(&w->fwd);
 out_bufs:
 	ring_bufs_exit(&w->bufs, &w->ring);
-out_ring:
 	io_uring_queue_exit(&w->ring);
 out_signals:
 	(void)close(w->sig_fd);
@@ -146,6 +195,22 @@ void worker_exit(struct worker *w)
 	json_decref(w->chan_req);
 	free(w->chan_out);
 	free(w->chan_queue);
+}
+
+void worker_fit_buffers(struct worker *w)
+{
+	const char *ifname;
+	unsigned int mtu = ingress_max_mtu(&w->ingress, &ifname);
+	unsigned int size = ring_bufs_size_for_mtu(mtu);
+
+	if (mtu > RING_MAX_MTU)
+		log_warn("input %s: MTU %u is above the %u mcrd receives: its longer frames are "
+			 "counted as too_big, not relayed; lower the MTU to %u",
+			 ifname, mtu, RING_MAX_MTU, RING_MAX_MTU);
+	if (size == w->bufs.size)
+		return;
+	log_debug("receive buffers: %u bytes each, for an input MTU of %u", size, mtu);
+	ring_bufs_resize(&w->bufs, size);
 }
 
 void worker_arm_recv(struct worker *w, size_t port)
@@ -364,7 +429,7 @@ static void drain_ring(struct worker *w, struct ingress_port *p)
 		if (!rxring_next(&p->rx, &f))
 			return;
 		if (unlikely(f.len > w->bufs.size)) {
-			p->st.malformed++;
+			p->st.too_big++;
 			continue;
 		}
 		bid = ring_buf_take(&w->bufs);
@@ -397,7 +462,8 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		if (cqe->res == -ENOBUFS)
 			p->st.buffer_exhaustion++;
 		else if (cqe->res != -ECANCELED)
-			log_warn_errno(cqe->res, "%s: receive failed, re-arming", p->ifname);
+			log_warn_errno(cqe->res, "input interface %s: receive failed, re-arming",
+				       p->ifname);
 		return;
 	}
 	if (p->rx.map) {
@@ -408,6 +474,12 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 		return;
 	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 	w->bufs.in_use++;
+	/* A frame that fills its buffer was cut short: only a byte to spare was left. */
+	if (unlikely((unsigned int)cqe->res >= w->bufs.size)) {
+		p->st.too_big++;
+		ring_buf_recycle(&w->bufs, bid);
+		return;
+	}
 	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 

@@ -37,9 +37,13 @@ enum op_kind {
 #define OP_SHIFT 56
 #define OP_DATA(op, idx) (((uint64_t)(op) << OP_SHIFT) | (uint64_t)(idx))
 
+struct privs;
+
 struct worker_opts {
+	const struct privs *privs;	/* dropped once the ring exists; NULL: keep all */
+	unsigned int n_workers;		/* the daemon's, for advice on limits they share */
 	int chan_fd;			/* socketpair end to the supervisor */
-	int fanout_id;			/* PACKET_FANOUT group, or -1 for none */
+	int fanout_base;		/* PACKET_FANOUT id base (ingress.h), or -1 for none */
 	unsigned int id;		/* worker number, for logs */
 };
 
@@ -79,7 +83,8 @@ struct worker {
 
 /*
  * Set everything up for the resolved configuration cfg, whose rules move
- * into the worker (cfg is left empty).  Logs and returns -errno on failure.
+ * into the worker (cfg is left empty), dropping privileges (opts->privs)
+ * once what needs locked memory exists.  Logs and returns -errno on failure.
  */
 int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_opts *opts);
 /*
@@ -110,5 +115,11 @@ void worker_free_generations(struct worker *w);
 
 /* worker.c */
 void worker_arm_recv(struct worker *w, size_t port);
+/*
+ * Size the receive buffers for the largest MTU of the inputs in use: after
+ * every change of the inputs.  An MTU that grows later (without a change)
+ * makes longer frames count as too_big until the next one.
+ */
+void worker_fit_buffers(struct worker *w);
 
 #endif

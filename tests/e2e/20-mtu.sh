@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 #
 # A datagram too big for an output's link: a frame cannot be fragmented, so
-# that output counts it as a send error and a drop, while an output whose
-# link has room relays it.  o2's link has an MTU of 1000; 1200-byte payloads
+# that output counts it as too_big and a drop (not as a send error), while
+# an output whose link has room relays it.  o2's link has an MTU of 1000; 1200-byte payloads
 # reach o1 only, 900-byte payloads reach both.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -48,7 +48,8 @@ read_summary
 expect_json "$SUMMARY" '.rules[0].outputs[0].packets_out' -eq $((BIG + SMALL)) "o1 packets out"
 expect_json "$SUMMARY" '.rules[0].outputs[0].drops' -eq 0 "o1 drops"
 expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $SMALL "o2 packets out"
-expect_json "$SUMMARY" '.rules[0].outputs[1].send_errors' -eq $BIG "o2 send errors (too big)"
+expect_json "$SUMMARY" '.rules[0].outputs[1].too_big' -eq $BIG "o2 too_big"
+expect_json "$SUMMARY" '.rules[0].outputs[1].send_errors' -eq 0 "o2 send errors"
 expect_json "$SUMMARY" '.rules[0].outputs[1].drops' -eq $BIG "o2 drops (too big)"
 
 pass

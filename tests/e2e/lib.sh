@@ -341,6 +341,39 @@ topo_standard()
 		"relay $(topo_out 1)..$(topo_out "$_n") -> sink $(topo_sinkif 1)..$(topo_sinkif "$_n")"
 }
 
+# Input link I of topo_inputs: the relay side (I = 1 is RELAY_IN), the
+# source side (I = 1 is SRC_IF) and the source side's address.
+topo_in()
+{
+	if [ "$1" -eq 1 ]; then printf '%s' "$RELAY_IN"; else printf '%si%s' "$TOPO_TAG" "$1"; fi
+}
+
+topo_in_src()
+{
+	if [ "$1" -eq 1 ]; then printf '%s' "$SRC_IF"; else printf '%ss%s' "$TOPO_TAG" "$1"; fi
+}
+
+topo_in_src_addr()
+{
+	if [ "$1" -eq 1 ]; then printf '%s' "$SRC_ADDR"; else printf '198.18.1.%d' $(($1 * 4 + 1)); fi
+}
+
+# topo_inputs N: after topo_standard, input links 2..N from src to relay
+# (198.18.1.4i+1/30 on src, .4i+2 on the relay), named by topo_in and
+# topo_in_src, so that a test can feed N input interfaces at once.
+topo_inputs()
+{
+	_i=2
+	while [ "$_i" -le "$1" ]; do
+		[ "$_i" -le 60 ] || fail "topo_inputs: at most 60 inputs"
+		topo_link src "$(topo_in_src "$_i")" "$(topo_in_src_addr "$_i")/30" \
+			relay "$(topo_in "$_i")" "198.18.1.$((_i * 4 + 2))/30"
+		_i=$((_i + 1))
+	done
+	topo_settle
+	info "inputs: src $(topo_in_src 1)..$(topo_in_src "$1") -> relay $(topo_in 1)..$(topo_in "$1")"
+}
+
 # ---------------------------------------------------------------- programs
 
 # start_mcrd NS ARGS...: run mcrd in NS in the background and wait until it

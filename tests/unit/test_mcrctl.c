@@ -99,25 +99,25 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 			struct in_addr g = r->outputs[j].group;
 
 			(void)json_array_append_new(
-				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:f}",
+				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
 						"interface", r->outputs[j].ifname, "group",
 						inet_ntop(AF_INET, &g, group, sizeof(group)),
 						"port", (int)r->outputs[j].port, "packets_out",
 						(json_int_t)in, "bytes_out", (json_int_t)in * 100,
 						"send_errors", (json_int_t)j, "retries",
 						(json_int_t)0, "drops", (json_int_t)(2 * j),
-						"pps_out", (double)in / k));
+						"too_big", (json_int_t)j, "pps_out", (double)in / k));
 		}
 		(void)json_array_append_new(
 			rules, json_pack("{s:s, s:I, s:I, s:f, s:o}", "name", r->name, "packets_in",
 					 (json_int_t)in, "bytes_in", (json_int_t)in * 100, "pps_in",
 					 (double)in / k, "outputs", outs));
 	}
-	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}]", "interface", "lo",
+	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}]", "interface", "lo",
 			   "frames", (json_int_t)k * 5000, "bytes", (json_int_t)k * 500000,
 			   "malformed", (json_int_t)3, "fragments", (json_int_t)4, "not_udp",
 			   (json_int_t)0, "unmatched", (json_int_t)5, "buffer_exhaustion",
-			   (json_int_t)6, "kernel_drops", (json_int_t)7);
+			   (json_int_t)6, "kernel_drops", (json_int_t)7, "too_big", (json_int_t)8);
 	return json_pack("{s:s, s:f, s:o, s:o}", "version", "9.9.9", "uptime_s", (double)k,
 			 "inputs", inputs, "rules", rules);
 }
@@ -421,22 +421,22 @@ static void t_stats_table(void **state)
 	assert_string_equal(r.out,
 		"uptime 2.0 s; rates are averages over the uptime\n"
 		"\n"
-		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS\n"
-		"cam1    1.0k     1.0k        2000         2000      0       0\n"
-		"cam2    2.0k     4.0k        4000         8000      2       1\n"
+		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG\n"
+		"cam1    1.0k     1.0k        2000         2000      0       0        0\n"
+		"cam2    2.0k     4.0k        4000         8000      2       1        1\n"
 		"\n"
-		"INPUT  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS\n"
-		"lo      10000          3          4          5               6             7\n");
+		"INPUT  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG\n"
+		"lo      10000          3          4          5               6             7        8\n");
 
 	run(fx, &r, "stats", "-v", NULL);
 	assert_status(&r, 0);
 	assert_has(r.out,
-		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS\n"
-		   "cam1                      1.0k     1.0k        3000         3000      0       0\n"
-		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0\n"
-		   "cam2                      2.0k     4.0k        6000        12000      2       1\n"
-		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0\n"
-		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1\n");
+		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG\n"
+		   "cam1                      1.0k     1.0k        3000         3000      0       0        0\n"
+		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0        0\n"
+		   "cam2                      2.0k     4.0k        6000        12000      2       1        1\n"
+		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0        0\n"
+		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1        1\n");
 }
 
 static void t_workers_table(void **state)
