@@ -36,8 +36,8 @@ topo_link src "$SRC2" 198.18.0.5/30 relay "$IN2" 198.18.0.6/30
 topo_settle
 
 step "Starting relay: A $RELAY_IN -> $(topo_out 1), B $IN2 -> $(topo_out 2)"
-# One worker: two inputs with several workers need one fanout group per input (bug 1).
-start_mcrd relay --stats-interval 0 --workers 1 \
+# Two workers: each input has its fanout group, and the new "in" (a new ifindex) a new one.
+start_mcrd relay --stats-interval 0 --workers 2 \
 	-r "A=$RELAY_IN,$GROUP_A -> $(topo_out 1)" -r "B=$IN2,$GROUP_B -> $(topo_out 2)"
 
 step "Streaming B at $RATE pps"

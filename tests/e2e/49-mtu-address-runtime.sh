@@ -3,8 +3,8 @@
 #
 # An output's MTU lowered while mcrd runs takes effect without a reload
 # (bug 9): rule "fan" relays to o1 and o2; once o2's MTU drops from 1500
-# to 1000, 1200-byte datagrams reach o1 only and o2 counts each as a drop
-# instead of sending frames its link cannot carry, while 900-byte ones
+# to 1000, 1200-byte datagrams reach o1 only and o2 counts each as too big
+# (and dropped) instead of sending frames its link cannot carry, while 900-byte ones
 # still reach both.  Then o1's IPv4 address changes: the frames on its
 # wire carry the new source address.
 #
@@ -80,5 +80,7 @@ expect_json "$SUMMARY" '.rules[0].outputs[0].drops' -eq 0 "o1 drops"
 expect_json "$SUMMARY" '.rules[0].outputs[1].packets_out' -eq $((SMALL + CAPTURED)) \
 	"o2 packets out"
 expect_json "$SUMMARY" '.rules[0].outputs[1].drops' -eq $BIG "o2 drops (too big)"
+expect_json "$SUMMARY" '.rules[0].outputs[1].too_big' -eq $BIG "o2 too_big"
+expect_json "$SUMMARY" '.rules[0].outputs[1].send_errors' -eq 0 "o2 send errors"
 
 pass
