@@ -55,7 +55,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/stats_merge.c src/mcrd/supervisor.c src/mcrd/control.c \
               src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
               src/mcrd/txring.c src/mcrd/rxring.c \
-              src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
+              src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c src/mcrd/service.c \
               src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
               src/mcrd/config_diff.c src/mcrd/stats_line.c \
               src/mcrd/netlink.c src/mcrd/ifwatch.c \

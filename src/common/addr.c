@@ -51,6 +51,19 @@ int addr_parse_ipv4_port(const char *s, struct in_addr *ret_addr, uint16_t *ret_
 	return 0;
 }
 
+int addr_parse_listen(const char *s, struct in_addr *ret_addr, uint16_t *ret_port)
+{
+	if (!s)
+		return -EINVAL;
+	if (!strchr(s, ':')) {
+		ret_addr->s_addr = htonl(INADDR_LOOPBACK);
+		return addr_parse_port(s, ret_port);
+	}
+	if (addr_parse_ipv4_port(s, ret_addr, ret_port) < 0 || *ret_port == 0)
+		return -EINVAL;
+	return 0;
+}
+
 bool addr_is_multicast(struct in_addr a)
 {
 	return IN_MULTICAST(ntohl(a.s_addr));

@@ -27,6 +27,10 @@
 #define MCR_DEFAULT_SNDBUF	(4 << 20)
 #define MCR_DEFAULT_STATS_MS	0	/* no periodic stats line: a service logs little */
 #define MCR_MAX_WORKERS		256
+#define MCR_LISTEN_MAX		24	/* "255.255.255.255:65535" and NUL */
+#define MCR_GROUP_NAME_MAX	33	/* a group name, as useradd allows, and NUL */
+#define MCR_MODE_MAX		6	/* "0660" and NUL */
+#define MCR_DEFAULT_CONTROL_MODE "0660"
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
 
 /*
@@ -115,6 +119,11 @@ struct mcr_config {
 	 */
 	bool igmp_join;
 	enum ingress_mode ingress;
+	/* The Prometheus endpoint, "ADDR:PORT" or "PORT"; "" = none. */
+	char metrics[MCR_LISTEN_MAX];
+	/* The control socket's group ("" = mcrd's own) and mode, in octal. */
+	char control_group[MCR_GROUP_NAME_MAX];
+	char control_mode[MCR_MODE_MAX];
 	size_t n_rules;
 	struct mcr_rule *rules;		/* owned by the config */
 };

@@ -14,52 +14,23 @@
 #include <sys/socket.h>
 #include <microhttpd.h>
 
+#include "common/addr.h"
 #include "common/log.h"
 #include "mcrd/metrics.h"
 #include "mcrd/metrics_http.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-static int parse_port(const char *s, uint16_t *ret)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 65535)
-		return -EINVAL;
-	*ret = (uint16_t)v;
-	return 0;
-}
-
 int metrics_parse_listen(const char *spec, struct sockaddr_in *ret, char *err, size_t errlen)
 {
-	const char *colon = spec ? strrchr(spec, ':') : NULL;
-	char host[INET_ADDRSTRLEN];
-	uint16_t port;
+	uint16_t port = 0;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->sin_family = AF_INET;
-	ret->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (!spec || !*spec)
-		goto bad;
-	if (!colon) {
-		if (parse_port(spec, &port) < 0)
-			goto bad;
+	if (addr_parse_listen(spec, &ret->sin_addr, &port) == 0) {
 		ret->sin_port = htons(port);
 		return 0;
 	}
-	if ((size_t)(colon - spec) >= sizeof(host) || parse_port(colon + 1, &port) < 0)
-		goto bad;
-	memcpy(host, spec, (size_t)(colon - spec));
-	host[colon - spec] = '\0';
-	if (inet_pton(AF_INET, host, &ret->sin_addr) != 1)
-		goto bad;
-	ret->sin_port = htons(port);
-	return 0;
-
-bad:
 	(void)snprintf(err, errlen,
 		       "metrics: \"%s\" is not ADDR:PORT or PORT (an IPv4 address and a port "
 		       "1-65535, e.g. 127.0.0.1:9464)",

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "common/util.h"
 #include "mcrd/settings.h"
 
@@ -28,6 +29,38 @@ _Static_assert(ARRAY_SIZE(egress_names) == EGRESS_MODE_MAX + 1, "a name per egre
 _Static_assert(ARRAY_SIZE(ingress_names) == INGRESS_MODE_MAX + 1, "a name per ingress mode");
 
 #define FIELD(f)	offsetof(struct mcr_config, f)
+#define FIELD_SIZE(f)	sizeof(((struct mcr_config *)0)->f)
+
+static int check_listen(const char *v)
+{
+	struct in_addr a;
+	uint16_t port;
+
+	return *v == '\0' ? 0 : addr_parse_listen(v, &a, &port);
+}
+
+/* A name as useradd(8) would take it: the group itself is looked up at start. */
+static int check_group_name(const char *v)
+{
+	for (const char *p = v; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && !strchr("_.-", *p) && !(p[1] == '\0' && *p == '$'))
+			return -EINVAL;
+	return *v == '-' ? -EINVAL : 0;
+}
+
+/* Octal permission bits of a socket: owner read-write at least, nothing for setuid. */
+static int check_mode(const char *v)
+{
+	char *end;
+	unsigned long m;
+
+	if (*v != '0')
+		return -EINVAL;
+	errno = 0;
+	m = strtoul(v, &end, 8);
+	return errno || *end || m > 0777 || (m & 0600) != 0600 ? -EINVAL : 0;
+}
 
 static const struct setting table[] = {
 	{ .key = "queue_depth", .option = "queue-depth", .arg = "N", .type = SETTING_UINT,
@@ -63,6 +96,21 @@ static const struct setting table[] = {
 	{ .key = "workers", .option = "workers", .arg = "N", .type = SETTING_UINT,
 	  .offset = FIELD(workers), .def = 0, .min = 0, .max = MCR_MAX_WORKERS,
 	  .zero = "one per CPU", .help = "worker processes, each pinned to a CPU" },
+	{ .key = "metrics", .option = "metrics", .arg = "ADDR:PORT", .type = SETTING_STRING,
+	  .offset = FIELD(metrics), .size = FIELD_SIZE(metrics), .def_str = "", .zero = "off",
+	  .check = check_listen, .expect = "ADDR:PORT or PORT (e.g. 127.0.0.1:9464)",
+	  .help = "serve Prometheus metrics at http://ADDR:PORT/metrics\n"
+		  "(a bare PORT listens on 127.0.0.1)" },
+	{ .key = "control_group", .option = "control-group", .arg = "GROUP",
+	  .type = SETTING_STRING, .offset = FIELD(control_group),
+	  .size = FIELD_SIZE(control_group), .def_str = "", .zero = "mcrd's own group",
+	  .check = check_group_name, .expect = "a group name",
+	  .help = "the control socket's group: its members may use mcrctl" },
+	{ .key = "control_mode", .option = "control-mode", .arg = "MODE", .type = SETTING_STRING,
+	  .offset = FIELD(control_mode), .size = FIELD_SIZE(control_mode),
+	  .def_str = MCR_DEFAULT_CONTROL_MODE, .check = check_mode,
+	  .expect = "an octal mode from 0600 to 0777 (e.g. \"0660\")",
+	  .help = "the control socket's permissions, in octal" },
 	{ .key = "igmp_join", .option = "no-igmp-join", .type = SETTING_BOOL,
 	  .offset = FIELD(igmp_join), .def = true,
 	  .help = "program the NIC filter for input groups but send no\n"
@@ -118,6 +166,8 @@ static long long value_of(const struct mcr_config *cfg, const struct setting *s)
 		return *(const int *)p;
 	case SETTING_BOOL:
 		return *(const bool *)p;
+	case SETTING_STRING:
+		return 0;
 	case SETTING_UINT:
 	case SETTING_ENUM:
 	case SETTING_TYPE_MAX:
@@ -137,6 +187,8 @@ static void store(struct mcr_config *cfg, const struct setting *s, long long v)
 	case SETTING_BOOL:
 		*(bool *)p = v != 0;
 		break;
+	case SETTING_STRING:
+		break;
 	case SETTING_UINT:
 	case SETTING_ENUM:
 	case SETTING_TYPE_MAX:
@@ -145,10 +197,32 @@ static void store(struct mcr_config *cfg, const struct setting *s, long long v)
 	}
 }
 
+static void store_string(struct mcr_config *cfg, const struct setting *s, const char *v)
+{
+	(void)snprintf(field_of(cfg, s), s->size, "%s", v);
+}
+
 void settings_init(struct mcr_config *cfg)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
-		store(cfg, &table[i], table[i].def);
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		if (table[i].type == SETTING_STRING)
+			store_string(cfg, &table[i], table[i].def_str);
+		else
+			store(cfg, &table[i], table[i].def);
+	}
+}
+
+/* A string setting's value, checked alike from either source. */
+static int check_string(struct mcr_config *cfg, const struct setting *s, const char *v,
+			const char *name, const char *shown, struct config_error *err)
+{
+	if (strlen(v) >= s->size)
+		return settings_fail(err, -EINVAL, "%s: %s is longer than %zu characters", name,
+				     shown, s->size - 1);
+	if (s->check(v) < 0)
+		return settings_fail(err, -EINVAL, "%s: %s is not %s", name, shown, s->expect);
+	store_string(cfg, s, v);
+	return 0;
 }
 
 /* "--queue-depth" on the command line, "queue_depth" in the file. */
@@ -257,6 +331,10 @@ static int from_json_value(struct mcr_config *cfg, const struct setting *s, json
 			return settings_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
 		rc = check_name(s, json_string_value(v), &n, s->key, shown, err);
 		break;
+	case SETTING_STRING:
+		if (!json_is_string(v))
+			return settings_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
+		return check_string(cfg, s, json_string_value(v), s->key, shown, err);
 	case SETTING_UINT:
 	case SETTING_INT:
 	case SETTING_TYPE_MAX:
@@ -315,6 +393,10 @@ int settings_from_arg(struct mcr_config *cfg, const struct setting *s, const cha
 		store(cfg, s, !s->def);
 		return 0;
 	}
+	if (s->type == SETTING_STRING) {
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, arg);
+		return check_string(cfg, s, arg, name, shown, err);
+	}
 	/* Quoted unless it is a number, as the file's message would show it. */
 	if (s->type != SETTING_ENUM && parse_integer(arg, &n))
 		(void)snprintf(shown, sizeof(shown), "%lld", n);
@@ -355,7 +437,9 @@ int settings_to_json(const struct mcr_config *cfg, json_t *obj)
 		long long v = value_of(cfg, s);
 		json_t *j;
 
-		if (s->type == SETTING_BOOL)
+		if (s->type == SETTING_STRING)
+			j = json_string((const char *)cfg + s->offset);
+		else if (s->type == SETTING_BOOL)
 			j = json_boolean(v);
 		else if (s->type == SETTING_ENUM)
 			j = json_string(s->names[v]);
@@ -379,6 +463,12 @@ static void usage_range(const struct setting *s, char *buf, size_t len)
 		break;
 	case SETTING_BOOL:
 		(void)snprintf(buf, len, "[sets %s to %s]", s->key, s->def ? "false" : "true");
+		break;
+	case SETTING_STRING:
+		if (*s->def_str)
+			(void)snprintf(buf, len, "[%s; default %s]", s->expect, s->def_str);
+		else
+			(void)snprintf(buf, len, "[%s; default: %s]", s->expect, s->zero);
 		break;
 	case SETTING_UINT:
 	case SETTING_INT:

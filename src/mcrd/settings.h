@@ -23,6 +23,7 @@ enum setting_type {
 	SETTING_INT,		/* an int field */
 	SETTING_BOOL,		/* a bool field; its option is a flag giving !default */
 	SETTING_ENUM,		/* an enum field, one of names[] */
+	SETTING_STRING,		/* a char[size] field, checked by check() */
 	SETTING_TYPE_MAX
 };
 
@@ -39,6 +40,11 @@ struct setting {
 	const char *max_key;		/* a setting that also bounds it, named in messages */
 	const char *const *names;	/* SETTING_ENUM: by value, NULL-terminated */
 	const char *help;		/* one or more lines, without the default */
+	/* SETTING_STRING: the field's size, default, check and what it expects. */
+	size_t size;
+	const char *def_str;
+	int (*check)(const char *value);
+	const char *expect;
 };
 
 /* The table, and its length (at most 32 entries: a uint32_t has a bit for each). */

@@ -29,6 +29,7 @@
 #include "common/util.h"
 #include "mcrd/change.h"
 #include "mcrd/commands.h"
+#include "mcrd/service.h"
 #include "mcrd/stats_line.h"
 #include "mcrd/stats_merge.h"
 #include "mcrd/supervisor.h"
@@ -422,9 +423,11 @@ static void stats_round_tick(struct supervisor *s)
 		print_json(sum, JSON_COMPACT);
 	r->wants_stdout = false;
 	if (r->wants_lines && sum) {
+		double dt = (double)(now - s->prev_ns) / (double)NSEC_PER_SEC;
+
 		if (s->cfg->stats_interval_ms)
-			stats_line_log(sum, s->prev,
-				       (double)(now - s->prev_ns) / (double)NSEC_PER_SEC);
+			stats_line_log(sum, s->prev, dt);
+		service_stats(s, sum, s->prev, dt);
 		json_decref(s->prev);
 		s->prev = json_incref(sum);
 		s->prev_ns = now;
@@ -491,6 +494,7 @@ static void reload_over(struct supervisor *s, void *ctx, int ret, const char *wh
 
 	if (ret == 0)
 		log_reload(&r->diff, s->cfg->n_rules);
+	service_reloaded(s);
 	r->done(s, r->ctx, ret, why);
 	config_diff_free(&r->diff);
 	free(r);
@@ -526,8 +530,10 @@ int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx
 	}
 	r->done = done;
 	r->ctx = ctx;
+	service_reloading();
 	ret = supervisor_change(s, &next, reload_over, r, err);
 	if (ret < 0) {
+		service_reloaded(s);
 		log_err("reload: %s; keeping the running rules", err->msg);
 		config_diff_free(&r->diff);
 		free(r);
@@ -660,6 +666,12 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	{
+		int c = service_timeout_ms(s, now);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	/* During a change, its end wakes the loop: a due re-resolve waits for it. */
 	if (s->has_ifwatch && !s->change.is_active) {
 		int c = ifwatch_timeout_ms(&s->ifw, now);
@@ -716,6 +728,8 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		on_signal(s);
 	else if (tag == TAG_CONTROL)
 		(void)control_dispatch(&s->ctl);
+	else if (tag == TAG_METRICS)
+		service_on_metrics(s);
 	else if (tag == TAG_NETLINK)
 		ifwatch_read(&s->ifw, s->cfg, s->change.is_active ? &s->change.next : NULL);
 	else if (TAG_KIND(tag) == TAG_PIDFD)
@@ -748,6 +762,7 @@ static void event_loop(struct supervisor *s)
 		worker_restart_due(s);
 		follow_interfaces(s);
 		periodic_poll(s);
+		service_tick(s, now_ns());
 	}
 	change_cancel(s);
 	s->stats.deadline_ns = 0;
@@ -855,7 +870,7 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	}
 	if (!opts->control_path)
 		return 0;
-	ret = control_init(&s->ctl, opts->control_path, MCRD_CONTROL_MODE, &control_ops, s);
+	ret = control_init(&s->ctl, opts->control_path, service_control_mode(s), &control_ops, s);
 	if (ret < 0)
 		return ret;
 	s->has_control = true;
@@ -867,8 +882,18 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	return 0;
 }
 
+/* The control socket (if any), then what the host sees of mcrd. */
+static int supervisor_open(struct supervisor *s, struct mcr_config *cfg,
+			   const struct supervisor_opts *opts)
+{
+	int ret = supervisor_init(s, cfg, opts);
+
+	return ret < 0 ? ret : service_init(s);
+}
+
 static void supervisor_exit(struct supervisor *s)
 {
+	service_exit(s);
 	if (s->has_control)
 		control_exit(&s->ctl);
 	if (s->has_ifwatch)
@@ -893,7 +918,7 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts)
 	json_t *summary;
 	int ret;
 
-	ret = supervisor_init(&s, cfg, opts);
+	ret = supervisor_open(&s, cfg, opts);
 	for (unsigned int i = 0; ret == 0 && i < s.n_workers; i++)
 		ret = worker_spawn(&s, &s.workers[i]);
 	if (ret == 0)
@@ -902,6 +927,7 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts)
 		log_info("relaying with %u worker%s: %zu rules", s.n_workers,
 			 s.n_workers == 1 ? "" : "s", cfg->n_rules);
 		create_ready_file(opts->ready_file);
+		service_ready(&s);
 		event_loop(&s);
 	}
 	summary = stop_workers(&s);

@@ -22,6 +22,7 @@
 #include "mcrd/config_diff.h"
 #include "mcrd/control.h"
 #include "mcrd/ifwatch.h"
+#include "mcrd/metrics_http.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
@@ -59,6 +60,7 @@ enum worker_state {
  */
 #define TAG_SIGNAL	0
 #define TAG_CONTROL	1
+#define TAG_METRICS	3
 #define TAG_PIDFD	(1ULL << 32)	/* + worker id */
 #define TAG_CHAN	(2ULL << 32)	/* + worker id */
 #define TAG_KIND(t)	((t) & ~0xffffffffULL)
@@ -160,6 +162,10 @@ struct supervisor {
 	struct ifwatch ifw;		/* interfaces the rules name */
 	bool has_ifwatch;
 	bool is_stopping;
+	struct metrics_server metrics;	/* service.c: the /metrics endpoint */
+	bool has_metrics;
+	uint64_t watchdog_ns;		/* service.c: how often the manager wants WATCHDOG=1; 0: never */
+	uint64_t next_watchdog_ns;
 };
 
 /*
@@ -219,6 +225,5 @@ uint64_t supervisor_setup_ms(const struct mcr_config *cfg, unsigned int base_ms)
 void supervisor_kill_worker(struct supervisor *s, struct worker_slot *ws, const char *why);
 
 #define MCRD_DEFAULT_CONTROL	"/run/mcr/mcrd.sock"
-#define MCRD_CONTROL_MODE	0660
 
 #endif

@@ -80,7 +80,7 @@ static json_t *json_of(const struct setting *s, const char *v)
 	char *end;
 	long long n = strtoll(v, &end, 10);
 
-	if (s->type != SETTING_ENUM && *v && !*end)
+	if (s->type != SETTING_ENUM && s->type != SETTING_STRING && *v && !*end)
 		return json_integer(n);
 	return json_string(v);
 }
@@ -89,6 +89,8 @@ static const char *const values[] = {
 	"0", "1", "7", "8", "50", "64", "99", "100", "128", "1000", "1024", "4095", "4096",
 	"10000", "10001", "32768", "65536", "3600000", "3600001", "1073741825", "-1",
 	"abc", "1e3", "", "auto", "l2", "udp", "ring", "multishot", "Ring",
+	"9464", "127.0.0.1:9464", "0.0.0.0:80", "1.2.3.4:0", "0660", "0600", "0444", "0777",
+	"01777", "mcr", "a b", "-x", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 };
 
 /*
