@@ -21,7 +21,7 @@ BUILD      ?= build
 CC         ?= cc
 V          ?= 0
 
-PKGS       := liburing jansson libcap libsystemd libmicrohttpd
+PKGS       := liburing jansson libcap libsystemd libmicrohttpd libmnl
 CPPFLAGS   += -D_GNU_SOURCE -DMCR_VERSION='"$(VERSION)"' -Isrc
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=c17 -MMD -MP \
@@ -58,6 +58,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
               src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c \
               src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
               src/mcrd/config_diff.c src/mcrd/stats_line.c \
+              src/mcrd/netlink.c src/mcrd/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -68,6 +69,7 @@ UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
+UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -128,6 +130,9 @@ $(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
 $(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
 $(BUILD)/tests/test_cfgwire: $(call obj,src/mcrd/cfgwire.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+$(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
+	src/mcrd/settings.c src/mcrd/rule.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

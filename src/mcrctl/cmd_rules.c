@@ -232,6 +232,9 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		goto out_free_outputs;
 	if (m->is_json)
 		mcrctl_print_json(result);
+	else if (json_object_get(result, "waiting"))
+		(void)printf("added rule %s; it waits for interface %s\n",
+			     json_str_or(result, "name", "(unnamed)"), json_str_or(result, "waiting", "?"));
 	else
 		(void)printf("added rule %s\n", json_str_or(result, "name", "(unnamed)"));
 	json_decref(result);
@@ -337,6 +340,11 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	}
 	rc = table_print(&t, stdout);
 	table_free(&t);
+	/* Rules that relay nothing until an interface appears, below the table. */
+	json_array_foreach(json_object_get(result, "rules"), i, rule)
+		if (rc == 0 && json_object_get(rule, "waiting"))
+			(void)printf("%s: waiting for interface %s\n", json_str_or(rule, "name", "?"),
+				     json_str_or(rule, "waiting", "?"));
 	json_decref(result);
 	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

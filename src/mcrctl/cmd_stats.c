@@ -104,6 +104,23 @@ static void inputs_table(const json_t *doc, struct table *t)
 	}
 }
 
+/* Rules that relay nothing until an interface appears. */
+static void print_waiting(const json_t *doc)
+{
+	const json_t *w;
+	size_t i;
+
+	bool is_first = true;
+
+	json_array_foreach(json_object_get(doc, "rules"), i, w) {
+		if (!json_object_get(w, "waiting"))
+			continue;
+		(void)printf("%s%s: waiting for interface %s\n", is_first ? "\n" : "",
+			     json_str_or(w, "name", "?"), json_str_or(w, "waiting", "?"));
+		is_first = false;
+	}
+}
+
 int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -137,6 +154,7 @@ int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **a
 		rc = table_print(&t, stdout);
 		table_free(&t);
 	}
+	print_waiting(doc);
 	json_decref(doc);
 	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -125,6 +125,8 @@ int worker_prepare(struct worker *w, struct mcr_config *cfg, struct generation *
 	struct generation *g;
 	int ret;
 
+	/* A rule waiting for an interface relays nothing; the supervisor shows it. */
+	(void)config_drop_waiting(cfg);
 	ret = gen_new(cfg, w->next_gen_id, w->gen ? &w->gen->egress : NULL, &g);
 	if (ret < 0)
 		return ret;

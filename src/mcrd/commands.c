@@ -25,6 +25,14 @@ struct change_reply {
 	const struct config_diff *diff;	/* a reload's; valid while it is answered */
 };
 
+/* The interface a committed rule waits for, or NULL. */
+static const char *added_waits_for(const struct supervisor *s, const char *name)
+{
+	int k = config_rule_index(s->cfg, name);
+
+	return k >= 0 ? config_rule_waiting_for(&s->cfg->rules[k]) : NULL;
+}
+
 /* {"rules": N, "added": [...], "changed": [...], ...} for a committed reload. */
 static json_t *reload_result(const struct supervisor *s, const struct config_diff *diff)
 {
@@ -51,6 +59,11 @@ static void change_answered(struct supervisor *s, void *ctx, int ret, const char
 	} else if (p->cmd == PROTO_CMD_RELOAD) {
 		/* supervisor_reload() logged the lists already. */
 		result = reload_result(s, p->diff);
+	} else if (p->cmd == PROTO_CMD_ADD && added_waits_for(s, p->name)) {
+		log_info("rule \"%s\" added; it waits for interface %s", p->name,
+			 added_waits_for(s, p->name));
+		result = json_pack("{s:s, s:s}", "name", p->name, "waiting",
+				   added_waits_for(s, p->name));
 	} else {
 		log_info("rule \"%s\" %s", p->name, p->cmd == PROTO_CMD_ADD ? "added" : "removed");
 		result = json_pack("{s:s}", "name", p->name);
@@ -130,12 +143,25 @@ static json_t *cmd_remove(struct supervisor *s, const struct proto_request *req,
 	return start_change(s, PROTO_CMD_REMOVE, &next, name, err);
 }
 
+/* A rule as the file has it, plus "waiting": the interface it waits for, if any. */
+static json_t *list_rule(const struct mcr_rule *r)
+{
+	json_t *obj = config_rule_to_json(r);
+	const char *missing = config_rule_waiting_for(r);
+
+	if (obj && missing && json_object_set_new(obj, "waiting", json_string(missing)) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 static json_t *cmd_list(const struct supervisor *s)
 {
 	json_t *rules = json_array();
 
 	for (size_t r = 0; rules && r < s->cfg->n_rules; r++)
-		if (json_array_append_new(rules, config_rule_to_json(&s->cfg->rules[r])) < 0) {
+		if (json_array_append_new(rules, list_rule(&s->cfg->rules[r])) < 0) {
 			json_decref(rules);
 			return NULL;
 		}

@@ -1181,6 +1181,10 @@ static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
 	return rc;
 }
 
+/*
+ * An interface that does not exist (yet) is not an error: its rules wait
+ * for it with ifindex 0, and the supervisor resolves again when it appears.
+ */
 static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
 			  struct config_error *err)
 {
@@ -1189,8 +1193,10 @@ static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
 
 	if (idx == 0) {
 		rc = -errno;
-		if (rc == -ENODEV || rc == -ENXIO)
-			return config_fail(err, -ENODEV, "%s: \"%s\" does not exist", path, name);
+		if (rc == -ENODEV || rc == -ENXIO) {
+			*ret = 0;
+			return 0;
+		}
 		return config_fail(err, rc ? rc : -ENODEV, "%s: cannot look up \"%s\": %s", path,
 				   name, strerror(rc ? -rc : ENODEV));
 	}
@@ -1265,13 +1271,19 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
 		o->group = r->in_group;
 	if (o->port == 0)
 		o->port = r->in_port;
-	/* With an any-port input, every port the output could use is received again. */
-	if (o->ifindex == r->in_ifindex && o->group.s_addr == r->in_group.s_addr &&
-	    (r->in_port == 0 || o->port == r->in_port))
+	/*
+	 * With an any-port input, every port the output could use is
+	 * received again.  Names compare before they exist; indexes
+	 * catch an alternative name of the same interface.
+	 */
+	if ((strcmp(o->ifname, r->in_ifname) == 0 ||
+	     (o->ifindex != 0 && o->ifindex == r->in_ifindex)) &&
+	    o->group.s_addr == r->in_group.s_addr && (r->in_port == 0 || o->port == r->in_port))
 		return config_fail(err, -EINVAL,
 				   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
 				   i, j);
-	if (o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
+	/* An interface that does not exist yet has no address to check: the rule waits. */
+	if (o->ifindex == 0 || o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
 		return 0;
 	rc = iface_ipv4(o->ifname, ioctl_fd, &ifaddr);
 	if (rc < 0)
@@ -1319,16 +1331,58 @@ static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct co
 	return 0;
 }
 
-static bool rule_same_input(const struct mcr_rule *a, const struct mcr_rule *b)
+/* An input key by interface name: rules waiting for an interface have no index yet. */
+struct input_entry {
+	struct {
+		char ifname[IF_NAMESIZE];
+		uint32_t group;
+		uint32_t source;
+		uint16_t port;
+		uint16_t pad;
+	} key;
+	size_t index;
+	UT_hash_handle hh;
+};
+
+/* No two rules may take the same input (interface, group, port, source). */
+static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 {
-	return a->in_ifindex == b->in_ifindex && a->in_group.s_addr == b->in_group.s_addr &&
-	       a->in_port == b->in_port && a->in_source.s_addr == b->in_source.s_addr;
+	struct input_entry *entries, *head = NULL, *old;
+	int rc = 0;
+
+	entries = calloc(cfg->n_rules, sizeof(*entries));
+	if (!entries)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct mcr_rule *r = &cfg->rules[i];
+		struct input_entry *e = &entries[i];
+
+		/* calloc zeroed the key's padding and the name's tail. */
+		(void)snprintf(e->key.ifname, sizeof(e->key.ifname), "%s", r->in_ifname);
+		e->key.group = r->in_group.s_addr;
+		e->key.source = r->in_source.s_addr;
+		e->key.port = r->in_port;
+		e->index = i;
+		HASH_FIND(hh, head, &e->key, sizeof(e->key), old);
+		if (old) {
+			rc = config_fail(err, -EINVAL,
+					 "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
+					 i, old->index, cfg->rules[old->index].name);
+			break;
+		}
+		HASH_ADD(hh, head, key, sizeof(e->key), e);
+		if (!e->hh.tbl) {
+			rc = config_fail(err, -ENOMEM, "rules: out of memory");
+			break;
+		}
+	}
+	HASH_CLEAR(hh, head);
+	free(entries);
+	return rc;
 }
 
 int config_resolve(struct mcr_config *cfg, struct config_error *err)
 {
-	struct rule_table *table;
-	size_t dup = 0;
 	int ioctl_fd, rc;
 
 	if (cfg->n_rules == 0)
@@ -1350,22 +1404,67 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 	(void)close(ioctl_fd);
 	if (rc < 0)
 		return rc;
+	return check_inputs(cfg, err);
+}
 
-	rc = rule_table_new(cfg, &table, &dup);
-	if (rc == -EEXIST) {
-		size_t first = 0;
+/* An interface's index now, or 0 if it does not exist; -errno if the lookup failed. */
+static long lookup_ifindex(const char *name)
+{
+	unsigned int idx = if_nametoindex(name);
 
-		while (first < dup && !rule_same_input(&cfg->rules[first], &cfg->rules[dup]))
-			first++;
-		return config_fail(err, -EINVAL,
-				   "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
-				   dup, first, cfg->rules[first].name);
+	if (idx == 0 && errno != ENODEV && errno != ENXIO)
+		return -errno;
+	return idx;
+}
+
+int config_resolve_interfaces(struct mcr_config *cfg)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct mcr_rule *r = &cfg->rules[i];
+		long idx = lookup_ifindex(r->in_ifname);
+
+		if (idx >= 0)
+			r->in_ifindex = (unsigned int)idx;
+		else if (rc == 0)
+			rc = (int)idx;
+		for (size_t j = 0; j < r->n_outputs; j++) {
+			idx = lookup_ifindex(r->outputs[j].ifname);
+			if (idx >= 0)
+				r->outputs[j].ifindex = (unsigned int)idx;
+			else if (rc == 0)
+				rc = (int)idx;
+		}
 	}
-	if (rc < 0)
-		return config_fail(err, rc, "rules: cannot build the forwarding table: %s",
-				   strerror(-rc));
-	rule_table_free(table);
-	return 0;
+	return rc;
+}
+
+const char *config_rule_waiting_for(const struct mcr_rule *r)
+{
+	if (r->in_ifindex == 0)
+		return r->in_ifname;
+	for (size_t j = 0; j < r->n_outputs; j++)
+		if (r->outputs[j].ifindex == 0)
+			return r->outputs[j].ifname;
+	return NULL;
+}
+
+size_t config_drop_waiting(struct mcr_config *cfg)
+{
+	size_t kept = 0, n = cfg->n_rules;
+
+	for (size_t i = 0; i < n; i++) {
+		if (config_rule_waiting_for(&cfg->rules[i])) {
+			config_rule_clear(&cfg->rules[i]);
+			continue;
+		}
+		if (kept != i)
+			cfg->rules[kept] = cfg->rules[i];
+		kept++;
+	}
+	cfg->n_rules = kept;
+	return n - kept;
 }
 
 /* The modes' names are those of the settings table: one list of them. */

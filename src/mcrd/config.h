@@ -74,7 +74,7 @@ enum source_mode {
 
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
-	unsigned int ifindex;		/* resolved by config_resolve() */
+	unsigned int ifindex;		/* resolved by config_resolve(); 0: missing */
 	struct in_addr group;		/* destination: multicast or unicast */
 	uint16_t port;			/* host order; 0 = keep the packet's port */
 	uint8_t ttl;			/* TTL_SET only */
@@ -86,7 +86,7 @@ struct mcr_output {
 struct mcr_rule {
 	char name[MCR_NAME_MAX];
 	char in_ifname[IF_NAMESIZE];
-	unsigned int in_ifindex;	/* resolved by config_resolve() */
+	unsigned int in_ifindex;	/* resolved by config_resolve(); 0: missing */
 	struct in_addr in_group;	/* multicast group or unicast destination */
 	uint16_t in_port;		/* host order; 0 = every port */
 	struct in_addr in_source;	/* INADDR_ANY = any source */
@@ -205,13 +205,38 @@ const char *config_ttl_name(const struct mcr_output *o, char buf[12]);
 
 /*
  * Check the whole configuration and resolve interface names to indexes (no
- * rules at all is fine: mcrd then waits for mcrctl): every interface exists,
- * no two rules share a name or an input key (interface, group, port,
- * source), outputs fill in the input's group/port where they gave none, and
- * every multicast output that sends from the relay's address has one on its
- * interface (config_check_output_source()).  Returns 0 or a negative errno
- * with err filled in.
+ * rules at all is fine: mcrd then waits for mcrctl): no two rules share a
+ * name or an input key (interface name, group, port, source), outputs fill
+ * in the input's group/port where they gave none, and every multicast
+ * output that sends from the relay's address has one on its interface
+ * (config_check_output_source()).  An interface that does not exist is not
+ * an error: its ifindex is 0 and its rules wait (config_rule_waiting_for());
+ * config_resolve_interfaces() looks the indexes up again when interfaces
+ * come and go (an interface that appears without an address is then caught
+ * by the workers' egress set-up).  Returns 0 or a negative errno with err
+ * filled in.
  */
 int config_resolve(struct mcr_config *cfg, struct config_error *err);
+
+/*
+ * Look every interface a resolved configuration names up again, after
+ * interfaces came, went or were renamed: only the indexes change (0 for a
+ * missing one), since nothing else config_resolve() checks depends on which
+ * interfaces exist.  Returns 0, or the first lookup error (-errno; that
+ * index is left as it was).
+ */
+int config_resolve_interfaces(struct mcr_config *cfg);
+
+/*
+ * The first interface a resolved rule names that does not exist (its input
+ * first, then its outputs in order), or NULL when the rule can relay.
+ */
+const char *config_rule_waiting_for(const struct mcr_rule *r);
+
+/*
+ * Remove the rules that wait for an interface, keeping the others' order:
+ * what the workers relay.  Returns how many were removed.
+ */
+size_t config_drop_waiting(struct mcr_config *cfg);
 
 #endif

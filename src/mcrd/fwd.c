@@ -477,6 +477,7 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 /* What a failed kick dropped: for the warning, the first frame's output. */
 struct kick_drops {
 	struct worker *w;
+	const struct txring *tx;	/* the ring that failed */
 	uint32_t first_out;
 	bool has_first;
 };
@@ -489,8 +490,13 @@ static void l2_drop(uint32_t out, void *arg)
 	const struct egress *eg = &w->gen->egress;
 	struct output_stats *os;
 
-	/* Only the rules in force still have the frame's output at that index. */
-	if (out >= eg->n || !eg->outs[out].is_l2)
+	/*
+	 * Only the rules in force count it, and only while the frame's output
+	 * index still names an output on this ring: when a rule went (its
+	 * interface was deleted, so its ring fails), the index may now be
+	 * another rule's output, on another ring.
+	 */
+	if (out >= eg->n || !eg->outs[out].is_l2 || eg->outs[out].tx != kd->tx)
 		return;
 	if (!kd->has_first) {
 		kd->first_out = out;
@@ -526,7 +532,7 @@ void fwd_kick_done(struct worker *w, struct txring *tx, int res)
 		mark_dirty(&w->fwd, tx);
 		arm_retry_timer(w, 1);
 	} else if (res < 0) {
-		struct kick_drops kd = { .w = w };
+		struct kick_drops kd = { .w = w, .tx = tx };
 		unsigned int n = txring_discard(tx, l2_drop, &kd);
 
 		if (n)

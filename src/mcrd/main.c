@@ -355,6 +355,10 @@ int main(int argc, char **argv)
 	if (o.is_check_only) {
 		(void)printf("configuration OK: %zu rules, %zu outputs\n", cfg.n_rules,
 			     count_outputs(&cfg));
+		for (size_t r = 0; r < cfg.n_rules; r++)
+			if (config_rule_waiting_for(&cfg.rules[r]))
+				(void)printf("rule \"%s\" waits for interface %s, which does not exist\n",
+					     cfg.rules[r].name, config_rule_waiting_for(&cfg.rules[r]));
 		config_free(&cfg);
 		return EXIT_SUCCESS;
 	}

@@ -43,6 +43,8 @@ static const char *const state_names[WORKER_STATE_MAX] = {
 	[WORKER_STOPPED] = "stopped",
 };
 
+/* Beside the tags of supervisor.h: the interface watch's netlink socket. */
+#define TAG_NETLINK	2
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -99,6 +101,8 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	(void)close(s->epoll_fd);
 	if (s->has_control)
 		control_forget(&s->ctl);
+	if (s->has_ifwatch)
+		ifwatch_exit(&s->ifw);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
@@ -316,6 +320,9 @@ static json_t *stats_sum(struct supervisor *s)
 			(void)stats_merge(sum, ws->last_stats);
 	}
 	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
+	if (!json_object_get(sum, "rules"))
+		(void)json_object_set_new(sum, "rules", json_array());
+	(void)ifwatch_add_waiting(json_object_get(sum, "rules"), s->cfg);
 	(void)stats_finish(sum, (double)(now_ns() - s->start_ns) / (double)NSEC_PER_SEC);
 	(void)json_object_set_new(sum, "workers", supervisor_workers_json(s));
 	return sum;
@@ -653,7 +660,52 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	/* During a change, its end wakes the loop: a due re-resolve waits for it. */
+	if (s->has_ifwatch && !s->change.is_active) {
+		int c = ifwatch_timeout_ms(&s->ifw, now);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	return ms;
+}
+
+/* A re-resolve after interfaces changed is over: a refused one is tried again. */
+static void interfaces_followed(struct supervisor *s, void *ctx, int ret, const char *why)
+{
+	(void)ctx;
+	if (ret == 0)
+		ifwatch_pushed(&s->ifw);
+	else
+		log_warn("interfaces changed, but %s; retrying in %u ms", why,
+			 ifwatch_retry(&s->ifw, now_ns()));
+}
+
+/*
+ * Interfaces the rules name changed: a change with the rules' interfaces
+ * looked up again.  One change at a time: while another runs, this waits.
+ */
+static void follow_interfaces(struct supervisor *s)
+{
+	struct config_error err = { "" };
+	uint64_t now = now_ns();
+	struct mcr_config next;
+
+	if (!s->has_ifwatch || !ifwatch_is_due(&s->ifw, now) || s->change.is_active)
+		return;
+	if (change_config_dup(&next, s->cfg) < 0) {
+		log_warn("interfaces changed, but out of memory; retrying in %u ms",
+			 ifwatch_retry(&s->ifw, now));
+		return;
+	}
+	if (!ifwatch_resolve(&s->ifw, &next, now)) {
+		config_free(&next);
+		return;
+	}
+	if (supervisor_change(s, &next, interfaces_followed, NULL, &err) < 0) {
+		log_warn("interfaces changed, but %s; retrying in %u ms", err.msg,
+			 ifwatch_retry(&s->ifw, now));
+	}
 }
 
 static void on_event(struct supervisor *s, const struct epoll_event *ev)
@@ -664,6 +716,8 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		on_signal(s);
 	else if (tag == TAG_CONTROL)
 		(void)control_dispatch(&s->ctl);
+	else if (tag == TAG_NETLINK)
+		ifwatch_read(&s->ifw, s->cfg, s->change.is_active ? &s->change.next : NULL);
 	else if (TAG_KIND(tag) == TAG_PIDFD)
 		worker_reap(s, &s->workers[tag - TAG_PIDFD]);
 	else if (TAG_KIND(tag) == TAG_CHAN)
@@ -692,6 +746,7 @@ static void event_loop(struct supervisor *s)
 		if (s->is_reload_due && !s->change.is_active)
 			reload_by_signal(s);
 		worker_restart_due(s);
+		follow_interfaces(s);
 		periodic_poll(s);
 	}
 	change_cancel(s);
@@ -788,6 +843,16 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 		log_err_errno(errno, "epoll");
 		return -errno;
 	}
+	if (ifwatch_init(&s->ifw, cfg) == 0) {
+		s->has_ifwatch = true;
+		ev.data.u64 = TAG_NETLINK;
+		if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ifwatch_fd(&s->ifw), &ev) < 0) {
+			log_err_errno(errno, "epoll");
+			return -errno;
+		}
+	} else {
+		log_warn("rules will not follow interfaces that come and go, continuing");
+	}
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, MCRD_CONTROL_MODE, &control_ops, s);
@@ -806,6 +871,8 @@ static void supervisor_exit(struct supervisor *s)
 {
 	if (s->has_control)
 		control_exit(&s->ctl);
+	if (s->has_ifwatch)
+		ifwatch_exit(&s->ifw);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		worker_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);

@@ -21,6 +21,7 @@
 #include "mcrd/config.h"
 #include "mcrd/config_diff.h"
 #include "mcrd/control.h"
+#include "mcrd/ifwatch.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
@@ -156,6 +157,8 @@ struct supervisor {
 	uint64_t prev_ns;
 	struct control ctl;
 	bool has_control;
+	struct ifwatch ifw;		/* interfaces the rules name */
+	bool has_ifwatch;
 	bool is_stopping;
 };
 

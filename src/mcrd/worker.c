@@ -483,7 +483,10 @@ static void on_recv(struct worker *w, size_t port, const struct io_uring_cqe *cq
 	relay_frame(w, p, bid, (size_t)cqe->res);
 }
 
-/* The configuration image a "prepare" carries, resolved here again (an interface may have gone). */
+/*
+ * The configuration image a "prepare" carries, checked by the supervisor;
+ * its interfaces are looked up here again (one may have gone or come back).
+ */
 static int decode_config(const char *data, size_t len, struct mcr_config *cfg,
 			 struct config_error *err)
 {
@@ -496,7 +499,11 @@ static int decode_config(const char *data, size_t len, struct mcr_config *cfg,
 	ret = cfgwire_decode(data, len, cfg, err);
 	if (ret < 0 || cfg->n_rules == 0)
 		return ret;	/* every rule removed: relay nothing, stay ready */
-	return config_resolve(cfg, err);
+	ret = config_resolve_interfaces(cfg);
+	if (ret < 0)
+		(void)snprintf(err->msg, sizeof(err->msg), "cannot look interfaces up: %s",
+			       strerror(-ret));
+	return ret;
 }
 
 /*

@@ -69,9 +69,14 @@ step "Bad group"
 write_conf badgroup "\"interface\": \"$IN\", \"group\": \"239.1.1.300\", \"port\": 5000"
 reject "bad group" 'input.group: "239.1.1.300"' -c "$TMPD/badgroup.json"
 
-step "Missing interface"
+step "Interface names"
+write_conf badif "\"interface\": \"a/b\", \"group\": \"239.1.1.1\", \"port\": 5000"
+reject "bad interface name" 'input.interface: "a/b" is not an interface name' -c "$TMPD/badif.json"
+# An interface that does not exist (yet) is no error: the rule waits for it.
 write_conf noif "\"interface\": \"nosuchif0\", \"group\": \"239.1.1.1\", \"port\": 5000"
-reject "missing interface" 'input.interface: "nosuchif0"' -c "$TMPD/noif.json"
+run_mcrd relay --check-config -c "$TMPD/noif.json"
+expect "$MCRD_RC" -eq 0 "missing interface: --check-config exit status"
+expect_grep "$MCRD_OUT" 'rule "r1" waits for interface nosuchif0' "missing interface: --check-config"
 
 step "Duplicate rules"
 cat >"$TMPD/dup.json" <<JSON

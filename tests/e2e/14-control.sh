@@ -72,7 +72,7 @@ expect_error 'this is not json' bad_json "JSON"
 expect_error '{"v":1,"cmd":"frobnicate"}' unknown_command "frobnicate"
 expect_error '{"v":1,"cmd":"remove","name":"nope"}' no_such_rule "nope"
 expect_error '{"v":1,"cmd":"add","rule":{"name":"A","input":{"interface":"'"$RELAY_IN"'","group":"239.9.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' duplicate_rule '"A"'
-expect_error '{"v":1,"cmd":"add","rule":{"name":"C","input":{"interface":"nosuchif0","group":"239.9.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' unknown_interface nosuchif0
+expect_error '{"v":1,"cmd":"add","rule":{"name":"C","input":{"interface":"no/such","group":"239.9.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' invalid_rule no/such
 expect_error '{"v":1,"cmd":"add","rule":{"name":"C","input":{"interface":"'"$RELAY_IN"'","group":"239.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' invalid_rule '"239.9.9"'
 expect_error '{"v":2,"cmd":"ping"}' unsupported_version "2"
 # A line over the 64 KiB limit.

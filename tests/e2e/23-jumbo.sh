@@ -85,26 +85,25 @@ expect_grep "$TMPD/stats.txt" "TOO BIG" "mcrctl stats -v header"
 expect_str "$(awk '$1 == "jumbo" { print $NF }' "$TMPD/stats.txt")" 10 "jumbo's TOO BIG column"
 stop_mcrd
 
-step "The input's MTU raised at run time: too_big until the next rule change"
+step "The input's MTU raised at run time: the rules follow it, jumbo frames relay"
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 ip -n "$(ns relay)" link set "$RELAY_IN" mtu 1500 || fail "cannot set the MTU of $RELAY_IN"
 start_mcrd relay --egress l2 --workers 1 --stats-interval 0 \
 	-r "jumbo=$RELAY_IN,$GROUP -> $(topo_out 1)"
+# The MTU change is a change of the rules' interfaces: the buffers grow with it (netlink).
 ip -n "$(ns relay)" link set "$RELAY_IN" mtu 9000 || fail "cannot set the MTU of $RELAY_IN"
-run_gen src -i "$SRC_IF" -g $GROUP -s $SIZE -r $RATE -c 20 -d 5
-sleep 0.3
-pid_alive "$MCRD_PID" || fail "mcrd died on frames longer than its buffers"
-ctl --json stats >"$TMPD/late.json" || fail "mcrctl stats failed"
-expect_str "$(jq -r '.inputs[0] | "\(.too_big) \(.malformed)"' "$TMPD/late.json")" "20 0" \
-	"input too_big, malformed before the rule change"
-ctl add --name other --input-interface "$RELAY_IN" --input-group 239.23.9.9 \
-	--output "$(topo_out 2)" || fail "mcrctl add failed"
+sleep 0.5
 # A multishot receive may already hold a buffer at the old size: one frame to take it.
-run_gen src -i "$SRC_IF" -g 239.23.9.9:5000 -s $SIZE -c 1
+run_gen src -i "$SRC_IF" -g $GROUP -s $SIZE -c 1
+sleep 0.2
 start_sink sink -j "$(topo_sinkif 1),$GROUP" --count 20 -d 10 --idle-exit 1
 run_gen src -i "$SRC_IF" -g $GROUP -s $SIZE -r $RATE -c 20 -d 5
 wait_sink
 expect_sink_exact "$SINK_JSON" 20
+ctl --json stats >"$TMPD/late.json" || fail "mcrctl stats failed"
+# At most the one frame sent into the old buffer is lost (too_big, or truncated: malformed).
+expect_json "$TMPD/late.json" '.inputs[0].too_big + .inputs[0].malformed' -le 1 \
+	"input too_big + malformed after the MTU change"
 stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 

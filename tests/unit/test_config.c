@@ -1105,11 +1105,19 @@ struct resolve_case {
 	" 'outputs': [{'interface': 'lo', 'group': '239.9.9.9'}]}"
 
 static const struct resolve_case resolve_cases[] = {
-	{ RULE_IN("{'interface': 'mcrnoif0', 'group': '239.1.1.1'}"), -ENODEV,
-	  "rules[0].input.interface: 'mcrnoif0' does not exist" },
+	/* Missing interfaces are no error: their rules wait (t_resolve_waiting). */
+	{ RULE_IN("{'interface': 'mcrnoif0', 'group': '239.1.1.1'}"), 0, NULL },
 	{ "{'rules': [" MIN_RULE ", {'input': {'interface': 'lo', 'group': '239.1.1.2'},"
 	  " 'outputs': [{'interface': 'lo', 'group': '239.9.9.9'}, {'interface': 'mcrnoif1'}]}]}",
-	  -ENODEV, "rules[1].outputs[1].interface: 'mcrnoif1' does not exist" },
+	  0, NULL },
+	/* Inputs and loops compare by name, whether the interface exists or not. */
+	{ "{'rules': [{'name': 'a', 'input': {'interface': 'mcrnoif0', 'group': '239.1.1.1'},"
+	  " 'outputs': [{'interface': 'lo'}]}, {'name': 'b', 'input': {'interface': 'mcrnoif0',"
+	  " 'group': '239.1.1.1'}, 'outputs': [{'interface': 'lo'}]}]}", -EINVAL,
+	  "rules[1].input: same interface/group/port/source as rules[0] ('a')" },
+	{ "{'rules': [{'input': {'interface': 'mcrnoif0', 'group': '239.1.1.1'},"
+	  " 'outputs': [{'interface': 'mcrnoif0'}]}]}", -EINVAL,
+	  "rules[0].outputs[0]: same interface, group and port as the input" },
 	{ "{'rules': [" LO_RULE("cam1", "239.1.1.1", "1") ", " LO_RULE("x", "239.1.1.2", "1") ", "
 	  LO_RULE("cam1", "239.1.1.3", "1") "]}", -EINVAL,
 	  "rules[2].name: 'cam1' is used by rules[0] too" },
@@ -1165,6 +1173,55 @@ static void t_resolve_errors(void **state)
 			assert_msg_has(&err, q(c->want_msg, want, sizeof(want)));
 		config_free(&cfg);
 	}
+}
+
+/*
+ * Rules naming a missing interface resolve with index 0 and report the
+ * first missing one (input before outputs); rules on two different missing
+ * interfaces never collide; config_resolve_interfaces() looks the indexes
+ * up again; config_drop_waiting() leaves the others in order.
+ */
+static void t_resolve_waiting(void **state)
+{
+	static const char *const json =
+		"{'rules': ["
+		"{'name': 'in', 'input': {'interface': 'mcrnoif0', 'group': '239.1.1.1'},"
+		" 'outputs': [{'interface': 'mcrnoif1'}]},"
+		"{'name': 'live', 'input': {'interface': 'lo', 'group': '239.1.1.1'},"
+		" 'outputs': [{'interface': 'lo', 'group': '239.9.9.9'}]},"
+		"{'name': 'out', 'input': {'interface': 'lo', 'group': '239.1.1.2'},"
+		" 'outputs': [{'interface': 'lo', 'group': '239.9.9.8'}, {'interface': 'mcrnoif2'}]},"
+		"{'name': 'other', 'input': {'interface': 'mcrnoif3', 'group': '239.1.1.1'},"
+		" 'outputs': [{'interface': 'lo'}]}]}";
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	if (load_resolve(&cfg, json, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[0]), "mcrnoif0");
+	assert_int_equal(cfg.rules[0].in_ifindex, 0);
+	assert_null(config_rule_waiting_for(&cfg.rules[1]));
+	assert_int_equal(cfg.rules[1].in_ifindex, if_nametoindex("lo"));
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[2]), "mcrnoif2");
+	assert_int_equal(cfg.rules[2].outputs[0].ifindex, if_nametoindex("lo"));
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[3]), "mcrnoif3");
+
+	/* Looked up again: stale indexes are replaced, missing ones stay 0. */
+	cfg.rules[0].in_ifindex = 999;
+	cfg.rules[1].in_ifindex = 999;
+	cfg.rules[1].outputs[0].ifindex = 0;
+	assert_int_equal(config_resolve_interfaces(&cfg), 0);
+	assert_int_equal(cfg.rules[0].in_ifindex, 0);
+	assert_int_equal(cfg.rules[1].in_ifindex, if_nametoindex("lo"));
+	assert_int_equal(cfg.rules[1].outputs[0].ifindex, if_nametoindex("lo"));
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[2]), "mcrnoif2");
+
+	assert_int_equal(config_drop_waiting(&cfg), 3);
+	assert_int_equal(cfg.n_rules, 1);
+	assert_string_equal(cfg.rules[0].name, "live");
+	assert_int_equal(config_drop_waiting(&cfg), 0);
+	config_free(&cfg);
 }
 
 /* Shorthand rules are named rules[i] by resolve too. */
@@ -1545,6 +1602,7 @@ int main(void)
 		cmocka_unit_test(t_resolve_loopback),
 		cmocka_unit_test(t_resolve_inherits_group_and_port),
 		cmocka_unit_test(t_resolve_errors),
+		cmocka_unit_test(t_resolve_waiting),
 		cmocka_unit_test(t_resolve_shorthand_paths),
 		cmocka_unit_test(t_rule_from_json),
 		cmocka_unit_test(t_rule_from_json_errors),
