@@ -32,8 +32,8 @@ static void fmt_output_name(const json_t *o, char *buf, size_t size)
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
 	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
-					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TTL EXPIRED",
-					    ">TOO BIG", NULL };
+					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TOO BIG",
+					    ">TTL EXPIRED", NULL };
 	json_t *rule, *o;
 	size_t i, j;
 
@@ -60,8 +60,8 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 		table_cell(t, "%lld", out);
 		table_cell(t, "%lld", drops);
 		table_cell(t, "%lld", errors);
-		table_cell(t, "%lld", expired);
 		table_cell(t, "%lld", too_big);
+		table_cell(t, "%lld", expired);
 		if (!is_verbose)
 			continue;
 		json_array_foreach(outs, j, o) {
@@ -76,8 +76,8 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			table_cell(t, "%lld", json_int_of(o, "packets_out"));
 			table_cell(t, "%lld", json_int_of(o, "drops"));
 			table_cell(t, "%lld", json_int_of(o, "send_errors"));
-			table_cell(t, "%lld", json_int_of(o, "ttl_expired"));
 			table_cell(t, "%lld", json_int_of(o, "too_big"));
+			table_cell(t, "%lld", json_int_of(o, "ttl_expired"));
 		}
 	}
 }

@@ -424,9 +424,9 @@ static void t_stats_table(void **state)
 	assert_string_equal(r.out,
 		"uptime 2.0 s; rates are averages over the uptime\n"
 		"\n"
-		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TTL EXPIRED  TOO BIG\n"
-		"cam1    1.0k     1.0k        2000         2000      0       0            0        0\n"
-		"cam2    2.0k     4.0k        4000         8000      2       1            3        1\n"
+		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
+		"cam1    1.0k     1.0k        2000         2000      0       0        0            0\n"
+		"cam2    2.0k     4.0k        4000         8000      2       1        1            3\n"
 		"\n"
 		"INPUT  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG\n"
 		"lo      10000          3          4          5               6             7        8\n");
@@ -434,12 +434,12 @@ static void t_stats_table(void **state)
 	run(fx, &r, "stats", "-v", NULL);
 	assert_status(&r, 0);
 	assert_has(r.out,
-		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TTL EXPIRED  TOO BIG\n"
-		   "cam1                      1.0k     1.0k        3000         3000      0       0            0        0\n"
-		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0            0        0\n"
-		   "cam2                      2.0k     4.0k        6000        12000      2       1            3        1\n"
-		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0            0        0\n"
-		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1            3        1\n");
+		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
+		   "cam1                      1.0k     1.0k        3000         3000      0       0        0            0\n"
+		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0        0            0\n"
+		   "cam2                      2.0k     4.0k        6000        12000      2       1        1            3\n"
+		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0        0            0\n"
+		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1        1            3\n");
 }
 
 static void t_workers_table(void **state)
