@@ -9,7 +9,8 @@
 # package's daemon (smcroute's, for one) must never start on the host.
 set -eu
 PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
-libsystemd-dev libmicrohttpd-dev iproute2 jq procps kmod socat valgrind tcpdump util-linux"
+libsystemd-dev libmicrohttpd-dev iproute2 jq procps kmod socat valgrind tcpdump util-linux
+curl prometheus"
 [ $# -eq 0 ] || PKGS="$*"
 missing=""
 for p in $PKGS; do
