@@ -48,22 +48,22 @@ endif
 
 COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c \
               src/common/safefile.c
-MCRD_LIB   := src/mcrd/packet.c src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c \
-              src/mcrd/stats.c src/mcrd/filter.c src/mcrd/frame.c
-MCRD_SRC   := $(MCRD_LIB) src/mcrd/ring.c src/mcrd/ingress.c \
-              src/mcrd/egress.c src/mcrd/fwd.c src/mcrd/worker.c src/mcrd/chan.c \
-              src/mcrd/stats_merge.c src/mcrd/supervisor.c src/mcrd/control.c \
-              src/mcrd/privs.c src/mcrd/gen.c src/mcrd/apply.c src/mcrd/fileslots.c \
-              src/mcrd/txring.c src/mcrd/rxring.c \
-              src/mcrd/commands.c src/mcrd/notify.c src/mcrd/metrics.c src/mcrd/metrics_http.c src/mcrd/service.c \
-              src/mcrd/limits.c src/mcrd/change.c src/mcrd/cfgwire.c src/mcrd/wchan.c \
-              src/mcrd/config_diff.c src/mcrd/stats_line.c \
-              src/mcrd/netlink.c src/mcrd/ifwatch.c \
+MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c src/config/config.c src/config/settings.c \
+              src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
+MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
+              src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c \
+              src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
+              src/mcrd/supervisor/privs.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
+              src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c \
+              src/mcrd/supervisor/commands.c src/mcrd/supervisor/notify.c src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c src/mcrd/supervisor/service.c \
+              src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
+              src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
+              src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 # mcrctl checks configuration files with mcrd's own parser.
-MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c
+MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
@@ -106,33 +106,33 @@ $(BUILD)/mcrctl: $(call obj,$(MCRCTL_SRC) $(COMMON_SRC))
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lm
-$(BUILD)/tests/test_packet: $(call obj,src/mcrd/packet.c)
-$(BUILD)/tests/test_filter: $(call obj,src/mcrd/filter.c)
-$(BUILD)/tests/test_frame: $(call obj,src/mcrd/frame.c)
-$(BUILD)/tests/test_rule: $(call obj,src/mcrd/rule.c src/mcrd/config.c src/mcrd/settings.c)
-$(BUILD)/tests/test_config: $(call obj,src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
-$(BUILD)/tests/test_settings: $(call obj,src/mcrd/settings.c src/mcrd/config.c src/mcrd/rule.c)
-$(BUILD)/tests/test_config_diff: $(call obj,src/mcrd/config_diff.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
+$(BUILD)/tests/test_packet: $(call obj,src/mcrd/dataplane/packet.c)
+$(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
+$(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c src/config/config.c src/config/settings.c)
+$(BUILD)/tests/test_config: $(call obj,src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_settings: $(call obj,src/config/settings.c src/config/config.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
 # test_settings checks the man pages in this tree against the settings table.
 $(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
-$(BUILD)/tests/test_control: $(call obj,src/mcrd/control.c)
+$(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.
-$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/control.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c) | $(BUILD)/mcrctl
-$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/stats_merge.c src/mcrd/chan.c)
-$(BUILD)/tests/test_txring: $(call obj,src/mcrd/txring.c tests/unit/netns_helpers.c)
-$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/rxring.c tests/unit/netns_helpers.c)
-$(BUILD)/tests/test_ring: $(call obj,src/mcrd/ring.c)
-$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/ingress.c src/mcrd/filter.c src/mcrd/rxring.c \
-	src/mcrd/stats.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c \
+$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
+$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
+$(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c \
+	src/mcrd/dataplane/stats.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
-$(BUILD)/tests/test_notify: $(call obj,src/mcrd/notify.c)
-$(BUILD)/tests/test_metrics: $(call obj,src/mcrd/metrics.c src/mcrd/metrics_http.c)
-$(BUILD)/tests/test_limits: $(call obj,src/mcrd/limits.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
-$(BUILD)/tests/test_cfgwire: $(call obj,src/mcrd/cfgwire.c src/mcrd/config.c src/mcrd/settings.c src/mcrd/rule.c)
-$(BUILD)/tests/test_netlink: $(call obj,src/mcrd/netlink.c tests/unit/netns_helpers.c)
-$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/ifwatch.c src/mcrd/netlink.c src/mcrd/config.c \
-	src/mcrd/settings.c src/mcrd/rule.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
+$(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c src/config/config.c \
+	src/config/settings.c src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
@@ -143,7 +143,7 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
-$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/ring.c src/mcrd/rxring.c $(COMMON_SRC))
+$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

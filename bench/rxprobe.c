@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mcrd/ring.h"
-#include "mcrd/rxring.h"
+#include "mcrd/dataplane/ring.h"
+#include "mcrd/dataplane/rxring.h"
 
 #define PROBE_BUFS		4096
 #define PROBE_BATCH		64

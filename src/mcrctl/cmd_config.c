@@ -15,7 +15,7 @@
 #include "common/safefile.h"
 
 #include "mcrctl/cmd.h"
-#include "mcrd/config.h"
+#include "config/config.h"
 
 static int config_show(struct mcrctl *m)
 {

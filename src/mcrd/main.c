@@ -15,10 +15,10 @@
 
 #include "common/log.h"
 #include "common/util.h"
-#include "mcrd/config.h"
-#include "mcrd/limits.h"
-#include "mcrd/settings.h"
-#include "mcrd/supervisor.h"
+#include "config/config.h"
+#include "mcrd/supervisor/limits.h"
+#include "config/settings.h"
+#include "mcrd/supervisor/supervisor.h"
 
 #define MAX_CLI_RULES 4096
 /* getopt values of the settings' options: this plus the table index. */

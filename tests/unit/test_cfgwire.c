@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcrd/cfgwire.h"
+#include "config/cfgwire.h"
 
 /* Three rules with 0, 1 and 3 outputs, and non-default settings. */
 static void make_config(struct mcr_config *cfg)

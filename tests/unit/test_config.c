@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "mcrd/config.h"
+#include "config/config.h"
 
 #define JSON_MAX	4096
 

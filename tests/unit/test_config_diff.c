@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "mcrd/config_diff.h"
+#include "config/config_diff.h"
 
 /* A configuration from --rule specs on the loopback interface, resolved. */
 static void load(struct mcr_config *cfg, const char *const *specs, size_t n)

@@ -27,7 +27,7 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/util.h"
-#include "mcrd/control.h"
+#include "mcrd/supervisor/control.h"
 
 #define PING		"{\"v\":1,\"cmd\":\"ping\"}\n"
 #define WAIT_MS		3000	/* longest any single expectation may take */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "mcrd/filter.h"
+#include "mcrd/dataplane/filter.h"
 
 #define ETYPE_IPV4	0x0800
 #define ETYPE_ARP	0x0806

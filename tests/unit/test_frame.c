@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "mcrd/egress.h"
-#include "mcrd/frame.h"
+#include "mcrd/dataplane/egress.h"
+#include "mcrd/dataplane/frame.h"
 
 #define T_RANDOM_CASES	20000
 #define T_MAX_PAYLOAD	1472

@@ -22,8 +22,8 @@
 #include <sys/socket.h>
 
 #include "common/util.h"
-#include "mcrd/config.h"
-#include "mcrd/ifwatch.h"
+#include "config/config.h"
+#include "mcrd/supervisor/ifwatch.h"
 #include "netns_helpers.h"
 
 /* Longer than the debounce, so that a change read in this window is due at its end. */

@@ -22,7 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "mcrd/ingress.h"
+#include "mcrd/dataplane/ingress.h"
 #include "netns_helpers.h"
 
 #define BASE	40000

@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mcrd/filter.h"
-#include "mcrd/ingress.h"
-#include "mcrd/limits.h"
+#include "mcrd/dataplane/filter.h"
+#include "mcrd/dataplane/ingress.h"
+#include "mcrd/supervisor/limits.h"
 
 /* n rules on input interface inN (N = rule / per_if), one output each on out. */
 static void make_config(struct mcr_config *cfg, size_t n, size_t per_if, size_t outputs)

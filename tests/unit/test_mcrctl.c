@@ -33,8 +33,8 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/util.h"
-#include "mcrd/config.h"
-#include "mcrd/control.h"
+#include "config/config.h"
+#include "mcrd/supervisor/control.h"
 
 #define RUN_MAX_MS	10000
 #define OUT_MAX		(256 * 1024)

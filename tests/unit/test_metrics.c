@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "mcrd/metrics.h"
-#include "mcrd/metrics_http.h"
+#include "mcrd/supervisor/metrics.h"
+#include "mcrd/supervisor/metrics_http.h"
 
 static const char *const doc_text =
 	"{\"version\": \"0.1.0\", \"uptime_s\": 3.5,"

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 
 #include "common/util.h"
-#include "mcrd/netlink.h"
+#include "mcrd/supervisor/netlink.h"
 #include "netns_helpers.h"
 
 #define MAX_EVENTS	4096

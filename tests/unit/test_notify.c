@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "mcrd/notify.h"
+#include "mcrd/supervisor/notify.h"
 
 struct manager {
 	int fd;

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "mcrd/packet.h"
+#include "mcrd/dataplane/packet.h"
 
 #define T_SADDR		0xc6120001u	/* 198.18.0.1 */
 #define T_DADDR		0xef010203u	/* 239.1.2.3 */

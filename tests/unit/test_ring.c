@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "mcrd/ring.h"
+#include "mcrd/dataplane/ring.h"
 
 static void t_size_for_mtu(void **state)
 {

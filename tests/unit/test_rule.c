@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "mcrd/config.h"
-#include "mcrd/rule.h"
+#include "config/config.h"
+#include "mcrd/dataplane/rule.h"
 
 #define IFX		2
 #define GROUP		"239.1.1.1"

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "mcrd/rxring.h"
+#include "mcrd/dataplane/rxring.h"
 #include "netns_helpers.h"
 
 #define BLOCK_SIZE	(8u << 10)

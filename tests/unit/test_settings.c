@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "common/util.h"
-#include "mcrd/settings.h"
+#include "config/settings.h"
 
 #ifndef MCR_TOP
 #define MCR_TOP "."

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "mcrd/chan.h"
-#include "mcrd/stats_merge.h"
+#include "mcrd/supervisor/stats_merge.h"
 
 static json_t *load(const char *text)
 {

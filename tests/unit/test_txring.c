@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
-#include "mcrd/txring.h"
+#include "mcrd/dataplane/txring.h"
 #include "netns_helpers.h"
 
 /* Not a divisor of the 64 KiB block, so each block ends in a gap the layout must skip. */

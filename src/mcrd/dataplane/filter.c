@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Builder for the classic BPF program on each ingress AF_PACKET socket.  It
+ * keeps every frame that is not IPv4 UDP to a configured destination in the
+ * kernel, so userspace only wakes up for traffic it will relay.
+ *
+ * The program has a fixed prologue that finds the IPv4 header (untagged, or
+ * behind one 802.1Q tag, leaving the offset in X) and checks for UDP, then a
+ * linear run of destination compares.  Conditional jumps reach at most 255
+ * instructions ahead, so the compares are cut into chunks of at most
+ * FILTER_CHUNK, each followed by its own "accept" return:
+ *
+ *	jeq #d0, ACCEPT_0, next	   ... jeq #d255, ACCEPT_0, +1
+ *	ACCEPT_0: ret #FILTER_SNAPLEN
+ *	jeq #d256, ACCEPT_1, next  ...
+ *	ACCEPT_k: ret #FILTER_SNAPLEN
+ *	ret #0
+ *
+ * The last compare of each chunk skips its accept when false, which lands on
+ * the next chunk or, after the last chunk, on the final drop.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <netinet/in.h>
+
+#include "mcrd/dataplane/filter.h"
+
+/*
+ * Bytes to keep of an accepted frame.  An IPv4 datagram can be 65535 bytes
+ * and up to 22 bytes of link-layer header precede it, so 0xffff would cut the
+ * largest ones; any larger value means "the whole frame".
+ */
+#define FILTER_SNAPLEN		0x40000u
+
+/* Compares sharing one accept: the first of them jumps 255 ahead, the limit. */
+#define FILTER_CHUNK		256
+
+#define FILTER_VLAN_HLEN	4
+#define FILTER_IP_PROTO_OFF	9
+#define FILTER_IP_DADDR_OFF	16
+
+/* Instruction indices of the prologue, so jump offsets can be computed. */
+enum filter_prologue {
+	FP_LDX_UNTAGGED,
+	FP_LD_ETHERTYPE,
+	FP_IS_IPV4,
+	FP_IS_VLAN,
+	FP_LD_INNER_TYPE,
+	FP_INNER_IS_IPV4,
+	FP_LDX_TAGGED,
+	FP_LD_PROTO,
+	FP_IS_UDP,
+	FP_DROP,
+	FP_LD_DADDR,
+	FP_MAX
+};
+
+/* Offset for a jump at index from to land on index to. */
+#define FP_JMP(from, to)	((to) - (from) - 1)
+
+static size_t filter_len(size_t n)
+{
+	size_t chunks = (n + FILTER_CHUNK - 1) / FILTER_CHUNK;
+
+	return FP_MAX + n + chunks + 1;
+}
+
+_Static_assert(FP_MAX + FILTER_MAX_DESTS + (FILTER_MAX_DESTS + FILTER_CHUNK - 1) / FILTER_CHUNK + 1
+	       <= BPF_MAXINSNS, "FILTER_MAX_DESTS does not fit in a classic BPF program");
+
+/**
+ * filter_build() - build the ingress socket filter for a set of destinations
+ * @dests: IPv4 destination addresses in network order
+ * @n: number of entries in dests, 1..FILTER_MAX_DESTS
+ * @prog: where to write the program
+ * @cap: room in prog, in instructions
+ *
+ * Returns the number of instructions written, -E2BIG when n exceeds
+ * FILTER_MAX_DESTS or the program would not fit in cap, or -EINVAL when
+ * there is no destination at all.
+ */
+int filter_build(const uint32_t *dests, size_t n, struct sock_filter *prog, size_t cap)
+{
+	const struct sock_filter prologue[FP_MAX] = {
+		[FP_LDX_UNTAGGED] = BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),
+		[FP_LD_ETHERTYPE] = BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ETH_ALEN * 2),
+		[FP_IS_IPV4] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP,
+					FP_JMP(FP_IS_IPV4, FP_LD_PROTO), 0),
+		[FP_IS_VLAN] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_8021Q,
+					0, FP_JMP(FP_IS_VLAN, FP_DROP)),
+		[FP_LD_INNER_TYPE] = BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
+					      ETH_ALEN * 2 + FILTER_VLAN_HLEN),
+		[FP_INNER_IS_IPV4] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP,
+					      0, FP_JMP(FP_INNER_IS_IPV4, FP_DROP)),
+		[FP_LDX_TAGGED] = BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, FILTER_VLAN_HLEN),
+		[FP_LD_PROTO] = BPF_STMT(BPF_LD | BPF_B | BPF_IND, ETH_HLEN + FILTER_IP_PROTO_OFF),
+		[FP_IS_UDP] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP,
+				       FP_JMP(FP_IS_UDP, FP_LD_DADDR), 0),
+		[FP_DROP] = BPF_STMT(BPF_RET | BPF_K, 0),
+		[FP_LD_DADDR] = BPF_STMT(BPF_LD | BPF_W | BPF_IND, ETH_HLEN + FILTER_IP_DADDR_OFF),
+	};
+	size_t len, pc, i;
+
+	if (!dests || !prog || n == 0)
+		return -EINVAL;
+	if (n > FILTER_MAX_DESTS)
+		return -E2BIG;
+	len = filter_len(n);
+	if (len > cap)
+		return -E2BIG;
+
+	for (pc = 0; pc < FP_MAX; pc++)
+		prog[pc] = prologue[pc];
+
+	for (i = 0; i < n; i += FILTER_CHUNK) {
+		size_t k = n - i < FILTER_CHUNK ? n - i : FILTER_CHUNK;
+		size_t p;
+
+		for (p = 0; p < k; p++) {
+			/* BPF_LD loads big-endian values into host-order A. */
+			uint32_t addr = ntohl(dests[i + p]);
+			uint8_t jt = (uint8_t)(k - p - 1);
+			uint8_t jf = p == k - 1 ? 1 : 0;
+
+			prog[pc++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, addr,
+								  jt, jf);
+		}
+		prog[pc++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, FILTER_SNAPLEN);
+	}
+	prog[pc++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+
+	return (int)pc;
+}

@@ -1,0 +1,634 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Ingress socket set-up and reconfiguration.  A socket is created with
+ * protocol 0 so that it receives nothing until the filter is attached and it
+ * is bound; no unfiltered frame can slip into the queue in between.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "mcrd/dataplane/filter.h"
+#include "mcrd/dataplane/ingress.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
+
+/* The distinct destinations the rules on one interface listen to. */
+static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
+			    uint32_t *dests)
+{
+	size_t n = 0;
+
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		const struct mcr_rule *rule = &cfg->rules[r];
+		size_t i;
+
+		if (rule->in_ifindex != ifindex)
+			continue;
+		for (i = 0; i < n && dests[i] != rule->in_group.s_addr; i++)
+			;
+		if (i == n)
+			dests[n++] = rule->in_group.s_addr;
+	}
+	return n;
+}
+
+/* Attaching replaces any previous program atomically: no gap, no overlap. */
+static int attach_filter(const struct ingress_port *p, const struct mcr_config *cfg)
+{
+	static struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
+	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	struct sock_fprog fprog;
+	size_t n;
+	int len;
+
+	if (!dests)
+		return -ENOMEM;
+	n = collect_dests(cfg, p->ifindex, dests);
+	len = filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
+	free(dests);
+	if (len < 0) {
+		log_err("%s: %zu input groups on one interface, at most %d are supported",
+			p->ifname, n, FILTER_MAX_DESTS);
+		return len;
+	}
+	fprog.len = (unsigned short)len;
+	fprog.filter = prog;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+		log_err_errno(errno, "%s: cannot attach the ingress BPF filter", p->ifname);
+		return -errno;
+	}
+	return 0;
+}
+
+/*
+ * The queue is counted in bytes: it holds as many frames of a jumbo MTU
+ * as of a 1500-byte one when it grows with the MTU.
+ */
+static void set_rcvbuf(const struct ingress_port *p)
+{
+	unsigned int scale = p->mtu > 1500 ? (p->mtu + 1499) / 1500 : 1;
+	int size = INGRESS_RCVBUF * (int)(scale < 7 ? scale : 7);
+
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return;
+	if (setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) < 0)
+		log_warn_errno(errno, "%s: cannot raise the ingress receive buffer, ignoring",
+			       p->ifname);
+}
+
+static int join_socket_open(struct ingress_port *p)
+{
+	int *fds = realloc(p->join_fds, (p->n_join_fds + 1) * sizeof(*fds));
+	int fd;
+
+	if (!fds)
+		return -ENOMEM;
+	p->join_fds = fds;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "%s: cannot open an IGMP membership socket", p->ifname);
+		return -errno;
+	}
+	fds[p->n_join_fds++] = fd;
+	return fd;
+}
+
+static int membership_op(int fd, const struct ingress_port *p, const struct membership *m,
+			 bool is_join)
+{
+	struct ip_mreqn mreq = {
+		.imr_multiaddr = m->group,
+		.imr_ifindex = (int)p->ifindex,
+	};
+
+	if (m->source.s_addr != INADDR_ANY) {
+		/* The protocol-independent API names the interface by index. */
+		struct group_source_req gsr = { .gsr_interface = p->ifindex };
+		struct sockaddr_in *grp = (struct sockaddr_in *)&gsr.gsr_group;
+		struct sockaddr_in *src = (struct sockaddr_in *)&gsr.gsr_source;
+
+		grp->sin_family = src->sin_family = AF_INET;
+		grp->sin_addr = m->group;
+		src->sin_addr = m->source;
+		return setsockopt(fd, IPPROTO_IP,
+				  is_join ? MCAST_JOIN_SOURCE_GROUP : MCAST_LEAVE_SOURCE_GROUP, &gsr,
+				  sizeof(gsr));
+	}
+	return setsockopt(fd, IPPROTO_IP, is_join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq,
+			  sizeof(mreq));
+}
+
+static int nic_filter_op(const struct ingress_port *p, struct in_addr group, bool is_add)
+{
+	struct packet_mreq mr;
+
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = (int)p->ifindex;
+	mr.mr_type = PACKET_MR_MULTICAST;
+	mr.mr_alen = ETH_ALEN;
+	addr_multicast_mac(group, mr.mr_address);
+	return setsockopt(p->fd, SOL_PACKET, is_add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP,
+			  &mr, sizeof(mr));
+}
+
+/*
+ * Send the IGMP join (the IP-level membership).  The kernel caps
+ * memberships per socket (net.ipv4.igmp_max_memberships, 20 by default), so
+ * a join that finds its socket full (ENOBUFS) moves to a fresh socket.
+ */
+static int igmp_join(struct ingress_port *p, struct membership *m)
+{
+	char g[ADDR_STR_MAX];
+	int fd, ret;
+
+	fd = p->n_join_fds ? p->join_fds[p->n_join_fds - 1] : join_socket_open(p);
+	ret = fd < 0 ? -1 : membership_op(fd, p, m, true);
+	if (fd >= 0 && ret < 0 && errno == ENOBUFS) {
+		fd = join_socket_open(p);
+		ret = fd < 0 ? -1 : membership_op(fd, p, m, true);
+	}
+	if (fd < 0 || ret < 0) {
+		ret = fd < 0 ? fd : -errno;
+		log_err_errno(ret, "%s: cannot join %s", p->ifname, addr_fmt(m->group, g));
+		return ret;
+	}
+	m->fd = fd;
+	return 0;
+}
+
+static void igmp_leave(const struct ingress_port *p, struct membership *m)
+{
+	if (m->fd < 0)
+		return;
+	(void)membership_op(m->fd, p, m, false);
+	m->fd = -1;
+}
+
+/* With no IP-level membership left, the sockets that held them are dead weight. */
+static void join_sockets_close(struct ingress_port *p)
+{
+	for (size_t j = 0; j < p->n_join_fds; j++)
+		(void)close(p->join_fds[j]);
+	free(p->join_fds);
+	p->join_fds = NULL;
+	p->n_join_fds = 0;
+}
+
+/* Program the NIC filter and, if @is_igmp, send the IGMP join. */
+static int join(struct ingress_port *p, struct membership m, bool is_igmp)
+{
+	struct membership *grown;
+	char g[ADDR_STR_MAX];
+	int ret;
+
+	grown = realloc(p->joined, (p->n_joined + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	p->joined = grown;
+	if (nic_filter_op(p, m.group, true) < 0) {
+		log_err_errno(errno, "%s: cannot add the NIC filter for %s", p->ifname,
+			      addr_fmt(m.group, g));
+		return -errno;
+	}
+	m.fd = -1;
+	if (is_igmp && (ret = igmp_join(p, &m)) < 0) {
+		(void)nic_filter_op(p, m.group, false);
+		return ret;
+	}
+	p->joined[p->n_joined++] = m;
+	return 0;
+}
+
+static void leave(struct ingress_port *p, size_t i)
+{
+	igmp_leave(p, &p->joined[i]);
+	(void)nic_filter_op(p, p->joined[i].group, false);
+	p->joined[i] = p->joined[--p->n_joined];
+}
+
+static bool has_membership(const struct ingress_port *p, struct in_addr group,
+			   struct in_addr source)
+{
+	for (size_t i = 0; i < p->n_joined; i++)
+		if (p->joined[i].group.s_addr == group.s_addr &&
+		    p->joined[i].source.s_addr == source.s_addr)
+			return true;
+	return false;
+}
+
+static bool is_wanted(const struct mcr_config *cfg, unsigned int ifindex,
+		      const struct membership *m)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex &&
+		    cfg->rules[r].in_group.s_addr == m->group.s_addr &&
+		    cfg->rules[r].in_source.s_addr == m->source.s_addr)
+			return true;
+	return false;
+}
+
+/*
+ * Join what cfg adds, then leave what it dropped: never a gap for a kept
+ * group.  A change of igmp_join moves only the kept groups' IP-level
+ * memberships; their NIC filter entries stay, so traffic that arrives
+ * anyway keeps flowing.
+ */
+static int update_memberships(struct ingress_port *p, const struct mcr_config *cfg)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		const struct mcr_rule *rule = &cfg->rules[r];
+		struct membership m = { rule->in_group, rule->in_source, -1 };
+		int ret;
+
+		if (rule->in_ifindex != p->ifindex || !addr_is_multicast(rule->in_group) ||
+		    has_membership(p, m.group, m.source))
+			continue;
+		ret = join(p, m, cfg->igmp_join);
+		if (ret < 0)
+			return ret;
+	}
+	for (size_t i = 0; i < p->n_joined; i++) {
+		struct membership *m = &p->joined[i];
+		int ret;
+
+		if (!cfg->igmp_join)
+			igmp_leave(p, m);
+		else if (m->fd < 0 && is_wanted(cfg, p->ifindex, m) && (ret = igmp_join(p, m)) < 0)
+			return ret;
+	}
+	for (size_t i = p->n_joined; i-- > 0;)
+		if (!is_wanted(cfg, p->ifindex, &p->joined[i]))
+			leave(p, i);
+	if (!cfg->igmp_join)
+		join_sockets_close(p);
+	return 0;
+}
+
+/*
+ * PACKET_FANOUT_FLAG_IGNORE_OUTGOING came with Linux 6.2.  Older kernels
+ * take the flag without a word (they do not check a fanout's flags), so
+ * the release is the only way to tell.
+ */
+static bool kernel_has_fanout_ignore_outgoing(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return true;	/* cannot tell: do not cry wolf */
+	return major > 6 || (major == 6 && minor >= 2);
+}
+
+/*
+ * A fanout group is one interface's (the kernel refuses a socket bound to
+ * another device with EINVAL), so each input has its own id: the daemon's
+ * base plus the ifindex, which every worker computes alike.  Two daemons
+ * have different bases (their pids), so on one interface their groups
+ * never coincide; a re-created interface has a new ifindex and so a fresh
+ * group.  An id held by a group of another interface, type or flags (any
+ * other program, or another mcrd's group on another interface) is refused
+ * with EINVAL: every worker then steps to the same next candidate and
+ * meets its siblings there.
+ */
+static uint16_t fanout_candidate(int base, unsigned int ifindex, unsigned int k)
+{
+	return (uint16_t)(((unsigned int)base + ifindex + k * INGRESS_FANOUT_STEP) & 0xffff);
+}
+
+/*
+ * Once in a fanout group, the socket receives through the group's hook, and
+ * its own PACKET_IGNORE_OUTGOING no longer applies: the group needs the
+ * flag too, or our egress on this interface comes back in.
+ */
+static int join_fanout(struct ingress_port *p, int fanout_base)
+{
+	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+	int err = EINVAL;
+
+	for (unsigned int k = 0; k < INGRESS_FANOUT_TRIES && err == EINVAL; k++) {
+		uint16_t id = fanout_candidate(fanout_base, p->ifindex, k);
+		int arg = mode | id;
+
+		if (setsockopt(p->fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) == 0) {
+			p->fanout_id = id;
+			return 0;
+		}
+		err = errno;
+		if (err == EINVAL)
+			log_debug("%s: PACKET_FANOUT group %u belongs to another interface or "
+				  "program, trying the next",
+				  p->ifname, id);
+	}
+	log_err_errno(err, "%s: cannot join a PACKET_FANOUT group (%u ids from %u tried: is the "
+			   "interface up, or do other programs hold them?)",
+		      p->ifname, INGRESS_FANOUT_TRIES, fanout_candidate(fanout_base, p->ifindex, 0));
+	return -err;
+}
+
+/* The interface's MTU now, or 0 when the kernel will not say. */
+static unsigned int iface_mtu(const struct ingress_port *p)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", p->ifname);
+	if (ioctl(p->fd, SIOCGIFMTU, &ifr) < 0) {
+		log_warn_errno(errno, "%s: cannot read the MTU, assuming 1500", p->ifname);
+		return 0;
+	}
+	return ifr.ifr_mtu > 0 ? (unsigned int)ifr.ifr_mtu : 0;
+}
+
+/* Before the bind: the ring must exist when the first frame arrives. */
+static int rx_ring_open(struct ingress_port *p)
+{
+	int ret = rxring_init(&p->rx, p->fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS, RXRING_TIMEOUT_MS);
+
+	if (ret < 0)
+		log_err_errno(ret, "%s: cannot set up a TPACKET_V3 receive ring of %u x %u KiB "
+				   "(--ingress multishot does without)",
+			      p->ifname, RXRING_BLOCKS, RXRING_BLOCK_SIZE >> 10);
+	return ret;
+}
+
+static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_base,
+		     enum ingress_mode mode)
+{
+	struct sockaddr_ll sll;
+	int one = 1, ret;
+
+	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (p->fd < 0) {
+		log_err_errno(errno, "%s: cannot open an AF_PACKET socket (needs CAP_NET_RAW)",
+			      p->ifname);
+		return -errno;
+	}
+	p->mtu = iface_mtu(p);
+	ret = attach_filter(p, cfg);
+	if (ret < 0)
+		return ret;
+	/* Our own egress on this interface must never loop back into ingress. */
+	if (setsockopt(p->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+		log_err_errno(errno, "%s: PACKET_IGNORE_OUTGOING failed (needs Linux 4.20)",
+			      p->ifname);
+		return -errno;
+	}
+	set_rcvbuf(p);
+	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
+		return ret;
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	sll.sll_ifindex = (int)p->ifindex;
+	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		log_err_errno(errno, "%s: cannot bind the AF_PACKET socket", p->ifname);
+		return -errno;
+	}
+	if (fanout_base >= 0 && (ret = join_fanout(p, fanout_base)) < 0)
+		return ret;
+	return update_memberships(p, cfg);
+}
+
+void ingress_port_close(struct ingress_port *p)
+{
+	rxring_exit(&p->rx);
+	if (p->fd >= 0)
+		(void)close(p->fd);
+	join_sockets_close(p);
+	free(p->joined);
+	memset(p, 0, sizeof(*p));
+	p->fd = -1;
+	p->file = -1;
+	p->fanout_id = -1;
+}
+
+static struct ingress_port *port_find(struct ingress *in, unsigned int ifindex)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (ingress_port_is_open(&in->ports[i]) && in->ports[i].ifindex == ifindex)
+			return &in->ports[i];
+	return NULL;
+}
+
+/* A free slot that no receive can still name: neither open nor closing. */
+static struct ingress_port *port_slot(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (!ingress_port_is_open(&in->ports[i]))
+			return &in->ports[i];
+	return in->n < INGRESS_MAX_PORTS ? &in->ports[in->n++] : NULL;
+}
+
+int ingress_init(struct ingress *in, int fanout_base, enum ingress_mode mode)
+{
+	memset(in, 0, sizeof(*in));
+	in->fanout_base = fanout_base;
+	if (fanout_base >= 0 && !kernel_has_fanout_ignore_outgoing())
+		log_warn("this kernel cannot keep outgoing frames out of a PACKET_FANOUT group "
+			 "(Linux 6.2 can): with more than one worker, relaying out of an input "
+			 "interface may loop back into it");
+	in->mode = mode;
+	in->ports = calloc(INGRESS_MAX_PORTS, sizeof(*in->ports));
+	if (!in->ports)
+		return -ENOMEM;
+	for (size_t i = 0; i < INGRESS_MAX_PORTS; i++)
+		in->ports[i].fd = in->ports[i].file = in->ports[i].fanout_id = -1;
+	return 0;
+}
+
+void ingress_exit(struct ingress *in)
+{
+	for (size_t i = 0; in->ports && i < in->n; i++)
+		ingress_port_close(&in->ports[i]);
+	free(in->ports);
+	memset(in, 0, sizeof(*in));
+}
+
+/* Open ports for interfaces cfg uses that have none; undo them all on failure. */
+static int open_new_ports(struct ingress *in, const struct mcr_config *cfg, bool *is_new)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		struct ingress_port *p;
+		int ret;
+
+		if (port_find(in, cfg->rules[r].in_ifindex))
+			continue;
+		p = port_slot(in);
+		if (!p) {
+			log_err("more than %d input interfaces", INGRESS_MAX_PORTS);
+			ret = -E2BIG;
+		} else {
+			p->ifindex = cfg->rules[r].in_ifindex;
+			(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
+			ret = port_open(p, cfg, in->fanout_base, in->mode);
+			is_new[p - in->ports] = true;
+		}
+		if (ret < 0) {
+			for (size_t i = 0; i < in->n; i++)
+				if (is_new[i])
+					ingress_port_close(&in->ports[i]);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* Every interface's destinations fit its filter: checked before anything changes. */
+static int check_filters_fit(const struct mcr_config *cfg)
+{
+	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	int ret = 0;
+
+	if (!dests)
+		return -ENOMEM;
+	for (size_t r = 0; r < cfg->n_rules && ret == 0; r++) {
+		size_t n = collect_dests(cfg, cfg->rules[r].in_ifindex, dests);
+
+		if (n > FILTER_MAX_DESTS) {
+			log_err("%s: %zu input groups on one interface, at most %d are supported",
+				cfg->rules[r].in_ifname, n, FILTER_MAX_DESTS);
+			ret = -E2BIG;
+		}
+	}
+	free(dests);
+	return ret;
+}
+
+int ingress_prepare(struct ingress *in, const struct mcr_config *cfg)
+{
+	bool is_new[INGRESS_MAX_PORTS] = { false };
+	int ret = check_filters_fit(cfg);
+
+	if (ret == 0)
+		ret = open_new_ports(in, cfg, is_new);
+	for (size_t i = 0; ret == 0 && i < in->n; i++)
+		if (is_new[i])
+			in->ports[i].is_pending = true;
+	return ret;
+}
+
+void ingress_abort(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++)
+		if (in->ports[i].is_pending)
+			ingress_port_close(&in->ports[i]);
+}
+
+int ingress_update(struct ingress *in, const struct mcr_config *cfg)
+{
+	bool is_new[INGRESS_MAX_PORTS] = { false };
+	int ret = check_filters_fit(cfg);
+
+	/* Ports a prepared change opened are this update's new ones. */
+	for (size_t i = 0; i < in->n; i++) {
+		is_new[i] = in->ports[i].is_pending;
+		in->ports[i].is_pending = false;
+	}
+	if (ret == 0)
+		ret = open_new_ports(in, cfg, is_new);
+	if (ret < 0)
+		return ret;
+	/*
+	 * Joins before filters: a membership too many is harmless while the
+	 * filter still admits only the groups in force, so a failed join
+	 * refuses the change with the old rules intact.
+	 */
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || is_new[i] || p->is_closing)
+			continue;
+		if (is_used_by(cfg, p->ifindex) && (ret = update_memberships(p, cfg)) < 0) {
+			log_err("%s: cannot update the input memberships, refusing the change",
+				p->ifname);
+			for (size_t j = 0; j < in->n; j++)
+				if (is_new[j])
+					ingress_port_close(&in->ports[j]);
+			return ret;
+		}
+	}
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || is_new[i] || p->is_closing)
+			continue;
+		if (!is_used_by(cfg, p->ifindex))
+			p->is_closing = true;
+		else if (attach_filter(p, cfg) < 0)
+			log_warn("%s: the ingress filter keeps the previous groups, continuing",
+				 p->ifname);
+	}
+	return 0;
+}
+
+unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname)
+{
+	unsigned int mtu = 0;
+
+	*ret_ifname = NULL;
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p) || p->is_closing)
+			continue;
+		p->mtu = iface_mtu(p);
+		if (p->mtu > mtu) {
+			mtu = p->mtu;
+			*ret_ifname = p->ifname;
+		}
+	}
+	return mtu ? mtu : 1500;
+}
+
+void ingress_collect_drops(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct tpacket_stats st;
+		socklen_t len = sizeof(st);
+
+		if (ingress_port_is_open(&in->ports[i]) &&
+		    getsockopt(in->ports[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			in->ports[i].st.kernel_drops += st.tp_drops;
+	}
+}
+
+json_t *ingress_stats_json(const struct ingress *in)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; arr && i < in->n; i++) {
+		const struct ingress_port *p = &in->ports[i];
+
+		if (!ingress_port_is_open(p))
+			continue;
+		if (json_array_append_new(arr, stats_input_json(p->ifname, &p->st)) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The forwarding table: maps a received packet's (input interface, group,
+ * port, source) to the rule that relays it, in O(1).  Built once from a
+ * resolved configuration and never modified afterwards, so a worker can read
+ * it without locks; a change builds a new table.
+ *
+ * Lookup precedence, most specific first: exact port and source, exact port
+ * any source, any port with source, any port any source.
+ */
+#ifndef MCR_RULE_H
+#define MCR_RULE_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+
+struct rule_table;
+
+/*
+ * Build a table indexing cfg->rules (cfg must outlive the table).  Returns
+ * 0 or -ENOMEM, or -EEXIST with *ret_dup set to the index of the second of
+ * two rules that share an input key.
+ */
+int rule_table_new(const struct mcr_config *cfg, struct rule_table **ret, size_t *ret_dup);
+void rule_table_free(struct rule_table *t);
+
+/* Returns the index into cfg->rules, or -1 when nothing matches. */
+int rule_table_lookup(const struct rule_table *t, unsigned int ifindex, uint32_t daddr_be,
+		      uint16_t dport, uint32_t saddr_be);
+
+#endif

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control socket ownership, the metrics endpoint and service-manager
+ * notifications, for the supervisor.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "mcrd/supervisor/notify.h"
+#include "mcrd/supervisor/service.h"
+#include "mcrd/supervisor/supervisor.h"
+
+unsigned int service_control_mode(const struct supervisor *s)
+{
+	/* Checked by the settings: an octal number from 0600 to 0777. */
+	return (unsigned int)strtoul(s->cfg->control_mode, NULL, 8);
+}
+
+static int control_give_group(const struct supervisor *s)
+{
+	const char *name = s->cfg->control_group;
+	struct group *gr;
+
+	if (!s->has_control || !*name)
+		return 0;
+	errno = 0;
+	gr = getgrnam(name);
+	if (!gr) {
+		int err = errno ? errno : ENOENT;
+
+		log_err("control_group: there is no group \"%s\" (create it, e.g. with groupadd %s, "
+			"or choose another)", name, name);
+		return -err;
+	}
+	if (chown(s->opts.control_path, (uid_t)-1, gr->gr_gid) < 0) {
+		int err = errno;
+
+		log_err_errno(-err, "control_group: cannot give %s to group \"%s\"",
+			      s->opts.control_path, name);
+		return -err;
+	}
+	log_info("control: members of group \"%s\" may use mcrctl", name);
+	return 0;
+}
+
+/* The latest statistics the supervisor holds: refreshed every second. */
+static json_t *metrics_source(void *ctx)
+{
+	struct supervisor *s = ctx;
+
+	return s->prev ? json_incref(s->prev) : NULL;
+}
+
+static int metrics_start(struct supervisor *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_METRICS };
+	struct sockaddr_in addr;
+	char msg[160];
+	int ret;
+
+	if (!*s->cfg->metrics)
+		return 0;
+	ret = metrics_parse_listen(s->cfg->metrics, &addr, msg, sizeof(msg));
+	if (ret < 0) {
+		log_err("%s", msg);
+		return ret;
+	}
+	ret = metrics_server_start(&s->metrics, &addr, metrics_source, s);
+	if (ret < 0)
+		return ret;
+	s->has_metrics = true;
+	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, metrics_server_fd(&s->metrics), &ev) < 0) {
+		ret = -errno;
+		log_err_errno(ret, "metrics: epoll");
+		return ret;
+	}
+	return 0;
+}
+
+int service_init(struct supervisor *s)
+{
+	int ret = control_give_group(s);
+
+	if (ret == 0)
+		ret = metrics_start(s);
+	s->watchdog_ns = notify_watchdog_usec() * 1000u;
+	s->next_watchdog_ns = now_ns();
+	return ret;
+}
+
+void service_exit(struct supervisor *s)
+{
+	notify_stopping();
+	if (s->has_metrics)
+		metrics_server_stop(&s->metrics);
+	s->has_metrics = false;
+}
+
+void service_on_metrics(struct supervisor *s)
+{
+	metrics_server_run(&s->metrics);
+}
+
+int service_timeout_ms(const struct supervisor *s, uint64_t now)
+{
+	int ms = s->has_metrics ? metrics_server_timeout_ms(&s->metrics) : -1;
+
+	if (s->watchdog_ns) {
+		int w = s->next_watchdog_ns <= now ? 0 :
+			(int)((s->next_watchdog_ns - now) / NSEC_PER_MSEC) + 1;
+
+		if (ms < 0 || w < ms)
+			ms = w;
+	}
+	return ms;
+}
+
+void service_tick(struct supervisor *s, uint64_t now)
+{
+	if (s->has_metrics && metrics_server_timeout_ms(&s->metrics) == 0)
+		metrics_server_run(&s->metrics);
+	if (!s->watchdog_ns || now < s->next_watchdog_ns)
+		return;
+	/* Twice per interval, as sd_watchdog_enabled(3) advises. */
+	notify_watchdog();
+	s->next_watchdog_ns = now + s->watchdog_ns / 2;
+}
+
+void service_ready(const struct supervisor *s)
+{
+	notify_ready(s->cfg->n_rules, s->n_workers);
+}
+
+void service_reloading(void)
+{
+	notify_reloading();
+}
+
+void service_reloaded(const struct supervisor *s)
+{
+	notify_reloaded(s->cfg->n_rules, s->n_workers);
+}
+
+static json_int_t total(const json_t *doc, const char *key)
+{
+	return doc ? json_integer_value(json_object_get(json_object_get(doc, "totals"), key)) : 0;
+}
+
+void service_stats(const struct supervisor *s, const json_t *cur, const json_t *prev, double dt)
+{
+	json_int_t in = total(cur, "packets_in") - total(prev, "packets_in");
+	json_int_t out = total(cur, "packets_out") - total(prev, "packets_out");
+
+	if (dt <= 0 || in < 0 || out < 0)
+		return;
+	notify_status(s->cfg->n_rules, s->n_workers, (uint64_t)((double)in / dt),
+		      (uint64_t)((double)out / dt));
+}
