@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "mcrd/dataplane/fileslots.h"
 
 static bool is_used(const struct file_slots *fs, unsigned int i)
@@ -55,4 +56,32 @@ void file_slots_release(struct file_slots *fs, unsigned int base, unsigned int c
 {
 	if (base + count <= fs->n)
 		mark(fs, base, count, false);
+}
+
+int file_slots_register(struct io_uring *ring, unsigned int base, const int *fds, unsigned int n)
+{
+	int ret;
+
+	if (n == 0)
+		return 0;
+	ret = io_uring_register_files_update(ring, base, fds, n);
+	if (ret < 0) {
+		log_err_errno(ret, "cannot register %u sockets with io_uring", n);
+		return ret;
+	}
+	return 0;
+}
+
+void file_slots_clear(struct file_slots *fs, struct io_uring *ring, unsigned int base,
+		      unsigned int n)
+{
+	int *none = malloc((n ? n : 1) * sizeof(*none));
+
+	if (!none)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		none[i] = -1;
+	(void)file_slots_register(ring, base, none, n);
+	free(none);
+	file_slots_release(fs, base, n);
 }

@@ -22,7 +22,8 @@
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "mcrd/dataplane/worker.h"
+#include "mcrd/dataplane/dp.h"
+#include "mcrd/dataplane/gen.h"
 
 #define NO_SLOT UINT32_MAX
 
@@ -74,18 +75,18 @@ static void slot_put(struct fwd *f, uint32_t i)
 	f->in_flight--;
 }
 
-static void buf_unref(struct worker *w, uint16_t bid)
+static void buf_unref(struct dp *dp, uint16_t bid)
 {
-	if (--w->bufs.refs[bid] == 0)
-		ring_buf_recycle(&w->bufs, bid);
+	if (--dp->bufs.refs[bid] == 0)
+		ring_buf_recycle(&dp->bufs, bid);
 }
 
 /* Submit once a batch is queued, so the kernel starts sending early. */
-static void note_queued(struct worker *w)
+static void note_queued(struct dp *dp)
 {
-	if (++w->fwd.queued >= w->send_batch) {
-		(void)io_uring_submit(&w->ring);
-		w->fwd.queued = 0;
+	if (++dp->fwd.queued >= dp->send_batch) {
+		(void)io_uring_submit(&dp->ring);
+		dp->fwd.queued = 0;
 	}
 }
 
@@ -135,15 +136,15 @@ static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo, bool 
  * own socket (connected when the port is fixed), one without through its
  * interface's no-DF socket, addressed per packet.
  */
-static bool slot_submit(struct worker *w, uint32_t i)
+static bool slot_submit(struct dp *dp, uint32_t i)
 {
-	struct send_slot *s = &w->fwd.slots[i];
+	struct send_slot *s = &dp->fwd.slots[i];
 	const struct egress *eg = &s->gen->egress;
 	const struct egress_out *eo = &eg->outs[s->out];
-	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
+	struct io_uring_sqe *sqe = ring_get_sqe(&dp->ring);
 	bool is_connected = s->is_df && egress_is_connected(eg, s->out);
 	unsigned int file = s->gen->file_base + (s->is_df ? eo->file : eo->file_nodf);
-	uint8_t *data = ring_buf(&w->bufs, s->bid) + s->off;
+	uint8_t *data = ring_buf(&dp->bufs, s->bid) + s->off;
 	size_t n_cmsg;
 
 	if (!sqe)
@@ -170,22 +171,22 @@ static bool slot_submit(struct worker *w, uint32_t i)
 	}
 	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_SEND, i));
-	note_queued(w);
+	note_queued(dp);
 	return true;
 }
 
 /* The output gets nothing of this packet: count it and drop our reference. */
-static void send_abandon(struct worker *w, struct generation *g, uint32_t out, uint16_t bid)
+static void send_abandon(struct dp *dp, struct generation *g, uint32_t out, uint16_t bid)
 {
 	g->stats->outputs[out].drops++;
-	buf_unref(w, bid);
-	worker_gen_put(w, g);
+	buf_unref(dp, bid);
+	gen_put(dp, g);
 }
 
 /* Queue a ring's kick; it holds a reference on the ring until it completes. */
-static void kick_queue(struct worker *w, struct txring *tx)
+static void kick_queue(struct dp *dp, struct txring *tx)
 {
-	struct io_uring_sqe *sqe = ring_get_sqe(&w->ring);
+	struct io_uring_sqe *sqe = ring_get_sqe(&dp->ring);
 
 	if (!sqe)
 		return;
@@ -194,7 +195,7 @@ static void kick_queue(struct worker *w, struct txring *tx)
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_KICK, (uintptr_t)tx));
 	tx->pending = 0;
 	tx->refs++;
-	w->fwd.kicks_in_flight++;
+	dp->fwd.kicks_in_flight++;
 }
 
 static void mark_dirty(struct fwd *f, struct txring *tx)
@@ -207,44 +208,44 @@ static void mark_dirty(struct fwd *f, struct txring *tx)
 	f->dirty = tx;
 }
 
-void fwd_flush_kicks(struct worker *w)
+void fwd_flush_kicks(struct dp *dp)
 {
-	while (w->fwd.dirty) {
-		struct txring *tx = w->fwd.dirty;
+	while (dp->fwd.dirty) {
+		struct txring *tx = dp->fwd.dirty;
 
-		w->fwd.dirty = tx->next_dirty;
+		dp->fwd.dirty = tx->next_dirty;
 		tx->next_dirty = NULL;
 		tx->is_dirty = false;
 		if (tx->pending)
-			kick_queue(w, tx);
+			kick_queue(dp, tx);
 		egress_ring_put(tx);
 	}
 }
 
 /* Kick tx and submit at once: the kick runs inline in the submit. */
-static void kick_now(struct worker *w, struct txring *tx)
+static void kick_now(struct dp *dp, struct txring *tx)
 {
-	kick_queue(w, tx);
-	(void)io_uring_submit(&w->ring);
-	w->fwd.queued = 0;
+	kick_queue(dp, tx);
+	(void)io_uring_submit(&dp->ring);
+	dp->fwd.queued = 0;
 }
 
 /* A free slot in tx, kicking it first when it is full of frames not yet sent. */
-static uint8_t *ring_slot(struct worker *w, struct txring *tx)
+static uint8_t *ring_slot(struct dp *dp, struct txring *tx)
 {
 	uint8_t *f = txring_frame(tx);
 
 	if (f || !tx->pending)
 		return f;
 	/* A veth releases its frames during the kick, so the slot is free after it. */
-	kick_now(w, tx);
+	kick_now(dp, tx);
 	return txring_frame(tx);
 }
 
-static void arm_retry_timer(struct worker *w, uint8_t attempts);
+static void arm_retry_timer(struct dp *dp, uint8_t attempts);
 
 /* Write the packet's frame for l2 output out into its ring; false when full. */
-static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
+static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 {
 	struct egress_out *eo = &p->gen->egress.outs[out];
 	struct output_stats *os = &p->gen->stats->outputs[out];
@@ -262,28 +263,28 @@ static bool l2_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 		os->drops++;
 		goto out_done;
 	}
-	f = ring_slot(w, tx);
+	f = ring_slot(dp, tx);
 	if (!f) {
 		/* Sent but not yet released by the device: look again shortly. */
-		arm_retry_timer(w, 0);
+		arm_retry_timer(dp, 0);
 		return false;
 	}
 	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
-	memcpy(f + FRAME_SEND_LEN, ring_buf(&w->bufs, p->bid) + p->off, p->len);
+	memcpy(f + FRAME_SEND_LEN, ring_buf(&dp->bufs, p->bid) + p->off, p->len);
 	os->packets++;
 	os->bytes += p->len;
 	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out))
-		kick_now(w, tx);
+		kick_now(dp, tx);
 	else
-		mark_dirty(&w->fwd, tx);
+		mark_dirty(&dp->fwd, tx);
 out_done:
-	buf_unref(w, p->bid);
-	worker_gen_put(w, p->gen);
+	buf_unref(dp, p->bid);
+	gen_put(dp, p->gen);
 	return true;
 }
 
 /* Queue a slot's send for udp output out; false when no slot is free. */
-static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
+static bool udp_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 {
 	uint8_t ttl = egress_ttl(&p->gen->egress.outs[out], p->frame.ttl);
 	struct send_slot *s;
@@ -291,14 +292,14 @@ static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 
 	if (unlikely(ttl == 0)) {
 		p->gen->stats->outputs[out].ttl_expired++;
-		buf_unref(w, p->bid);
-		worker_gen_put(w, p->gen);
+		buf_unref(dp, p->bid);
+		gen_put(dp, p->gen);
 		return true;
 	}
-	i = slot_get(&w->fwd);
+	i = slot_get(&dp->fwd);
 	if (i == NO_SLOT)
 		return false;
-	s = &w->fwd.slots[i];
+	s = &dp->fwd.slots[i];
 	s->out = out;
 	s->bid = p->bid;
 	s->off = p->off;
@@ -310,23 +311,23 @@ static bool udp_send(struct worker *w, struct pending_pkt *p, uint32_t out)
 	s->is_df = p->frame.is_df;
 	s->attempts = 0;
 	s->gen = p->gen;
-	if (!slot_submit(w, i)) {
-		slot_put(&w->fwd, i);
-		send_abandon(w, p->gen, s->out, p->bid);
+	if (!slot_submit(dp, i)) {
+		slot_put(&dp->fwd, i);
+		send_abandon(dp, p->gen, s->out, p->bid);
 	}
 	return true;
 }
 
 /* Send to outputs [p->next_out, n) while slots and ring space last. */
-static bool fan_out(struct worker *w, struct pending_pkt *p)
+static bool fan_out(struct dp *dp, struct pending_pkt *p)
 {
 	const struct mcr_rule *rule = &p->gen->cfg.rules[p->rule];
 	size_t base = p->gen->stats->out_base[p->rule];
 
 	while (p->next_out < rule->n_outputs) {
 		uint32_t out = (uint32_t)(base + p->next_out);
-		bool sent = p->gen->egress.outs[out].is_l2 ? l2_send(w, p, out)
-							   : udp_send(w, p, out);
+		bool sent = p->gen->egress.outs[out].is_l2 ? l2_send(dp, p, out)
+							   : udp_send(dp, p, out);
 
 		if (!sent)
 			return false;
@@ -342,7 +343,7 @@ static void backlog_push(struct fwd *f, const struct pending_pkt *p)
 	f->backlog_len++;
 }
 
-void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uint32_t rule)
+void fwd_packet(struct dp *dp, uint16_t bid, const struct pkt_info *info, uint32_t rule)
 {
 	struct pending_pkt p = {
 		.rule = rule,
@@ -352,43 +353,43 @@ void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uin
 	};
 
 	/* packet_parse() checked both headers: IPv4 at ip_off, UDP before the payload. */
-	frame_pkt_init(&p.frame, ring_buf(&w->bufs, bid) + info->ip_off,
-		       ring_buf(&w->bufs, bid) + info->payload_off - FRAME_UDP_LEN);
+	frame_pkt_init(&p.frame, ring_buf(&dp->bufs, bid) + info->ip_off,
+		       ring_buf(&dp->bufs, bid) + info->payload_off - FRAME_UDP_LEN);
 	/* One reference per output, on the buffer and on the rules alike. */
-	p.gen = w->gen;
-	w->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;
+	p.gen = dp->gen;
+	dp->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;
 	p.gen->refs += p.gen->cfg.rules[rule].n_outputs;
-	if (w->fwd.backlog_len || !fan_out(w, &p))
-		backlog_push(&w->fwd, &p);
+	if (dp->fwd.backlog_len || !fan_out(dp, &p))
+		backlog_push(&dp->fwd, &p);
 }
 
-void fwd_drain_backlog(struct worker *w)
+void fwd_drain_backlog(struct dp *dp)
 {
-	struct fwd *f = &w->fwd;
+	struct fwd *f = &dp->fwd;
 
 	while (f->backlog_len) {
-		if (!fan_out(w, &f->backlog[f->backlog_head]))
+		if (!fan_out(dp, &f->backlog[f->backlog_head]))
 			return;
 		f->backlog_head = (f->backlog_head + 1) % f->n_backlog;
 		f->backlog_len--;
 	}
 }
 
-static void arm_retry_timer(struct worker *w, uint8_t attempts)
+static void arm_retry_timer(struct dp *dp, uint8_t attempts)
 {
 	struct io_uring_sqe *sqe;
 	uint64_t us = (uint64_t)FWD_RETRY_BASE_US << attempts;
 
-	if (w->is_retry_armed)
+	if (dp->fwd.is_retry_armed)
 		return;
-	sqe = ring_get_sqe(&w->ring);
+	sqe = ring_get_sqe(&dp->ring);
 	if (!sqe)
 		return;
-	w->retry_ts.tv_sec = 0;
-	w->retry_ts.tv_nsec = (long long)(us * 1000);
-	io_uring_prep_timeout(sqe, &w->retry_ts, 0, 0);
+	dp->fwd.retry_ts.tv_sec = 0;
+	dp->fwd.retry_ts.tv_nsec = (long long)(us * 1000);
+	io_uring_prep_timeout(sqe, &dp->fwd.retry_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_RETRY_TIMER, 0));
-	w->is_retry_armed = true;
+	dp->fwd.is_retry_armed = true;
 }
 
 /* At most one hot-path warning a second; the rest are only counted. */
@@ -430,20 +431,20 @@ static void describe_output(const struct generation *g, uint32_t out, char *buf,
 	(void)snprintf(buf, len, "output %u", out);
 }
 
-static void warn_send_error(struct worker *w, const struct send_slot *s, int res)
+static void warn_send_error(struct dp *dp, const struct send_slot *s, int res)
 {
 	char what[MCR_NAME_MAX + IF_NAMESIZE + 64];
 
-	if (!may_warn(&w->fwd))
+	if (!may_warn(&dp->fwd))
 		return;
 	describe_output(s->gen, s->out, what, sizeof(what));
 	log_warn_errno(res, "%s: send failed, packet dropped (further errors this second are only "
 		       "counted)", what);
 }
 
-void fwd_send_done(struct worker *w, uint32_t i, int res)
+void fwd_send_done(struct dp *dp, uint32_t i, int res)
 {
-	struct send_slot *s = &w->fwd.slots[i];
+	struct send_slot *s = &dp->fwd.slots[i];
 	struct generation *g = s->gen;
 	struct output_stats *os = &g->stats->outputs[s->out];
 
@@ -456,27 +457,27 @@ void fwd_send_done(struct worker *w, uint32_t i, int res)
 		os->too_big++;
 		os->drops++;
 	} else if ((res == -EAGAIN || res == -ENOBUFS || res == -EINTR) &&
-		   s->attempts < FWD_MAX_ATTEMPTS && !w->is_stopping) {
+		   s->attempts < FWD_MAX_ATTEMPTS && !dp->is_stopping) {
 		os->retries++;
 		s->attempts++;
-		s->next_free = w->fwd.retry_head;
-		w->fwd.retry_head = i;
-		w->fwd.retry_count++;
-		arm_retry_timer(w, s->attempts);
+		s->next_free = dp->fwd.retry_head;
+		dp->fwd.retry_head = i;
+		dp->fwd.retry_count++;
+		arm_retry_timer(dp, s->attempts);
 		return;
 	} else {
 		os->send_errors++;
 		os->drops++;
-		warn_send_error(w, s, res);
+		warn_send_error(dp, s, res);
 	}
-	buf_unref(w, s->bid);
-	slot_put(&w->fwd, i);
-	worker_gen_put(w, g);
+	buf_unref(dp, s->bid);
+	slot_put(&dp->fwd, i);
+	gen_put(dp, g);
 }
 
 /* What a failed kick dropped: for the warning, the first frame's output. */
 struct kick_drops {
-	struct worker *w;
+	struct dp *dp;
 	const struct txring *tx;	/* the ring that failed */
 	uint32_t first_out;
 	bool has_first;
@@ -486,8 +487,8 @@ struct kick_drops {
 static void l2_drop(uint32_t out, void *arg)
 {
 	struct kick_drops *kd = arg;
-	struct worker *w = kd->w;
-	const struct egress *eg = &w->gen->egress;
+	struct dp *dp = kd->dp;
+	const struct egress *eg = &dp->gen->egress;
 	struct output_stats *os;
 
 	/*
@@ -502,59 +503,59 @@ static void l2_drop(uint32_t out, void *arg)
 		kd->first_out = out;
 		kd->has_first = true;
 	}
-	os = &w->gen->stats->outputs[out];
+	os = &dp->gen->stats->outputs[out];
 	if (os->packets)
 		os->packets--;
 	os->send_errors++;
 	os->drops++;
 }
 
-static void warn_kick_failed(struct worker *w, const struct kick_drops *kd, unsigned int n, int res)
+static void warn_kick_failed(struct dp *dp, const struct kick_drops *kd, unsigned int n, int res)
 {
 	char what[MCR_NAME_MAX + IF_NAMESIZE + 64];
 
-	if (!may_warn(&w->fwd))
+	if (!may_warn(&dp->fwd))
 		return;
 	if (kd->has_first)
-		describe_output(w->gen, kd->first_out, what, sizeof(what));
+		describe_output(dp->gen, kd->first_out, what, sizeof(what));
 	else
 		(void)snprintf(what, sizeof(what), "an output of earlier rules");
 	log_warn_errno(res, "%s: sending on the interface failed, %u frames of its ring dropped "
 		       "(further failures this second are only counted)", what, n);
 }
 
-void fwd_kick_done(struct worker *w, struct txring *tx, int res)
+void fwd_kick_done(struct dp *dp, struct txring *tx, int res)
 {
-	w->fwd.kicks_in_flight--;
+	dp->fwd.kicks_in_flight--;
 	if (res == -ENOBUFS || res == -ENOMEM || res == -EINTR || res == -EAGAIN) {
 		/* The frames wait in the ring: kick again after a pause. */
 		tx->pending = tx->pending ? tx->pending : 1;
-		mark_dirty(&w->fwd, tx);
-		arm_retry_timer(w, 1);
+		mark_dirty(&dp->fwd, tx);
+		arm_retry_timer(dp, 1);
 	} else if (res < 0) {
-		struct kick_drops kd = { .w = w, .tx = tx };
+		struct kick_drops kd = { .dp = dp, .tx = tx };
 		unsigned int n = txring_discard(tx, l2_drop, &kd);
 
 		if (n)
-			warn_kick_failed(w, &kd, n, res);
+			warn_kick_failed(dp, &kd, n, res);
 	}
 	egress_ring_put(tx);
 }
 
-void fwd_retry_fire(struct worker *w)
+void fwd_retry_fire(struct dp *dp)
 {
-	uint32_t i = w->fwd.retry_head;
+	uint32_t i = dp->fwd.retry_head;
 
-	w->is_retry_armed = false;
-	w->fwd.retry_head = NO_SLOT;
-	w->fwd.retry_count = 0;
+	dp->fwd.is_retry_armed = false;
+	dp->fwd.retry_head = NO_SLOT;
+	dp->fwd.retry_count = 0;
 	while (i != NO_SLOT) {
-		struct send_slot *s = &w->fwd.slots[i];
+		struct send_slot *s = &dp->fwd.slots[i];
 		uint32_t next = s->next_free;
 
-		if (!slot_submit(w, i)) {
-			send_abandon(w, s->gen, s->out, s->bid);
-			slot_put(&w->fwd, i);
+		if (!slot_submit(dp, i)) {
+			send_abandon(dp, s->gen, s->out, s->bid);
+			slot_put(&dp->fwd, i);
 		}
 		i = next;
 	}

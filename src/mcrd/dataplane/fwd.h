@@ -8,6 +8,7 @@
 #ifndef MCR_FWD_H
 #define MCR_FWD_H
 
+#include <linux/time_types.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,7 +22,7 @@
 #define FWD_RETRY_BASE_US	50	/* back-off doubles from here */
 
 struct generation;
-struct worker;
+struct dp;
 
 /* Ancillary data of one udp send: IP_TOS, IP_TTL (ints) and IP_PKTINFO. */
 #define FWD_CMSG_LEN	(2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
@@ -76,22 +77,24 @@ struct fwd {
 	struct txring *dirty;		/* rings with frames written since their last kick */
 	uint32_t kicks_in_flight;
 	uint64_t warned_ns;		/* rate limit for hot-path warnings */
+	struct __kernel_timespec retry_ts;
+	bool is_retry_armed;
 };
 
 int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog);
 void fwd_exit(struct fwd *f);
 
 /* Relay a parsed packet in buffer bid by rule; takes over the buffer. */
-void fwd_packet(struct worker *w, uint16_t bid, const struct pkt_info *info, uint32_t rule);
+void fwd_packet(struct dp *dp, uint16_t bid, const struct pkt_info *info, uint32_t rule);
 /* Fan out back-logged packets while slots are free. */
-void fwd_drain_backlog(struct worker *w);
-void fwd_send_done(struct worker *w, uint32_t slot, int res);
+void fwd_drain_backlog(struct dp *dp);
+void fwd_send_done(struct dp *dp, uint32_t slot, int res);
 /* The retry timer fired: send the waiting slots again. */
-void fwd_retry_fire(struct worker *w);
+void fwd_retry_fire(struct dp *dp);
 /* Kick every ring written since its last kick: before the loop sleeps. */
-void fwd_flush_kicks(struct worker *w);
+void fwd_flush_kicks(struct dp *dp);
 /* A kick completed: res is the bytes the kernel sent, or -errno. */
-void fwd_kick_done(struct worker *w, struct txring *tx, int res);
+void fwd_kick_done(struct dp *dp, struct txring *tx, int res);
 
 static inline bool fwd_is_idle(const struct fwd *f)
 {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "mcrd/dataplane/dp.h"
 #include "mcrd/dataplane/gen.h"
 
 int gen_new(struct mcr_config *cfg, uint64_t id, const struct egress *prev,
@@ -98,4 +99,40 @@ void gen_move_counters(struct generation *to, struct generation *from)
 					add_output(stats_output(to->stats, t, p),
 						   stats_output(from->stats, r, o));
 	}
+}
+
+static void gen_retire(struct dp *dp, struct generation *g)
+{
+	/* Sends that completed after the switch counted here: hand them on. */
+	if (dp->gen && dp->gen != g)
+		gen_move_counters(dp->gen, g);
+	file_slots_clear(&dp->files, &dp->ring, g->file_base, (unsigned int)g->egress.n_fds);
+	gen_free(g);
+}
+
+void gen_put(struct dp *dp, struct generation *g)
+{
+	struct generation **pp;
+
+	if (--g->refs || g == dp->gen)
+		return;
+	for (pp = &dp->retired; *pp; pp = &(*pp)->next_retired) {
+		if (*pp == g) {
+			*pp = g->next_retired;
+			break;
+		}
+	}
+	gen_retire(dp, g);
+}
+
+void gen_free_all(struct dp *dp)
+{
+	while (dp->retired) {
+		struct generation *g = dp->retired;
+
+		dp->retired = g->next_retired;
+		gen_free(g);
+	}
+	gen_free(dp->gen);
+	dp->gen = NULL;
 }

@@ -17,6 +17,8 @@
 #include "mcrd/dataplane/rule.h"
 #include "mcrd/dataplane/stats.h"
 
+struct dp;
+
 struct generation {
 	uint64_t id;
 	struct mcr_config cfg;		/* owned */
@@ -45,5 +47,15 @@ void gen_free(struct generation *g);
  * still in flight) is a delta to add again when it retires.
  */
 void gen_move_counters(struct generation *to, struct generation *from);
+
+/*
+ * Drop a reference to g (a send completed, a back-logged packet is done).
+ * A retired generation whose last reference goes is retired for good: its
+ * late counters move to the rules in force, its sockets leave the ring's
+ * file table, and it is freed.
+ */
+void gen_put(struct dp *dp, struct generation *g);
+/* Free the generation in force and every retired one, in use or not. */
+void gen_free_all(struct dp *dp);
 
 #endif

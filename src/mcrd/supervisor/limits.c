@@ -12,7 +12,7 @@
 #include "mcrd/dataplane/filter.h"
 #include "mcrd/dataplane/ingress.h"
 #include "mcrd/supervisor/limits.h"
-#include "mcrd/dataplane/worker.h"
+#include "mcrd/dataplane/dp.h"
 
 /* One input key the ingress filter needs: an interface and a destination. */
 struct in_dest {

@@ -16,7 +16,7 @@
  * Fixed files one generation may use: the outgoing generation's stay
  * registered until the new one is in force, so each gets half the table.
  */
-#define LIMITS_FILES_PER_GEN	(WORKER_MAX_FILES / 2)
+#define LIMITS_FILES_PER_GEN	(DP_MAX_FILES / 2)
 
 /**
  * limits_check() - will every worker be able to take cfg?
