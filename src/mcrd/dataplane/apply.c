@@ -17,7 +17,8 @@
 #include "mcrd/dataplane/gen.h"
 #include "mcrd/dataplane/rx.h"
 
-static int gen_register(struct dp *dp, struct generation *g)
+/* Give g's egress sockets a range of the fixed-file table. */
+static int register_egress(struct dp *dp, struct generation *g)
 {
 	unsigned int n = (unsigned int)g->egress.n_fds;
 	int base = file_slots_alloc(&dp->files, n);
@@ -69,7 +70,7 @@ int apply_prepare(struct dp *dp, struct mcr_config *cfg, struct generation **ret
 	ret = gen_new(cfg, dp->next_gen_id, dp->gen ? &dp->gen->egress : NULL, &g);
 	if (ret < 0)
 		return ret;
-	ret = gen_register(dp, g);
+	ret = register_egress(dp, g);
 	if (ret < 0) {
 		gen_free(g);
 		return ret;

@@ -231,7 +231,7 @@ static void kick_now(struct dp *dp, struct txring *tx)
 }
 
 /* A free slot in tx, kicking it first when it is full of frames not yet sent. */
-static uint8_t *ring_slot(struct dp *dp, struct txring *tx)
+static uint8_t *tx_slot(struct dp *dp, struct txring *tx)
 {
 	uint8_t *f = txring_frame(tx);
 
@@ -263,7 +263,7 @@ static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 		os->drops++;
 		goto out_done;
 	}
-	f = ring_slot(dp, tx);
+	f = tx_slot(dp, tx);
 	if (!f) {
 		/* Sent but not yet released by the device: look again shortly. */
 		arm_retry_timer(dp, 0);

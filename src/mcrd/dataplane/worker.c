@@ -3,7 +3,10 @@
  * The unified worker loop.  One pass: fan out what waits in the back-log,
  * re-arm idle receives, give recycled buffers back to the kernel, submit
  * and wait, then dispatch the batch of completions by the kind of operation
- * user_data names.
+ * user_data names.  The loop drives the data path (struct dp) and keeps
+ * only what is the worker process's own: its signals, the channel to the
+ * supervisor (requests, replies, the change transaction's pending
+ * generation) and the stop.
  */
 #include <errno.h>
 #include <signal.h>
