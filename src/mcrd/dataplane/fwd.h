@@ -77,8 +77,8 @@ struct fwd {
 	struct txring *dirty;		/* rings with frames written since their last kick */
 	uint32_t kicks_in_flight;
 	uint64_t warned_ns;		/* rate limit for hot-path warnings */
-	struct __kernel_timespec retry_ts;
-	bool is_retry_armed;
+	struct __kernel_timespec retry_ts;	/* the retry timer's, read by the kernel */
+	bool is_retry_armed;		/* a retry timer is pending */
 };
 
 int fwd_init(struct fwd *f, uint32_t n_slots, uint32_t n_backlog);
