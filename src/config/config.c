@@ -46,7 +46,7 @@ int config_fail(struct config_error *err, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* ---- single rules and the running configuration ---- */
+/* ---- the rule list ---- */
 
 void config_rule_clear(struct mcr_rule *r)
 {
@@ -79,6 +79,8 @@ int config_remove_rule(struct mcr_config *cfg, const char *name)
 	}
 	return 0;
 }
+
+/* ---- names of modes ---- */
 
 const char *config_ttl_name(const struct mcr_output *o, char buf[12])
 {

@@ -25,6 +25,8 @@
 #include "config/settings.h"
 #include "config/value.h"
 
+/* ---- loader ---- */
+
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source" };
 static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source" };
@@ -508,7 +510,7 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 	return config_load_buffer(cfg, json, len, err);
 }
 
-/* ---- single rule objects ---- */
+/* ---- single rule objects, for run-time changes ---- */
 
 int config_rule_from_json(json_t *obj, struct mcr_rule *ret, struct config_error *err)
 {
@@ -565,7 +567,7 @@ out_clear_rule:
 	return rc;
 }
 
-/* ---- writer ---- */
+/* ---- writer: the file's form again ---- */
 
 /* Sets @key to @v (a new reference, consumed), failing on NULL. */
 static int json_set_new(json_t *obj, const char *key, json_t *v)
