@@ -52,6 +52,11 @@ setpriv --reuid nobody --regid daemon --clear-groups "$MCRCTL" --socket "$MCRD_S
 	>/dev/null 2>"$TMPD/other.err" && fail "a non-member could use mcrctl"
 expect_grep "$TMPD/other.err" 'member of "nogroup"' "mcrctl's refusal"
 
+expect_str "$(ctl log-level)" info "mcrctl log-level without a level"
+ctl log-level debug >/dev/null || fail "mcrctl log-level debug failed"
+expect_str "$(ctl log-level)" debug "mcrctl log-level after setting debug"
+ctl log-level info >/dev/null || fail "mcrctl log-level info failed"
+
 step "Relaying a stream, then scraping /metrics"
 start_sink sink -j "$(topo_sinkif 1),$GROUP:5000" --count $COUNT -d 20 --idle-exit 2
 run_gen src -i "$SRC_IF" -g $GROUP:5000 -r $RATE -c $COUNT -d 10
