@@ -144,3 +144,19 @@ const char *config_ingress_name(enum ingress_mode mode)
 {
 	return mode_name("ingress", mode, INGRESS_MODE_MAX);
 }
+
+/* Not json_dumps() alone: a value pasted into a message must stay short. */
+void config_json_show(const json_t *v, char buf[SHOWN_MAX + 4])
+{
+	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+	if (!s) {
+		(void)snprintf(buf, SHOWN_MAX + 4, "(value)");
+		return;
+	}
+	if (strlen(s) > SHOWN_MAX)
+		(void)snprintf(buf, SHOWN_MAX + 4, "%.*s...", SHOWN_MAX, s);
+	else
+		(void)snprintf(buf, SHOWN_MAX + 4, "%s", s);
+	free(s);
+}

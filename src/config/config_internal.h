@@ -21,4 +21,7 @@
 __attribute__((format(printf, 3, 4)))
 int config_fail(struct config_error *err, int rc, const char *fmt, ...);
 
+/* The JSON value as text for a message, cut to SHOWN_MAX characters. */
+void config_json_show(const json_t *v, char buf[SHOWN_MAX + 4]);
+
 #endif

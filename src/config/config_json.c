@@ -45,22 +45,6 @@ static void str_printf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The value as JSON text, cut short if long, for error messages. */
-static void json_show(const json_t *v, char buf[SHOWN_MAX + 4])
-{
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-
-	if (!s) {
-		(void)snprintf(buf, SHOWN_MAX + 4, "(value)");
-		return;
-	}
-	if (strlen(s) > SHOWN_MAX)
-		(void)snprintf(buf, SHOWN_MAX + 4, "%.*s...", SHOWN_MAX, s);
-	else
-		(void)snprintf(buf, SHOWN_MAX + 4, "%s", s);
-	free(s);
-}
-
 static void path_join(char buf[PATH_MAX_LEN], const char *prefix, const char *key)
 {
 	if (prefix[0])
@@ -83,7 +67,7 @@ static int json_check_object(json_t *obj, const char *path, const char *const *k
 	json_t *v;
 
 	if (!json_is_object(obj)) {
-		json_show(obj, shown);
+		config_json_show(obj, shown);
 		return config_fail(err, -EINVAL, "%s: %s is not an object",
 				   path[0] ? path : "top level", shown);
 	}
@@ -123,7 +107,7 @@ static json_t *json_field_get(json_t *obj, const char *prefix, const char *key,
 
 	path_join(f->path, prefix, key);
 	if (v)
-		json_show(v, f->shown);
+		config_json_show(v, f->shown);
 	return v;
 }
 
@@ -261,7 +245,7 @@ static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *pref
 
 	path_join(path, prefix, "outputs");
 	if (!json_is_array(outs)) {
-		json_show(outs, shown);
+		config_json_show(outs, shown);
 		return config_fail(err, -EINVAL, "%s: %s is not an array", path, shown);
 	}
 	n = json_array_size(outs);
@@ -332,7 +316,7 @@ static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config
 	int rc;
 
 	if (!json_is_array(rules)) {
-		json_show(rules, shown);
+		config_json_show(rules, shown);
 		return config_fail(err, -EINVAL, "rules: %s is not an array", shown);
 	}
 	n = json_array_size(rules);
@@ -373,7 +357,7 @@ static int json_check_root(json_t *root, struct config_error *err)
 	json_t *v;
 
 	if (!json_is_object(root)) {
-		json_show(root, shown);
+		config_json_show(root, shown);
 		return config_fail(err, -EINVAL, "top level: %s is not an object", shown);
 	}
 	json_object_foreach(root, key, v) {
