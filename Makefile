@@ -48,7 +48,10 @@ endif
 
 COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common/proto.c \
               src/common/safefile.c
-MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c src/config/config.c src/config/settings.c \
+# The configuration: mcrd and mcrctl link all of it.
+CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.c \
+              src/config/config_check.c src/config/value.c src/config/settings.c
+MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
               src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c \
@@ -63,10 +66,10 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
 # mcrctl checks configuration files with mcrd's own parser.
-MCRCTL_SRC := $(wildcard src/mcrctl/*.c) src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c
+MCRCTL_SRC := $(wildcard src/mcrctl/*.c) $(CONFIG_SRC) src/mcrd/dataplane/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
-UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics
+UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics test_log
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
@@ -109,30 +112,30 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/dataplane/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
-$(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c src/config/config.c src/config/settings.c)
-$(BUILD)/tests/test_config: $(call obj,src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
-$(BUILD)/tests/test_settings: $(call obj,src/config/settings.c src/config/config.c src/mcrd/dataplane/rule.c)
-$(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c $(CONFIG_SRC))
+$(BUILD)/tests/test_config: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_settings: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 # test_settings checks the man pages in this tree against the settings table.
 $(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
-# test_mcrctl runs the real mcrctl against control.c with a handler backed by config.c.
-$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
+# test_mcrctl runs the real mcrctl against control.c with a handler backed by src/config.
+$(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
 $(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c \
-	src/mcrd/dataplane/stats.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c \
+	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
-$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
-$(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c src/config/config.c src/config/settings.c src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
-$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c src/config/config.c \
-	src/config/settings.c src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
 
 check: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Logging for the daemon and tools.  Output goes to stderr (foreground, the
- * default) or syslog.  log_*_errno() appends strerror(-err) so that callers
+ * default) or syslog.  When stderr is systemd's journal stream, each line
+ * starts with "<N>" so that the journal keeps its priority.  log_*_errno() appends strerror(-err) so that callers
  * that hold a negative errno do not have to format it themselves.
  */
 #ifndef MCR_LOG_H
@@ -14,6 +15,9 @@
 
 void log_init(const char *ident, bool use_syslog, int level);
 void log_set_level(int level);
+int log_get_level(void);
+/* "error", "warning", "notice", "info" or "debug" ("unknown" otherwise). */
+const char *log_level_name(int level);
 int log_level_from_name(const char *name);
 
 void log_msg(int prio, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -20,7 +20,8 @@ static const char *const common_members[] = { "v", "id", "cmd" };
 
 static const struct proto_arg add_args[] = { { "rule", JSON_OBJECT, true } };
 static const struct proto_arg remove_args[] = { { "name", JSON_STRING, true } };
-static const struct proto_arg log_level_args[] = { { "level", JSON_STRING, true } };
+/* Without "level", the request asks for the current one. */
+static const struct proto_arg log_level_args[] = { { "level", JSON_STRING, false } };
 
 #define CMD(n, s, a) { .name = (n), .summary = (s), .args = (a), .n_args = ARRAY_SIZE(a) }
 #define CMD0(n, s) { .name = (n), .summary = (s), .args = NULL, .n_args = 0 }
@@ -33,7 +34,7 @@ static const struct proto_cmd_info cmd_table[PROTO_CMD_MAX] = {
 	[PROTO_CMD_LIST] = CMD0("list", "list the rules"),
 	[PROTO_CMD_STATS] = CMD0("stats", "show packet counters per rule, output and input"),
 	[PROTO_CMD_RELOAD] = CMD0("reload", "re-read the configuration file"),
-	[PROTO_CMD_LOG_LEVEL] = CMD("log-level", "set mcrd's log level", log_level_args),
+	[PROTO_CMD_LOG_LEVEL] = CMD("log-level", "show or set mcrd's log level", log_level_args),
 	[PROTO_CMD_SHUTDOWN] = CMD0("shutdown", "stop mcrd"),
 	[PROTO_CMD_WORKERS] = CMD0("workers", "show the worker processes"),
 	[PROTO_CMD_CONFIG] = CMD0("config", "show the running configuration"),
@@ -193,6 +194,8 @@ static int check_values(enum proto_cmd cmd, json_t *obj, struct proto_error *err
 		return 0;
 	case PROTO_CMD_LOG_LEVEL:
 		s = json_string_value(json_object_get(obj, "level"));
+		if (!s)
+			return 0;
 		for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
 			if (!strcmp(s, log_levels[i]))
 				return 0;

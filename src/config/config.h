@@ -3,7 +3,10 @@
  * mcrd's configuration: the JSON file format, the --rule shorthand, and the
  * validation that turns either into a resolved struct mcr_config.  Does not
  * log: every failure fills a struct config_error naming the field and value,
- * and the caller reports it once.
+ * and the caller reports it once.  This header is the whole public face of
+ * config.c (init/free, the rule list, mode names), config_json.c (the JSON
+ * form, both ways), rule_spec.c (the --rule shorthand) and config_check.c
+ * (checks across rules, interface resolution).
  */
 #ifndef MCR_CONFIG_H
 #define MCR_CONFIG_H

@@ -7,16 +7,14 @@
  * the same message after the setting's name.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/addr.h"
 #include "common/util.h"
+#include "config/config_internal.h"
 #include "config/settings.h"
 
-/* Values quoted in messages are cut to this many characters. */
-#define SHOWN_MAX	72
 /* Where --help starts the help text. */
 #define HELP_COLUMN	27
 
@@ -119,16 +117,6 @@ static const struct setting table[] = {
 
 _Static_assert(ARRAY_SIZE(table) <= 32, "a uint32_t holds a bit per setting");
 
-__attribute__((format(printf, 3, 4)))
-static int settings_fail(struct config_error *err, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 const struct setting *settings_table(size_t *ret_n)
 {
@@ -217,10 +205,10 @@ static int check_string(struct mcr_config *cfg, const struct setting *s, const c
 			const char *name, const char *shown, struct config_error *err)
 {
 	if (strlen(v) >= s->size)
-		return settings_fail(err, -EINVAL, "%s: %s is longer than %zu characters", name,
+		return config_fail(err, -EINVAL, "%s: %s is longer than %zu characters", name,
 				     shown, s->size - 1);
 	if (s->check(v) < 0)
-		return settings_fail(err, -EINVAL, "%s: %s is not %s", name, shown, s->expect);
+		return config_fail(err, -EINVAL, "%s: %s is not %s", name, shown, s->expect);
 	store_string(cfg, s, v);
 	return 0;
 }
@@ -263,20 +251,20 @@ static int check_number(const struct mcr_config *cfg, const struct setting *s, l
 	if (is_in_range(s, v))
 		return 0;
 	if (s->is_pow2)
-		return settings_fail(err, -EINVAL,
+		return config_fail(err, -EINVAL,
 				     "%s: %s is not a power of two between %lld and %lld", name,
 				     shown, s->min, s->max);
 	if (s->zero && s->min > 0)
-		return settings_fail(err, -EINVAL,
+		return config_fail(err, -EINVAL,
 				     "%s: %s is neither 0 (%s) nor between %lld and %lld", name,
 				     shown, s->zero, s->min, s->max);
 	if (s->zero)
-		return settings_fail(err, -EINVAL, "%s: %s is not between 0 (%s) and %lld", name,
+		return config_fail(err, -EINVAL, "%s: %s is not between 0 (%s) and %lld", name,
 				     shown, s->zero, s->max);
 	if (bound)
-		return settings_fail(err, -EINVAL, "%s: %s is not between %lld and %s (%lld)", name,
+		return config_fail(err, -EINVAL, "%s: %s is not between %lld and %s (%lld)", name,
 				     shown, s->min, s->max_key, value_of(cfg, bound));
-	return settings_fail(err, -EINVAL, "%s: %s is not between %lld and %lld", name, shown,
+	return config_fail(err, -EINVAL, "%s: %s is not between %lld and %lld", name, shown,
 			     s->min, s->max);
 }
 
@@ -292,24 +280,9 @@ static int check_name(const struct setting *s, const char *v, long long *ret, co
 		}
 	}
 	enum_list(s, list, sizeof(list));
-	return settings_fail(err, -EINVAL, "%s: %s is not %s", name, shown, list);
+	return config_fail(err, -EINVAL, "%s: %s is not %s", name, shown, list);
 }
 
-/* The value as JSON text, cut short if long, for error messages. */
-static void json_show(const json_t *v, char buf[SHOWN_MAX + 4])
-{
-	char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-
-	if (!s) {
-		(void)snprintf(buf, SHOWN_MAX + 4, "(value)");
-		return;
-	}
-	if (strlen(s) > SHOWN_MAX)
-		(void)snprintf(buf, SHOWN_MAX + 4, "%.*s...", SHOWN_MAX, s);
-	else
-		(void)snprintf(buf, SHOWN_MAX + 4, "%s", s);
-	free(s);
-}
 
 static int from_json_value(struct mcr_config *cfg, const struct setting *s, json_t *v,
 			   struct config_error *err)
@@ -318,28 +291,28 @@ static int from_json_value(struct mcr_config *cfg, const struct setting *s, json
 	long long n = 0;
 	int rc = 0;
 
-	json_show(v, shown);
+	config_json_show(v, shown);
 	switch (s->type) {
 	case SETTING_BOOL:
 		if (!json_is_boolean(v))
-			return settings_fail(err, -EINVAL, "%s: %s is not true or false", s->key,
+			return config_fail(err, -EINVAL, "%s: %s is not true or false", s->key,
 					     shown);
 		n = json_is_true(v);
 		break;
 	case SETTING_ENUM:
 		if (!json_is_string(v))
-			return settings_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
+			return config_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
 		rc = check_name(s, json_string_value(v), &n, s->key, shown, err);
 		break;
 	case SETTING_STRING:
 		if (!json_is_string(v))
-			return settings_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
+			return config_fail(err, -EINVAL, "%s: %s is not a string", s->key, shown);
 		return check_string(cfg, s, json_string_value(v), s->key, shown, err);
 	case SETTING_UINT:
 	case SETTING_INT:
 	case SETTING_TYPE_MAX:
 		if (!json_is_integer(v))
-			return settings_fail(err, -EINVAL, "%s: %s is not an integer", s->key,
+			return config_fail(err, -EINVAL, "%s: %s is not an integer", s->key,
 					     shown);
 		n = json_integer_value(v);
 		rc = check_number(cfg, s, n, s->key, shown, err);
@@ -405,7 +378,7 @@ int settings_from_arg(struct mcr_config *cfg, const struct setting *s, const cha
 	if (s->type == SETTING_ENUM)
 		rc = check_name(s, arg, &n, name, shown, err);
 	else if (!parse_integer(arg, &n))
-		rc = settings_fail(err, -EINVAL, "%s: %s is not an integer", name, shown);
+		rc = config_fail(err, -EINVAL, "%s: %s is not an integer", name, shown);
 	else
 		rc = check_number(cfg, s, n, name, shown, err);
 	if (rc == 0)
@@ -426,7 +399,7 @@ int settings_check(struct mcr_config *cfg, uint32_t given, bool is_cli, struct c
 		return 0;
 	}
 	setting_name(batch, is_cli, name, sizeof(name));
-	return settings_fail(err, -EINVAL, "%s: %u is not between 1 and queue_depth (%u)", name,
+	return config_fail(err, -EINVAL, "%s: %u is not between 1 and queue_depth (%u)", name,
 			     cfg->send_batch, cfg->queue_depth);
 }
 

@@ -56,6 +56,9 @@ int mcrctl_usage_error(const struct mcrctl_cmd *cmd, const char *fmt, ...)
  */
 int mcrctl_args(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,
 		int n_args);
+/* The same, for min_args to max_args operands. */
+int mcrctl_args_between(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,
+			int min_args, int max_args);
 
 /*
  * Connect to mcrd, explaining a failure on stderr.  Returns 0 or

@@ -155,6 +155,19 @@ int cmd_shutdown(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char 
 	return simple_request(m, cmd, argc, argv, "mcrd is shutting down");
 }
 
+/* Without an argument: the level in force. */
+static int show_log_level(struct mcrctl *m)
+{
+	json_t *result;
+	int rc = mcrctl_fetch(m, PROTO_CMD_LOG_LEVEL, NULL, &result);
+
+	if (rc || !result)
+		return rc;
+	(void)printf("%s\n", json_string_value(json_object_get(result, "level")));
+	json_decref(result);
+	return EXIT_SUCCESS;
+}
+
 int cmd_log_level(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
 	struct proto_request req;
@@ -163,9 +176,11 @@ int cmd_log_level(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char
 	const char *level;
 	int rc;
 
-	rc = mcrctl_args(m, cmd, argc, argv, 1);
+	rc = mcrctl_args_between(m, cmd, argc, argv, 0, 1);
 	if (rc)
 		return rc;
+	if (optind == argc)
+		return show_log_level(m);
 	level = argv[optind];
 	args = json_pack("{s:s}", "level", level);
 	/* The daemon would refuse a bad level the same way; say it before connecting. */

@@ -53,7 +53,7 @@ static const struct mcrctl_cmd commands[] = {
 	{ "ping", PROTO_CMD_PING, "", NULL, NULL, cmd_ping },
 	{ "version", PROTO_CMD_VERSION, "", NULL, NULL, cmd_version },
 	{ "shutdown", PROTO_CMD_SHUTDOWN, "", NULL, NULL, cmd_shutdown },
-	{ "log-level", PROTO_CMD_LOG_LEVEL, "error|warning|notice|info|debug", NULL, NULL,
+	{ "log-level", PROTO_CMD_LOG_LEVEL, "[error|warning|notice|info|debug]", NULL, NULL,
 	  cmd_log_level },
 	{ "config", PROTO_CMD_CONFIG, "show | save FILE | load FILE | check FILE",
 	  "show, save, replace or check the configuration",
@@ -120,8 +120,8 @@ int mcrctl_usage_error(const struct mcrctl_cmd *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int mcrctl_args(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,
-		int n_args)
+int mcrctl_args_between(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,
+			int min_args, int max_args)
 {
 	static const struct option options[] = { MCRCTL_COMMON_OPTIONS, { NULL, 0, NULL, 0 } };
 	int c;
@@ -129,11 +129,17 @@ int mcrctl_args(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char *
 	while ((c = mcrctl_getopt(m, cmd, argc, argv, "jh", options)) != -1)
 		if (c == '?')
 			return EXIT_USAGE;
-	if (argc - optind < n_args)
+	if (argc - optind < min_args)
 		return mcrctl_usage_error(cmd, "missing argument");
-	if (argc - optind > n_args)
-		return mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind + n_args]);
+	if (argc - optind > max_args)
+		return mcrctl_usage_error(cmd, "unexpected argument \"%s\"", argv[optind + max_args]);
 	return 0;
+}
+
+int mcrctl_args(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,
+		int n_args)
+{
+	return mcrctl_args_between(m, cmd, argc, argv, n_args, n_args);
 }
 
 int mcrctl_getopt(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv,

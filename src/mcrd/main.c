@@ -30,6 +30,7 @@ struct mcrd_opts {
 	const char *rules[MAX_CLI_RULES];	/* --rule specs, applied after the file */
 	size_t n_rules;
 	const char *ready_file;
+	const char *pid_file;
 	bool is_check_only;
 	bool use_syslog;
 	int log_level;
@@ -47,6 +48,7 @@ enum {
 	OPT_CONTROL,
 	OPT_NO_CONTROL,
 	OPT_READY_FILE,
+	OPT_PID_FILE,
 	OPT_LOG_LEVEL,
 	OPT_SYSLOG,
 };
@@ -78,6 +80,7 @@ static const struct process_option process_options[] = {
 	  "control socket for mcrctl (default " MCRD_DEFAULT_CONTROL ")" },
 	{ "no-control", 0, OPT_NO_CONTROL, NULL, "no control socket" },
 	{ "ready-file", 0, OPT_READY_FILE, "PATH", "create PATH once every worker is relaying" },
+	{ "pidfile", 0, OPT_PID_FILE, "PATH", "write mcrd's pid to PATH once relaying; removed at exit" },
 	{ "log-level", 0, OPT_LOG_LEVEL, "LEVEL",
 	  "error, warning, notice, info (default) or debug" },
 	{ "syslog", 0, OPT_SYSLOG, NULL, "log to syslog instead of stderr" },
@@ -201,6 +204,9 @@ static void parse_options(int argc, char **argv, struct mcrd_opts *o)
 			break;
 		case OPT_USER:
 			o->user = optarg;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
 			break;
 		case OPT_READY_FILE:
 			o->ready_file = optarg;
@@ -377,6 +383,7 @@ int main(int argc, char **argv)
 		sup.load_ctx = &o;
 	}
 	sup.ready_file = o.ready_file;
+	sup.pid_file = o.pid_file;
 	ret = supervisor_run(&cfg, &sup);
 	config_free(&cfg);
 	return ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -38,10 +38,12 @@ printf '{"rules": [{"name": "cam", "input": {"interface": "%s", "group": "%s", "
   "outputs": [{"interface": "%s"}]}]}\n' "$RELAY_IN" "$GROUP" "$(topo_out 1)" >"$CFG"
 
 step "Starting mcrd under a notify socket, with metrics and a control group"
+PIDFILE=$TMPD/mcrd.pid
 NOTIFY_SOCKET=$NOTIFY start_mcrd relay --workers 2 --config "$CFG" --metrics 9464 \
-	--control-group nogroup --control-mode 0660
+	--control-group nogroup --control-mode 0660 --pidfile "$PIDFILE"
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 expect_grep "$NLOG" "READY=1" "notify"
+expect_str "$(cat "$PIDFILE")" "$MCRD_PID" "the pid file"
 expect_grep "$NLOG" "STATUS=relaying: 1 rule, 2 workers" "notify"
 expect_str "$(stat -c '%a %G' "$MCRD_SOCK")" "660 nogroup" "control socket mode and group"
 
@@ -51,6 +53,11 @@ setpriv --reuid nobody --regid nogroup --clear-groups "$MCRCTL" --socket "$MCRD_
 setpriv --reuid nobody --regid daemon --clear-groups "$MCRCTL" --socket "$MCRD_SOCK" ping \
 	>/dev/null 2>"$TMPD/other.err" && fail "a non-member could use mcrctl"
 expect_grep "$TMPD/other.err" 'member of "nogroup"' "mcrctl's refusal"
+
+expect_str "$(ctl log-level)" info "mcrctl log-level without a level"
+ctl log-level debug >/dev/null || fail "mcrctl log-level debug failed"
+expect_str "$(ctl log-level)" debug "mcrctl log-level after setting debug"
+ctl log-level info >/dev/null || fail "mcrctl log-level info failed"
 
 step "Relaying a stream, then scraping /metrics"
 start_sink sink -j "$(topo_sinkif 1),$GROUP:5000" --count $COUNT -d 20 --idle-exit 2
@@ -96,4 +103,6 @@ info "RELOADING=1 and READY=1 again after SIGHUP"
 stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 expect_grep "$NLOG" "STOPPING=1" "notify"
+[ ! -e "$PIDFILE" ] || fail "the pid file is still there after mcrd stopped"
+info "ok   the pid file is gone"
 pass

@@ -175,8 +175,10 @@ static json_t *test_handle(void *ctx, const struct proto_request *req, struct pr
 		(void)proto_error_set(err, PROTO_ERR_INTERNAL, "reload failed: no configuration file");
 		return NULL;
 	case PROTO_CMD_LOG_LEVEL:
-		(void)snprintf(fx->level, sizeof(fx->level), "%s",
-			       json_string_value(json_object_get(req->args, "level")));
+		/* As mcrd: set the level when one is given, answer the one in force. */
+		if (json_object_get(req->args, "level"))
+			(void)snprintf(fx->level, sizeof(fx->level), "%s",
+				       json_string_value(json_object_get(req->args, "level")));
 		return json_pack("{s:s}", "level", fx->level);
 	case PROTO_CMD_SHUTDOWN:
 		return json_pack("{s:b}", "stopping", 1);
@@ -471,6 +473,11 @@ static void t_ping_version_log_level(void **state)
 	assert_status(&r, 0);
 	assert_string_equal(fx->level, "debug");
 	assert_string_equal(r.out, "mcrd log level is now debug\n");
+	run(fx, &r, "log-level", NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "debug\n");
+	run(fx, &r, "log-level", "info", "debug", NULL);
+	assert_status(&r, 2);
 	run(fx, &r, "shutdown", NULL);
 	assert_status(&r, 0);
 	assert_string_equal(r.out, "mcrd is shutting down\n");

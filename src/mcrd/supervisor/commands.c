@@ -197,12 +197,16 @@ static json_t *cmd_log_level(struct supervisor *s, const struct proto_request *r
 			     struct proto_error *err)
 {
 	const char *name = json_string_value(json_object_get(req->args, "level"));
-	int level = name ? log_level_from_name(name) : -1;
+	int level;
 
+	/* No level asks for the one in force. */
+	if (!name)
+		return json_pack("{s:s}", "level", log_level_name(log_get_level()));
+	level = log_level_from_name(name);
 	if (level < 0) {
 		proto_error_set(err, PROTO_ERR_BAD_REQUEST,
 				"level: \"%s\" is not error, warning, notice, info or debug",
-				name ? name : "");
+				name);
 		return NULL;
 	}
 	log_set_level(level);

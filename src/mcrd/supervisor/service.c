@@ -5,11 +5,15 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/safefile.h"
 #include "common/util.h"
 #include "mcrd/supervisor/notify.h"
 #include "mcrd/supervisor/service.h"
@@ -93,9 +97,26 @@ int service_init(struct supervisor *s)
 	return ret;
 }
 
+static bool pid_file_is_ours(const char *path)
+{
+	char buf[32];
+	FILE *f = fopen(path, "re");
+	long pid = -1;
+
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f))
+		pid = strtol(buf, NULL, 10);
+	(void)fclose(f);
+	return pid == (long)getpid();
+}
+
 void service_exit(struct supervisor *s)
 {
 	notify_stopping();
+	/* Ours only if it still says our pid: another mcrd may have taken the path since. */
+	if (s->opts.pid_file && pid_file_is_ours(s->opts.pid_file) && unlink(s->opts.pid_file) < 0)
+		log_warn_errno(errno, "cannot remove the pid file %s", s->opts.pid_file);
 	if (s->has_metrics)
 		metrics_server_stop(&s->metrics);
 	s->has_metrics = false;
@@ -131,8 +152,24 @@ void service_tick(struct supervisor *s, uint64_t now)
 	s->next_watchdog_ns = now + s->watchdog_ns / 2;
 }
 
+/* Atomically, and never through a link planted in a shared directory. */
+static void pid_file_write(const char *path)
+{
+	char text[32];
+	int ret;
+
+	(void)snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+	ret = safefile_replace(path, text, strlen(text), 0644);
+	if (ret == -ELOOP)
+		log_warn("the pid file %s is a symbolic link; not following it, ignoring", path);
+	else if (ret < 0)
+		log_warn_errno(ret, "cannot write the pid file %s, ignoring", path);
+}
+
 void service_ready(const struct supervisor *s)
 {
+	if (s->opts.pid_file)
+		pid_file_write(s->opts.pid_file);
 	notify_ready(s->cfg->n_rules, s->n_workers);
 }
 

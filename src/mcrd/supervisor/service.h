@@ -30,7 +30,7 @@ int service_timeout_ms(const struct supervisor *s, uint64_t now);
 /* Feed the watchdog when due. */
 void service_tick(struct supervisor *s, uint64_t now);
 
-/* Every worker relays (at start). */
+/* Every worker relays (at start): READY, and the pid file if asked for. */
 void service_ready(const struct supervisor *s);
 /* A reload starts; it is over, committed or not (the manager waits for READY again). */
 void service_reloading(void);

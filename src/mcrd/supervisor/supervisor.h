@@ -107,6 +107,7 @@ struct supervisor_opts {
 	supervisor_load_fn load;	/* NULL when there is no file to re-read */
 	void *load_ctx;
 	const char *ready_file;
+	const char *pid_file;		/* NULL: none */
 	const char *control_path;	/* NULL: no control socket */
 	struct privs privs;	/* what the workers drop to */
 };

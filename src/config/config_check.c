@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Checks across rules and the resolution of interface names: no two rules
+ * share a name or an input, no rule sends to its own input or twice to one
+ * place, outputs inherit the input's group and port, and multicast outputs
+ * that send from the relay's address have one.  Interfaces that do not
+ * exist yet are not errors: their rules wait (config_rule_waiting_for()).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Report an allocation failure instead of exiting. */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
+#include "common/addr.h"
+#include "config/config.h"
+#include "config/config_internal.h"
+
+struct name_entry {
+	const char *name;
+	size_t index;
+	UT_hash_handle hh;
+};
+
+static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
+{
+	struct name_entry *entries, *head = NULL, *old;
+	int rc = 0;
+
+	if (cfg->n_rules == 0)
+		return 0;
+	entries = calloc(cfg->n_rules, sizeof(*entries));
+	if (!entries)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct name_entry *e = &entries[i];
+		size_t len = strlen(cfg->rules[i].name);
+
+		HASH_FIND(hh, head, cfg->rules[i].name, len, old);
+		if (old) {
+			rc = config_fail(err, -EINVAL,
+					 "rules[%zu].name: \"%s\" is used by rules[%zu] too", i,
+					 cfg->rules[i].name, old->index);
+			break;
+		}
+		e->name = cfg->rules[i].name;
+		e->index = i;
+		HASH_ADD_KEYPTR(hh, head, e->name, len, e);
+		if (!e->hh.tbl) {
+			rc = config_fail(err, -ENOMEM, "rules: out of memory");
+			break;
+		}
+	}
+	HASH_CLEAR(hh, head);
+	free(entries);
+	return rc;
+}
+
+/*
+ * An interface that does not exist (yet) is not an error: its rules wait
+ * for it with ifindex 0, and the supervisor resolves again when it appears.
+ */
+static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
+			  struct config_error *err)
+{
+	unsigned int idx = if_nametoindex(name);
+	int rc;
+
+	if (idx == 0) {
+		rc = -errno;
+		if (rc == -ENODEV || rc == -ENXIO) {
+			*ret = 0;
+			return 0;
+		}
+		return config_fail(err, rc ? rc : -ENODEV, "%s: cannot look up \"%s\": %s", path,
+				   name, strerror(rc ? -rc : ENODEV));
+	}
+	*ret = idx;
+	return 0;
+}
+
+int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, size_t out,
+			       struct in_addr ifaddr, struct config_error *err)
+{
+	const struct mcr_output *o = &rule->outputs[out];
+
+	if (o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group) ||
+	    ifaddr.s_addr != htonl(INADDR_ANY))
+		return 0;
+	return config_fail(err, -EADDRNOTAVAIL,
+			   "rules[%zu] (\"%s\").outputs[%zu]: interface \"%s\" has no IPv4 address "
+			   "to send from; give it one, or set the output's \"source\" to an address "
+			   "or to \"keep\"",
+			   rule_index, rule->name, out, o->ifname);
+}
+
+/*
+ * The primary IPv4 address of interface @name (INADDR_ANY when it has none)
+ * into *ret; ioctl_fd is any AF_INET socket.
+ */
+static int iface_ipv4(const char *name, int ioctl_fd, struct in_addr *ret)
+{
+	struct sockaddr_in sin;
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_addr.sa_family = AF_INET;
+	ret->s_addr = htonl(INADDR_ANY);
+	if (ioctl(ioctl_fd, SIOCGIFADDR, &ifr) < 0)
+		return errno == EADDRNOTAVAIL ? 0 : -errno;
+	memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
+	*ret = sin.sin_addr;
+	return 0;
+}
+
+/* An output's interface name, index and source address; fills in what it inherits. */
+static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
+			  struct config_error *err)
+{
+	struct mcr_output *o = &r->outputs[j];
+	char path[PATH_MAX_LEN];
+	struct in_addr ifaddr;
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
+	rc = resolve_ifname(o->ifname, &o->ifindex, path, err);
+	if (rc < 0)
+		return rc;
+	if (o->group.s_addr == htonl(INADDR_ANY))
+		o->group = r->in_group;
+	if (o->port == 0)
+		o->port = r->in_port;
+	/*
+	 * With an any-port input, every port the output could use is
+	 * received again.  Names compare before they exist; indexes
+	 * catch an alternative name of the same interface.
+	 */
+	if ((strcmp(o->ifname, r->in_ifname) == 0 ||
+	     (o->ifindex != 0 && o->ifindex == r->in_ifindex)) &&
+	    o->group.s_addr == r->in_group.s_addr && (r->in_port == 0 || o->port == r->in_port))
+		return config_fail(err, -EINVAL,
+				   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
+				   i, j);
+	/* An interface that does not exist yet has no address to check: the rule waits. */
+	if (o->ifindex == 0 || o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
+		return 0;
+	rc = iface_ipv4(o->ifname, ioctl_fd, &ifaddr);
+	if (rc < 0)
+		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s", path,
+				   o->ifname, strerror(-rc));
+	return config_check_output_source(r, i, j, ifaddr, err);
+}
+
+static int resolve_rule(struct mcr_rule *r, size_t i, int ioctl_fd, struct config_error *err)
+{
+	char path[PATH_MAX_LEN];
+	int rc;
+
+	(void)snprintf(path, sizeof(path), "rules[%zu].input.interface", i);
+	rc = resolve_ifname(r->in_ifname, &r->in_ifindex, path, err);
+	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++)
+		rc = resolve_output(r, i, j, ioctl_fd, err);
+	return rc;
+}
+
+/*
+ * Two outputs of one rule to the same interface, group and port would send
+ * every packet twice onto one segment: a typo, never a wish.  Run after
+ * resolve_rule(), once outputs have inherited the input's group and port.
+ */
+static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct config_error *err)
+{
+	char g[INET_ADDRSTRLEN];
+
+	for (size_t j = 1; j < r->n_outputs; j++) {
+		const struct mcr_output *o = &r->outputs[j];
+
+		for (size_t k = 0; k < j; k++) {
+			const struct mcr_output *p = &r->outputs[k];
+
+			if (strcmp(o->ifname, p->ifname) != 0 || o->group.s_addr != p->group.s_addr ||
+			    o->port != p->port)
+				continue;
+			(void)inet_ntop(AF_INET, &o->group, g, sizeof(g));
+			return config_fail(err, -EINVAL,
+					   "rules[%zu].outputs[%zu]: same interface, group and port as outputs[%zu] (%s, %s:%u) in rule \"%s\": every packet would be sent twice; remove one",
+					   i, j, k, o->ifname, g, o->port, r->name);
+		}
+	}
+	return 0;
+}
+
+/* An input key by interface name: rules waiting for an interface have no index yet. */
+struct input_entry {
+	struct {
+		char ifname[IF_NAMESIZE];
+		uint32_t group;
+		uint32_t source;
+		uint16_t port;
+		uint16_t pad;
+	} key;
+	size_t index;
+	UT_hash_handle hh;
+};
+
+/* No two rules may take the same input (interface, group, port, source). */
+static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
+{
+	struct input_entry *entries, *head = NULL, *old;
+	int rc = 0;
+
+	entries = calloc(cfg->n_rules, sizeof(*entries));
+	if (!entries)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct mcr_rule *r = &cfg->rules[i];
+		struct input_entry *e = &entries[i];
+
+		/* calloc zeroed the key's padding and the name's tail. */
+		(void)snprintf(e->key.ifname, sizeof(e->key.ifname), "%s", r->in_ifname);
+		e->key.group = r->in_group.s_addr;
+		e->key.source = r->in_source.s_addr;
+		e->key.port = r->in_port;
+		e->index = i;
+		HASH_FIND(hh, head, &e->key, sizeof(e->key), old);
+		if (old) {
+			rc = config_fail(err, -EINVAL,
+					 "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
+					 i, old->index, cfg->rules[old->index].name);
+			break;
+		}
+		HASH_ADD(hh, head, key, sizeof(e->key), e);
+		if (!e->hh.tbl) {
+			rc = config_fail(err, -ENOMEM, "rules: out of memory");
+			break;
+		}
+	}
+	HASH_CLEAR(hh, head);
+	free(entries);
+	return rc;
+}
+
+int config_resolve(struct mcr_config *cfg, struct config_error *err)
+{
+	int ioctl_fd, rc;
+
+	if (cfg->n_rules == 0)
+		return 0;
+	rc = resolve_names(cfg, err);
+	if (rc < 0)
+		return rc;
+	ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ioctl_fd < 0) {
+		rc = -errno;
+		return config_fail(err, rc, "cannot open a socket to query interfaces: %s",
+				   strerror(-rc));
+	}
+	for (size_t i = 0; i < cfg->n_rules && rc == 0; i++) {
+		rc = resolve_rule(&cfg->rules[i], i, ioctl_fd, err);
+		if (rc == 0)
+			rc = check_duplicate_outputs(&cfg->rules[i], i, err);
+	}
+	(void)close(ioctl_fd);
+	if (rc < 0)
+		return rc;
+	return check_inputs(cfg, err);
+}
+
+/* An interface's index now, or 0 if it does not exist; -errno if the lookup failed. */
+static long lookup_ifindex(const char *name)
+{
+	unsigned int idx = if_nametoindex(name);
+
+	if (idx == 0 && errno != ENODEV && errno != ENXIO)
+		return -errno;
+	return idx;
+}
+
+int config_resolve_interfaces(struct mcr_config *cfg)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		struct mcr_rule *r = &cfg->rules[i];
+		long idx = lookup_ifindex(r->in_ifname);
+
+		if (idx >= 0)
+			r->in_ifindex = (unsigned int)idx;
+		else if (rc == 0)
+			rc = (int)idx;
+		for (size_t j = 0; j < r->n_outputs; j++) {
+			idx = lookup_ifindex(r->outputs[j].ifname);
+			if (idx >= 0)
+				r->outputs[j].ifindex = (unsigned int)idx;
+			else if (rc == 0)
+				rc = (int)idx;
+		}
+	}
+	return rc;
+}
+
+const char *config_rule_waiting_for(const struct mcr_rule *r)
+{
+	if (r->in_ifindex == 0)
+		return r->in_ifname;
+	for (size_t j = 0; j < r->n_outputs; j++)
+		if (r->outputs[j].ifindex == 0)
+			return r->outputs[j].ifname;
+	return NULL;
+}
+
+size_t config_drop_waiting(struct mcr_config *cfg)
+{
+	size_t kept = 0, n = cfg->n_rules;
+
+	for (size_t i = 0; i < n; i++) {
+		if (config_rule_waiting_for(&cfg->rules[i])) {
+			config_rule_clear(&cfg->rules[i]);
+			continue;
+		}
+		if (kept != i)
+			cfg->rules[kept] = cfg->rules[i];
+		kept++;
+	}
+	cfg->n_rules = kept;
+	return n - kept;
+}

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The value checks shared by the JSON loader (config_json.c) and the --rule
+ * shorthand (rule_spec.c): interface and rule names, addresses, ports, TTLs
+ * and output sources, each against the limits documented in mcrd.conf(5).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/addr.h"
+#include "config/config_internal.h"
+#include "config/value.h"
+
+static bool ifname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* The same rules as the kernel's dev_valid_name(). */
+	if (n == 0 || n >= IF_NAMESIZE || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
+			return false;
+	}
+	return true;
+}
+
+static bool rule_name_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= MCR_NAME_MAX)
+		return false;
+	for (const char *p = s; *p; p++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int value_check_ifname(const char *s, char ret[IF_NAMESIZE], const char *where,
+			  const char *shown, struct config_error *err)
+{
+	if (!ifname_is_valid(s))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not an interface name (1..%d characters, no '/', ':' or spaces)",
+				   where, shown, IF_NAMESIZE - 1);
+	(void)snprintf(ret, IF_NAMESIZE, "%s", s);
+	return 0;
+}
+
+int value_check_rule_name(const char *s, char ret[MCR_NAME_MAX], const char *where,
+			     const char *shown, struct config_error *err)
+{
+	if (!rule_name_is_valid(s))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a rule name (1 to %d characters from A-Z a-z 0-9 _ . -)",
+				   where, shown, MCR_NAME_MAX - 1);
+	(void)snprintf(ret, MCR_NAME_MAX, "%s", s);
+	return 0;
+}
+
+/* A destination: a multicast group or a unicast address, but not 0.0.0.0 or broadcast. */
+int value_check_group(const char *s, struct in_addr *ret, const char *where, const char *shown,
+			 struct config_error *err)
+{
+	if (addr_parse_ipv4(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
+	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST))
+		return config_fail(err, -EINVAL, "%s: %s is not a usable destination address",
+				   where, shown);
+	return 0;
+}
+
+int value_check_source(const char *s, struct in_addr *ret, const char *where, const char *shown,
+			  struct config_error *err)
+{
+	if (addr_parse_ipv4(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
+	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST) ||
+	    addr_is_multicast(*ret))
+		return config_fail(err, -EINVAL, "%s: %s must be a unicast address", where, shown);
+	return 0;
+}
+
+int value_check_port(long long v, uint16_t *ret, const char *where, const char *shown,
+			struct config_error *err)
+{
+	if (v < 1 || v > PORT_MAX)
+		return config_fail(err, -EINVAL, "%s: %s is not a port number (1..%d)", where,
+				   shown, PORT_MAX);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+int value_check_ttl(long long v, uint8_t *ret, const char *where, const char *shown,
+		       struct config_error *err)
+{
+	if (v < 1 || v > TTL_MAX)
+		return config_fail(err, -EINVAL, "%s: %s is not a TTL between 1 and %d", where,
+				   shown, TTL_MAX);
+	*ret = (uint8_t)v;
+	return 0;
+}
+
+/* An output's "ttl" written as a word: "keep" or "decrement". */
+int value_check_ttl_word(const char *s, struct mcr_output *o, const char *where,
+			    const char *shown, struct config_error *err)
+{
+	if (!strcmp(s, "keep"))
+		o->ttl_mode = TTL_KEEP;
+	else if (!strcmp(s, "decrement"))
+		o->ttl_mode = TTL_DECREMENT;
+	else
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a TTL (1 to %d, \"keep\" or \"decrement\")",
+				   where, shown, TTL_MAX);
+	return 0;
+}
+
+/* An output's "source": "relay", "keep" or a unicast address. */
+int value_check_out_source(const char *s, struct mcr_output *o, const char *where,
+			      const char *shown, struct config_error *err)
+{
+	if (!strcmp(s, "relay")) {
+		o->source_mode = SOURCE_RELAY;
+		return 0;
+	}
+	if (!strcmp(s, "keep")) {
+		o->source_mode = SOURCE_KEEP;
+		return 0;
+	}
+	if (addr_parse_ipv4(s, &o->source) < 0)
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a source (\"relay\", \"keep\" or an IPv4 address)",
+				   where, shown);
+	o->source_mode = SOURCE_ADDR;
+	return value_check_source(s, &o->source, where, shown, err);
+}
