@@ -12,7 +12,7 @@
 #include "common/log.h"
 #include "mcrd/dataplane/dp.h"
 #include "mcrd/dataplane/gen.h"
-#include "mcrd/supervisor/privs.h"
+#include "mcrd/privs.h"
 
 static unsigned int next_pow2(unsigned int v)
 {

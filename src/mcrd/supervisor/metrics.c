@@ -179,7 +179,7 @@ static void inputs_section(FILE *f, const json_t *inputs)
 	}
 }
 
-static void worker_sample(FILE *f, const char *name, const json_t *w, long long v)
+static void metrics_worker_sample(FILE *f, const char *name, const json_t *w, long long v)
 {
 	char id[16];
 
@@ -199,13 +199,13 @@ static void workers_section(FILE *f, const json_t *workers)
 		return;
 	family_head(f, "mcr_worker_restarts_total", "Times the worker was restarted.", "counter");
 	json_array_foreach(workers, i, w)
-		worker_sample(f, "mcr_worker_restarts_total", w,
+		metrics_worker_sample(f, "mcr_worker_restarts_total", w,
 			      (long long)json_integer_value(json_object_get(w, "restarts")));
 	family_head(f, "mcr_worker_up", "1 while the worker is running, 0 otherwise.", "gauge");
 	json_array_foreach(workers, i, w) {
 		const char *state = str(w, "state");
 
-		worker_sample(f, "mcr_worker_up", w, state && strcmp(state, "running") == 0);
+		metrics_worker_sample(f, "mcr_worker_up", w, state && strcmp(state, "running") == 0);
 	}
 }
 

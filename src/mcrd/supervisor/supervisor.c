@@ -79,7 +79,7 @@ static void pin_to_cpu(int cpu)
 }
 
 /* In the child: become a worker and never return. */
-static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct worker_slot *ws)
+static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct worker_slot *ws)
 {
 	struct worker_opts opts = {
 		.privs = &s->opts.privs,
@@ -119,7 +119,7 @@ static void __attribute__((noreturn)) worker_main(struct supervisor *s, struct w
 	_exit(ret < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
 }
 
-static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
+static int slot_spawn(struct supervisor *s, struct worker_slot *ws)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	int sv[2];
@@ -142,7 +142,7 @@ static int worker_spawn(struct supervisor *s, struct worker_slot *ws)
 	if (pid == 0) {
 		(void)close(sv[1]);
 		ws->chan_fd = sv[0];
-		worker_main(s, ws);
+		become_worker(s, ws);
 	}
 	(void)close(sv[0]);
 	chan_buf_free(&ws->in);
@@ -190,7 +190,7 @@ uint64_t supervisor_setup_ms(const struct mcr_config *cfg, unsigned int base_ms)
 }
 
 /* Fold a dead incarnation's last report into the totals. */
-static void worker_bury(struct supervisor *s, struct worker_slot *ws)
+static void slot_bury(struct supervisor *s, struct worker_slot *ws)
 {
 	if (ws->last_stats) {
 		if (!s->dead_totals)
@@ -227,7 +227,7 @@ static void describe_exit(int status, char *buf, size_t len)
 		(void)snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
 }
 
-static void worker_reap(struct supervisor *s, struct worker_slot *ws)
+static void slot_reap(struct supervisor *s, struct worker_slot *ws)
 {
 	uint64_t now = now_ns(), delay_ms = 0;
 	char how[96];
@@ -236,7 +236,7 @@ static void worker_reap(struct supervisor *s, struct worker_slot *ws)
 	if (waitpid(ws->pid, &status, WNOHANG) <= 0)
 		return;
 	change_on_worker_gone(s, ws);
-	worker_bury(s, ws);
+	slot_bury(s, ws);
 	describe_exit(status, how, sizeof(how));
 	if (s->is_stopping) {
 		ws->state = WORKER_STOPPED;
@@ -257,7 +257,7 @@ static void worker_reap(struct supervisor *s, struct worker_slot *ws)
 		 how, delay_ms);
 }
 
-static void worker_restart_due(struct supervisor *s)
+static void slot_restart_due(struct supervisor *s)
 {
 	uint64_t now = now_ns();
 
@@ -267,7 +267,7 @@ static void worker_restart_due(struct supervisor *s)
 		if (ws->state != WORKER_BACKOFF || now < ws->restart_at_ns)
 			continue;
 		ws->restarts++;
-		if (worker_spawn(s, ws) < 0) {
+		if (slot_spawn(s, ws) < 0) {
 			ws->state = WORKER_BACKOFF;
 			ws->restart_at_ns = now + WORKER_BACKOFF_MAX_MS * NSEC_PER_MSEC;
 			continue;
@@ -278,7 +278,7 @@ static void worker_restart_due(struct supervisor *s)
 }
 
 /* "running" only for a worker that is set up and answers its heartbeat. */
-static const char *worker_state_name(const struct worker_slot *ws, uint64_t now)
+static const char *slot_state_name(const struct worker_slot *ws, uint64_t now)
 {
 	if (ws->state != WORKER_RUNNING)
 		return state_names[ws->state];
@@ -302,7 +302,7 @@ json_t *supervisor_workers_json(const struct supervisor *s)
 		(void)json_array_append_new(
 			arr, json_pack("{s:i, s:i, s:i, s:i, s:s}", "id", (int)ws->id, "cpu",
 				       ws->cpu, "pid", (int)ws->pid, "restarts", (int)ws->restarts,
-				       "state", worker_state_name(ws, now)));
+				       "state", slot_state_name(ws, now)));
 	}
 	return arr;
 }
@@ -588,7 +588,7 @@ static void on_signal(struct supervisor *s)
 		/* Workers without a pidfd; for the others the pidfd got there first. */
 		for (unsigned int i = 0; i < s->n_workers; i++)
 			if (s->workers[i].state == WORKER_RUNNING)
-				worker_reap(s, &s->workers[i]);
+				slot_reap(s, &s->workers[i]);
 		break;
 	default:
 		break;
@@ -733,7 +733,7 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 	else if (tag == TAG_NETLINK)
 		ifwatch_read(&s->ifw, s->cfg, s->change.is_active ? &s->change.next : NULL);
 	else if (TAG_KIND(tag) == TAG_PIDFD)
-		worker_reap(s, &s->workers[tag - TAG_PIDFD]);
+		slot_reap(s, &s->workers[tag - TAG_PIDFD]);
 	else if (TAG_KIND(tag) == TAG_CHAN)
 		wchan_on_event(s, &s->workers[tag - TAG_CHAN], ev->events);
 }
@@ -759,7 +759,7 @@ static void event_loop(struct supervisor *s)
 		stats_round_tick(s);
 		if (s->is_reload_due && !s->change.is_active)
 			reload_by_signal(s);
-		worker_restart_due(s);
+		slot_restart_due(s);
 		follow_interfaces(s);
 		periodic_poll(s);
 		service_tick(s, now_ns());
@@ -770,7 +770,7 @@ static void event_loop(struct supervisor *s)
 }
 
 /* Reap ws within ms milliseconds; false if it is still running then. */
-static bool worker_wait_exit(const struct worker_slot *ws, int ms, int *status)
+static bool slot_wait_exit(const struct worker_slot *ws, int ms, int *status)
 {
 	struct pollfd pfd = { .fd = ws->pidfd, .events = POLLIN };
 	uint64_t deadline = now_ns() + (uint64_t)ms * NSEC_PER_MSEC;
@@ -802,7 +802,7 @@ static json_t *stop_workers(struct supervisor *s)
 		if (ws->state != WORKER_RUNNING)
 			continue;
 		/* It sent its final counters and is on its way out: let it go. */
-		if (!worker_wait_exit(ws, WORKER_EXIT_GRACE_MS, &status)) {
+		if (!slot_wait_exit(ws, WORKER_EXIT_GRACE_MS, &status)) {
 			log_warn("worker %u did not stop in time, killing it", ws->id);
 			(void)kill(ws->pid, SIGKILL);
 			(void)waitpid(ws->pid, &status, 0);
@@ -810,7 +810,7 @@ static json_t *stop_workers(struct supervisor *s)
 		ws->state = WORKER_STOPPED;
 		json_decref(ws->last_stats);
 		ws->last_stats = NULL;
-		worker_bury(s, ws);
+		slot_bury(s, ws);
 	}
 	if (doc)
 		(void)json_object_set_new(doc, "workers", supervisor_workers_json(s));
@@ -899,7 +899,7 @@ static void supervisor_exit(struct supervisor *s)
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
-		worker_bury(s, &s->workers[i]);
+		slot_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);
 	}
 	config_free(&s->change.next);
@@ -920,7 +920,7 @@ int supervisor_run(struct mcr_config *cfg, const struct supervisor_opts *opts)
 
 	ret = supervisor_open(&s, cfg, opts);
 	for (unsigned int i = 0; ret == 0 && i < s.n_workers; i++)
-		ret = worker_spawn(&s, &s.workers[i]);
+		ret = slot_spawn(&s, &s.workers[i]);
 	if (ret == 0)
 		ret = wait_ready(&s);
 	if (ret == 0) {

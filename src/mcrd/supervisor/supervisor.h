@@ -23,7 +23,7 @@
 #include "mcrd/supervisor/control.h"
 #include "mcrd/supervisor/ifwatch.h"
 #include "mcrd/supervisor/metrics_http.h"
-#include "mcrd/supervisor/privs.h"
+#include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
 #define WORKER_READY_TIMEOUT_MS	5000

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "mcrd/supervisor/privs.h"
+#include "mcrd/privs.h"
 
 static long read_wmem_max(void)
 {
