@@ -456,6 +456,23 @@ static void usage_range(const struct setting *s, char *buf, size_t len)
 	}
 }
 
+void settings_usage_line(FILE *f, const char *head, const char *help)
+{
+	(void)fprintf(f, "%-*s", HELP_COLUMN - 1, head);
+	if (strlen(head) >= HELP_COLUMN - 1)
+		(void)fprintf(f, "\n%*s", HELP_COLUMN - 1, "");
+	/* Each line of the help text, indented to the column. */
+	for (;;) {
+		size_t n = strcspn(help, "\n");
+
+		(void)fprintf(f, " %.*s\n", (int)n, help);
+		if (!help[n])
+			break;
+		help += n + 1;
+		(void)fprintf(f, "%*s", HELP_COLUMN - 1, "");
+	}
+}
+
 void settings_usage(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
@@ -465,19 +482,7 @@ void settings_usage(FILE *f)
 
 		(void)snprintf(head, sizeof(head), "      --%s%s%s", s->option, s->arg ? " " : "",
 			       s->arg ? s->arg : "");
-		(void)fprintf(f, "%-*s", HELP_COLUMN - 1, head);
-		if (strlen(head) >= HELP_COLUMN - 1)
-			(void)fprintf(f, "\n%*s", HELP_COLUMN - 1, "");
-		/* Each line of the help text, indented to the column. */
-		for (;;) {
-			size_t n = strcspn(line, "\n");
-
-			(void)fprintf(f, " %.*s\n", (int)n, line);
-			if (!line[n])
-				break;
-			line += n + 1;
-			(void)fprintf(f, "%*s", HELP_COLUMN - 1, "");
-		}
+		settings_usage_line(f, head, line);
 		usage_range(s, range, sizeof(range));
 		(void)fprintf(f, "%*s %s\n", HELP_COLUMN - 1, "", range);
 	}

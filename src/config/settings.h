@@ -75,6 +75,11 @@ int settings_check(struct mcr_config *cfg, uint32_t given, bool is_cli,
 /* Adds every setting of cfg to the JSON object @obj; 0 or -ENOMEM. */
 int settings_to_json(const struct mcr_config *cfg, json_t *obj);
 
+/*
+ * One option of "mcrd --help": head ("  -c, --config FILE") padded to the
+ * help column, then help, one line per '\n', each indented to the column.
+ */
+void settings_usage_line(FILE *f, const char *head, const char *help);
 /* The options' lines of "mcrd --help", with each default. */
 void settings_usage(FILE *f);
 

@@ -88,13 +88,9 @@ static const struct process_option process_options[] = {
 	{ "version", 'V', 'V', NULL, "show the version" },
 };
 
-/* Where --help starts an option's text, as settings_usage() does. */
-#define HELP_COLUMN 26
-
-/* "  -c, --config FILE        read ..." with continuation lines indented. */
+/* "  -c, --config FILE        read ..." in the same columns as the settings. */
 static void usage_option(FILE *f, const struct process_option *po)
 {
-	const char *line = po->help;
 	char head[64];
 
 	if (po->short_name)
@@ -103,18 +99,7 @@ static void usage_option(FILE *f, const struct process_option *po)
 	else
 		(void)snprintf(head, sizeof(head), "      --%s%s%s", po->name, po->arg ? " " : "",
 			       po->arg ? po->arg : "");
-	(void)fprintf(f, "%-*s", HELP_COLUMN, head);
-	if (strlen(head) >= HELP_COLUMN)
-		(void)fprintf(f, "\n%*s", HELP_COLUMN, "");
-	for (;;) {
-		size_t n = strcspn(line, "\n");
-
-		(void)fprintf(f, " %.*s\n", (int)n, line);
-		if (!line[n])
-			break;
-		line += n + 1;
-		(void)fprintf(f, "%*s", HELP_COLUMN, "");
-	}
+	settings_usage_line(f, head, po->help);
 }
 
 static void usage(FILE *f)
