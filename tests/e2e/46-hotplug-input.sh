@@ -19,14 +19,6 @@ GROUP_B=239.1.1.2:5000
 
 e2e_init
 require_bins mcrd mcrgen mcrsink
-# Open files of every worker, summed: a closed socket of a deleted interface shows here.
-worker_fds() {
-	_n=0
-	for _p in $(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[].pid'); do
-		_n=$((_n + $(find "/proc/$_p/fd" -mindepth 1 -maxdepth 1 | wc -l)))
-	done
-	echo "$_n"
-}
 
 step "Creating world: a second input link"
 topo_standard 2

@@ -535,6 +535,17 @@ run_gen()
 	wait_gen
 }
 
+# worker_fds: the open files of mcrd's workers (in the relay namespace),
+# summed; a socket of a deleted interface that was never closed shows here.
+worker_fds()
+{
+	_n=0
+	for _p in $(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[].pid'); do
+		_n=$((_n + $(find "/proc/$_p/fd" -mindepth 1 -maxdepth 1 | wc -l)))
+	done
+	echo "$_n"
+}
+
 # ---------------------------------------------------------------- analysis
 
 # json_get FILE JQ_EXPR: print one value ("null" when absent).
