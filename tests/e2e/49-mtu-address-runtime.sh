@@ -37,18 +37,7 @@ ip -n "$(ns relay)" link set "$O2" mtu 1000 || fail "cannot set the MTU"
 ip -n "$(ns sink)" link set "$(topo_sinkif 2)" mtu 1000 || fail "cannot set the MTU"
 sleep 0.3
 
-step "$BIG datagrams of 1200 bytes: o1 only"
-start_sink sink -j "$(topo_sinkif 1),$GROUP" --count $BIG -d 20 --idle-exit 2
-run_gen src -i "$SRC_IF" -g $GROUP -r $RATE -c $BIG -s 1200
-wait_sink
-expect_sink_exact "$SINK_JSON" $BIG
-
-step "$SMALL datagrams of 900 bytes: both"
-start_sink sink -j "$(topo_sinkif 1),$GROUP" -j "$(topo_sinkif 2),$GROUP" \
-	--count $SMALL -d 20 --idle-exit 2
-run_gen src -i "$SRC_IF" -g $GROUP -r $RATE -c $SMALL -s 900
-wait_sink
-expect_sink_exact "$SINK_JSON" $((2 * SMALL))
+expect_mtu_split "$GROUP" $RATE $BIG $SMALL
 
 step "$(topo_out 1)'s address changes to $NEW_ADDR: frames leave from it"
 ip -n "$(ns relay)" addr flush dev "$(topo_out 1)" || fail "cannot remove the address"

@@ -535,6 +535,25 @@ run_gen()
 	wait_gen
 }
 
+# expect_mtu_split GROUP RATE BIG SMALL: with output 2's MTU at 1000 and
+# output 1's at 1500, BIG datagrams of 1200 bytes reach sink 1 only (none
+# fragmented or lost there), then SMALL ones of 900 bytes reach both.
+expect_mtu_split()
+{
+	step "$3 datagrams of 1200 bytes: o1 only"
+	start_sink sink -j "$(topo_sinkif 1),$1" --count "$3" -d 20 --idle-exit 2
+	run_gen src -i "$SRC_IF" -g "$1" -r "$2" -c "$3" -s 1200
+	wait_sink
+	expect_sink_exact "$SINK_JSON" "$3"
+
+	step "$4 datagrams of 900 bytes: both"
+	start_sink sink -j "$(topo_sinkif 1),$1" -j "$(topo_sinkif 2),$1" \
+		--count "$4" -d 20 --idle-exit 2
+	run_gen src -i "$SRC_IF" -g "$1" -r "$2" -c "$4" -s 900
+	wait_sink
+	expect_sink_exact "$SINK_JSON" $((2 * $4))
+}
+
 # worker_fds: the open files of mcrd's workers (in the relay namespace),
 # summed; a socket of a deleted interface that was never closed shows here.
 worker_fds()
