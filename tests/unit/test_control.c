@@ -632,33 +632,84 @@ static void t_line_limit(void **state)
 	tclient_free(tc);
 }
 
-/* A client that stops writing still gets the answers to what it sent. */
+/*
+ * A client that stops writing still gets the answers to what it sent, the
+ * last request too when it has no '\n'; a cut-off one gets an error.
+ */
 static void t_half_close_gets_answers(void **state)
 {
 	struct fixture *fx = *state;
 	struct tclient *tc = tclient_new(fx);
 	struct proto_response resp;
 
-	tsend_str(fx, tc, PING PING "{\"v\":1,\"cmd\":\"pi");
+	tsend_str(fx, tc, PING PING "{\"v\":1,\"id\":3,\"cmd\":\"ping\"}");
 	assert_int_equal(shutdown(tc->fd, SHUT_WR), 0);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		expect_ok(fx, tc, &resp);
 		proto_response_clear(&resp);
 	}
-	/* The unfinished third request is dropped, not answered. */
 	expect_closed(fx, tc, WAIT_MS);
-	assert_int_equal(fx->h.calls, 2);
+	assert_int_equal(fx->h.calls, 3);
+	tclient_free(tc);
+
+	tc = tclient_new(fx);
+	tsend_str(fx, tc, "{\"v\":1,\"cmd\":\"pi");
+	assert_int_equal(shutdown(tc->fd, SHUT_WR), 0);
+	expect_error(fx, tc, PROTO_ERR_BAD_JSON, "");
+	expect_closed(fx, tc, WAIT_MS);
+	assert_int_equal(fx->h.calls, 3);
 	tclient_free(tc);
 }
 
-/* The 65th client is told why and closed; a free slot is usable again. */
+/* Behind a deferred answer, a half-closed client's last requests still get theirs, in order. */
+static void t_half_close_behind_deferred(void **state)
+{
+	struct fixture *fx = *state;
+	struct tclient *tc = tclient_new(fx);
+	struct proto_response resp;
+	json_t *result = json_pack("{s:[]}", "workers");
+
+	tsend_str(fx, tc, "{\"v\":1,\"id\":1,\"cmd\":\"workers\"}\n" PING
+			  "{\"v\":1,\"id\":3,\"cmd\":\"ping\"}");
+	assert_int_equal(shutdown(tc->fd, SHUT_WR), 0);
+	pump(fx, 50);
+	assert_int_equal(fx->h.calls, 1);
+	control_reply(&fx->c, fx->h.ticket, result, NULL);
+	json_decref(result);
+	for (int id = 1; id <= 3; id++) {
+		expect_ok(fx, tc, &resp);
+		if (id != 2)
+			assert_int_equal(json_integer_value(resp.id), id);
+		proto_response_clear(&resp);
+	}
+	expect_closed(fx, tc, WAIT_MS);
+	assert_int_equal(fx->h.calls, 3);
+	tclient_free(tc);
+}
+
+/*
+ * Past 63 clients, one that is not root is told why and closed; root takes
+ * the 64th slot; the 65th client is refused whoever it is; a free slot is
+ * usable again.
+ */
 static void t_client_limit(void **state)
 {
 	struct fixture *fx = *state;
 	struct tclient *tcs[MCR_CONTROL_MAX_CLIENTS], *extra;
 
-	for (int i = 0; i < MCR_CONTROL_MAX_CLIENTS; i++)
+	/* Our clients are somebody else than the "root" of this server. */
+	fx->c.admin_uid = getuid() + 1;
+	for (int i = 0; i < MCR_CONTROL_MAX_CLIENTS - 1; i++)
 		tcs[i] = tclient_new(fx);
+	extra = tclient_new(fx);
+	expect_error(fx, extra, PROTO_ERR_TOO_MANY_CLIENTS, "kept for root");
+	expect_closed(fx, extra, WAIT_MS);
+	tclient_free(extra);
+	assert_int_equal(fx->c.n_clients, MCR_CONTROL_MAX_CLIENTS - 1);
+
+	/* Now they are root's: the last slot is theirs. */
+	fx->c.admin_uid = getuid();
+	tcs[MCR_CONTROL_MAX_CLIENTS - 1] = tclient_new(fx);
 	assert_int_equal(fx->c.n_clients, MCR_CONTROL_MAX_CLIENTS);
 	ping_ok(fx, tcs[MCR_CONTROL_MAX_CLIENTS - 1]);
 
@@ -681,11 +732,14 @@ static void t_client_limit(void **state)
 	assert_int_equal(fx->c.n_clients, 0);
 }
 
-/* Silent clients and half lines time out; a client that keeps talking does not. */
+/*
+ * Silent clients, half lines and blank lines time out; a client that keeps
+ * talking does not.
+ */
 static void t_idle_timeout(void **state)
 {
 	struct fixture *fx = *state;
-	struct tclient *silent, *partial, *active;
+	struct tclient *silent, *partial, *blank, *trickle, *active;
 	uint64_t end;
 	int t;
 
@@ -695,19 +749,28 @@ static void t_idle_timeout(void **state)
 	assert_true(t > 0 && t <= 150);
 	partial = tclient_new(fx);
 	tsend_str(fx, partial, "{\"v\":1,");
+	blank = tclient_new(fx);
+	trickle = tclient_new(fx);
 	active = tclient_new(fx);
 
 	end = ms_from_now(500);
 	while (now_ns() < end) {
 		ping_ok(fx, active);
+		/* Either may be closed already: the server's side is what counts. */
+		(void)send(blank->fd, "\n \r\n", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)send(trickle->fd, "x", 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		pump(fx, 50);
 	}
 	expect_closed(fx, silent, 10);
 	expect_closed(fx, partial, 10);
+	expect_closed(fx, blank, 10);
+	expect_closed(fx, trickle, 10);
 	ping_ok(fx, active);
 	assert_int_equal(fx->c.n_clients, 1);
 	tclient_free(silent);
 	tclient_free(partial);
+	tclient_free(blank);
+	tclient_free(trickle);
 	tclient_free(active);
 }
 
@@ -924,6 +987,7 @@ int main(void)
 		T(t_blank_lines_and_crlf),
 		T(t_line_limit),
 		T(t_half_close_gets_answers),
+		T(t_half_close_behind_deferred),
 		T(t_client_limit),
 		T(t_idle_timeout),
 		T(t_flooding_reader_dropped),

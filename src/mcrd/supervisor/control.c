@@ -5,6 +5,9 @@
  * the socket would not take yet; both are bounded, so a client can cost
  * mcrd at most MCR_PROTO_MAX_LINE plus CONTROL_OUT_MAX bytes and one
  * descriptor, for at most CONTROL_IDLE_TIMEOUT_MS without progress.
+ * Progress is a whole request answered or an answer read: blank lines and
+ * pieces of a line do not keep a client alive, so a slot cannot be held by
+ * a trickle of bytes.
  * Everything is level-triggered through one epoll fd, and every socket is
  * non-blocking, so the owner's loop is never held up by a client.
  */
@@ -37,6 +40,7 @@ struct control_client {
 	pid_t pid;			/* the peer, for messages */
 	uid_t uid;
 	bool is_closing;		/* no more requests: close once the output is sent */
+	bool is_eof;			/* it has sent all it will (shut down its side) */
 	bool has_warned;
 	bool is_deferred;		/* its request is answered later, by control_reply() */
 	uint32_t events;		/* what epoll watches for it */
@@ -116,7 +120,7 @@ static int client_update_events(struct control *c, struct control_client *cl)
 	bool wants_write = cl->out_off < cl->out_len;
 	struct epoll_event ev = { .data.ptr = cl };
 
-	ev.events = (cl->is_closing || cl->is_deferred ? 0 : EPOLLIN) |
+	ev.events = (cl->is_closing || cl->is_deferred || cl->is_eof ? 0 : EPOLLIN) |
 		    (wants_write ? EPOLLOUT : 0);
 	if (ev.events == cl->events)
 		return 0;
@@ -215,6 +219,7 @@ static int client_answer(struct control *c, struct control_client *cl, const cha
 		len--;
 	if (is_blank(line, len))
 		return 0;
+	client_touch(c, cl);
 	if (proto_request_parse(line, len, &req, &err) < 0) {
 		resp = proto_response_error(req.id, err.code, err.message);
 	} else {
@@ -280,6 +285,30 @@ static int client_answer_lines(struct control *c, struct control_client *cl)
 	return 0;
 }
 
+/*
+ * The client has sent all it will: answer every request left, the last one
+ * too when it lacks its '\n' (what a half-closed "printf ... | socat" sends),
+ * then close once the answers are out.  A deferred request pauses this;
+ * control_reply() calls it again.
+ */
+static int client_finish(struct control *c, struct control_client *cl)
+{
+	int rc = client_answer_lines(c, cl);
+
+	if (rc < 0 || cl->is_deferred || cl->is_closing)
+		return rc;
+	if (cl->in_len > 0) {
+		size_t len = cl->in_len;
+
+		cl->in_len = cl->in_scanned = 0;
+		rc = client_answer(c, cl, cl->in, len);
+		if (rc < 0 || cl->is_deferred)
+			return rc;
+	}
+	cl->is_closing = true;
+	return 0;
+}
+
 /* Makes room for one more read, growing towards IN_CAP_MAX. */
 static int client_in_reserve(struct control_client *cl)
 {
@@ -317,16 +346,11 @@ static int client_read(struct control *c, struct control_client *cl)
 	if (n < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 	if (n == 0) {
-		/*
-		 * The client has sent all it will; it may still be waiting for the
-		 * answers (a half-closed pipeline), so send them first.
-		 */
-		rc = client_answer_lines(c, cl);
-		cl->is_closing = true;
+		cl->is_eof = true;
+		rc = client_finish(c, cl);
 		return rc < 0 ? rc : client_flush(c, cl);
 	}
 	cl->in_len += (size_t)n;
-	client_touch(c, cl);
 	rc = client_answer_lines(c, cl);
 	if (rc < 0)
 		return rc;
@@ -340,7 +364,7 @@ static void client_handle_event(struct control *c, struct control_client *cl, ui
 	if (events & EPOLLOUT)
 		rc = client_flush(c, cl);
 	if (rc == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !cl->is_closing &&
-	    !cl->is_deferred)
+	    !cl->is_deferred && !cl->is_eof)
 		rc = client_read(c, cl);
 	else if (rc == 0 && (events & (EPOLLHUP | EPOLLERR)))
 		rc = -ECONNRESET;	/* gone while its answer was deferred: fine */
@@ -348,13 +372,21 @@ static void client_handle_event(struct control *c, struct control_client *cl, ui
 		client_close(c, cl);
 }
 
-/* Past the client limit: say why, without waiting for the client to read it. */
-static void refuse_client(struct control *c, int fd)
+/*
+ * Past the client limit: say why, without waiting for the client to read
+ * it (the line is far smaller than a socket buffer).
+ */
+static void refuse_client(struct control *c, int fd, const struct ucred *cred)
 {
-	char msg[64], *line;
+	char msg[160], *line;
 
-	(void)snprintf(msg, sizeof(msg), "too many clients (at most %d)",
-		       MCR_CONTROL_MAX_CLIENTS);
+	if (c->n_clients < MCR_CONTROL_MAX_CLIENTS)
+		(void)snprintf(msg, sizeof(msg),
+			       "too many clients (%d connected; the last of %d slots is kept for root): retry later",
+			       MCR_CONTROL_MAX_CLIENTS - 1, MCR_CONTROL_MAX_CLIENTS);
+	else
+		(void)snprintf(msg, sizeof(msg),
+			       "too many clients (at most %d): retry later", MCR_CONTROL_MAX_CLIENTS);
 	line = proto_response_error(NULL, PROTO_ERR_TOO_MANY_CLIENTS, msg);
 	if (line) {
 		(void)send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -363,27 +395,40 @@ static void refuse_client(struct control *c, int fd)
 	(void)close(fd);
 	if (!c->has_warned_full) {
 		c->has_warned_full = true;
-		log_warn("control: %d clients connected, refusing more", MCR_CONTROL_MAX_CLIENTS);
+		log_warn("control: %zu clients connected, refusing pid %ld uid %lu and more until one leaves; idle ones are closed after %u ms",
+			 c->n_clients, (long)cred->pid, (unsigned long)cred->uid,
+			 c->idle_timeout_ms);
 	}
 }
 
-static int add_client(struct control *c, int fd)
+/* The peer's pid and uid; an unknown peer counts as nobody's, never root's. */
+static void peer_cred(int fd, struct ucred *ret)
+{
+	socklen_t len = sizeof(*ret);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ret, &len) < 0)
+		*ret = (struct ucred){ .pid = -1, .uid = (uid_t)-1, .gid = (gid_t)-1 };
+}
+
+/* Whether a client of @cred may have a slot: the last one only for root. */
+static bool has_room(const struct control *c, const struct ucred *cred)
+{
+	if (c->n_clients + 1 < MCR_CONTROL_MAX_CLIENTS)
+		return true;
+	return c->n_clients < MCR_CONTROL_MAX_CLIENTS && cred->uid == c->admin_uid;
+}
+
+static int add_client(struct control *c, int fd, const struct ucred *cred)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct control_client *cl;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return -ENOMEM;
 	cl->fd = fd;
-	cl->pid = -1;
-	cl->uid = (uid_t)-1;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-		cl->pid = cred.pid;
-		cl->uid = cred.uid;
-	}
+	cl->pid = cred->pid;
+	cl->uid = cred->uid;
 	client_touch(c, cl);
 	cl->serial = ++c->next_serial;
 	cl->events = EPOLLIN;
@@ -412,6 +457,7 @@ static void accept_clients(struct control *c)
 {
 	for (int i = 0; i < ACCEPTS_MAX; i++) {
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct ucred cred;
 		int rc;
 
 		if (fd < 0) {
@@ -423,11 +469,12 @@ static void accept_clients(struct control *c)
 				pause_listening(c, rc);
 			return;
 		}
-		if (c->n_clients >= MCR_CONTROL_MAX_CLIENTS) {
-			refuse_client(c, fd);
+		peer_cred(fd, &cred);
+		if (!has_room(c, &cred)) {
+			refuse_client(c, fd, &cred);
 			continue;
 		}
-		rc = add_client(c, fd);
+		rc = add_client(c, fd, &cred);
 		if (rc < 0) {
 			log_warn_errno(-rc, "control: cannot take a client, closing it");
 			(void)close(fd);
@@ -552,7 +599,7 @@ void control_reply(struct control *c, uint64_t ticket, json_t *result,
 	rc = client_queue(c, cl, resp);
 	/* Requests that arrived meanwhile are next, in order. */
 	if (rc == 0)
-		rc = client_answer_lines(c, cl);
+		rc = cl->is_eof ? client_finish(c, cl) : client_answer_lines(c, cl);
 	if (rc == 0)
 		rc = client_flush(c, cl);
 	if (rc < 0)
@@ -628,6 +675,7 @@ int control_init(struct control *c, const char *path, mode_t mode, const struct 
 		.ctx = ctx,
 		.idle_timeout_ms = CONTROL_IDLE_TIMEOUT_MS,
 		.out_max = CONTROL_OUT_MAX,
+		.admin_uid = 0,
 	};
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		log_err("control: socket path %s is longer than %zu bytes", path,

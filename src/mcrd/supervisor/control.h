@@ -21,10 +21,18 @@
 
 #include "common/proto.h"
 
-/* Connections past this many get a too_many_clients error and are closed. */
+/*
+ * Connections past this many get a too_many_clients error and are closed.
+ * The last one is kept for root (admin_uid): a local user who fills the
+ * others cannot lock the administrator out.
+ */
 #define MCR_CONTROL_MAX_CLIENTS	64
-/* A client that sends nothing, or leaves half a line, this long is closed. */
-#define CONTROL_IDLE_TIMEOUT_MS	10000
+/*
+ * A client that makes no progress this long is closed: it sends no whole
+ * request (blank lines do not count, nor do pieces of a line) and reads
+ * none of its answers.  Short, since each idle client holds a slot.
+ */
+#define CONTROL_IDLE_TIMEOUT_MS	5000
 /* A client whose unread responses pass this many bytes is dropped. */
 #define CONTROL_OUT_MAX		(4 << 20)
 
@@ -60,6 +68,7 @@ struct control {
 	/* Limits: control_init() sets the defaults above, tests may lower them. */
 	unsigned int idle_timeout_ms;
 	size_t out_max;
+	uid_t admin_uid;		/* whose clients may take the last slot: root */
 };
 
 /**
