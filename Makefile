@@ -62,6 +62,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
+              src/mcrd/supervisor/inlock.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c

@@ -46,6 +46,7 @@ static const char *const state_names[WORKER_STATE_MAX] = {
 
 /* Beside the tags of supervisor.h: the interface watch's netlink socket. */
 #define TAG_NETLINK	2
+#define TAG_INLOCK	4
 
 static int pidfd_open_compat(pid_t pid)
 {
@@ -104,6 +105,7 @@ static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct
 		control_forget(&s->ctl);
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
+	inlocks_forget(&s->inl);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
@@ -730,6 +732,8 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		(void)control_dispatch(&s->ctl);
 	else if (tag == TAG_METRICS)
 		service_on_metrics(s);
+	else if (tag == TAG_INLOCK)
+		inlocks_dispatch(&s->inl);
 	else if (tag == TAG_NETLINK)
 		ifwatch_read(&s->ifw, s->cfg, s->change.is_active ? &s->change.next : NULL);
 	else if (TAG_KIND(tag) == TAG_PIDFD)
@@ -755,6 +759,7 @@ static void event_loop(struct supervisor *s)
 			(void)control_dispatch(&s->ctl);
 		/* A change times out before its silent worker is replaced: it is refused. */
 		change_tick(s);
+		inlocks_sync(&s->inl, s->cfg, s->cfg_version);
 		wchan_heartbeat(s);
 		stats_round_tick(s);
 		if (s->is_reload_due && !s->change.is_active)
@@ -828,7 +833,7 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->opts = *opts;
-	s->sig_fd = s->epoll_fd = -1;
+	s->sig_fd = s->epoll_fd = s->inl.epfd = -1;
 	s->start_ns = s->prev_ns = now_ns();
 	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms ? cfg->stats_interval_ms : 1000) *
 						NSEC_PER_MSEC;
@@ -868,6 +873,13 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	} else {
 		log_warn("rules will not follow interfaces that come and go, continuing");
 	}
+	ret = inlocks_init(&s->inl);
+	ev.data.u64 = TAG_INLOCK;
+	if (ret < 0 || epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, inlocks_fd(&s->inl), &ev) < 0) {
+		log_err_errno(ret < 0 ? ret : errno, "epoll");
+		return ret < 0 ? ret : -errno;
+	}
+	inlocks_sync(&s->inl, cfg, s->cfg_version);
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, service_control_mode(s), &control_ops, s);
@@ -898,6 +910,7 @@ static void supervisor_exit(struct supervisor *s)
 		control_exit(&s->ctl);
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
+	inlocks_exit(&s->inl);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		slot_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);

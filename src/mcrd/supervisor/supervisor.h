@@ -22,6 +22,7 @@
 #include "config/config_diff.h"
 #include "mcrd/supervisor/control.h"
 #include "mcrd/supervisor/ifwatch.h"
+#include "mcrd/supervisor/inlock.h"
 #include "mcrd/supervisor/metrics_http.h"
 #include "mcrd/privs.h"
 
@@ -162,6 +163,7 @@ struct supervisor {
 	bool has_control;
 	struct ifwatch ifw;		/* interfaces the rules name */
 	bool has_ifwatch;
+	struct inlocks inl;		/* our inputs, to notice another relay of one */
 	bool is_stopping;
 	struct metrics_server metrics;	/* service.c: the /metrics endpoint */
 	bool has_metrics;

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Input locks (see inlock.h): one listening abstract UNIX socket per input
+ * the configuration relays, kept in a hash by name so that a change costs
+ * a pass over the rules and a bind per new input.  Every socket is
+ * non-blocking and waits in one epoll set, which the supervisor's loop
+ * watches as one descriptor.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "mcrd/supervisor/inlock.h"
+
+#define NAME_MAX_LEN	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+/* Who-holds-it questions waiting to be answered; more are refused, which only costs the pid. */
+#define PROBE_BACKLOG	8
+#define EVENTS_MAX	16
+
+struct inlock {
+	UT_hash_handle hh;
+	char name[NAME_MAX_LEN];	/* the abstract name, without its leading NUL */
+	char rule[MCR_NAME_MAX];	/* the rule with this input, for messages */
+	char what[96];			/* "input eth1 239.1.1.1:5000 from any source" */
+	int fd;				/* listening; -1 while another process holds the name */
+	uint64_t version;		/* of the last configuration that had this input */
+	bool has_warned;		/* another process's relay of it was logged */
+};
+
+static void describe(const struct mcr_rule *r, struct inlock *e)
+{
+	char group[ADDR_STR_MAX], source[ADDR_STR_MAX], port[8];
+
+	(void)addr_fmt(r->in_group, group);
+	(void)addr_fmt(r->in_source, source);
+	(void)snprintf(port, sizeof(port), "%u", r->in_port);
+	(void)snprintf(e->name, sizeof(e->name), "mcr-in-%s-%s:%s-%s", r->in_ifname, group,
+		       r->in_port ? port : "*", r->in_source.s_addr ? source : "*");
+	(void)snprintf(e->what, sizeof(e->what), "input %s %s:%s from %s", r->in_ifname, group,
+		       r->in_port ? port : "any port", r->in_source.s_addr ? source : "any source");
+}
+
+static socklen_t abstract_addr(const char *name, struct sockaddr_un *sa)
+{
+	size_t len = strlen(name);
+
+	*sa = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	memcpy(sa->sun_path + 1, name, len);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+/* Binds and listens on e's name.  Returns 0, -EADDRINUSE when someone holds it, or -errno. */
+static int hold(struct inlocks *l, struct inlock *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = e };
+	struct sockaddr_un sa;
+	socklen_t len = abstract_addr(e->name, &sa);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, PROBE_BACKLOG) < 0 ||
+	    epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		rc = -errno;
+		(void)close(fd);
+		return rc;
+	}
+	e->fd = fd;
+	return 0;
+}
+
+/* The pid of the process holding @name, or -1 when it cannot be told. */
+static pid_t holder_pid(const char *name)
+{
+	struct sockaddr_un sa;
+	socklen_t len = abstract_addr(name, &sa), cred_len;
+	struct ucred cred;
+	pid_t pid = -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	cred_len = sizeof(cred);
+	/* A UNIX connect completes at once or fails (backlog full): it never waits. */
+	if (connect(fd, (struct sockaddr *)&sa, len) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cred_len) == 0)
+		pid = cred.pid;
+	(void)close(fd);
+	return pid;
+}
+
+static void try_hold(struct inlocks *l, struct inlock *e)
+{
+	int rc = hold(l, e);
+	pid_t pid;
+
+	if (rc == 0) {
+		if (e->has_warned)
+			log_info("rule \"%s\": no other process relays %s any more", e->rule,
+				 e->what);
+		e->has_warned = false;
+		return;
+	}
+	if (rc != -EADDRINUSE) {
+		if (!l->has_warned_fail)
+			log_warn_errno(-rc, "rule \"%s\": cannot watch for other relays of %s, continuing",
+				       e->rule, e->what);
+		l->has_warned_fail = true;
+		return;
+	}
+	if (e->has_warned)
+		return;
+	e->has_warned = true;
+	pid = holder_pid(e->name);
+	if (pid > 0)
+		log_warn("rule \"%s\": pid %ld (another mcrd?) already relays %s in this network namespace; outputs both relay to get every packet twice: keep the rule in one of them (relaying anyway)",
+			 e->rule, (long)pid, e->what);
+	else
+		log_warn("rule \"%s\": another process (mcrd?) already relays %s in this network namespace; outputs both relay to get every packet twice: keep the rule in one of them (relaying anyway)",
+			 e->rule, e->what);
+}
+
+static void release(struct inlocks *l, struct inlock *e, bool is_child)
+{
+	if (e->fd >= 0) {
+		/* A child shares the epoll instance: deregistering would do it for the parent. */
+		if (!is_child && l->epfd >= 0)
+			(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, e->fd, NULL);
+		(void)close(e->fd);
+	}
+	HASH_DEL(l->by_name, e);
+	free(e);
+}
+
+void inlocks_sync(struct inlocks *l, const struct mcr_config *cfg, uint64_t version)
+{
+	struct inlock *e, *tmp;
+
+	if (l->epfd < 0 || (l->is_synced && version == l->version))
+		return;
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct mcr_rule *r = &cfg->rules[i];
+		struct inlock probe;
+
+		describe(r, &probe);
+		HASH_FIND_STR(l->by_name, probe.name, e);
+		if (!e) {
+			e = malloc(sizeof(*e));
+			if (!e) {
+				log_warn("rule \"%s\": out of memory watching for other relays, continuing",
+					 r->name);
+				continue;
+			}
+			*e = probe;
+			e->fd = -1;
+			e->has_warned = false;
+			HASH_ADD_STR(l->by_name, name, e);
+		}
+		(void)snprintf(e->rule, sizeof(e->rule), "%s", r->name);
+		e->version = version;
+		if (e->fd < 0)
+			try_hold(l, e);
+	}
+	HASH_ITER(hh, l->by_name, e, tmp)
+		if (e->version != version)
+			release(l, e, false);
+	l->version = version;
+	l->is_synced = true;
+}
+
+void inlocks_dispatch(struct inlocks *l)
+{
+	struct epoll_event evs[EVENTS_MAX];
+	int n = epoll_wait(l->epfd, evs, EVENTS_MAX, 0);
+
+	for (int i = 0; i < n; i++) {
+		struct inlock *e = evs[i].data.ptr;
+		int fd;
+
+		while ((fd = accept4(e->fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+			struct ucred cred;
+			socklen_t len = sizeof(cred);
+
+			if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+				cred.pid = -1;
+			(void)close(fd);
+			log_warn("rule \"%s\": pid %ld (another mcrd?) relays %s too; outputs both relay to get every packet twice: keep the rule in one of them",
+				 e->rule, (long)cred.pid, e->what);
+		}
+	}
+}
+
+int inlocks_fd(const struct inlocks *l)
+{
+	return l->epfd;
+}
+
+int inlocks_init(struct inlocks *l)
+{
+	*l = (struct inlocks){ .epfd = epoll_create1(EPOLL_CLOEXEC) };
+	return l->epfd < 0 ? -errno : 0;
+}
+
+void inlocks_exit(struct inlocks *l)
+{
+	struct inlock *e, *tmp;
+
+	HASH_ITER(hh, l->by_name, e, tmp)
+		release(l, e, false);
+	if (l->epfd >= 0)
+		(void)close(l->epfd);
+	l->epfd = -1;
+	l->is_synced = false;
+}
+
+void inlocks_forget(struct inlocks *l)
+{
+	struct inlock *e, *tmp;
+
+	HASH_ITER(hh, l->by_name, e, tmp)
+		release(l, e, true);
+	if (l->epfd >= 0)
+		(void)close(l->epfd);
+	l->epfd = -1;
+	l->is_synced = false;
+}

@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Issue 9, duplicates: two mcrd (each with its own control socket) in one
+# network namespace relaying the same input double the traffic of the
+# outputs they share.  Each must say so, naming the rule, the input and the
+# other daemon's pid; a rule of the second on another port of the group is
+# no duplicate and draws no warning; once the first daemon drops the rule,
+# the second's next change says it is the only relay again.
+#
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+COUNT=500
+RATE=2000
+
+e2e_init
+require_bins mcrd mcrgen mcrsink mcrctl
+
+# wait_grep FILE TEXT: until FILE holds TEXT (3 s at most).
+wait_grep()
+{
+	_i=0
+	while ! grep -qF -- "$2" "$1"; do
+		[ $_i -lt 30 ] || break
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	expect_grep "$1" "$2" "$3"
+}
+
+step "Creating world"
+topo_standard 2
+
+step "Starting the first relay, then a second one with the same input"
+start_mcrd relay --workers 1 --stats-interval 0 -r "A=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
+PID1=$MCRD_PID
+ERR1=$MCRD_ERR
+SOCK1=$MCRD_SOCK
+start_mcrd relay --workers 1 --stats-interval 0 \
+	-r "B=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)" \
+	-r "C=$RELAY_IN,239.1.1.1:6000 -> $(topo_out 2)"
+PID2=$MCRD_PID
+ERR2=$MCRD_ERR
+SOCK2=$MCRD_SOCK
+
+step "Both say so"
+wait_grep "$ERR2" "rule \"B\": pid $PID1 (another mcrd?) already relays input $RELAY_IN 239.1.1.1:5000 from any source" \
+	"the second relay's warning"
+wait_grep "$ERR1" "rule \"A\": pid $PID2 (another mcrd?) relays input $RELAY_IN 239.1.1.1:5000 from any source too" \
+	"the first relay's warning"
+expect "$(grep -c "6000" "$ERR1" "$ERR2" | awk -F: '{ n += $2 } END { print n }')" -eq 0 \
+	"warnings about the other port"
+
+step "What they warn about: every packet arrives twice"
+start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $((2 * COUNT)) -d 20 --idle-exit 2
+run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT
+wait_sink
+expect_json "$SINK_JSON" .unique -eq $COUNT
+expect_json "$SINK_JSON" .duplicates -eq $COUNT
+
+step "The first relay drops A; the second's next change finds the input free"
+# The first relay's worker still runs: it must not hold the name on its own.
+"$MCRCTL" --socket "$SOCK1" remove A >/dev/null || fail "mcrctl remove A failed"
+"$MCRCTL" --socket "$SOCK2" add --name D --input-interface "$RELAY_IN" --input-group 239.1.1.2 \
+	--output "$(topo_out 2)" >/dev/null || fail "mcrctl add D failed"
+wait_grep "$ERR2" "rule \"B\": no other process relays input $RELAY_IN 239.1.1.1:5000 from any source any more" \
+	"the second relay's all-clear"
+for MCRD_PID in $PID1 $PID2; do
+	stop_mcrd
+	expect "$MCRD_RC" -eq 0 "mcrd exit status"
+done
+
+pass
