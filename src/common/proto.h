@@ -12,9 +12,11 @@
  * MCR_PROTO_MAX_LINE bytes before its '\n'; a longer one gets a "too_large"
  * error and the server closes the connection.  Lines that are empty or all
  * blanks are ignored; a trailing '\r' is dropped.  Responses have no size
- * limit.  The server (src/mcrd/control.h) closes a connection that stays
- * silent, or leaves half a line, for 10 s, or leaves more than 4 MiB of
- * responses unread, and refuses connections past 64.
+ * limit.  The server (src/mcrd/control.h) closes a connection that makes
+ * no progress for 5 s (no whole request, no answer read: blank lines do
+ * not count), or leaves more than 4 MiB of responses unread, and refuses
+ * connections past 63 (64 for root).  A client that shuts down its side
+ * still gets its answers, the last request's too when it lacks its '\n'.
  *
  * Request:  {"v": 1, "id": ID, "cmd": "COMMAND", ARGS...}
  *   "v" (required) is the protocol version, 1.  "id" (optional) is an
@@ -59,8 +61,11 @@
 #include <stddef.h>
 
 #define MCR_PROTO_VERSION	1
-/* Longest request line, not counting its '\n'. */
-#define MCR_PROTO_MAX_LINE	(64 * 1024)
+/*
+ * Longest request line, not counting its '\n': room for an add of one rule
+ * at the output limit (4096 outputs of at most about 128 bytes each).
+ */
+#define MCR_PROTO_MAX_LINE	(1024 * 1024)
 #define MCR_CONTROL_SOCKET	"/run/mcr/mcrd.sock"
 #define MCR_CONTROL_MODE	0660
 

@@ -75,8 +75,8 @@ expect_error '{"v":1,"cmd":"add","rule":{"name":"A","input":{"interface":"'"$REL
 expect_error '{"v":1,"cmd":"add","rule":{"name":"C","input":{"interface":"no/such","group":"239.9.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' invalid_rule no/such
 expect_error '{"v":1,"cmd":"add","rule":{"name":"C","input":{"interface":"'"$RELAY_IN"'","group":"239.9.9"},"outputs":[{"interface":"'"$(topo_out 1)"'"}]}}' invalid_rule '"239.9.9"'
 expect_error '{"v":2,"cmd":"ping"}' unsupported_version "2"
-# A line over the 64 KiB limit.
-head -c 70000 /dev/zero | tr '\0' 'x' >"$TMPD/big"
+# A line over the 1 MiB limit.
+head -c 1100000 /dev/zero | tr '\0' 'x' >"$TMPD/big"
 printf '\n' >>"$TMPD/big"
 _r=$(timeout 5 socat -t 2 - "UNIX-CONNECT:$MCRD_SOCK" <"$TMPD/big")
 expect_str "$(echo "$_r" | jq -r .error.code)" too_large "error code for a huge line"

@@ -604,11 +604,16 @@ static void t_blank_lines_and_crlf(void **state)
 	tclient_free(tc);
 }
 
-/* A line of exactly MCR_PROTO_MAX_LINE bytes is a request; one byte more ends the connection. */
+/*
+ * A line of exactly MCR_PROTO_MAX_LINE bytes is a request; one byte more is
+ * answered at once, the rest of the line is read and dropped, and the
+ * connection ends with the line (so that the client's sending does not fail
+ * before it reads why); another client is served meanwhile.
+ */
 static void t_line_limit(void **state)
 {
 	struct fixture *fx = *state;
-	struct tclient *tc = tclient_new(fx);
+	struct tclient *tc = tclient_new(fx), *other;
 	struct proto_response resp;
 	char *line = malloc(MCR_PROTO_MAX_LINE + 2);
 	int n;
@@ -625,9 +630,15 @@ static void t_line_limit(void **state)
 	memset(line, 'x', MCR_PROTO_MAX_LINE + 1);
 	tsend(fx, tc, line, MCR_PROTO_MAX_LINE + 1);
 	expect_error(fx, tc, PROTO_ERR_TOO_LARGE, "request too large");
+	other = tclient_new(fx);
+	tsend(fx, tc, line, MCR_PROTO_MAX_LINE + 1);
+	ping_ok(fx, other);
+	assert_int_equal(fx->c.n_clients, 2);
+	tsend_str(fx, tc, "xx\n" PING);
 	expect_closed(fx, tc, WAIT_MS);
-	assert_int_equal(fx->c.n_clients, 0);
-	assert_int_equal(fx->h.calls, 1);
+	assert_int_equal(fx->c.n_clients, 1);
+	assert_int_equal(fx->h.calls, 2);
+	tclient_free(other);
 	free(line);
 	tclient_free(tc);
 }

@@ -41,6 +41,7 @@ struct control_client {
 	uid_t uid;
 	bool is_closing;		/* no more requests: close once the output is sent */
 	bool is_eof;			/* it has sent all it will (shut down its side) */
+	bool is_discarding;		/* dropping the rest of a line over the limit */
 	bool has_warned;
 	bool is_deferred;		/* its request is answered later, by control_reply() */
 	uint32_t events;		/* what epoll watches for it */
@@ -272,11 +273,15 @@ static int client_answer_lines(struct control *c, struct control_client *cl)
 	/* Behind a deferred request, the lines left are still to be read. */
 	cl->in_scanned = cl->is_deferred ? 0 : cl->in_len;
 	if (!cl->is_closing && !cl->is_deferred && cl->in_len >= IN_CAP_MAX) {
-		/* A line longer than the limit: answer once, then hang up. */
+		/*
+		 * A line longer than the limit: answer at once, drop the rest of
+		 * the line as it comes, and hang up at its end.  Closing now would
+		 * make the client's send fail before it reads why.
+		 */
 		char msg[64];
 
 		client_warn(cl, "request line longer than %d bytes, closing", MCR_PROTO_MAX_LINE);
-		cl->is_closing = true;
+		cl->is_discarding = true;
 		cl->in_len = cl->in_scanned = 0;
 		(void)snprintf(msg, sizeof(msg), "request too large (more than %d bytes)",
 			       MCR_PROTO_MAX_LINE);
@@ -349,6 +354,14 @@ static int client_read(struct control *c, struct control_client *cl)
 		cl->is_eof = true;
 		rc = client_finish(c, cl);
 		return rc < 0 ? rc : client_flush(c, cl);
+	}
+	if (cl->is_discarding) {
+		/* Nothing read here is progress: a client that never ends the line times out. */
+		if (memchr(cl->in + cl->in_len, '\n', (size_t)n)) {
+			cl->is_discarding = false;
+			cl->is_closing = true;
+		}
+		return client_flush(c, cl);
 	}
 	cl->in_len += (size_t)n;
 	rc = client_answer_lines(c, cl);
