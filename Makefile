@@ -74,6 +74,7 @@ UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_s
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
+UNIT_TESTS += test_inlock
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -121,6 +122,7 @@ $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SR
 $(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
+$(BUILD)/tests/test_inlock: $(call obj,src/mcrd/supervisor/inlock.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by src/config.
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
