@@ -30,7 +30,8 @@ step "Creating world"
 topo_standard 1
 # nobody must reach the socket in our directory, without reading the logs.
 chmod 0711 "$TMPD"
-mkdir "$TMPD/nobody" && chown 65534:65534 "$TMPD/nobody" || fail "cannot make a directory for nobody"
+mkdir "$TMPD/nobody" || fail "cannot make a directory for nobody"
+chown 65534:65534 "$TMPD/nobody" || fail "cannot give nobody a directory"
 READY=$TMPD/nobody/hold.ready
 
 step "Starting relay and a stream through it"
