@@ -7,6 +7,7 @@
  * watches as one descriptor.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +27,18 @@
 #define PROBE_BACKLOG	8
 #define EVENTS_MAX	16
 
+/* What makes two inputs the same, as a fixed-size hash key: no formatting per rule and sync. */
+struct inlock_key {
+	char ifname[IF_NAMESIZE];	/* zero-padded */
+	struct in_addr group;
+	struct in_addr source;
+	uint16_t port;
+	uint16_t zero;			/* no padding left undefined */
+};
+
 struct inlock {
 	UT_hash_handle hh;
+	struct inlock_key key;
 	char name[NAME_MAX_LEN];	/* the abstract name, without its leading NUL */
 	char rule[MCR_NAME_MAX];	/* the rule with this input, for messages */
 	char what[96];			/* "input eth1 239.1.1.1:5000 from any source" */
@@ -35,6 +46,15 @@ struct inlock {
 	uint64_t version;		/* of the last configuration that had this input */
 	bool has_warned;		/* another process's relay of it was logged */
 };
+
+static void key_of(const struct mcr_rule *r, struct inlock_key *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	(void)snprintf(ret->ifname, sizeof(ret->ifname), "%s", r->in_ifname);
+	ret->group = r->in_group;
+	ret->source = r->in_source;
+	ret->port = r->in_port;
+}
 
 static void describe(const struct mcr_rule *r, struct inlock *e)
 {
@@ -138,7 +158,7 @@ static void release(struct inlocks *l, struct inlock *e, bool is_child)
 			(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, e->fd, NULL);
 		(void)close(e->fd);
 	}
-	HASH_DEL(l->by_name, e);
+	HASH_DEL(l->by_input, e);
 	free(e);
 }
 
@@ -150,28 +170,29 @@ void inlocks_sync(struct inlocks *l, const struct mcr_config *cfg, uint64_t vers
 		return;
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		const struct mcr_rule *r = &cfg->rules[i];
-		struct inlock probe;
+		struct inlock_key key;
 
-		describe(r, &probe);
-		HASH_FIND_STR(l->by_name, probe.name, e);
+		key_of(r, &key);
+		HASH_FIND(hh, l->by_input, &key, sizeof(key), e);
 		if (!e) {
-			e = malloc(sizeof(*e));
+			e = calloc(1, sizeof(*e));
 			if (!e) {
 				log_warn("rule \"%s\": out of memory watching for other relays, continuing",
 					 r->name);
 				continue;
 			}
-			*e = probe;
+			e->key = key;
 			e->fd = -1;
-			e->has_warned = false;
-			HASH_ADD_STR(l->by_name, name, e);
+			describe(r, e);
+			HASH_ADD(hh, l->by_input, key, sizeof(e->key), e);
 		}
-		(void)snprintf(e->rule, sizeof(e->rule), "%s", r->name);
+		if (strcmp(e->rule, r->name) != 0)
+			(void)snprintf(e->rule, sizeof(e->rule), "%s", r->name);
 		e->version = version;
 		if (e->fd < 0)
 			try_hold(l, e);
 	}
-	HASH_ITER(hh, l->by_name, e, tmp)
+	HASH_ITER(hh, l->by_input, e, tmp)
 		if (e->version != version)
 			release(l, e, false);
 	l->version = version;
@@ -215,7 +236,7 @@ void inlocks_exit(struct inlocks *l)
 {
 	struct inlock *e, *tmp;
 
-	HASH_ITER(hh, l->by_name, e, tmp)
+	HASH_ITER(hh, l->by_input, e, tmp)
 		release(l, e, false);
 	if (l->epfd >= 0)
 		(void)close(l->epfd);
@@ -227,7 +248,7 @@ void inlocks_forget(struct inlocks *l)
 {
 	struct inlock *e, *tmp;
 
-	HASH_ITER(hh, l->by_name, e, tmp)
+	HASH_ITER(hh, l->by_input, e, tmp)
 		release(l, e, true);
 	if (l->epfd >= 0)
 		(void)close(l->epfd);

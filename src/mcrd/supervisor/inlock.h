@@ -28,7 +28,7 @@ struct inlock;
 
 struct inlocks {
 	int epfd;			/* the held names' listening sockets */
-	struct inlock *by_name;		/* uthash by name */
+	struct inlock *by_input;	/* uthash by interface, group, source and port */
 	uint64_t version;		/* of the configuration last synced */
 	bool is_synced;
 	bool has_warned_fail;		/* "cannot hold" logged once */
