@@ -84,7 +84,7 @@ BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 .SECONDARY:
 .PHONY: all check e2e memcheck test demo bench san deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
-all: $(BINS) $(BUILD)/bench/rxprobe
+all: $(BINS) $(BUILD)/bench/rxprobe $(BUILD)/tests/ctlhold
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
