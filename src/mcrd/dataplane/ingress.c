@@ -406,6 +406,11 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
+	/*
+	 * ETH_P_ALL, not ETH_P_IP: such a socket sees a frame before the
+	 * kernel's VLAN code, which clears the tag of a VLAN no VLAN device
+	 * takes, so the frame would pass for an untagged one.
+	 */
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = (int)p->ifindex;
 	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
