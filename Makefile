@@ -75,6 +75,10 @@ UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+# The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
+# each but fuzz_reply (mcrctl whole, with its main() renamed) through it.
+FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply
+REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(filter-out fuzz_reply,$(FUZZ_TARGETS)))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -138,8 +142,8 @@ $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
 
-check: $(UNIT_BINS)
-	@tests/unit/run.sh $(UNIT_BINS)
+check: $(UNIT_BINS) $(REPLAY_BINS)
+	@tests/unit/run.sh $(UNIT_BINS) $(REPLAY_BINS)
 
 # A raw-frame injector the e2e tests use to send malformed packets.
 $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
@@ -187,7 +191,6 @@ FUZZ_CFLAGS  := -std=c17 -g -O1 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmis
 ifeq ($(DEVELOPER),1)
 FUZZ_CFLAGS  += -Werror
 endif
-FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply
 FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
 FUZZ_COMMON  := tests/fuzz/fuzz_util.c $(COMMON_SRC)
 fuzzobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
@@ -210,6 +213,25 @@ $(FUZZ_BUILD)/fuzz_control: $(call fuzzobj,src/mcrd/supervisor/commands.c src/co
 $(FUZZ_BUILD)/fuzz_reply: $(call fuzzobj,$(filter-out src/mcrctl/client.c,$(wildcard src/mcrctl/*.c)) \
 	$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: CPPFLAGS += -Dmain=mcrctl_main
+
+# The same harnesses without libFuzzer, for `make check`: each replays its
+# seed corpus (and so every input a fuzzer once failed on) with $(CC).
+$(BUILD)/tests/replay_fuzz_%: $(call obj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(COMMON_SRC)) \
+	$(BUILD)/tests/fuzz/replay_fuzz_%.o
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+$(BUILD)/tests/fuzz/replay_fuzz_%.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< ($*)"
+	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
+		$(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/replay_fuzz_frame: $(call obj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/replay_fuzz_config: $(call obj,tests/fuzz/roundtrip.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
+	tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_rule_spec: $(call obj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_control: $(call obj,src/mcrd/supervisor/commands.c src/config/config_diff.c \
+	$(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 
 fuzz: $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BUILD=$(FUZZ_BUILD) \
