@@ -76,9 +76,9 @@ UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
-# each but fuzz_reply (mcrctl whole, with its main() renamed) through it.
+# each through it.
 FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply
-REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(filter-out fuzz_reply,$(FUZZ_TARGETS)))
+REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_TARGETS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -187,7 +187,7 @@ FUZZ_JOBS    ?= 1
 FUZZ_BUILD   := $(BUILD)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  := -std=c17 -g -O1 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-                -Wno-gnu-zero-variadic-macro-arguments $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+                -Wcast-qual -Wwrite-strings -Wvla $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 ifeq ($(DEVELOPER),1)
 FUZZ_CFLAGS  += -Werror
 endif
@@ -213,6 +213,7 @@ $(FUZZ_BUILD)/fuzz_control: $(call fuzzobj,src/mcrd/supervisor/commands.c src/co
 $(FUZZ_BUILD)/fuzz_reply: $(call fuzzobj,$(filter-out src/mcrctl/client.c,$(wildcard src/mcrctl/*.c)) \
 	$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: CPPFLAGS += -Dmain=mcrctl_main
+$(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: FUZZ_CFLAGS += -Wno-missing-prototypes
 
 # The same harnesses without libFuzzer, for `make check`: each replays its
 # seed corpus (and so every input a fuzzer once failed on) with $(CC).
@@ -232,6 +233,12 @@ $(BUILD)/tests/replay_fuzz_rule_spec: $(call obj,tests/fuzz/roundtrip.c $(CONFIG
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(BUILD)/tests/replay_fuzz_control: $(call obj,src/mcrd/supervisor/commands.c src/config/config_diff.c \
 	$(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_reply: $(call obj,$(filter-out src/mcrctl/client.c src/mcrctl/mcrctl.c,\
+	$(wildcard src/mcrctl/*.c)) $(CONFIG_SRC) src/mcrd/dataplane/rule.c) $(BUILD)/tests/fuzz/mcrctl_main.o
+$(BUILD)/tests/fuzz/mcrctl_main.o: src/mcrctl/mcrctl.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< (main renamed)"
+	$(Q)$(CC) $(CPPFLAGS) -Dmain=mcrctl_main $(CFLAGS) -Wno-missing-prototypes $(PKG_CFLAGS) -c -o $@ $<
 
 fuzz: $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BUILD=$(FUZZ_BUILD) \
