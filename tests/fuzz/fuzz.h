@@ -37,4 +37,11 @@ char *fuzz_strdup(const uint8_t *data, size_t size);
  */
 void fuzz_check_roundtrip(const struct mcr_config *cfg);
 
+/*
+ * An error from the config module says why.  (It need not be UTF-8: a
+ * quote cut short may end mid-character, and the protocol's error
+ * responses replace such bytes.)
+ */
+void fuzz_check_message(const char *msg);
+
 #endif

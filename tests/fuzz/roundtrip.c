@@ -1,13 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
- * The configuration oracle (fuzz.h): what config_to_json() writes loads
- * again and means the same.  Linked by the harnesses that load configurations.
+ * The configuration oracles (fuzz.h): what config_to_json() writes loads
+ * again and means the same, and an error says why.  Linked by the
+ * harnesses that load configurations.
  */
 #include <stdlib.h>
 
 #include <jansson.h>
 
 #include "fuzz.h"
+
+void fuzz_check_message(const char *msg)
+{
+	FUZZ_CHECK(msg[0], "an error without a message");
+}
 
 void fuzz_check_roundtrip(const struct mcr_config *cfg)
 {
