@@ -3,7 +3,7 @@
 #
 # Run each libFuzzer harness given for FUZZ_SECONDS (default 60), FUZZ_JOBS
 # (default 1) at a time, each on its seed corpus (tests/fuzz/corpus/NAME,
-# read only) plus a working corpus in $FUZZ_BUILD/corpus/NAME that collects
+# read only) with its dictionary (tests/fuzz/NAME.dict) when it has one, plus a working corpus in $FUZZ_BUILD/corpus/NAME that collects
 # what it finds, so that the repository's corpus never grows by itself.
 # A crash, leak, timeout or broken check leaves its input in
 # $FUZZ_BUILD/crashes/NAME-* and fails the run; the log is in
@@ -48,7 +48,9 @@ run_one() {
 	local bin=$1 name rc
 	name=$(basename "$bin")
 	mkdir -p "$OUT/corpus/$name" "$OUT/crashes" "$OUT/logs"
-	"$bin" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$name")" -timeout=10 \
+	local dict=()
+	[ ! -f "tests/fuzz/$name.dict" ] || dict=(-dict="tests/fuzz/$name.dict")
+	"$bin" "${dict[@]}" -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$name")" -timeout=10 \
 		-rss_limit_mb=2048 -close_fd_mask="$(close_mask "$name")" -print_final_stats=1 \
 		-artifact_prefix="$OUT/crashes/$name-" \
 		"$OUT/corpus/$name" "tests/fuzz/corpus/$name" >"$OUT/logs/$name.log" 2>&1
