@@ -216,29 +216,39 @@ $(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: CPPFLAGS += -Dmain=mcrctl_main
 $(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: FUZZ_CFLAGS += -Wno-missing-prototypes
 
 # The same harnesses without libFuzzer, for `make check`: each replays its
-# seed corpus (and so every input a fuzzer once failed on) with $(CC).
-$(BUILD)/tests/replay_fuzz_%: $(call obj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(COMMON_SRC)) \
-	$(BUILD)/tests/fuzz/replay_fuzz_%.o
+# seed corpus (and so every input a fuzzer once failed on) built with $(CC),
+# always with ASan and UBSan, so that a finding fails a plain `make check`
+# too.  Their objects are their own, in $(BUILD)/replay.
+REPLAY_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+replayobj   = $(patsubst %.c,$(BUILD)/replay/%.o,$(1))
+
+$(BUILD)/replay/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< (replay)"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/replay_fuzz_%: $(call replayobj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(COMMON_SRC)) \
+	$(BUILD)/replay/replay_fuzz_%.o
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
-$(BUILD)/tests/fuzz/replay_fuzz_%.o: tests/fuzz/replay.c
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(REPLAY_SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
+$(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $< ($*)"
 	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
-		$(PKG_CFLAGS) -c -o $@ $<
-$(BUILD)/tests/replay_fuzz_frame: $(call obj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
-$(BUILD)/tests/replay_fuzz_config: $(call obj,tests/fuzz/roundtrip.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
-	tests/fuzz/fake_if.c)
-$(BUILD)/tests/replay_fuzz_rule_spec: $(call obj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+		$(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/replay_fuzz_config: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
-$(BUILD)/tests/replay_fuzz_control: $(call obj,src/mcrd/supervisor/commands.c src/config/config_diff.c \
-	$(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
-$(BUILD)/tests/replay_fuzz_reply: $(call obj,$(filter-out src/mcrctl/client.c src/mcrctl/mcrctl.c,\
-	$(wildcard src/mcrctl/*.c)) $(CONFIG_SRC) src/mcrd/dataplane/rule.c) $(BUILD)/tests/fuzz/mcrctl_main.o
-$(BUILD)/tests/fuzz/mcrctl_main.o: src/mcrctl/mcrctl.c
+$(BUILD)/tests/replay_fuzz_rule_spec: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_control: $(call replayobj,src/mcrd/supervisor/commands.c \
+	src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_reply: $(call replayobj,$(filter-out src/mcrctl/client.c src/mcrctl/mcrctl.c,\
+	$(wildcard src/mcrctl/*.c)) $(CONFIG_SRC) src/mcrd/dataplane/rule.c) $(BUILD)/replay/mcrctl_main.o
+$(BUILD)/replay/mcrctl_main.o: src/mcrctl/mcrctl.c
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  CC      $< (main renamed)"
-	$(Q)$(CC) $(CPPFLAGS) -Dmain=mcrctl_main $(CFLAGS) -Wno-missing-prototypes $(PKG_CFLAGS) -c -o $@ $<
+	@[ "$(V)" = 1 ] || echo "  CC      $< (replay, main renamed)"
+	$(Q)$(CC) $(CPPFLAGS) -Dmain=mcrctl_main $(CFLAGS) -Wno-missing-prototypes $(REPLAY_SAN) \
+		$(PKG_CFLAGS) -c -o $@ $<
 
 fuzz: $(FUZZ_BINS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BUILD=$(FUZZ_BUILD) \
