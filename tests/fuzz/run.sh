@@ -61,7 +61,9 @@ run_one() {
 		printf 'fuzz: %-16s ok, %s executions in %s s\n' "$name" "${execs:-?}" "$SECONDS_EACH"
 	else
 		printf 'fuzz: %-16s FAILED (exit %d); log %s:\n' "$name" "$rc" "$OUT/logs/$name.log"
-		grep -E 'ERROR|SUMMARY|fuzz/|Test unit written' "$OUT/logs/$name.log" | head -20
+		# The report's first lines, a broken check's message, and where the input went.
+		grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|^tests/fuzz/.*:[0-9]+: |Test unit written' \
+			"$OUT/logs/$name.log" | head -8
 	fi
 	return "$rc"
 }
