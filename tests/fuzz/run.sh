@@ -62,8 +62,8 @@ run_one() {
 	else
 		printf 'fuzz: %-16s FAILED (exit %d); log %s:\n' "$name" "$rc" "$OUT/logs/$name.log"
 		# The report's first lines, a broken check's message, and where the input went.
-		grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|^tests/fuzz/.*:[0-9]+: |Test unit written' \
-			"$OUT/logs/$name.log" | head -8
+		grep -E '^==[0-9]+==ERROR|runtime error|^SUMMARY|^tests/fuzz/.*:[0-9]+: | in [a-z_0-9]+ .*/(src|tests)/|Test unit written' \
+			"$OUT/logs/$name.log" | head -12
 	fi
 	return "$rc"
 }
