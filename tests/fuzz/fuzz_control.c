@@ -35,7 +35,7 @@ static const char BASE_CONFIG[] =
 
 /* The fake supervisor's side: what is deferred, and the session's state. */
 struct fake {
-	struct supervisor s;
+	struct supervisor s;		/* first: commands.c's struct supervisor * is a struct fake * */
 	struct mcr_config cfg;
 	uint64_t next_ticket;
 	uint64_t deferred;		/* the ticket handed out for this request, 0: none */

@@ -3,8 +3,9 @@
 #
 # Run each libFuzzer harness given for FUZZ_SECONDS (default 60), FUZZ_JOBS
 # (default 1) at a time, each on its seed corpus (tests/fuzz/corpus/NAME,
-# read only) with its dictionary (tests/fuzz/NAME.dict) when it has one, plus a working corpus in $FUZZ_BUILD/corpus/NAME that collects
-# what it finds, so that the repository's corpus never grows by itself.
+# read only) with its dictionary (tests/fuzz/NAME.dict) when it has one,
+# plus a working corpus in $FUZZ_BUILD/corpus/NAME that collects what it
+# finds, so that the repository's corpus never grows by itself.
 # A crash, leak, timeout or broken check leaves its input in
 # $FUZZ_BUILD/crashes/NAME-* and fails the run; the log is in
 # $FUZZ_BUILD/logs/NAME.log.  Prints one line per harness with its
