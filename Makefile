@@ -228,6 +228,7 @@ $(BUILD)/replay/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
 $(BUILD)/tests/replay_fuzz_%: $(call replayobj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(COMMON_SRC)) \
 	$(BUILD)/replay/replay_fuzz_%.o
+	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(REPLAY_SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
 $(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
