@@ -30,6 +30,20 @@ static const char BASE_CONFIG[] =
 	"{\"input\": {\"interface\": \"in0\", \"group\": \"239.1.1.2\"},"
 	" \"outputs\": [{\"interface\": \"out0\", \"ttl\": \"keep\", \"source\": \"keep\"}]}]}";
 
+/* BASE_CONFIG loaded and resolved, read only: each session starts from a copy. */
+static struct mcr_config base;
+
+/* BASE_CONFIG as a resolved configuration into @cfg (config_init()ed). */
+static void load_base(struct mcr_config *cfg)
+{
+	struct config_error err = { "" };
+	int ret = config_load_string(cfg, BASE_CONFIG, &err);
+
+	if (ret == 0)
+		ret = config_resolve(cfg, &err);
+	FUZZ_CHECK(ret == 0, "the base configuration does not load: %s", err.msg);
+}
+
 /* More lines add nothing the fuzzer cannot find with fewer. */
 #define LINES_MAX	32
 
@@ -125,10 +139,7 @@ int supervisor_reload(struct supervisor *s, supervisor_change_fn done, void *ctx
 	int ret;
 
 	config_init(&next);
-	ret = config_load_string(&next, BASE_CONFIG, err);
-	if (ret == 0)
-		ret = config_resolve(&next, err);
-	FUZZ_CHECK(ret == 0, "the base configuration does not load: %s", err->msg);
+	load_base(&next);
 	FUZZ_CHECK(!f->has_reload_diff, "a reload's diff left over");
 	if (config_diff(s->cfg, &next, &f->reload_diff) < 0) {
 		config_free(&next);
@@ -273,25 +284,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	/* Quiet: commands log every change, at notice and info. */
 	log_init("fuzz_control", false, LOG_CRIT);
+	config_init(&base);
+	load_base(&base);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fake *f = calloc(1, sizeof(*f));
-	struct config_error cerr = { "" };
 	/* A client may send any byte, NUL too: lines are split as the server splits them. */
 	const char *line = (const char *)data, *end = line + size, *nl;
-	int ret;
 
 	FUZZ_CHECK(f, "out of memory");
 	log_set_level(LOG_CRIT);	/* "log-level" changes it */
-	config_init(&f->cfg);
 	config_init(&f->next);
-	ret = config_load_string(&f->cfg, BASE_CONFIG, &cerr);
-	if (ret == 0)
-		ret = config_resolve(&f->cfg, &cerr);
-	FUZZ_CHECK(ret == 0, "the base configuration does not load: %s", cerr.msg);
+	FUZZ_CHECK(change_config_dup(&f->cfg, &base) == 0, "out of memory");
 	f->s.cfg = &f->cfg;
 	f->s.has_control = true;
 	for (int n = 0; n < LINES_MAX && line < end; n++) {
