@@ -125,7 +125,12 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 	FUZZ_CHECK(udp_len == info->payload_len + 8u, "UDP length %u, payload %u", udp_len,
 		   info->payload_len);
 	if (load16(udp + 6) != 0) {
-		uint16_t check = udp_full_check(ip, udp, udp_len);
+		/*
+		 * The IP id's low bit picks what the sender left: a complete
+		 * checksum, or (checksum offload) only the pseudo-header's sum.
+		 */
+		uint16_t check = ip[5] & 1 ? fold(pseudo_sum(ip, udp_len)) :
+					     udp_full_check(ip, udp, udp_len);
 
 		udp[6] = (uint8_t)(check >> 8);
 		udp[7] = (uint8_t)check;
