@@ -204,8 +204,10 @@ $(FUZZ_BUILD)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c $(FUZZ_COMMON))
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 $(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
-$(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
-$(FUZZ_BUILD)/fuzz_rule_spec: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(FUZZ_BUILD)/fuzz_rule_spec: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(FUZZ_BUILD)/fuzz_control: $(call fuzzobj,src/mcrd/supervisor/commands.c src/config/config_diff.c \
 	$(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 # mcrctl whole, its main() renamed so that libFuzzer's is the program's, and
