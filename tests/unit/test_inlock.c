@@ -71,6 +71,7 @@ static int setup(void **state)
 	}
 	fx->rules[0].in_port = 5000;
 	assert_int_equal(inet_pton(AF_INET, "198.18.0.1", &fx->rules[1].in_source), 1);
+	fx->rules[1].in_vlan = 100;
 	fx->cfg.rules = fx->rules;
 	fx->cfg.n_rules = 2;
 	assert_int_equal(inlocks_init(&fx->a), 0);
@@ -89,21 +90,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Each input is held under its own name; a new version lets go of the inputs it dropped. */
+/*
+ * Each input is held under its own name (its VLAN in it); a new version lets
+ * go of the inputs it dropped.
+ */
 static void t_hold_and_release(void **state)
 {
 	struct fixture *fx = *state;
 
 	inlocks_sync(&fx->a, &fx->cfg, 1);
 	assert_true(is_held(fx, "239.1.1.1:5000-*"));
-	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1"));
+	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1-vlan100"));
 	fx->cfg.n_rules = 1;
 	/* The same version again is not looked at. */
 	inlocks_sync(&fx->a, &fx->cfg, 1);
-	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1"));
+	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1-vlan100"));
 	inlocks_sync(&fx->a, &fx->cfg, 2);
 	assert_true(is_held(fx, "239.1.1.1:5000-*"));
-	assert_false(is_held(fx, "239.1.1.1:*-198.18.0.1"));
+	assert_false(is_held(fx, "239.1.1.1:*-198.18.0.1-vlan100"));
 	inlocks_exit(&fx->a);
 	assert_false(is_held(fx, "239.1.1.1:5000-*"));
 	inlocks_exit(&fx->a);
@@ -126,7 +130,7 @@ static void t_second_relay(void **state)
 	assert_false(is_held(fx, "239.1.1.1:5000-*"));
 	inlocks_sync(&fx->b, &fx->cfg, 2);
 	assert_true(is_held(fx, "239.1.1.1:5000-*"));
-	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1"));
+	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1-vlan100"));
 }
 
 /* A forked child that forgets the locks closes its copies: the parent alone holds the names. */

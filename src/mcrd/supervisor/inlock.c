@@ -33,7 +33,7 @@ struct inlock_key {
 	struct in_addr group;
 	struct in_addr source;
 	uint16_t port;
-	uint16_t zero;			/* no padding left undefined */
+	uint16_t vlan;			/* 0: untagged; relays of two VLANs are no duplicates */
 };
 
 struct inlock {
@@ -54,19 +54,25 @@ static void key_of(const struct mcr_rule *r, struct inlock_key *ret)
 	ret->group = r->in_group;
 	ret->source = r->in_source;
 	ret->port = r->in_port;
+	ret->vlan = r->in_vlan;
 }
 
 static void describe(const struct mcr_rule *r, struct inlock *e)
 {
-	char group[ADDR_STR_MAX], source[ADDR_STR_MAX], port[8];
+	char group[ADDR_STR_MAX], source[ADDR_STR_MAX], port[8], vlan[16] = "";
 
 	(void)addr_fmt(r->in_group, group);
 	(void)addr_fmt(r->in_source, source);
 	(void)snprintf(port, sizeof(port), "%u", r->in_port);
-	(void)snprintf(e->name, sizeof(e->name), "mcr-in-%s-%s:%s-%s", r->in_ifname, group,
-		       r->in_port ? port : "*", r->in_source.s_addr ? source : "*");
-	(void)snprintf(e->what, sizeof(e->what), "input %s %s:%s from %s", r->in_ifname, group,
-		       r->in_port ? port : "any port", r->in_source.s_addr ? source : "any source");
+	if (r->in_vlan)
+		(void)snprintf(vlan, sizeof(vlan), "-vlan%u", r->in_vlan);
+	(void)snprintf(e->name, sizeof(e->name), "mcr-in-%s-%s:%s-%s%s", r->in_ifname, group,
+		       r->in_port ? port : "*", r->in_source.s_addr ? source : "*", vlan);
+	if (r->in_vlan)
+		(void)snprintf(vlan, sizeof(vlan), " on VLAN %u", r->in_vlan);
+	(void)snprintf(e->what, sizeof(e->what), "input %s %s:%s from %s%s", r->in_ifname, group,
+		       r->in_port ? port : "any port", r->in_source.s_addr ? source : "any source",
+		       vlan);
 }
 
 static socklen_t abstract_addr(const char *name, struct sockaddr_un *sa)

@@ -4,7 +4,8 @@
  * different control sockets) relaying the same rule double the traffic of
  * every output they share, and neither would know.  So the supervisor holds
  * one abstract UNIX socket per input it relays, named after the input
- * interface, group, port and source ("\0mcr-in-eth1-239.1.1.1:5000-*").
+ * interface, group, port, source and VLAN ("\0mcr-in-eth1-239.1.1.1:5000-*",
+ * "...-vlan100" for a rule of VLAN 100).
  * Abstract names live in the network namespace, which is exactly the scope
  * in which two relays see the same frames; the kernel frees a name when its
  * holder dies, so nothing is left behind after a crash.  A second daemon
