@@ -5,8 +5,9 @@
 # network namespace relaying the same input double the traffic of the
 # outputs they share.  Each must say so, naming the rule, the input and the
 # other daemon's pid; a rule of the second on another port of the group is
-# no duplicate and draws no warning; once the first daemon drops the rule,
-# the second's next change says it is the only relay again.
+# no duplicate and draws no warning, nor does one of the same group on a
+# VLAN (until the first relays that VLAN too); once the first daemon drops the rule, the second's next change says
+# it is the only relay again.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,7 +40,8 @@ ERR1=$MCRD_ERR
 SOCK1=$MCRD_SOCK
 start_mcrd relay --workers 1 --stats-interval 0 \
 	-r "B=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)" \
-	-r "C=$RELAY_IN,239.1.1.1:6000 -> $(topo_out 2)"
+	-r "C=$RELAY_IN,239.1.1.1:6000 -> $(topo_out 2)" \
+	-r "V=$RELAY_IN,239.1.1.1:5000,vlan=100 -> $(topo_out 2)"
 PID2=$MCRD_PID
 ERR2=$MCRD_ERR
 SOCK2=$MCRD_SOCK
@@ -51,6 +53,15 @@ wait_grep "$ERR1" "rule \"A\": pid $PID2 (another mcrd?) relays input $RELAY_IN 
 	"the first relay's warning"
 expect "$(grep -c "6000" "$ERR1" "$ERR2" | awk -F: '{ n += $2 } END { print n }')" -eq 0 \
 	"warnings about the other port"
+expect "$(grep -c "rule \"V\"\|VLAN" "$ERR1" "$ERR2" | awk -F: '{ n += $2 } END { print n }')" -eq 0 \
+	"warnings about the same group on VLAN 100"
+
+step "The same group on VLAN 100 in both: that is a duplicate too"
+"$MCRCTL" --socket "$SOCK1" add --name W --input-interface "$RELAY_IN" --input-group 239.1.1.1 \
+	--input-port 5000 --vlan 100 --output "$(topo_out 2)" >/dev/null || fail "mcrctl add W failed"
+wait_grep "$ERR1" "rule \"W\": pid $PID2 (another mcrd?) already relays input $RELAY_IN 239.1.1.1:5000 from any source on VLAN 100" \
+	"the first relay's warning about VLAN 100"
+"$MCRCTL" --socket "$SOCK1" remove W >/dev/null || fail "mcrctl remove W failed"
 
 step "What they warn about: every packet arrives twice"
 start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $((2 * COUNT)) -d 20 --idle-exit 2
