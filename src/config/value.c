@@ -114,6 +114,18 @@ int value_check_port(long long v, uint16_t *ret, const char *where, const char *
 	return 0;
 }
 
+int value_check_vlan(long long v, uint16_t *ret, const char *where, const char *shown,
+		     struct config_error *err)
+{
+	if (v < 1 || v > MCR_VLAN_MAX)
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a VLAN ID (1..%d; leave vlan out for untagged "
+				   "frames)",
+				   where, shown, MCR_VLAN_MAX);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
 int value_check_ttl(long long v, uint8_t *ret, const char *where, const char *shown,
 		       struct config_error *err)
 {
