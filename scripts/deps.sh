@@ -12,11 +12,7 @@ set -eu
 FUZZ_PKGS="clang libclang-rt-dev"
 PKGS="$FUZZ_PKGS build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
 libsystemd-dev libmicrohttpd-dev iproute2 jq procps kmod socat valgrind tcpdump util-linux
-<<<<<<< HEAD
 curl prometheus ethtool"
-=======
-curl prometheus clang libclang-rt-dev"
->>>>>>> fuzz
 [ $# -eq 0 ] || PKGS="$*"
 missing=""
 for p in $PKGS; do
