@@ -6,9 +6,9 @@
  * captured bytes is an ASan report.  On top of memory safety it checks what
  * the parser promises: a verdict from the enum, a payload inside the
  * capture, a VLAN that is none, one VID or "stacked" (packet_vlan()); and
- * what the relay promises for every frame it takes: the
- * header built for an output carries a valid IPv4 checksum, and a valid UDP
- * checksum when the datagram had one (RFC 1624 update, never a re-sum).
+ * what the relay promises for every frame it takes: the header built for an
+ * output carries a valid IPv4 checksum, and a valid UDP checksum when the
+ * datagram had one (RFC 1624 update, never a re-sum).
  *
  * Each address family the parser learns gets its own check_*() below,
  * chosen by the verdict or the version in the header it points at.
