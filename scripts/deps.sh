@@ -8,11 +8,9 @@
 # Installs run under a policy-rc.d that forbids starting services: a
 # package's daemon (smcroute's, for one) must never start on the host.
 set -eu
-# make fuzz: clang and its libFuzzer and sanitizer runtimes.
-FUZZ_PKGS="clang libclang-rt-dev"
-PKGS="$FUZZ_PKGS build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
+PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
 libsystemd-dev libmicrohttpd-dev iproute2 jq procps kmod socat valgrind tcpdump util-linux
-curl prometheus ethtool"
+curl prometheus ethtool clang libclang-rt-dev"
 [ $# -eq 0 ] || PKGS="$*"
 missing=""
 for p in $PKGS; do
