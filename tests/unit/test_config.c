@@ -962,6 +962,8 @@ static const struct error_case shorthand_errors[] = {
 	{ "a,239.1.1.1 -> b;", "output 2: missing interface" },
 	{ "a,239.1.1.1 -> b; ;c", "output 2: missing interface" },
 	{ "a,239.1.1.1 -> b/c", "output 1: 'b/c' is not an interface name" },
+	/* Found by fuzz_rule_spec: JSON (list, config save) cannot carry it. */
+	{ "a,239.1.1.1 -> l\x87\xd3", "output 1: 'l\x87\xd3' is not an interface name" },
 	{ "a,239.1.1.1 -> b,ttl=0", "output 1: '0' is not a TTL between 1 and 255" },
 	{ "a,239.1.1.1 -> b,ttl=256", "output 1: '256' is not a TTL" },
 	{ "a,239.1.1.1 -> b,ttl=", "output 1: '' is not a TTL" },
