@@ -54,7 +54,7 @@ CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
-              src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c \
+              src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c src/mcrd/keep.c \
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
               src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c \
@@ -126,7 +126,7 @@ $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c sr
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
-$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c \
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/keep.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
