@@ -315,11 +315,15 @@ static uint16_t fanout_candidate(int base, unsigned int ifindex, unsigned int k)
 /*
  * Once in a fanout group, the socket receives through the group's hook, and
  * its own PACKET_IGNORE_OUTGOING no longer applies: the group needs the
- * flag too, or our egress on this interface comes back in.
+ * flag too, or our egress on this interface comes back in.  Rollover sends
+ * a frame to another worker when its own socket has no room left (a worker
+ * that died and whose successor is still starting, keep.h): delivered out of
+ * order rather than dropped.
  */
 static int join_fanout(struct ingress_port *p, int fanout_base)
 {
-	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_ROLLOVER |
+			  PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
 	int err = EINVAL;
 
 	for (unsigned int k = 0; k < INGRESS_FANOUT_TRIES && err == EINVAL; k++) {
