@@ -9,7 +9,9 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      mcr against the kernel (smcroute) and socat, into bench/results (root)
+#   make bench      mcr against the kernel (smcroute) and socat, into bench/results,
+#                   then the worker death gap (bench/respawn.sh) (root)
+#   make bench-soak a 10-minute soak under churn and worker kills (SOAK_SECONDS) (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make deps       install missing Debian build/test packages (root)
 #   make deb        the Debian package, into build/deb; make pkgcheck lints and checks it
@@ -80,7 +82,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench san deps install uninstall deb pkgcheck clean format lint
+.PHONY: all check e2e memcheck test demo bench bench-respawn bench-soak san deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe
 
@@ -166,6 +168,13 @@ demo: deps $(BINS)
 
 bench: deps $(BINS) $(BUILD)/bench/rxprobe
 	@bench/run.sh
+	@BUILD=$(BUILD) bench/respawn.sh
+
+bench-respawn: $(BINS)
+	@BUILD=$(BUILD) bench/respawn.sh
+
+bench-soak: $(BINS)
+	@BUILD=$(BUILD) bench/soak.sh
 
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san SANITIZE=1 all check
