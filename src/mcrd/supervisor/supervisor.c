@@ -242,14 +242,19 @@ static void slot_keep_read(struct supervisor *s, struct worker_slot *ws)
 		return;
 	}
 	while (ws->keep_fd >= 0 && (ret = keep_recv(ws->keep_fd, next)) != 0) {
-		if (ret == -ECONNRESET) {
-			slot_keep_stop(s, ws);
-			break;
+		if (ret == -EBADMSG) {
+			log_warn("worker %u: a malformed hand-over of its input sockets, ignoring",
+				 ws->id);
+			continue;
 		}
 		if (ret < 0) {
-			log_warn_errno(ret, "worker %u: a bad hand-over of its input sockets, "
-					    "ignoring", ws->id);
-			continue;
+			/* Its end closed (it died), or the socket failed: nothing more comes. */
+			if (ret != -ECONNRESET)
+				log_warn_errno(ret, "worker %u: cannot take its input sockets; a "
+						    "restart will lose what arrives meanwhile, "
+						    "continuing", ws->id);
+			slot_keep_stop(s, ws);
+			break;
 		}
 		keep_close(&ws->held);
 		memcpy(&ws->held, next, sizeof(*next));
