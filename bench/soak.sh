@@ -92,7 +92,7 @@ step "Results"
 read_summary
 sent=$(json_get "$GEN_JSON" .sent)
 info "offered: $sent packets in $(json_get "$GEN_JSON" .duration_s) s ($RATE pps, $STREAMS streams)"
-info "relayed: $(json_get "$SUMMARY" '.rules[] | select(.name == "steady") | .packets_out') packets out of rule steady" \
+info "relayed: $(json_get "$SUMMARY" '.rules[] | select(.name == "steady") | [.outputs[].packets_out] | add') packets out of rule steady" \
 	"($(json_get "$SUMMARY" '.totals.packets_in') in, kernel drops $(json_get "$SUMMARY" '[.inputs[].kernel_drops] | add'))"
 jq -r --argjson sent "$sent" '.listeners | group_by(.interface)[] |
 	{ i: .[0].interface, u: (map(.unique) | add), d: (map(.duplicates) | add),
