@@ -50,6 +50,17 @@ usage()
 	done
 }
 
+# churn_step N: add the rule "churn" (odd N, each time to another output) or remove it.
+churn_step()
+{
+	if [ $(($1 % 2)) -eq 1 ]; then
+		ctl add --name churn --input-interface "$RELAY_IN" --input-group 239.2.0.1 \
+			--output "$(topo_out $((($1 / 2) % FANOUT + 1)))" >/dev/null 2>&1
+	else
+		ctl remove churn >/dev/null 2>&1
+	fi
+}
+
 outs=$(topo_out 1)
 joins="-j $(topo_sinkif 1),$GROUP:$PORT"
 i=2
@@ -70,13 +81,7 @@ t0=$(date +%s)
 n=0 changes=0 refused=0 kills=0
 while [ $(($(date +%s) - t0)) -lt $((SECS - 3)) ]; do
 	n=$((n + 1))
-	if [ $((n % 2)) -eq 1 ]; then
-		ctl add --name churn --input-interface "$RELAY_IN" --input-group 239.2.0.1 \
-			--output "$(topo_out $(((n / 2) % FANOUT + 1)))" >/dev/null 2>&1
-	else
-		ctl remove churn >/dev/null 2>&1
-	fi
-	if [ $? -eq 0 ]; then changes=$((changes + 1)); else refused=$((refused + 1)); fi
+	if churn_step "$n"; then changes=$((changes + 1)); else refused=$((refused + 1)); fi
 	if [ $((n % KILL_EVERY)) -eq 0 ]; then
 		victim=$(ctl --json workers | jq ".workers[$((kills % WORKERS))].pid")
 		kill -KILL "$victim" && kills=$((kills + 1))

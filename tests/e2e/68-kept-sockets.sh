@@ -18,6 +18,7 @@ require_bins mcrd mcrgen mcrsink mcrctl
 # in_sockets: packet sockets bound to the relay's input (/proc/net/packet column 5).
 in_sockets()
 {
+	# shellcheck disable=SC2016 # awk's fields, not the shell's
 	nsx relay awk -v ifx="$IN_IFX" 'NR > 1 && $5 == ifx { n++ } END { print n + 0 }' /proc/net/packet
 }
 
