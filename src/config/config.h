@@ -71,6 +71,16 @@ enum ttl_mode {
 	TTL_MODE_MAX
 };
 
+/*
+ * When an output carries packets: always, or only while its group has
+ * listeners on its interface (IGMP reports heard by mcrd's querier).
+ */
+enum output_when {
+	WHEN_ALWAYS = 0,
+	WHEN_JOINED,
+	WHEN_MAX
+};
+
 /* The IPv4 source address an output sends from. */
 enum source_mode {
 	SOURCE_RELAY = 0,	/* the relay's address on the output interface */
@@ -88,6 +98,12 @@ struct mcr_output {
 	enum ttl_mode ttl_mode;
 	enum source_mode source_mode;
 	struct in_addr source;		/* SOURCE_ADDR only */
+	enum output_when when;
+	/*
+	 * WHEN_JOINED: the group has members on the interface now.  Run-time
+	 * state the supervisor sets (membership.h); not in the file.
+	 */
+	bool is_joined;
 };
 
 struct mcr_rule {
@@ -244,6 +260,24 @@ int config_resolve_interfaces(struct mcr_config *cfg);
  * first, then its outputs in order), or NULL when the rule can relay.
  */
 const char *config_rule_waiting_for(const struct mcr_rule *r);
+
+/* "always" or "joined"; returns 0 or -EINVAL. */
+int config_parse_when(const char *name, enum output_when *ret);
+const char *config_when_name(enum output_when when);
+
+/*
+ * A "when": "joined" output needs a multicast group (its own or the
+ * input's, once resolved).  Returns 0 or -EINVAL with err naming the rule
+ * and output.  Called by config_resolve().
+ */
+int config_check_when(const struct mcr_config *cfg, struct config_error *err);
+
+/*
+ * Remove the outputs that wait for members (WHEN_JOINED and not
+ * is_joined), and the rules left without outputs: what the workers relay.
+ * Returns how many outputs were removed.
+ */
+size_t config_drop_idle(struct mcr_config *cfg);
 
 /*
  * Remove the rules that wait for an interface, keeping the others' order:
