@@ -63,6 +63,10 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
+              src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
+              src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
+              src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
+              src/mcrd/membership/follow.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c

@@ -125,6 +125,9 @@ static int check_settings(const char *img, const struct mcr_config *c, uint32_t 
 	memcpy(&b, img + offsetof(struct mcr_config, igmp_join), 1);
 	if (b > 1)
 		return bad(err, "igmp_join is %u", b);
+	memcpy(&b, img + offsetof(struct mcr_config, igmp_querier), 1);
+	if (b > 1)
+		return bad(err, "igmp_querier is %u", b);
 	if ((unsigned int)c->egress >= EGRESS_MODE_MAX || (unsigned int)c->ingress >= INGRESS_MODE_MAX)
 		return bad(err, "unknown egress or ingress mode");
 	if (c->n_rules != n_rules)

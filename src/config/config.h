@@ -35,6 +35,11 @@
 #define MCR_MODE_MAX		6	/* "0660" and NUL */
 #define MCR_DEFAULT_CONTROL_MODE "0660"
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
+/* RFC 3376 8's defaults */
+#define MCR_DEFAULT_IGMP_QUERY_INTERVAL_MS	125000
+#define MCR_DEFAULT_IGMP_RESPONSE_MS		10000
+#define MCR_DEFAULT_IGMP_LAST_MEMBER_MS		1000
+#define MCR_DEFAULT_IGMP_ROBUSTNESS		2
 
 /*
  * Read when mcrd is given neither --config nor --rule; when it does not
@@ -137,6 +142,16 @@ struct mcr_config {
 	 * every relayed packet, but nothing asks the network for the groups.
 	 */
 	bool igmp_join;
+	/*
+	 * Group membership (mcrd/membership/): on the interfaces of "when":
+	 * "joined" outputs mcrd listens to IGMP and, with igmp_querier, queries
+	 * (RFC 3376 timers, milliseconds).
+	 */
+	bool igmp_querier;
+	unsigned int igmp_query_interval_ms;
+	unsigned int igmp_response_ms;
+	unsigned int igmp_last_member_ms;
+	unsigned int igmp_robustness;
 	enum ingress_mode ingress;
 	/* The Prometheus endpoint, "ADDR:PORT" or "PORT"; "" = none. */
 	char metrics[MCR_LISTEN_MAX];

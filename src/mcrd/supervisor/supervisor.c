@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 #include "mcrd/supervisor/service.h"
@@ -679,6 +680,12 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	{
+		int c = follow_timeout_ms(s);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	return ms;
 }
 
@@ -736,6 +743,8 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		slot_reap(s, &s->workers[tag - TAG_PIDFD]);
 	else if (TAG_KIND(tag) == TAG_CHAN)
 		wchan_on_event(s, &s->workers[tag - TAG_CHAN], ev->events);
+	else if (follow_is_tag(tag))
+		follow_on_event(s, tag);
 }
 
 static void event_loop(struct supervisor *s)
@@ -761,6 +770,7 @@ static void event_loop(struct supervisor *s)
 			reload_by_signal(s);
 		slot_restart_due(s);
 		follow_interfaces(s);
+		follow_tick(s);
 		periodic_poll(s);
 		service_tick(s, now_ns());
 	}
@@ -868,6 +878,9 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	} else {
 		log_warn("rules will not follow interfaces that come and go, continuing");
 	}
+	ret = follow_init(s);
+	if (ret < 0)
+		return ret;
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, service_control_mode(s), &control_ops, s);
@@ -898,6 +911,7 @@ static void supervisor_exit(struct supervisor *s)
 		control_exit(&s->ctl);
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
+	follow_exit(s);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		slot_bury(s, &s->workers[i]);
 		chan_buf_free(&s->workers[i].in);

@@ -99,6 +99,8 @@ struct worker_slot {
 	json_t *last_stats;	/* its latest report, kept for when it dies */
 };
 
+struct member;
+
 /* Load and resolve the configuration again (SIGHUP, "reload"). */
 typedef int (*supervisor_load_fn)(void *ctx, struct mcr_config *ret, struct config_error *err);
 
@@ -167,6 +169,8 @@ struct supervisor {
 	bool has_metrics;
 	uint64_t watchdog_ns;		/* service.c: how often the manager wants WATCHDOG=1; 0: never */
 	uint64_t next_watchdog_ns;
+	struct member *member;		/* membership/follow.h: IGMP listeners */
+	uint64_t member_cfg_version;	/* the rules it watches interfaces for */
 };
 
 /*
