@@ -51,6 +51,9 @@ void follow_on_event(struct supervisor *s, uint64_t tag)
 static void marks_pushed(struct supervisor *s, void *ctx, int ret, const char *why)
 {
 	(void)ctx;
+	if (ret == 0 && s->member)
+		log_debug("membership: listeners reached the workers in %llu ms",
+			  (unsigned long long)((now_ns() - s->member->push_ns) / NSEC_PER_MSEC));
 	if (ret == 0 || !s->member)
 		return;
 	log_warn("membership: listeners changed, but the change was refused (%s); retrying in "
@@ -79,6 +82,7 @@ static void push_marks(struct supervisor *s, uint64_t now)
 		config_free(&next);
 		return;
 	}
+	s->member->push_ns = now;
 	ret = supervisor_change(s, &next, marks_pushed, NULL, &err);
 	if (ret < 0) {
 		log_warn("membership: listeners changed, but %s; retrying in %u ms", err.msg,

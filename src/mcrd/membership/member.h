@@ -48,6 +48,7 @@ struct member {
 	size_t n_ifs;
 	bool is_dirty;			/* marks may differ from the running rules */
 	uint64_t retry_ns;		/* a refused push waits until then */
+	uint64_t push_ns;		/* when the latest push of marks started */
 	struct member_counters gone;	/* of interfaces no longer watched */
 };
 
