@@ -154,12 +154,17 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-e2e: $(BINS) $(BUILD)/tests/rawframe
+e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).

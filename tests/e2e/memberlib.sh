@@ -74,3 +74,20 @@ expect_still()
 	_b=$(rx_packets "$1" "$2")
 	expect $((_b - _a)) -lt 20 "packets on $2 in $3 ms without listeners"
 }
+
+IGMPSEND=$BIN/tests/igmpsend
+
+# igmpsend NS ARGS...: inject IGMP from namespace NS (tests/tools/igmpsend.c).
+igmpsend()
+{
+	_n=$1
+	shift
+	nsx "$_n" "$IGMPSEND" "$@" >>"$TMPD/igmpsend.out" 2>&1 || fail "igmpsend $* failed"
+}
+
+# groups_json NAME: "mcrctl --json groups" into $TMPD/NAME.json; GROUPS names it.
+groups_json()
+{
+	GROUPS=$TMPD/$1.json
+	ctl --json groups >"$GROUPS" || fail "mcrctl groups failed"
+}
