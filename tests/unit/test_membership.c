@@ -104,9 +104,8 @@ static void t_join_and_leave(void **state)
 {
 	struct membership m;
 	struct igmp_record r = rec(IGMP_MODE_IS_EXCLUDE, "239.1.1.1");
-	struct in_addr q[4];
+	struct membership_due d;
 	uint64_t t0 = 1000 * S;
-	size_t n;
 
 	(void)state;
 	membership_init(&m, &timers);
@@ -119,15 +118,17 @@ static void t_join_and_leave(void **state)
 	/* Leave: RV group-specific queries, LMQI apart; gone after LMQT. */
 	r = rec(IGMP_CHANGE_TO_INCLUDE, "239.1.1.1");
 	assert_false(membership_on_record(&m, &r, addr("198.18.1.3"), true, t0 + 2 * S));
-	assert_false(membership_tick(&m, t0 + 2 * S, q, 4, &n));
-	assert_int_equal(n, 1);
-	assert_int_equal(q[0].s_addr, r.group.s_addr);
-	assert_false(membership_tick(&m, t0 + 2 * S + 50 * MS, q, 4, &n));
-	assert_int_equal(n, 0);
-	assert_false(membership_tick(&m, t0 + 2 * S + 100 * MS, q, 4, &n));
-	assert_int_equal(n, 1);
+	assert_false(membership_tick(&m, t0 + 2 * S, &d));
+	assert_int_equal(d.n_queries, 1);
+	assert_int_equal(d.queries[0].s_addr, r.group.s_addr);
+	assert_false(membership_tick(&m, t0 + 2 * S + 50 * MS, &d));
+	assert_int_equal(d.n_queries, 0);
+	assert_false(membership_tick(&m, t0 + 2 * S + 100 * MS, &d));
+	assert_int_equal(d.n_queries, 1);
 	assert_true(membership_has(&m, r.group, t0 + 2 * S + 199 * MS));
-	assert_true(membership_tick(&m, t0 + 2 * S + 200 * MS, q, 4, &n));
+	assert_true(membership_tick(&m, t0 + 2 * S + 200 * MS, &d));
+	assert_int_equal(d.n_left, 1);
+	assert_int_equal(d.left[0].s_addr, r.group.s_addr);
 	assert_false(membership_has(&m, r.group, t0 + 2 * S + 200 * MS));
 	assert_int_equal(m.n_groups, 0);
 	assert_int_equal(m.joins, 1);
@@ -140,23 +141,21 @@ static void t_report_cancels_leave(void **state)
 	struct membership m;
 	struct igmp_record join = rec(IGMP_MODE_IS_EXCLUDE, "239.1.1.1");
 	struct igmp_record leave = rec(IGMP_CHANGE_TO_INCLUDE, "239.1.1.1");
-	struct in_addr q[4];
+	struct membership_due d;
 	uint64_t t0 = 1000 * S;
-	size_t n;
 
 	(void)state;
 	membership_init(&m, &timers);
 	(void)membership_on_record(&m, &join, addr("198.18.1.2"), true, t0);
 	(void)membership_on_record(&m, &leave, addr("198.18.1.2"), true, t0 + S);
-	(void)membership_tick(&m, t0 + S, q, 4, &n);
+	(void)membership_tick(&m, t0 + S, &d);
 	/* Another member answers the group-specific query. */
 	(void)membership_on_record(&m, &join, addr("198.18.1.3"), true, t0 + S + 50 * MS);
-	assert_false(membership_tick(&m, t0 + S + 500 * MS, q, 4, &n));
-	assert_int_equal(n, 0);
+	assert_false(membership_tick(&m, t0 + S + 500 * MS, &d));
+	assert_int_equal(d.n_queries, 0);
 	assert_true(membership_has(&m, join.group, t0 + S + 500 * MS));
 	/* Without further reports it times out after the group membership interval. */
-	assert_true(membership_tick(&m, t0 + S + 50 * MS + igmp_group_membership_ns(&timers), q,
-				    4, &n));
+	assert_true(membership_tick(&m, t0 + S + 50 * MS + igmp_group_membership_ns(&timers), &d));
 	membership_exit(&m);
 }
 
@@ -165,9 +164,8 @@ static void t_sources(void **state)
 	struct membership m;
 	const uint8_t src[] = { 198, 18, 0, 1, 198, 18, 0, 2 };
 	struct igmp_record r = rec(IGMP_MODE_IS_INCLUDE, "232.1.1.1");
-	struct in_addr q[4];
+	struct membership_due d;
 	uint64_t t0 = 1000 * S;
-	size_t n;
 
 	(void)state;
 	membership_init(&m, &timers);
@@ -182,15 +180,15 @@ static void t_sources(void **state)
 	r.n_sources = 1;
 	r.sources = src;
 	assert_false(membership_on_record(&m, &r, addr("198.18.1.2"), true, t0 + S));
-	assert_false(membership_tick(&m, t0 + S + 200 * MS, q, 4, &n));
+	assert_false(membership_tick(&m, t0 + S + 200 * MS, &d));
 	assert_int_equal(membership_find(&m, r.group)->n_sources, 1);
 	/* BLOCK the other: gone after LMQT. */
 	r.sources = src + 4;
 	assert_false(membership_on_record(&m, &r, addr("198.18.1.2"), true, t0 + 2 * S));
-	assert_true(membership_tick(&m, t0 + 2 * S + 200 * MS, q, 4, &n));
+	assert_true(membership_tick(&m, t0 + 2 * S + 200 * MS, &d));
 	assert_false(membership_has(&m, r.group, t0 + 2 * S + 200 * MS));
 	/* The entry goes once its last query is out. */
-	assert_false(membership_tick(&m, t0 + 2 * S + 300 * MS, q, 4, &n));
+	assert_false(membership_tick(&m, t0 + 2 * S + 300 * MS, &d));
 	assert_int_equal(m.n_groups, 0);
 	assert_int_equal(m.leaves, 1);
 	membership_exit(&m);
@@ -200,9 +198,8 @@ static void t_not_querier(void **state)
 {
 	struct membership m;
 	struct igmp_record r = rec(IGMP_MODE_IS_EXCLUDE, "239.1.1.1");
-	struct in_addr q[4];
+	struct membership_due d;
 	uint64_t t0 = 1000 * S;
-	size_t n;
 
 	(void)state;
 	membership_init(&m, &timers);
@@ -210,10 +207,10 @@ static void t_not_querier(void **state)
 	r = rec(IGMP_CHANGE_TO_INCLUDE, "239.1.1.1");
 	/* We do not ask: the other querier does, and its query lowers the timer. */
 	(void)membership_on_record(&m, &r, addr("198.18.1.2"), false, t0 + S);
-	assert_false(membership_tick(&m, t0 + S, q, 4, &n));
-	assert_int_equal(n, 0);
+	assert_false(membership_tick(&m, t0 + S, &d));
+	assert_int_equal(d.n_queries, 0);
 	membership_on_group_query(&m, r.group, t0 + S + 10 * MS);
-	assert_true(membership_tick(&m, t0 + S + 210 * MS, q, 4, &n));
+	assert_true(membership_tick(&m, t0 + S + 210 * MS, &d));
 	membership_exit(&m);
 }
 

@@ -20,7 +20,6 @@
 #include "mcrd/membership/member.h"
 
 #define ALL_HOSTS	0xe0000001u	/* 224.0.0.1: general queries go there */
-#define QUERIES_PER_TICK 16
 
 int member_init(struct member *m, int epoll_fd)
 {
@@ -214,7 +213,7 @@ static void on_message(struct member *m, struct member_if *mi, const struct igmp
 
 void member_on_event(struct member *m, unsigned int ifindex, uint64_t now)
 {
-	static struct igmp_msg msg;	/* 6 KiB of records: not on the stack */
+	struct igmp_msg msg;
 	struct member_if *mi = find_if(m, ifindex);
 	uint8_t buf[2048];
 
@@ -265,8 +264,8 @@ static void send_query(struct member_if *mi, struct in_addr group, uint32_t max_
 
 static void if_tick(struct member *m, struct member_if *mi, uint64_t now)
 {
-	struct in_addr due[QUERIES_PER_TICK], addr;
-	size_t n;
+	struct membership_due due;
+	struct in_addr addr;
 
 	if (now >= mi->addr_checked_ns + MEMBER_ADDR_REFRESH_MS * NSEC_PER_MSEC) {
 		mi->addr_checked_ns = now;
@@ -275,12 +274,12 @@ static void if_tick(struct member *m, struct member_if *mi, uint64_t now)
 	}
 	if (querier_tick(&mi->q, now))
 		send_query(mi, (struct in_addr){ 0 }, mi->q.t.response_ms);
-	if (membership_tick(&mi->tab, now, due, ARRAY_SIZE(due), &n)) {
+	if (membership_tick(&mi->tab, now, &due))
 		m->is_dirty = true;
-		log_info("membership: %s: a group has no listeners left", mi->ifname);
-	}
-	for (size_t i = 0; i < n; i++) {
-		send_query(mi, due[i], mi->q.t.last_member_ms);
+	for (size_t i = 0; i < due.n_left; i++)
+		log_change(mi, due.left[i], (struct in_addr){ 0 }, now);
+	for (size_t i = 0; i < due.n_queries; i++) {
+		send_query(mi, due.queries[i], mi->q.t.last_member_ms);
 		mi->q.queries_sent++;
 	}
 }
@@ -313,43 +312,47 @@ int member_timeout_ms(const struct member *m, uint64_t now)
 	return next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
 }
 
-/* Whether cfg's marks differ from the tables; with do_set, correct them. */
-static bool mark(const struct member *m, struct mcr_config *cfg, uint64_t now, bool do_set)
+/* Whether output o of rule r has listeners now. */
+static bool is_listened(const struct member *m, const struct mcr_rule *r,
+			const struct mcr_output *o, uint64_t now)
+{
+	struct in_addr g = o->group.s_addr ? o->group : r->in_group;
+	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
+
+	return mi && membership_has(&mi->tab, g, now);
+}
+
+bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)
 {
 	bool changed = false;
 
 	for (size_t r = 0; r < cfg->n_rules; r++) {
-		struct mcr_rule *rule = &cfg->rules[r];
-
-		for (size_t o = 0; o < rule->n_outputs; o++) {
-			struct mcr_output *out = &rule->outputs[o];
-			struct in_addr g = out->group.s_addr ? out->group : rule->in_group;
-			const struct member_if *mi;
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			struct mcr_output *out = &cfg->rules[r].outputs[o];
 			bool is_joined;
 
 			if (out->when != WHEN_JOINED)
 				continue;
-			mi = m ? find_if(m, out->ifindex) : NULL;
-			is_joined = mi && membership_has(&mi->tab, g, now);
+			is_joined = is_listened(m, &cfg->rules[r], out, now);
 			changed |= is_joined != out->is_joined;
-			if (!do_set && changed)
-				return true;
-			if (do_set)
-				out->is_joined = is_joined;
+			out->is_joined = is_joined;
 		}
 	}
 	return changed;
 }
 
-bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)
-{
-	return mark(m, cfg, now, true);
-}
-
 bool member_marks_are_stale(const struct member *m, const struct mcr_config *cfg, uint64_t now)
 {
-	/* mark() writes nothing without do_set. */
-	return mark(m, (struct mcr_config *)(uintptr_t)cfg, now, false);
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			const struct mcr_output *out = &cfg->rules[r].outputs[o];
+
+			if (out->when == WHEN_JOINED &&
+			    is_listened(m, &cfg->rules[r], out, now) != out->is_joined)
+				return true;
+		}
+	}
+	return false;
 }
 
 struct member_counters member_counters(const struct member *m)

@@ -208,24 +208,27 @@ static bool expire(struct membership *m, size_t i, uint64_t now, bool *ret_remov
 	return had && !g->is_member;
 }
 
-bool membership_tick(struct membership *m, uint64_t now, struct in_addr *ret_queries, size_t cap,
-		     size_t *ret_n)
+bool membership_tick(struct membership *m, uint64_t now, struct membership_due *ret)
 {
 	bool changed = false;
 
-	*ret_n = 0;
+	ret->n_queries = ret->n_left = 0;
 	for (size_t i = 0; i < m->n_groups;) {
 		struct member_group *g = &m->groups[i];
+		struct in_addr group = g->group;
 		bool is_removed;
 
-		if (g->queries_left && now >= g->next_query_ns && *ret_n < cap) {
-			ret_queries[(*ret_n)++] = g->group;
+		if (g->queries_left && now >= g->next_query_ns &&
+		    ret->n_queries < MEMBERSHIP_TICK_MAX) {
+			ret->queries[ret->n_queries++] = g->group;
 			g->queries_left--;
 			g->next_query_ns = now + m->t.last_member_ms * 1000000ULL;
 		}
 		if (expire(m, i, now, &is_removed)) {
 			m->leaves++;
 			changed = true;
+			if (ret->n_left < MEMBERSHIP_TICK_MAX)
+				ret->left[ret->n_left++] = group;
 		}
 		/* Removed: the last group moved into slot i, look at it next. */
 		if (!is_removed)

@@ -69,13 +69,20 @@ bool membership_on_record(struct membership *m, const struct igmp_record *rec,
  */
 void membership_on_group_query(struct membership *m, struct in_addr group, uint64_t now);
 
+/* What a tick found to do: queries to send now, groups that lost their listeners. */
+#define MEMBERSHIP_TICK_MAX	16
+struct membership_due {
+	size_t n_queries, n_left;
+	struct in_addr queries[MEMBERSHIP_TICK_MAX];	/* group-specific, due now */
+	struct in_addr left[MEMBERSHIP_TICK_MAX];	/* (the first ones, for the log) */
+};
+
 /*
- * Expire timers and collect due last-member queries: up to cap groups into
- * ret_queries (*ret_n of them), to be sent now.  Returns true when any
+ * Expire timers and collect due last-member queries into *ret (queries
+ * past MEMBERSHIP_TICK_MAX wait for the next tick).  Returns true when any
  * group's "has members" changed.
  */
-bool membership_tick(struct membership *m, uint64_t now, struct in_addr *ret_queries, size_t cap,
-		     size_t *ret_n);
+bool membership_tick(struct membership *m, uint64_t now, struct membership_due *ret);
 
 bool membership_has(const struct membership *m, struct in_addr group, uint64_t now);
 const struct member_group *membership_find(const struct membership *m, struct in_addr group);

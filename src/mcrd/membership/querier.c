@@ -69,9 +69,9 @@ void querier_set_addr(struct querier *q, struct in_addr addr, uint64_t now)
 
 void querier_on_query(struct querier *q, struct in_addr src, uint64_t now)
 {
-	q->queries_heard++;
 	if (src.s_addr == 0 || src.s_addr == q->addr.s_addr)
 		return;
+	q->queries_heard++;
 	/* A query from a higher address than ours does not silence us. */
 	if (q->is_enabled && q->addr.s_addr && !is_lower(src, q->addr))
 		return;
