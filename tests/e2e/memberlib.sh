@@ -28,41 +28,62 @@ mtime_ms()
 	stat -c %.3Y "$1" | tr -d .
 }
 
-# wait_flow NS IFACE LIMIT_MS: wait until IFACE receives a stream (10 packets
-# within one 20 ms poll); FLOW_MS gets the milliseconds it took, or it fails.
+# The polls below run in one shell inside the namespace, every 10 ms, so
+# that what they measure is the stream and not "ip netns exec" starting up.
+# poll_rx IFACE LIMIT_MS flow|still: prints the wall clock (ms) when IFACE's
+# stream was first seen (flow: 5 packets within one poll), or last seen
+# before 300 ms without it (still); exits 1 past LIMIT_MS.
+POLL_RX='f=/sys/class/net/$1/statistics/rx_packets
+t0=$(($(date +%s%N) / 1000000)); last=$t0; prev=$(cat "$f")
+while :; do
+	sleep 0.01
+	cur=$(cat "$f"); t=$(($(date +%s%N) / 1000000))
+	if [ "$3" = flow ]; then
+		[ $((cur - prev)) -lt 5 ] || { echo "$t"; exit 0; }
+	else
+		[ $((cur - prev)) -lt 3 ] || last=$t
+		[ $((t - last)) -lt 300 ] || { echo "$last"; exit 0; }
+	fi
+	[ $((t - t0)) -lt "$2" ] || exit 1
+	prev=$cur
+done'
+
+# watch_flow_start NS IFACE LIMIT_MS: in the background, note when a stream
+# starts on IFACE; watch_flow_wait then sets FLOW_AT (wall clock, ms) or fails.
+watch_flow_start()
+{
+	ip netns exec "$(ns "$1")" sh -c "$POLL_RX" sh "$2" "$3" flow >"$TMPD/flow.at" &
+	WATCH_PID=$!
+	track_pid "$WATCH_PID"
+	WATCH_IF=$2
+}
+
+watch_flow_wait()
+{
+	wait "$WATCH_PID" || fail "no stream on $WATCH_IF"
+	untrack_pid "$WATCH_PID"
+	FLOW_AT=$(cat "$TMPD/flow.at")
+}
+
+# wait_flow NS IFACE LIMIT_MS: wait until IFACE receives a stream; FLOW_MS
+# gets the milliseconds it took, or it fails.
 wait_flow()
 {
 	_t0=$(now_ms)
-	_prev=$(rx_packets "$1" "$2")
-	while :; do
-		sleep 0.02
-		_cur=$(rx_packets "$1" "$2")
-		_t=$(now_ms)
-		[ $((_cur - _prev)) -lt 10 ] || break
-		[ $((_t - _t0)) -lt "$3" ] || fail "no stream on $2 within $3 ms"
-		_prev=$_cur
-	done
-	FLOW_MS=$((_t - _t0))
+	watch_flow_start "$1" "$2" "$3"
+	watch_flow_wait
+	FLOW_MS=$((FLOW_AT - _t0))
 }
 
-# wait_still NS IFACE LIMIT_MS: wait until IFACE receives no stream any more
-# (fewer than 3 packets, queries and the like, for 300 ms); STILL_MS gets the
-# milliseconds from the call to the last poll that saw the stream, or it fails.
+# wait_still NS IFACE LIMIT_MS: wait until IFACE receives no stream any more;
+# STILL_MS gets the milliseconds from the call to the last poll that saw the
+# stream, or it fails.
 wait_still()
 {
 	_t0=$(now_ms)
-	_last=$_t0
-	_prev=$(rx_packets "$1" "$2")
-	while :; do
-		sleep 0.02
-		_cur=$(rx_packets "$1" "$2")
-		_t=$(now_ms)
-		[ $((_cur - _prev)) -lt 3 ] || _last=$_t
-		_prev=$_cur
-		[ $((_t - _last)) -lt 300 ] || break
-		[ $((_t - _t0)) -lt "$3" ] || fail "the stream on $2 still flows after $3 ms"
-	done
-	STILL_MS=$((_last - _t0))
+	_at=$(ip netns exec "$(ns "$1")" sh -c "$POLL_RX" sh "$2" "$3" still) ||
+		fail "the stream on $2 still flows after $3 ms"
+	STILL_MS=$((_at - _t0))
 }
 
 # expect_still NS IFACE MS: IFACE receives no stream for MS ms: fewer than 20
