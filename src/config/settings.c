@@ -407,11 +407,33 @@ int settings_from_arg(struct mcr_config *cfg, const struct setting *s, const cha
 	return rc;
 }
 
+/* The IGMP response time is part of the query interval (RFC 3376 8.3). */
+static int check_igmp_response(struct mcr_config *cfg, uint32_t given, bool is_cli,
+			       struct config_error *err)
+{
+	const struct setting *resp = settings_find_key("igmp_response_ms");
+	char name[64];
+
+	if (cfg->igmp_response_ms <= cfg->igmp_query_interval_ms)
+		return 0;
+	if (!(given & (1U << (resp - table)))) {
+		cfg->igmp_response_ms = cfg->igmp_query_interval_ms;
+		return 0;
+	}
+	setting_name(resp, is_cli, name, sizeof(name));
+	return config_fail(err, -EINVAL,
+			   "%s: %u is not between 100 and igmp_query_interval_ms (%u)", name,
+			   cfg->igmp_response_ms, cfg->igmp_query_interval_ms);
+}
+
 int settings_check(struct mcr_config *cfg, uint32_t given, bool is_cli, struct config_error *err)
 {
 	const struct setting *batch = settings_find_key("send_batch");
 	char name[64];
+	int rc = check_igmp_response(cfg, given, is_cli, err);
 
+	if (rc < 0)
+		return rc;
 	if (cfg->send_batch <= cfg->queue_depth)
 		return 0;
 	/* A small queue_depth alone should not make the default batch an error. */

@@ -153,6 +153,34 @@ static void t_image(void **state)
 	config_free(&cfg);
 }
 
+/* The membership settings: defaults, and the response time within the query interval. */
+static void t_igmp_settings(void **state)
+{
+	struct config_error err;
+	struct mcr_config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	assert_true(cfg.igmp_querier);
+	assert_int_equal(cfg.igmp_query_interval_ms, 125000);
+	assert_int_equal(cfg.igmp_response_ms, 10000);
+	assert_int_equal(cfg.igmp_last_member_ms, 1000);
+	assert_int_equal(cfg.igmp_robustness, 2);
+	assert_int_equal(config_load_string(&cfg, "{\"igmp_query_interval_ms\": 5000}", &err), 0);
+	/* The default response time would not fit: it follows the interval. */
+	assert_int_equal(cfg.igmp_response_ms, 5000);
+	config_free(&cfg);
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, "{\"igmp_query_interval_ms\": 5000, "
+						  "\"igmp_response_ms\": 9000}", &err), -EINVAL);
+	assert_string_equal(err.msg, "igmp_response_ms: 9000 is not between 100 and "
+				     "igmp_query_interval_ms (5000)");
+	config_free(&cfg);
+	config_init(&cfg);
+	assert_int_equal(config_load_string(&cfg, "{\"igmp_robustness\": 8}", &err), -EINVAL);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +189,7 @@ int main(void)
 		cmocka_unit_test(t_shorthand),
 		cmocka_unit_test(t_drop_idle),
 		cmocka_unit_test(t_image),
+		cmocka_unit_test(t_igmp_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
