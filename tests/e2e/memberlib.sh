@@ -76,14 +76,14 @@ wait_flow()
 }
 
 # wait_still NS IFACE LIMIT_MS: wait until IFACE receives no stream any more;
-# STILL_MS gets the milliseconds from the call to the last poll that saw the
-# stream, or it fails.
+# STILL_AT gets the wall clock (ms) of the last poll that saw the stream, and
+# STILL_MS the milliseconds from the call to then, or it fails.
 wait_still()
 {
 	_t0=$(now_ms)
-	_at=$(ip netns exec "$(ns "$1")" sh -c "$POLL_RX" sh "$2" "$3" still) ||
+	STILL_AT=$(ip netns exec "$(ns "$1")" sh -c "$POLL_RX" sh "$2" "$3" still) ||
 		fail "the stream on $2 still flows after $3 ms"
-	STILL_MS=$((_at - _t0))
+	STILL_MS=$((STILL_AT - _t0))
 }
 
 # expect_still NS IFACE MS: IFACE receives no stream for MS ms: fewer than 20
