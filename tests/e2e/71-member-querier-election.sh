@@ -32,25 +32,25 @@ step "Starting relay: querier on $(topo_out 1) ($MCRD_ADDR)"
 start_mcrd relay --igmp-query-interval 1000 --igmp-response 500 --igmp-last-member 100 \
 	-r "cam1=$RELAY_IN,$IN -> $(topo_out 1),$OUT,when=joined"
 groups_json start
-expect_json_str "$GROUPS" '.interfaces[0].querier.is_us' true
-expect_json_str "$GROUPS" '.interfaces[0].querier.querier' "$MCRD_ADDR"
+expect_json_str "$GJSON" '.interfaces[0].querier.is_us' true
+expect_json_str "$GJSON" '.interfaces[0].querier.querier' "$MCRD_ADDR"
 
 step "A query from a higher address ($HIGHER) does not silence mcrd"
 igmpsend sink -i "$SINK_IF" --src "$HIGHER" --kind query-v3
 sleep 0.2
 groups_json higher
-expect_json_str "$GROUPS" '.interfaces[0].querier.is_us' true
-expect_json "$GROUPS" '.interfaces[0].querier.queries_received' -eq 1
+expect_json_str "$GJSON" '.interfaces[0].querier.is_us' true
+expect_json "$GJSON" '.interfaces[0].querier.queries_received' -eq 1
 
 step "A query from a lower address ($LOWER) wins the election"
 igmpsend sink -i "$SINK_IF" --src "$LOWER" --kind query-v2
 sleep 0.2
 groups_json lower
-expect_json_str "$GROUPS" '.interfaces[0].querier.is_us' false
-expect_json_str "$GROUPS" '.interfaces[0].querier.querier' "$LOWER"
-expect_json "$GROUPS" '.interfaces[0].querier.other_querier_expires_ms' -gt 0
-expect_json "$GROUPS" '.interfaces[0].querier.other_querier_expires_ms' -le $OQPI_MS
-sent=$(json_get "$GROUPS" '.interfaces[0].querier.queries_sent')
+expect_json_str "$GJSON" '.interfaces[0].querier.is_us' false
+expect_json_str "$GJSON" '.interfaces[0].querier.querier' "$LOWER"
+expect_json "$GJSON" '.interfaces[0].querier.other_querier_expires_ms' -gt 0
+expect_json "$GJSON" '.interfaces[0].querier.other_querier_expires_ms' -le $OQPI_MS
+sent=$(json_get "$GJSON" '.interfaces[0].querier.queries_sent')
 ctl groups
 
 step "While the lower querier is heard, mcrd sends no query, and still listens"
@@ -61,14 +61,14 @@ start_sink sink -j "$SINK_IF,$OUT" -d 20
 wait_flow sink "$SINK_IF" 1500
 info "the joined output relays $FLOW_MS ms after the listener was ready"
 groups_json silent
-expect_json "$GROUPS" '.interfaces[0].querier.queries_sent' -eq "$sent" \
+expect_json "$GJSON" '.interfaces[0].querier.queries_sent' -eq "$sent" \
 	"queries mcrd sent while another querier had a lower address"
-expect_json_str "$GROUPS" '.interfaces[0].groups[0].has_listeners' true
+expect_json_str "$GJSON" '.interfaces[0].groups[0].has_listeners' true
 
 step "The lower querier went silent: mcrd takes over after $OQPI_MS ms"
 while :; do
 	groups_json poll
-	[ "$(json_get "$GROUPS" '.interfaces[0].querier.is_us')" = true ] && break
+	[ "$(json_get "$GJSON" '.interfaces[0].querier.is_us')" = true ] && break
 	[ $(($(now_ms) - t0)) -lt $((OQPI_MS + 1500)) ] || fail "mcrd did not take over as querier"
 	sleep 0.1
 done
@@ -76,7 +76,7 @@ took=$(($(now_ms) - t0))
 info "mcrd queries again $took ms after the last lower query was heard (at most $OQPI_MS + polling)"
 sleep 0.1
 groups_json after
-expect_json "$GROUPS" '.interfaces[0].querier.queries_sent' -gt "$sent" "queries after the take-over"
+expect_json "$GJSON" '.interfaces[0].querier.queries_sent' -gt "$sent" "queries after the take-over"
 
 step "Stopping"
 kill -TERM "$(cat "$TMPD/gen$GEN_N.pid")" "$(cat "$TMPD/sink$SINK_N.pid")"

@@ -39,9 +39,9 @@ for kind in short bad-checksum bad-record bad-ip-len; do
 done
 sleep 0.2
 groups_json malformed
-expect_json "$GROUPS" '.interfaces[0].malformed' -eq 8 "malformed IGMP packets counted"
-expect_json "$GROUPS" '.interfaces[0].groups | length' -eq 0 "groups from malformed reports"
-expect_json "$GROUPS" '.interfaces[0].joins' -eq 0
+expect_json "$GJSON" '.interfaces[0].malformed' -eq 8 "malformed IGMP packets counted"
+expect_json "$GJSON" '.interfaces[0].groups | length' -eq 0 "groups from malformed reports"
+expect_json "$GJSON" '.interfaces[0].joins' -eq 0
 
 step "Streaming both; the listener on link 2 joins and leaves every second"
 start_sink sink -j "$(topo_sinkif 1),$STEADY" --count $COUNT -d 20 --idle-exit 2
@@ -65,9 +65,9 @@ step "Analyzing"
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 expect_sink_exact "$SINK_JSON" $COUNT
 expect_json "$SINK_JSON" .reordered -eq 0
-expect_json "$GROUPS" '.interfaces[0].joins' -ge $FLAPS "joins while flapping"
-expect_json "$GROUPS" '.interfaces[0].leaves' -ge $((FLAPS - 1)) "leaves while flapping"
-expect_json "$GROUPS" '.interfaces[0].malformed' -eq 8 "malformed IGMP packets counted"
+expect_json "$GJSON" '.interfaces[0].joins' -ge $FLAPS "joins while flapping"
+expect_json "$GJSON" '.interfaces[0].leaves' -ge $((FLAPS - 1)) "leaves while flapping"
+expect_json "$GJSON" '.interfaces[0].malformed' -eq 8 "malformed IGMP packets counted"
 read_summary
 expect_json "$SUMMARY" '.rules[] | select(.name == "steady") | .outputs[0].packets_out' -eq $COUNT
 expect_relay_clean "$SUMMARY"

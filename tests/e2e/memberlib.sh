@@ -9,6 +9,7 @@
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 
 # Short timers, so that a join, a leave and an election take well under a second.
+# shellcheck disable=SC2034 # used by the tests that source this file
 MEMBER_ARGS="--igmp-query-interval 2000 --igmp-response 1000 --igmp-last-member 100"
 
 # rx_packets NS IFACE: packets IFACE has received so far.
@@ -33,6 +34,7 @@ mtime_ms()
 # poll_rx IFACE LIMIT_MS flow|still: prints the wall clock (ms) when IFACE's
 # stream was first seen (flow: 5 packets within one poll), or last seen
 # before 300 ms without it (still); exits 1 past LIMIT_MS.
+# shellcheck disable=SC2016 # expanded by the shell inside the namespace
 POLL_RX='f=/sys/class/net/$1/statistics/rx_packets
 t0=$(($(date +%s%N) / 1000000)); last=$t0; prev=$(cat "$f")
 while :; do
@@ -72,6 +74,7 @@ wait_flow()
 	_t0=$(now_ms)
 	watch_flow_start "$1" "$2" "$3"
 	watch_flow_wait
+	# shellcheck disable=SC2034 # for the caller
 	FLOW_MS=$((FLOW_AT - _t0))
 }
 
@@ -83,6 +86,7 @@ wait_still()
 	_t0=$(now_ms)
 	STILL_AT=$(ip netns exec "$(ns "$1")" sh -c "$POLL_RX" sh "$2" "$3" still) ||
 		fail "the stream on $2 still flows after $3 ms"
+	# shellcheck disable=SC2034 # for the caller
 	STILL_MS=$((STILL_AT - _t0))
 }
 
@@ -106,9 +110,9 @@ igmpsend()
 	nsx "$_n" "$IGMPSEND" "$@" >>"$TMPD/igmpsend.out" 2>&1 || fail "igmpsend $* failed"
 }
 
-# groups_json NAME: "mcrctl --json groups" into $TMPD/NAME.json; GROUPS names it.
+# groups_json NAME: "mcrctl --json groups" into $TMPD/NAME.json; GJSON names it.
 groups_json()
 {
-	GROUPS=$TMPD/$1.json
-	ctl --json groups >"$GROUPS" || fail "mcrctl groups failed"
+	GJSON=$TMPD/$1.json
+	ctl --json groups >"$GJSON" || fail "mcrctl groups failed"
 }
