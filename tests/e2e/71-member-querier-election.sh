@@ -53,16 +53,20 @@ expect_json "$GJSON" '.interfaces[0].querier.other_querier_expires_ms' -le $OQPI
 sent=$(json_get "$GJSON" '.interfaces[0].querier.queries_sent')
 ctl groups
 
-step "While the lower querier is heard, mcrd sends no query, and still listens"
-start_gen src -i "$SRC_IF" -g $IN -r 2000 -c 10000 -d 20
-igmpsend sink -i "$SINK_IF" --src "$LOWER" --kind query-v3 -c 2 --interval-ms 300
+step "While the lower querier is heard, mcrd sends no query"
+igmpsend sink -i "$SINK_IF" --src "$LOWER" --kind query-v3 -c 3 --interval-ms 300
 t0=$(now_ms)
-start_sink sink -j "$SINK_IF,$OUT" -d 20
-wait_flow sink "$SINK_IF" 1500
-info "the joined output relays $FLOW_MS ms after the listener was ready"
 groups_json silent
 expect_json "$GJSON" '.interfaces[0].querier.queries_sent' -eq "$sent" \
 	"queries mcrd sent while another querier had a lower address"
+expect_json_str "$GJSON" '.interfaces[0].querier.is_us' false
+
+step "As a non-querier mcrd still listens: a host's join starts the output"
+start_gen src -i "$SRC_IF" -g $IN -r 2000 -c 10000 -d 20
+start_sink sink -j "$SINK_IF,$OUT" -d 20
+wait_flow sink "$SINK_IF" 3000
+info "the joined output relays $FLOW_MS ms after the listener was ready"
+groups_json joined
 expect_json_str "$GJSON" '.interfaces[0].groups[0].has_listeners' true
 
 step "The lower querier went silent: mcrd takes over after $OQPI_MS ms"
