@@ -21,6 +21,7 @@ FLAPS=3
 
 e2e_init
 require_bins mcrd mcrgen mcrsink mcrctl tests/igmpsend
+command -v curl >/dev/null || skip "needs curl"
 
 step "Creating world"
 topo_standard 2
@@ -28,7 +29,7 @@ LINK2=$(topo_sinkif 2)
 
 step "Starting relay: steady -> link 1, flappy -> link 2 when joined"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
-start_mcrd relay $MEMBER_ARGS \
+start_mcrd relay $MEMBER_ARGS --metrics 9464 \
 	-r "steady=$RELAY_IN,$STEADY -> $(topo_out 1)" \
 	-r "flappy=$RELAY_IN,$FLAPPY_IN -> $(topo_out 2),$FLAPPY_OUT,when=joined"
 
@@ -59,6 +60,8 @@ wait_gen
 wait_sink
 groups_json flapped
 ctl groups
+nsx relay curl -s --max-time 5 http://127.0.0.1:9464/metrics >"$TMPD/metrics.txt" ||
+	fail "cannot read /metrics"
 stop_mcrd
 
 step "Analyzing"
@@ -68,6 +71,8 @@ expect_json "$SINK_JSON" .reordered -eq 0
 expect_json "$GJSON" '.interfaces[0].joins' -ge $FLAPS "joins while flapping"
 expect_json "$GJSON" '.interfaces[0].leaves' -ge $((FLAPS - 1)) "leaves while flapping"
 expect_json "$GJSON" '.interfaces[0].malformed' -eq 8 "malformed IGMP packets counted"
+expect_grep "$TMPD/metrics.txt" "mcr_igmp_malformed_total 8" "the malformed IGMP metric"
+expect "$(awk '/^mcr_igmp_joins_total / { print $2 }' "$TMPD/metrics.txt")" -ge $FLAPS "joins metric"
 read_summary
 expect_json "$SUMMARY" '.rules[] | select(.name == "steady") | .outputs[0].packets_out' -eq $COUNT
 expect_relay_clean "$SUMMARY"
