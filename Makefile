@@ -53,7 +53,8 @@ COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common
               src/common/safefile.c
 # The configuration: mcrd and mcrctl link all of it.
 CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.c \
-              src/config/config_check.c src/config/value.c src/config/settings.c
+              src/config/config_check.c src/config/value.c src/config/settings.c \
+              src/config/config_when.c
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
@@ -65,6 +66,10 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
+              src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
+              src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
+              src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
+              src/mcrd/membership/follow.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -77,6 +82,7 @@ UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_TESTS += test_keep
+UNIT_TESTS += test_igmp_wire test_membership test_config_when
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -145,6 +151,10 @@ $(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/m
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
+$(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c \
+	src/mcrd/membership/igmp_wire.c)
 
 check: $(UNIT_BINS) $(REPLAY_BINS)
 	@tests/unit/run.sh $(UNIT_BINS) $(REPLAY_BINS)
@@ -154,12 +164,17 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-e2e: $(BINS) $(BUILD)/tests/rawframe
+e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 #include "mcrd/supervisor/service.h"
@@ -764,6 +765,12 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	{
+		int c = follow_timeout_ms(s);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	return ms;
 }
 
@@ -823,6 +830,8 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		wchan_on_event(s, &s->workers[tag - TAG_CHAN], ev->events);
 	else if (TAG_KIND(tag) == TAG_KEEP)
 		slot_keep_read(s, &s->workers[tag - TAG_KEEP]);
+	else if (follow_is_tag(tag))
+		follow_on_event(s, tag);
 }
 
 static void event_loop(struct supervisor *s)
@@ -848,6 +857,7 @@ static void event_loop(struct supervisor *s)
 			reload_by_signal(s);
 		slot_restart_due(s);
 		follow_interfaces(s);
+		follow_tick(s);
 		periodic_poll(s);
 		service_tick(s, now_ns());
 	}
@@ -956,6 +966,9 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	} else {
 		log_warn("rules will not follow interfaces that come and go, continuing");
 	}
+	ret = follow_init(s);
+	if (ret < 0)
+		return ret;
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, service_control_mode(s), &control_ops, s);
@@ -986,6 +999,7 @@ static void supervisor_exit(struct supervisor *s)
 		control_exit(&s->ctl);
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
+	follow_exit(s);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		slot_bury(s, &s->workers[i]);
 		keep_close(&s->workers[i].held);
