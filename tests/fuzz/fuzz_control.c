@@ -179,18 +179,6 @@ void supervisor_broadcast_log_level(struct supervisor *s, int level)
 	(void)level;
 }
 
-/*
- * The "groups" command's answer once group membership (src/mcrd/membership,
- * branch member) lands: none followed.  Weak, so that linking the real one
- * instead needs no change here; unused until then.
- */
-json_t *follow_groups_json(const struct supervisor *s) __attribute__((weak));
-json_t *follow_groups_json(const struct supervisor *s)
-{
-	(void)s;
-	return json_pack("{s:[]}", "interfaces");
-}
-
 /* A deep copy, as change.c makes one: the rules and their outputs. */
 int change_config_dup(struct mcr_config *ret, const struct mcr_config *src)
 {
