@@ -47,6 +47,8 @@ struct worker {
 	char *chan_queue;		/* replies waiting for that send to finish */
 	size_t chan_queue_len;
 	uint64_t stop_deadline_ns;	/* once dp.is_stopping: when to give up on sends */
+	uint64_t layout_gen;		/* the generation the supervisor has the layout of */
+	bool has_sent_layout;		/* layout_gen is meaningful */
 };
 
 /*
