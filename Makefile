@@ -122,7 +122,8 @@ $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by src/config.
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
-$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
+$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c \
+	src/mcrd/dataplane/stats.c src/common/addr.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
