@@ -70,7 +70,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) $(CONFIG_SRC) src/mcrd/dataplane/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics test_log
-UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
+UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff test_table
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
@@ -119,6 +119,7 @@ $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SR
 # test_settings checks the man pages in this tree against the settings table.
 $(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
+$(BUILD)/tests/test_table: $(call obj,src/mcrctl/table.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by src/config.
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
