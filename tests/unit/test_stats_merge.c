@@ -33,8 +33,8 @@ static void load(struct mcr_config *cfg, const char *const *specs, size_t n)
  */
 static size_t report(const struct mcr_config *cfg, uint64_t k, char **ret)
 {
+	struct stats_wire_input in = { .ifname = "lo" };
 	struct mcr_stats *st;
-	struct stats_wire_input *in;
 	size_t len;
 
 	assert_int_equal(stats_new(cfg, &st), 0);
@@ -47,9 +47,8 @@ static size_t report(const struct mcr_config *cfg, uint64_t k, char **ret)
 	len = stats_wire_size(st, 1);
 	*ret = calloc(1, len);
 	assert_non_null(*ret);
-	in = stats_wire_put(st, 7, 1, *ret);
-	strcpy(in->ifname, "lo");
-	in->st.frames = k;
+	in.st.frames = k;
+	memcpy(stats_wire_put(st, 7, 1, *ret), &in, sizeof(in));
 	stats_free(st);
 	return len;
 }

@@ -60,8 +60,7 @@ size_t stats_wire_size(const struct mcr_stats *s, size_t n_inputs)
 	       n_inputs * sizeof(struct stats_wire_input);
 }
 
-struct stats_wire_input *stats_wire_put(const struct mcr_stats *s, uint64_t generation,
-					size_t n_inputs, char *buf)
+char *stats_wire_put(const struct mcr_stats *s, uint64_t generation, size_t n_inputs, char *buf)
 {
 	struct stats_wire_head head = {
 		.magic = STATS_WIRE_MAGIC,
@@ -83,7 +82,7 @@ struct stats_wire_input *stats_wire_put(const struct mcr_stats *s, uint64_t gene
 	buf += rules_len;
 	if (outputs_len)
 		memcpy(buf, s->outputs, outputs_len);
-	return (struct stats_wire_input *)(void *)(buf + outputs_len);
+	return buf + outputs_len;
 }
 
 json_t *stats_input_json(const char *ifname, const struct input_stats *in)

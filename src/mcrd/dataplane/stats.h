@@ -88,12 +88,12 @@ static inline struct output_stats *stats_output(struct mcr_stats *s, size_t rule
 
 /*
  * Bytes a report of s with n_inputs inputs takes, and writing it into buf
- * (that many bytes): the head and the rule and output counters.  Returns
- * where the n_inputs input records go, for the caller to fill in.
+ * (that many bytes, aligned or not: everything is copied): the head and the
+ * rule and output counters.  Returns where the n_inputs input records go,
+ * for the caller to copy them in.
  */
 size_t stats_wire_size(const struct mcr_stats *s, size_t n_inputs);
-struct stats_wire_input *stats_wire_put(const struct mcr_stats *s, uint64_t generation,
-					size_t n_inputs, char *buf);
+char *stats_wire_put(const struct mcr_stats *s, uint64_t generation, size_t n_inputs, char *buf);
 
 /* One input's counters as JSON (new reference, NULL on ENOMEM). */
 json_t *stats_input_json(const char *ifname, const struct input_stats *in);

@@ -133,8 +133,7 @@ static char *counters_message(struct worker *w, const char *key, bool wants_layo
 	const struct generation *g = w->dp.gen;
 	const struct ingress *in = &w->dp.ingress;
 	size_t n_inputs = 0, report_len, layout_len = 0, line_len;
-	char *layout = NULL, *line = NULL, *msg = NULL;
-	struct stats_wire_input *rec;
+	char *layout = NULL, *line = NULL, *msg = NULL, *rec;
 	json_t *head;
 
 	if (wants_layout || !w->has_sent_layout || w->layout_gen != g->id)
@@ -159,13 +158,14 @@ static char *counters_message(struct worker *w, const char *key, bool wants_layo
 	rec = stats_wire_put(g->stats, g->id, n_inputs, msg + line_len);
 	for (size_t i = 0; i < in->n; i++) {
 		const struct ingress_port *p = &in->ports[i];
+		struct stats_wire_input one = { .st = p->st };
 
 		if (!ingress_port_is_open(p))
 			continue;
-		memset(rec->ifname, 0, sizeof(rec->ifname));
-		(void)snprintf(rec->ifname, sizeof(rec->ifname), "%s", p->ifname);
-		rec->st = p->st;
-		rec++;
+		/* After the line the records are not aligned: copied, never pointed into. */
+		(void)snprintf(one.ifname, sizeof(one.ifname), "%s", p->ifname);
+		memcpy(rec, &one, sizeof(one));
+		rec += sizeof(one);
 	}
 	if (layout_len) {
 		memcpy(msg + line_len + report_len, layout, layout_len);
