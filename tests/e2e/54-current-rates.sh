@@ -13,7 +13,7 @@
 GROUP=239.1.5.4:5000
 RATE=2000
 SIZE=500
-SECS=4
+SECS=6
 
 e2e_init
 require_bins mcrd mcrgen mcrctl
@@ -37,7 +37,8 @@ within()
 step "$RATE pps of $SIZE-byte datagrams for $SECS s; stats while it runs"
 start_gen src -i "$SRC_IF" -g $GROUP -r $RATE -s $SIZE -d $SECS
 # Two seconds in, the interval of the rates (0.5 to 1.5 s) lies wholly
-# inside the stream, and so do the watches that follow.
+# inside the stream, and so do the watches that follow (with time to spare
+# for a slow start of mcrctl under a sanitizer).
 sleep 2
 ctl --json stats >"$TMPD/during.json" || fail "mcrctl stats failed"
 ctl --json watch --interval 300 --count 2 >"$TMPD/watch.json" || fail "mcrctl watch --json failed"
@@ -58,12 +59,14 @@ within "$(json_get "$D" '[.inputs[].pps] | add')" $RATE 25 "input pps"
 step "watch into a file: plain blocks, no escape codes"
 expect "$(tr -cd '\033' <"$TMPD/watch.txt" | wc -c)" -eq 0 "ESC bytes in the watch output"
 expect "$(grep -c 'rates over' "$TMPD/watch.txt")" -eq 2 "blocks (one per interval)"
-expect_grep "$TMPD/watch.txt" "kpps" "a rate in human units"
+expect_grep "$TMPD/watch.txt" " kpps " "the packet rate in human units"
+expect_grep "$TMPD/watch.txt" " Mbit/s" "the bit rate in human units"
 expect "$(jq -s length "$TMPD/watch.json")" -eq 2 "watch --json lines"
 within "$(jq -s '.[1].rules[0].pps_in' "$TMPD/watch.json")" $RATE 35 "watch --json pps_in"
 
 step "After the stream: rates at zero, totals kept"
-sleep 2
+# The rates span at most 1.5 s.
+sleep 1.7
 ctl --json stats >"$TMPD/after.json" || fail "mcrctl stats failed"
 A=$TMPD/after.json
 expect_json "$A" '.rules[0].pps_in | floor' -eq 0 "rule pps_in after the stop"
