@@ -241,6 +241,36 @@ static json_t *watch_output_json(const json_t *o, const json_t *prev_o, double s
 			 rate_json(*bps < 0 ? -1 : 8 * *bps));
 }
 
+/* The input named like in, in the previous snapshot. */
+static const json_t *find_input(const json_t *prev, const json_t *in)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(prev, "inputs"), i, p)
+		if (!strcmp(json_str_or(p, "interface", ""), json_str_or(in, "interface", "?")))
+			return p;
+	return NULL;
+}
+
+/* Each input's frame and bit rates over the interval. */
+static json_t *watch_inputs_json(const json_t *doc, const json_t *prev, double secs)
+{
+	json_t *arr = json_array(), *in;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "inputs"), i, in) {
+		const json_t *p = find_input(prev, in);
+		double bps = rate_of(in, p, "bytes", secs);
+
+		(void)json_array_append_new(
+			arr, json_pack("{s:s, s:o, s:o}", "interface", json_str_or(in, "interface", "?"),
+				       "pps", rate_json(rate_of(in, p, "frames", secs)), "bps",
+				       rate_json(bps < 0 ? -1 : 8 * bps)));
+	}
+	return arr;
+}
+
 /* One interval's rates as a JSON object (for --json), or NULL on ENOMEM. */
 static json_t *watch_json(const json_t *doc, const json_t *prev, double secs)
 {
@@ -270,7 +300,8 @@ static json_t *watch_json(const json_t *doc, const json_t *prev, double secs)
 			      rate_json(is_known ? 8 * bps_out : -1), "outputs", outs);
 		(void)json_array_append_new(rules, r);
 	}
-	return json_pack("{s:f, s:o}", "interval_s", secs, "rules", rules);
+	return json_pack("{s:f, s:o, s:o}", "interval_s", secs, "rules", rules, "inputs",
+			 watch_inputs_json(doc, prev, secs));
 }
 
 /* A rate cell: "-" when unknown (null), else in human units. */
@@ -280,6 +311,21 @@ static void rate_cell(struct table *t, const json_t *obj, const char *key, const
 	char buf[TABLE_RATE_MAX];
 
 	table_cell(t, "%s", !v || json_is_null(v) ? "-" : table_rate(json_number_value(v), unit, buf));
+}
+
+static void watch_inputs_table(const json_t *rates, struct table *t)
+{
+	static const char *const cols[] = { "INPUT", ">RATE", ">BIT/S", NULL };
+	json_t *in;
+	size_t i;
+
+	table_init(t, cols);
+	json_array_foreach(json_object_get(rates, "inputs"), i, in) {
+		table_row(t);
+		table_cell(t, "%s", json_str_or(in, "interface", "?"));
+		rate_cell(t, in, "pps", "pps");
+		rate_cell(t, in, "bps", "bit/s");
+	}
 }
 
 static void watch_draw(const struct mcrctl *m, const json_t *rates, int interval_ms)
@@ -328,9 +374,15 @@ static void watch_draw(const struct mcrctl *m, const json_t *rates, int interval
 			     json_num_of(rates, "interval_s"));
 	}
 	(void)table_print(&t, stdout);
+	table_free(&t);
+	watch_inputs_table(rates, &t);
+	if (t.n_rows) {
+		(void)printf("\n");
+		(void)table_print(&t, stdout);
+	}
+	table_free(&t);
 	if (!is_tty)
 		(void)printf("\n");
-	table_free(&t);
 	(void)fflush(stdout);
 }
 

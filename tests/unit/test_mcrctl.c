@@ -753,6 +753,8 @@ static void t_watch_json(void **state)
 		assert_true(json_number_value(json_object_get(
 				    json_array_get(json_object_get(rule, "outputs"), 1),
 				    "pps_out")) == 2000.0);
+		assert_true(json_number_value(json_object_get(
+				    json_array_get(json_object_get(v, "inputs"), 0), "bps")) == 4e6);
 		json_decref(v);
 		n++;
 	}
@@ -779,7 +781,9 @@ static void t_watch_piped(void **state)
 			   "  -> lo 239.2.2.2:6000                          1.00 kpps   800 kbit/s\n"
 			   "cam2                    2.00 kpps  1.60 Mbit/s  4.00 kpps  3.20 Mbit/s\n"
 			   "  -> lo 239.3.3.3:*                             2.00 kpps  1.60 Mbit/s\n"
-			   "  -> lo 239.4.4.4:7000                          2.00 kpps  1.60 Mbit/s\n\n");
+			   "  -> lo 239.4.4.4:7000                          2.00 kpps  1.60 Mbit/s\n\n"
+			   "INPUT       RATE        BIT/S\n"
+			   "lo     5.00 kpps  4.00 Mbit/s\n\n");
 }
 
 static void t_config_show_save_check(void **state)
