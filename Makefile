@@ -70,9 +70,10 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) $(CONFIG_SRC) src/mcrd/dataplane/rule.c
 
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics test_log
-UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff test_table
+UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress
 UNIT_TESTS += test_netlink test_ifwatch
+UNIT_TESTS += test_table
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
