@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "mcrd/chan.h"
 #include "mcrd/dataplane/dp.h"
+#include "mcrd/keep.h"
 
 struct privs;
 
@@ -25,6 +26,8 @@ struct worker_opts {
 	int chan_fd;			/* socketpair end to the supervisor */
 	int fanout_base;		/* PACKET_FANOUT id base (ingress.h), or -1 for none */
 	unsigned int id;		/* worker number, for logs */
+	int keep_fd;			/* where the ingress sockets go to outlive us (keep.h), or -1 */
+	struct keep_set *adopt;		/* a dead predecessor's sockets (ours now), or NULL */
 };
 
 #define WORKER_CHAN_READ_SIZE 65536	/* a configuration image comes in few reads */
@@ -49,6 +52,8 @@ struct worker {
 	uint64_t stop_deadline_ns;	/* once dp.is_stopping: when to give up on sends */
 	uint64_t layout_gen;		/* the generation the supervisor has the layout of */
 	bool has_sent_layout;		/* layout_gen is meaningful */
+	int keep_fd;			/* opts->keep_fd */
+	struct keep_set kept;		/* what the supervisor holds (our fds, not owned here) */
 };
 
 /*

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/notify.h"
 #include "mcrd/supervisor/service.h"
 #include "mcrd/supervisor/supervisor.h"
@@ -55,7 +56,13 @@ static int control_give_group(const struct supervisor *s)
 /* The latest counters the workers reported (collected every second). */
 static json_t *metrics_source(void *ctx)
 {
-	return stats_doc(ctx);
+	struct supervisor *s = ctx;
+	json_t *doc = stats_doc(s);
+
+	/* Membership's counters are the supervisor's own: added as they are now. */
+	if (doc)
+		(void)json_object_set_new(doc, "membership", follow_counters_json(s));
+	return doc;
 }
 
 static int metrics_start(struct supervisor *s)
