@@ -19,6 +19,7 @@
 #include "common/proto.h"
 #include "config/config_diff.h"
 #include "fuzz.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 
@@ -165,22 +166,17 @@ json_t *supervisor_workers_json(const struct supervisor *s)
 			 "restarts", 0, "state", "running");
 }
 
-void supervisor_broadcast_log_level(struct supervisor *s, int level)
-{
-	(void)s;
-	(void)level;
-}
-
-/*
- * The "groups" command's answer once group membership (src/mcrd/membership,
- * branch member) lands: none followed.  Weak, so that linking the real one
- * instead needs no change here; unused until then.
- */
-json_t *follow_groups_json(const struct supervisor *s) __attribute__((weak));
+/* membership/follow.h: no interface is watched here. */
 json_t *follow_groups_json(const struct supervisor *s)
 {
 	(void)s;
 	return json_pack("{s:[]}", "interfaces");
+}
+
+void supervisor_broadcast_log_level(struct supervisor *s, int level)
+{
+	(void)s;
+	(void)level;
 }
 
 /* A deep copy, as change.c makes one: the rules and their outputs. */
