@@ -66,7 +66,7 @@ enum worker_state {
 #define TAG_PIDFD	(1ULL << 32)	/* + worker id */
 #define TAG_CHAN	(2ULL << 32)	/* + worker id */
 #define TAG_KEEP	(3ULL << 32)	/* + worker id */
-/* (4ULL << 32) + ifindex is membership's TAG_MEMBER (membership/member.h). */
+#define TAG_MEMBER	(4ULL << 32)	/* + ifindex: membership/follow.h */
 #define TAG_KIND(t)	((t) & ~0xffffffffULL)
 
 /* A worker's part in the change under way (struct change). */
