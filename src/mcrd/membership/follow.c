@@ -22,7 +22,7 @@ int follow_init(struct supervisor *s)
 		log_err("membership: out of memory");
 		return -ENOMEM;
 	}
-	(void)member_init(s->member, s->epoll_fd);
+	(void)member_init(s->member, s->epoll_fd, TAG_MEMBER);
 	member_sync(s->member, s->cfg, now_ns());
 	s->member_cfg_version = s->cfg_version;
 	return 0;

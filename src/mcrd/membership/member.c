@@ -21,9 +21,9 @@
 
 #define ALL_HOSTS	0xe0000001u	/* 224.0.0.1: general queries go there */
 
-int member_init(struct member *m, int epoll_fd)
+int member_init(struct member *m, int epoll_fd, uint64_t tag)
 {
-	*m = (struct member){ .epoll_fd = epoll_fd };
+	*m = (struct member){ .epoll_fd = epoll_fd, .tag = tag };
 	return 0;
 }
 
@@ -63,7 +63,7 @@ static struct member_if *find_if(const struct member *m, unsigned int ifindex)
 static int if_open(struct member *m, struct member_if *mi, const struct mcr_output *o,
 		   uint64_t now)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_MEMBER + o->ifindex };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = m->tag + o->ifindex };
 	int ret;
 
 	*mi = (struct member_if){ .ifindex = o->ifindex, .rx_fd = -1, .tx_fd = -1 };

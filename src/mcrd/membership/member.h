@@ -18,9 +18,6 @@
 #include "mcrd/membership/membership.h"
 #include "mcrd/membership/querier.h"
 
-/* Epoll tags: this kind << 32, plus the interface's index.  The kinds 1-3
- * are the supervisor's (supervisor.h). */
-#define TAG_MEMBER		(4ULL << 32)
 /* Packets read per interface per event, so that one link cannot hold the loop. */
 #define MEMBER_READ_BATCH	64
 /* Our address on a link is looked up again this often. */
@@ -45,6 +42,7 @@ struct member {
 	struct igmp_timers t;
 	bool is_querier;		/* the igmp_querier setting */
 	int epoll_fd;
+	uint64_t tag;			/* epoll tag of a socket: tag + its ifindex */
 	struct member_if *ifs;
 	size_t n_ifs;
 	bool is_dirty;			/* marks may differ from the running rules */
@@ -53,8 +51,11 @@ struct member {
 	struct member_counters gone;	/* of interfaces no longer watched */
 };
 
-/* Nothing watched yet; call member_sync() with the rules.  0 or -errno. */
-int member_init(struct member *m, int epoll_fd);
+/*
+ * Nothing watched yet; call member_sync() with the rules.  Sockets go into
+ * epoll_fd tagged tag + ifindex.  0 or -errno.
+ */
+int member_init(struct member *m, int epoll_fd, uint64_t tag);
 void member_exit(struct member *m);
 
 /*
@@ -64,7 +65,7 @@ void member_exit(struct member *m);
  */
 void member_sync(struct member *m, const struct mcr_config *cfg, uint64_t now);
 
-/* An event on the socket tagged TAG_MEMBER + ifindex. */
+/* An event on the socket tagged tag + ifindex. */
 void member_on_event(struct member *m, unsigned int ifindex, uint64_t now);
 
 /* Timers: queries due, memberships expired.  Call every loop pass. */

@@ -25,6 +25,7 @@
 #include "mcrd/supervisor/inlock.h"
 #include "mcrd/supervisor/metrics_http.h"
 #include "mcrd/keep.h"
+#include "mcrd/supervisor/stats_round.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
@@ -66,7 +67,7 @@ enum worker_state {
 #define TAG_PIDFD	(1ULL << 32)	/* + worker id */
 #define TAG_CHAN	(2ULL << 32)	/* + worker id */
 #define TAG_KEEP	(3ULL << 32)	/* + worker id */
-/* (4ULL << 32) + ifindex is membership's TAG_MEMBER (membership/member.h). */
+#define TAG_MEMBER	(4ULL << 32)	/* + ifindex: membership/follow.h */
 #define TAG_KIND(t)	((t) & ~0xffffffffULL)
 
 /* A worker's part in the change under way (struct change). */
@@ -100,7 +101,9 @@ struct worker_slot {
 	unsigned int crash_streak;
 	uint64_t started_ns;
 	uint64_t restart_at_ns;
-	json_t *last_stats;	/* its latest report, kept for when it dies */
+	struct stats_slot st;	/* its latest counters, kept for when it dies */
+	json_t *in_msg;		/* a message whose data has not all arrived */
+	size_t in_bytes;	/* how much data in_msg has */
 	int keep_fd;		/* our end of the socketpair its input sockets come up (keep.h) */
 	struct keep_set held;	/* those sockets: they outlive it for its successor */
 };
@@ -163,9 +166,7 @@ struct supervisor {
 	int epoll_fd;
 	uint64_t start_ns;
 	uint64_t next_poll_ns;
-	json_t *dead_totals;		/* counters of worker incarnations that died */
-	json_t *prev;			/* the previous sum, for rates */
-	uint64_t prev_ns;
+	struct stats_store counters;	/* stats_round.c */
 	struct control ctl;
 	bool has_control;
 	struct ifwatch ifw;		/* interfaces the rules name */
