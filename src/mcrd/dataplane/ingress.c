@@ -28,24 +28,31 @@
 #define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
 #endif
 
-/* The distinct destinations the rules on one interface listen to. */
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The distinct destinations the rules on one interface listen to, sorted:
+ * O(rules log rules), so that a change at thousands of rules costs the
+ * worker's loop a millisecond, not seconds.
+ */
 static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 			    uint32_t *dests)
 {
-	size_t n = 0;
+	size_t n = 0, d = 0;
 
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		const struct mcr_rule *rule = &cfg->rules[r];
-		size_t i;
-
-		if (rule->in_ifindex != ifindex)
-			continue;
-		for (i = 0; i < n && dests[i] != rule->in_group.s_addr; i++)
-			;
-		if (i == n)
-			dests[n++] = rule->in_group.s_addr;
-	}
-	return n;
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex)
+			dests[n++] = cfg->rules[r].in_group.s_addr;
+	qsort(dests, n, sizeof(*dests), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || dests[i] != dests[d - 1])
+			dests[d++] = dests[i];
+	return d;
 }
 
 /* Attaching replaces any previous program atomically: no gap, no overlap. */
@@ -222,62 +229,101 @@ static void leave(struct ingress_port *p, size_t i)
 	p->joined[i] = p->joined[--p->n_joined];
 }
 
-static bool has_membership(const struct ingress_port *p, struct in_addr group,
-			   struct in_addr source)
+/* A membership's key, for sorting and binary search: the group, then the source. */
+static uint64_t membership_key(struct in_addr group, struct in_addr source)
 {
-	for (size_t i = 0; i < p->n_joined; i++)
-		if (p->joined[i].group.s_addr == group.s_addr &&
-		    p->joined[i].source.s_addr == source.s_addr)
-			return true;
-	return false;
+	return (uint64_t)ntohl(group.s_addr) << 32 | ntohl(source.s_addr);
 }
 
-static bool is_wanted(const struct mcr_config *cfg, unsigned int ifindex,
-		      const struct membership *m)
+static int cmp_u64(const void *a, const void *b)
 {
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool keys_have(const uint64_t *keys, size_t n, uint64_t k)
+{
+	return bsearch(&k, keys, n, sizeof(*keys), cmp_u64) != NULL;
+}
+
+/* The distinct (group, source) keys cfg's rules want on p's interface, sorted. */
+static int wanted_keys(const struct ingress_port *p, const struct mcr_config *cfg,
+		       uint64_t **ret, size_t *ret_n)
+{
+	uint64_t *k = malloc((cfg->n_rules ? cfg->n_rules : 1) * sizeof(*k));
+	size_t n = 0, d = 0;
+
+	if (!k)
+		return -ENOMEM;
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		if (cfg->rules[r].in_ifindex == ifindex &&
-		    cfg->rules[r].in_group.s_addr == m->group.s_addr &&
-		    cfg->rules[r].in_source.s_addr == m->source.s_addr)
-			return true;
-	return false;
+		if (cfg->rules[r].in_ifindex == p->ifindex)
+			k[n++] = membership_key(cfg->rules[r].in_group, cfg->rules[r].in_source);
+	qsort(k, n, sizeof(*k), cmp_u64);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || k[i] != k[d - 1])
+			k[d++] = k[i];
+	*ret = k;
+	*ret_n = d;
+	return 0;
+}
+
+/* The keys of p's memberships before this change, sorted. */
+static int joined_keys(const struct ingress_port *p, uint64_t **ret)
+{
+	uint64_t *k = malloc((p->n_joined ? p->n_joined : 1) * sizeof(*k));
+
+	if (!k)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_joined; i++)
+		k[i] = membership_key(p->joined[i].group, p->joined[i].source);
+	qsort(k, p->n_joined, sizeof(*k), cmp_u64);
+	*ret = k;
+	return 0;
 }
 
 /*
  * Join what cfg adds, then leave what it dropped: never a gap for a kept
  * group.  A change of igmp_join moves only the kept groups' IP-level
  * memberships; their NIC filter entries stay, so traffic that arrives
- * anyway keeps flowing.
+ * anyway keeps flowing.  Both sides are sorted key sets, so a change costs
+ * O(rules log rules) here, plus a system call per membership that changes.
  */
 static int update_memberships(struct ingress_port *p, const struct mcr_config *cfg)
 {
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		const struct mcr_rule *rule = &cfg->rules[r];
-		struct membership m = { rule->in_group, rule->in_source, -1 };
-		int ret;
+	uint64_t *want = NULL, *had = NULL;
+	size_t n_want = 0, n_had = p->n_joined;
+	int ret = wanted_keys(p, cfg, &want, &n_want);
 
-		if (rule->in_ifindex != p->ifindex || !addr_is_multicast(rule->in_group) ||
-		    has_membership(p, m.group, m.source))
-			continue;
-		ret = join(p, m, cfg->igmp_join);
-		if (ret < 0)
-			return ret;
+	if (ret == 0)
+		ret = joined_keys(p, &had);
+	for (size_t i = 0; ret == 0 && i < n_want; i++) {
+		struct membership m = {
+			.group.s_addr = htonl((uint32_t)(want[i] >> 32)),
+			.source.s_addr = htonl((uint32_t)want[i]),
+			.fd = -1,
+		};
+
+		if (addr_is_multicast(m.group) && !keys_have(had, n_had, want[i]))
+			ret = join(p, m, cfg->igmp_join);
 	}
-	for (size_t i = 0; i < p->n_joined; i++) {
+	for (size_t i = 0; ret == 0 && i < p->n_joined; i++) {
 		struct membership *m = &p->joined[i];
-		int ret;
 
 		if (!cfg->igmp_join)
 			igmp_leave(p, m);
-		else if (m->fd < 0 && is_wanted(cfg, p->ifindex, m) && (ret = igmp_join(p, m)) < 0)
-			return ret;
+		else if (m->fd < 0 &&
+			 keys_have(want, n_want, membership_key(m->group, m->source)))
+			ret = igmp_join(p, m);
 	}
-	for (size_t i = p->n_joined; i-- > 0;)
-		if (!is_wanted(cfg, p->ifindex, &p->joined[i]))
+	for (size_t i = p->n_joined; ret == 0 && i-- > 0;)
+		if (!keys_have(want, n_want, membership_key(p->joined[i].group, p->joined[i].source)))
 			leave(p, i);
-	if (!cfg->igmp_join)
+	if (ret == 0 && !cfg->igmp_join)
 		join_sockets_close(p);
-	return 0;
+	free(want);
+	free(had);
+	return ret;
 }
 
 /*
@@ -497,24 +543,53 @@ static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
 	return false;
 }
 
-/* Every interface's destinations fit its filter: checked before anything changes. */
+/* One input's (interface, group), ordered by interface then group. */
+struct if_dest {
+	unsigned int ifindex;
+	uint32_t group;
+};
+
+static int cmp_if_dest(const void *a, const void *b)
+{
+	const struct if_dest *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/*
+ * Every interface's destinations fit its filter: checked before anything
+ * changes, over one sorted copy of the rules' inputs.
+ */
 static int check_filters_fit(const struct mcr_config *cfg)
 {
-	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	struct if_dest *d = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*d));
+	size_t run = 0;
 	int ret = 0;
 
-	if (!dests)
+	if (!d)
 		return -ENOMEM;
-	for (size_t r = 0; r < cfg->n_rules && ret == 0; r++) {
-		size_t n = collect_dests(cfg, cfg->rules[r].in_ifindex, dests);
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		d[r] = (struct if_dest){ cfg->rules[r].in_ifindex, cfg->rules[r].in_group.s_addr };
+	qsort(d, cfg->n_rules, sizeof(*d), cmp_if_dest);
+	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
+		bool is_new_if = i == 0 || d[i].ifindex != d[i - 1].ifindex;
 
-		if (n > FILTER_MAX_DESTS) {
-			log_err("%s: %zu input groups on one interface, at most %d are supported",
-				cfg->rules[r].in_ifname, n, FILTER_MAX_DESTS);
+		if (is_new_if)
+			run = 0;
+		if (is_new_if || d[i].group != d[i - 1].group)
+			run++;
+		if (run > FILTER_MAX_DESTS) {
+			char name[IF_NAMESIZE] = "?";
+
+			(void)if_indextoname(d[i].ifindex, name);
+			log_err("%s: more than %d input groups on one interface are not supported",
+				name, FILTER_MAX_DESTS);
 			ret = -E2BIG;
 		}
 	}
-	free(dests);
+	free(d);
 	return ret;
 }
 
