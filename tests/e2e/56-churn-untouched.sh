@@ -44,7 +44,7 @@ jq -n --arg in "$RELAY_IN" --arg out "$(topo_out 1)" --argjson n "$RULES" '{rule
 	 outputs: [{interface: $out}]}])}' >"$TMPD/mcrd.json" || fail "cannot write the configuration"
 
 step "Starting relay: $RULES rules on $RELAY_IN, $WORKERS worker(s)"
-start_mcrd relay --workers "$WORKERS" --stats-interval 0 -c "$TMPD/mcrd.json"
+start_mcrd relay --workers "$WORKERS" --stats-interval 0 --log-level debug -c "$TMPD/mcrd.json"
 expect "$(ctl --json list | jq '.rules | length')" -eq "$RULES" "rules in force"
 
 step "A stream on \"keep\" at $RATE pps while $CHANGES adds and removes run"
