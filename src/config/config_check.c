@@ -139,20 +139,34 @@ static struct if_entry *if_cache_get(struct if_cache *c, const char *name)
 	return e;
 }
 
+/* "rules[i].input.interface" (out == SIZE_MAX) or "rules[i].outputs[out].interface". */
+static const char *ifname_path(char *buf, size_t cap, size_t i, size_t out)
+{
+	if (out == SIZE_MAX)
+		(void)snprintf(buf, cap, "rules[%zu].input.interface", i);
+	else
+		(void)snprintf(buf, cap, "rules[%zu].outputs[%zu].interface", i, out);
+	return buf;
+}
+
 /*
  * An interface that does not exist (yet) is not an error: its rules wait
  * for it with ifindex 0, and the supervisor resolves again when it appears.
+ * The field's path (rule i, output out) is only spelled out for an error.
  */
-static int resolve_ifname(struct if_cache *c, const char *name, unsigned int *ret,
-			  const char *path, struct config_error *err)
+static int resolve_ifname(struct if_cache *c, const char *name, unsigned int *ret, size_t i,
+			  size_t out, struct config_error *err)
 {
 	struct if_entry *e = if_cache_get(c, name);
+	char path[PATH_MAX_LEN];
 
 	if (!e)
-		return config_fail(err, -ENOMEM, "%s: out of memory", path);
+		return config_fail(err, -ENOMEM, "%s: out of memory",
+				   ifname_path(path, sizeof(path), i, out));
 	if (e->index < 0)
-		return config_fail(err, (int)e->index, "%s: cannot look up \"%s\": %s", path,
-				   name, strerror((int)-e->index));
+		return config_fail(err, (int)e->index, "%s: cannot look up \"%s\": %s",
+				   ifname_path(path, sizeof(path), i, out), name,
+				   strerror((int)-e->index));
 	*ret = (unsigned int)e->index;
 	return 0;
 }
@@ -210,8 +224,7 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cach
 	struct in_addr ifaddr;
 	int rc;
 
-	(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
-	rc = resolve_ifname(c, o->ifname, &o->ifindex, path, err);
+	rc = resolve_ifname(c, o->ifname, &o->ifindex, i, j, err);
 	if (rc < 0)
 		return rc;
 	if (o->group.s_addr == htonl(INADDR_ANY))
@@ -234,19 +247,16 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cach
 		return 0;
 	rc = iface_ipv4(c, o->ifname, &ifaddr);
 	if (rc < 0)
-		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s", path,
-				   o->ifname, strerror(-rc));
+		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s",
+				   ifname_path(path, sizeof(path), i, j), o->ifname, strerror(-rc));
 	return config_check_output_source(r, i, j, ifaddr, err);
 }
 
 static int resolve_rule(struct mcr_rule *r, size_t i, struct if_cache *c,
 			struct config_error *err)
 {
-	char path[PATH_MAX_LEN];
-	int rc;
+	int rc = resolve_ifname(c, r->in_ifname, &r->in_ifindex, i, SIZE_MAX, err);
 
-	(void)snprintf(path, sizeof(path), "rules[%zu].input.interface", i);
-	rc = resolve_ifname(c, r->in_ifname, &r->in_ifindex, path, err);
 	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++)
 		rc = resolve_output(r, i, j, c, err);
 	return rc;
