@@ -9,8 +9,9 @@
  * reads each socket's group back from the kernel (getsockopt) rather than
  * trusting the code under test for it.  A change at 4,096 rules joins and
  * leaves memberships by difference: only the groups it adds or drops, each
- * once however many rules (ports) share it, and a group over the filter's
- * limit refuses the change with the memberships as they were.
+ * once however many rules (ports) share it; the filter is attached again
+ * only when its program changes; and a group over the filter's limit
+ * refuses the change with the memberships as they were.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -190,6 +191,7 @@ static void t_memberships_by_difference(void **state)
 	struct ingress in;
 	struct mcr_config cfg;
 	const struct ingress_port *p;
+	const void *filter;
 
 	(void)state;
 	need_netns();
@@ -200,11 +202,14 @@ static void t_memberships_by_difference(void **state)
 	assert_int_equal(ingress_update(&in, &cfg), 0);
 	p = &in.ports[0];
 	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	filter = p->filter;
+	assert_non_null(filter);
 
 	/* The same groups again, each on other rules and ports: nothing moves. */
 	scale_config(&cfg, rules, SCALE_GROUPS - 1, 7);
 	assert_int_equal(ingress_update(&in, &cfg), 0);
 	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	assert_ptr_equal(p->filter, filter);
 
 	/* Group 0 goes (its rules now take group 999), the others stay. */
 	scale_config(&cfg, rules, SCALE_GROUPS - 1, 0);
@@ -216,6 +221,7 @@ static void t_memberships_by_difference(void **state)
 	assert_false(port_has_joined(p, scale_group(0)));
 	assert_true(port_has_joined(p, scale_group(1)));
 	assert_true(port_has_joined(p, scale_group(SCALE_GROUPS - 1)));
+	assert_ptr_not_equal(p->filter, filter);
 
 	/* A 1,001st group is over the filter's limit: refused, nothing changed. */
 	rules[0].in_group.s_addr = scale_group(0);
