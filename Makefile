@@ -71,7 +71,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) $(CONFIG_SRC) src/mcrd/dataplane/rule.c
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics test_log
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
-UNIT_TESTS += test_ring test_ingress
+UNIT_TESTS += test_ring test_ingress test_gen
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 
@@ -129,6 +129,10 @@ $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
 $(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
+# test_gen needs gen.c's whole link (egress and its rings), though it builds generations by hand.
+$(BUILD)/tests/test_gen: $(call obj,src/mcrd/dataplane/gen.c src/mcrd/dataplane/stats.c \
+	src/mcrd/dataplane/rule.c src/mcrd/dataplane/fileslots.c src/mcrd/dataplane/egress.c \
+	src/mcrd/dataplane/txring.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/ring.c $(CONFIG_SRC))
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
 $(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
