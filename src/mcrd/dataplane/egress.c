@@ -496,6 +496,27 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 	return li->addr;
 }
 
+/*
+ * A duplicate of the socket prev set up alike (see udpreuse.h), or -1:
+ * then the caller opens one.  *ret_sndbuf gets prev's smallest buffer.
+ */
+static int udp_reuse_dup(struct egress *eg, const struct egress *prev, const struct udp_key *k,
+			 int *ret_sndbuf)
+{
+	int from = eg->reuse ? udp_reuse_take(eg->reuse, k) : -1;
+	int fd;
+
+	if (from < 0)
+		return -1;
+	fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		log_warn_errno(errno, "cannot keep a UDP socket for the next rules, opening one");
+		return -1;
+	}
+	*ret_sndbuf = prev->sndbuf_min;
+	return fd;
+}
+
 /* Set up output k (ref): a frame template on its interface's packet socket, or a UDP socket. */
 static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		       const struct out_ref *ref, const struct mcr_config *cfg, int ioctl_fd,
@@ -539,7 +560,10 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
 	if (o->source_mode == SOURCE_ADDR)
 		eo->source = o->source;
-	fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
+	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
+	fd = udp_reuse_dup(eg, prev, &eg->keys[k], &got);
+	if (fd < 0)
+		fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
@@ -607,6 +631,21 @@ static unsigned int ring_frames(const struct mcr_config *cfg)
 	return per < EGRESS_RING_FRAMES ? (unsigned int)per : EGRESS_RING_FRAMES;
 }
 
+/* Index prev's udp outputs by what their sockets were set up with. */
+static int reuse_index(struct egress *eg, const struct egress *prev)
+{
+	int *fds = malloc((prev->n ? prev->n : 1) * sizeof(*fds));
+	int ret;
+
+	if (!fds)
+		return -ENOMEM;
+	for (size_t k = 0; k < prev->n; k++)
+		fds[k] = prev->outs[k].is_l2 ? -1 : prev->fds[prev->outs[k].file];
+	ret = udp_reuse_new(prev->keys, fds, prev->n, &eg->reuse);
+	free(fds);
+	return ret;
+}
+
 int egress_init(struct egress *eg, const struct mcr_config *cfg)
 {
 	return egress_init_from(eg, cfg, NULL);
@@ -632,7 +671,9 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	eg->ifaces = malloc((n_max ? n_max : 1) * sizeof(*eg->ifaces));
 	eg->nodf_ifindex = malloc((n ? n : 1) * sizeof(*eg->nodf_ifindex));
 	eg->nodf_file = malloc((n ? n : 1) * sizeof(*eg->nodf_file));
-	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file) {
+	eg->keys = calloc(n ? n : 1, sizeof(*eg->keys));
+	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file ||
+	    !eg->keys || (prev && reuse_index(eg, prev) < 0)) {
 		egress_exit(eg);
 		return -ENOMEM;
 	}
@@ -657,6 +698,8 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 		}
 	}
 	(void)close(ioctl_fd);
+	udp_reuse_free(eg->reuse);
+	eg->reuse = NULL;
 	if (ret == 0)
 		ret = carry_ifaces(eg, prev);
 	if (ret < 0) {
@@ -689,5 +732,7 @@ void egress_exit(struct egress *eg)
 	free(eg->ifaces);
 	free(eg->nodf_ifindex);
 	free(eg->nodf_file);
+	free(eg->keys);
+	udp_reuse_free(eg->reuse);
 	memset(eg, 0, sizeof(*eg));
 }

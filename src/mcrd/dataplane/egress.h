@@ -32,6 +32,7 @@
 #include "config/config.h"
 #include "mcrd/dataplane/frame.h"
 #include "mcrd/dataplane/txring.h"
+#include "mcrd/dataplane/udpreuse.h"
 
 /*
  * TX ring memory per worker, shared out among its l2 interfaces: a ring
@@ -80,6 +81,8 @@ struct egress {
 	unsigned int *nodf_ifindex;	/* [n_nodf]: whose no-DF udp socket ... */
 	unsigned int *nodf_file;	/* ... is fds[nodf_file[i]] */
 	size_t n_nodf;
+	struct udp_key *keys;		/* [n]: what each udp output's socket was set up with */
+	struct udp_reuse *reuse;	/* the previous one's sockets; only while egress_init() runs */
 	int sndbuf_min;			/* smallest effective SO_SNDBUF seen */
 	unsigned int ring_frames;	/* slots for a new interface's ring */
 	unsigned int kick_batch;	/* cfg's send_batch */
@@ -97,8 +100,9 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg);
  * The same, taking over (sharing) the packet sockets of prev, the egress of
  * the rules in force, or NULL: those of the interfaces both use, and the
  * others too, kept for later rules.  Freeing prev then does not wait for a
- * packet socket's release (an RCU grace period) in the worker loop.  prev
- * stays valid on its own.
+ * packet socket's release (an RCU grace period) in the worker loop.  A udp
+ * output set up as one of prev's was takes a duplicate of its socket
+ * (udpreuse.h).  prev stays valid on its own.
  */
 int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const struct egress *prev);
 /* Drop a reference to a ring; the last one unmaps it. */
