@@ -5,7 +5,8 @@
 # one input, one steady stream on a rule nobody touches, and CHANGES
 # mcrctl add/remove of other rules meanwhile: every change answers within
 # LIMIT_MS, the untouched stream arrives whole (no loss, no kernel_drops at
-# the receive ring), and its rule's counters carried over every change.
+# the receive ring), its rule's counters carried over every change, and
+# the workers hold as many files as before.
 # A change used to rebuild the whole generation inside the worker's loop
 # (hundreds of ms at 2,000 rules), overflowing the ring.
 #
@@ -51,6 +52,8 @@ step "Starting relay: $RULES rules on $RELAY_IN, $WORKERS worker(s)"
 start_mcrd relay --workers "$WORKERS" --stats-interval 0 --log-level debug -c "$TMPD/mcrd.json"
 expect "$(ctl --json list | jq '.rules | length')" -eq "$RULES" "rules in force"
 
+FDS0=$(worker_fds)
+
 step "A stream on \"keep\" at $RATE pps while $CHANGES adds and removes run"
 start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" -d 120 --idle-exit 2
 start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r "$RATE" -c 100000000 -d 100
@@ -84,6 +87,8 @@ wait_gen
 wait_sink
 SENT=$(jq .sent "$GEN_JSON")
 expect "$(ctl --json list | jq '.rules | length')" -eq "$RULES" "rules in force after the changes"
+# The sockets a change carries over are neither leaked nor closed twice.
+expect "$(worker_fds)" -eq "$FDS0" "workers' open files after the changes"
 stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 

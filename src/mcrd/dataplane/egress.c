@@ -401,6 +401,7 @@ static int l2_iface_get(struct egress *eg, const struct egress *prev, const stru
 		if (fd < 0)
 			return fd;
 		li->file = (unsigned int)eg->n_fds;
+		eg->borrowed[eg->n_fds] = -1;
 		eg->fds[eg->n_fds++] = fd;
 		if (got < eg->sndbuf_min)
 			eg->sndbuf_min = got;
@@ -475,6 +476,7 @@ static int udp_nodf_get(struct egress *eg, const struct out_ref *ref, int sndbuf
 	eg->nodf_ifindex[eg->n_nodf] = o->ifindex;
 	eg->nodf_file[eg->n_nodf++] = (unsigned int)eg->n_fds;
 	*ret_file = (unsigned int)eg->n_fds;
+	eg->borrowed[eg->n_fds] = -1;
 	eg->fds[eg->n_fds++] = fd;
 	return 0;
 }
@@ -497,24 +499,20 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 }
 
 /*
- * A duplicate of the socket prev set up alike (see udpreuse.h), or -1:
- * then the caller opens one.  *ret_sndbuf gets prev's smallest buffer.
+ * The index in prev->fds of a socket prev set up alike (see udpreuse.h),
+ * or -1: then the caller opens one.  The socket is borrowed, not
+ * duplicated: it stays prev's to close until egress_take_over() hands it
+ * over, so a change costs no system call for an output it did not change.
+ * *ret_sndbuf gets prev's smallest buffer.
  */
-static int udp_reuse_dup(struct egress *eg, const struct egress *prev, const struct udp_key *k,
-			 int *ret_sndbuf)
+static int udp_borrow(struct egress *eg, const struct egress *prev, const struct udp_key *k,
+		      int *ret_sndbuf)
 {
 	int from = eg->reuse ? udp_reuse_take(eg->reuse, k) : -1;
-	int fd;
 
-	if (from < 0)
-		return -1;
-	fd = fcntl(from, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0) {
-		log_warn_errno(errno, "cannot keep a UDP socket for the next rules, opening one");
-		return -1;
-	}
-	*ret_sndbuf = prev->sndbuf_min;
-	return fd;
+	if (from >= 0)
+		*ret_sndbuf = prev->sndbuf_min;
+	return from;
 }
 
 /* Set up output k (ref): a frame template on its interface's packet socket, or a UDP socket. */
@@ -524,7 +522,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 {
 	const struct mcr_output *o = ref->o;
 	struct egress_out *eo = &eg->outs[k];
-	int fd, got = 0;
+	int fd, from, got = 0;
 
 	eo->dst.sin_family = AF_INET;
 	eo->dst.sin_addr = o->group;
@@ -561,12 +559,12 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	if (o->source_mode == SOURCE_ADDR)
 		eo->source = o->source;
 	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
-	fd = udp_reuse_dup(eg, prev, &eg->keys[k], &got);
-	if (fd < 0)
-		fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
+	from = udp_borrow(eg, prev, &eg->keys[k], &got);
+	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
+	eg->borrowed[eg->n_fds] = from;
 	eg->fds[eg->n_fds++] = fd;
 	if (got < eg->sndbuf_min)
 		eg->sndbuf_min = got;
@@ -601,6 +599,7 @@ static int carry_ifaces(struct egress *eg, const struct egress *prev)
 		li->ifname = NULL;
 		li->tx->refs++;
 		li->file = (unsigned int)eg->n_fds;
+		eg->borrowed[eg->n_fds] = -1;
 		eg->fds[eg->n_fds++] = fd;
 	}
 	return 0;
@@ -631,7 +630,7 @@ static unsigned int ring_frames(const struct mcr_config *cfg)
 	return per < EGRESS_RING_FRAMES ? (unsigned int)per : EGRESS_RING_FRAMES;
 }
 
-/* Index prev's udp outputs by what their sockets were set up with. */
+/* Index prev's udp outputs' sockets (their places in prev->fds) by what they were set up with. */
 static int reuse_index(struct egress *eg, const struct egress *prev)
 {
 	int *fds = malloc((prev->n ? prev->n : 1) * sizeof(*fds));
@@ -640,7 +639,7 @@ static int reuse_index(struct egress *eg, const struct egress *prev)
 	if (!fds)
 		return -ENOMEM;
 	for (size_t k = 0; k < prev->n; k++)
-		fds[k] = prev->outs[k].is_l2 ? -1 : prev->fds[prev->outs[k].file];
+		fds[k] = prev->outs[k].is_l2 ? -1 : (int)prev->outs[k].file;
 	ret = udp_reuse_new(prev->keys, fds, prev->n, &eg->reuse);
 	free(fds);
 	return ret;
@@ -672,8 +671,10 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	eg->nodf_ifindex = malloc((n ? n : 1) * sizeof(*eg->nodf_ifindex));
 	eg->nodf_file = malloc((n ? n : 1) * sizeof(*eg->nodf_file));
 	eg->keys = calloc(n ? n : 1, sizeof(*eg->keys));
+	eg->borrowed = malloc((n_max + n + 1) * sizeof(*eg->borrowed));
+	eg->is_given = calloc(n_max + n + 1, sizeof(*eg->is_given));
 	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file ||
-	    !eg->keys || (prev && reuse_index(eg, prev) < 0)) {
+	    !eg->keys || !eg->borrowed || !eg->is_given || (prev && reuse_index(eg, prev) < 0)) {
 		egress_exit(eg);
 		return -ENOMEM;
 	}
@@ -721,13 +722,26 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	return 0;
 }
 
+void egress_take_over(struct egress *eg, struct egress *prev)
+{
+	for (size_t i = 0; i < eg->n_fds; i++) {
+		if (eg->borrowed[i] < 0)
+			continue;
+		prev->is_given[eg->borrowed[i]] = true;
+		eg->borrowed[i] = -1;
+	}
+}
+
 void egress_exit(struct egress *eg)
 {
 	for (size_t i = 0; i < eg->n_ifaces; i++)
 		egress_ring_put(eg->ifaces[i].tx);
 	for (size_t i = 0; i < eg->n_fds; i++)
-		(void)close(eg->fds[i]);
+		if (eg->borrowed[i] < 0 && !eg->is_given[i])
+			(void)close(eg->fds[i]);
 	free(eg->fds);
+	free(eg->borrowed);
+	free(eg->is_given);
 	free(eg->outs);
 	free(eg->ifaces);
 	free(eg->nodf_ifindex);
