@@ -22,9 +22,9 @@
 . "$(dirname "$0")/lib.sh"
 
 RULES=${RULES:-2000}
-CHANGES=${CHANGES:-40}
+CHANGES=${CHANGES:-20}
 RATE=${RATE:-20000}
-LIMIT_MS=${LIMIT_MS:-1000}
+LIMIT_MS=${LIMIT_MS:-2000}
 WORKERS=${WORKERS:-1}
 
 e2e_init
@@ -55,7 +55,7 @@ expect "$(ctl --json list | jq '.rules | length')" -eq "$RULES" "rules in force"
 FDS0=$(worker_fds)
 
 step "A stream on \"keep\" at $RATE pps while $CHANGES adds and removes run"
-start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" -d 120 --idle-exit 2
+start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" -d 120 --idle-exit 1
 start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r "$RATE" -c 100000000 -d 100
 sleep 1
 : >"$TMPD/changes"
