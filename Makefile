@@ -11,6 +11,7 @@
 #   make demo       relay multicast on a throwaway topology (root)
 #   make bench      mcr against the kernel (smcroute) and socat, into bench/results (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
+#   make fuzz       the libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60)
 #   make deps       install missing Debian build/test packages (root)
 #   make deb        the Debian package, into build/deb; make pkgcheck lints and checks it
 #   make DEVELOPER=1  warnings are errors (CI uses this)
@@ -74,13 +75,17 @@ UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
+# The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
+# each through it.
+FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply
+REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_TARGETS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench san deps install uninstall deb pkgcheck clean format lint
+.PHONY: all check e2e memcheck test demo bench san fuzz deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe
 
@@ -143,8 +148,8 @@ $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
 
-check: $(UNIT_BINS)
-	@tests/unit/run.sh $(UNIT_BINS)
+check: $(UNIT_BINS) $(REPLAY_BINS)
+	@tests/unit/run.sh $(UNIT_BINS) $(REPLAY_BINS)
 
 # A raw-frame injector the e2e tests use to send malformed packets.
 $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
@@ -178,6 +183,85 @@ san:
 
 deps:
 	@scripts/deps.sh
+
+# libFuzzer harnesses (tests/fuzz), built with clang into $(FUZZ_BUILD) and
+# each run for FUZZ_SECONDS; FUZZ_JOBS run at a time.  Objects are built
+# apart from the normal ones, with coverage and ASan+UBSan.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS    ?= 1
+FUZZ_BUILD   := $(BUILD)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -std=c17 -g -O1 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+                -Wcast-qual -Wwrite-strings -Wvla $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+ifeq ($(DEVELOPER),1)
+FUZZ_CFLAGS  += -Werror
+endif
+FUZZ_BINS    := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_TARGETS))
+FUZZ_COMMON  := tests/fuzz/fuzz_util.c $(COMMON_SRC)
+fuzzobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  FUZZCC  $<"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -MMD -MP $(PKG_CFLAGS) -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c $(FUZZ_COMMON))
+	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+$(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(FUZZ_BUILD)/fuzz_rule_spec: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(FUZZ_BUILD)/fuzz_control: $(call fuzzobj,src/mcrd/supervisor/commands.c src/config/config_diff.c \
+	$(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+# mcrctl whole, its main() renamed so that libFuzzer's is the program's, and
+# its socket client replaced by one that answers with the fuzzer's bytes.
+$(FUZZ_BUILD)/fuzz_reply: $(call fuzzobj,$(filter-out src/mcrctl/client.c,$(wildcard src/mcrctl/*.c)) \
+	$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: CPPFLAGS += -Dmain=mcrctl_main
+$(FUZZ_BUILD)/obj/src/mcrctl/mcrctl.o: FUZZ_CFLAGS += -Wno-missing-prototypes
+
+# The same harnesses without libFuzzer, for `make check`: each replays its
+# seed corpus (and so every input a fuzzer once failed on) built with $(CC),
+# always with ASan and UBSan, so that a finding fails a plain `make check`
+# too.  Their objects are their own, in $(BUILD)/replay.
+REPLAY_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+replayobj   = $(patsubst %.c,$(BUILD)/replay/%.o,$(1))
+
+$(BUILD)/replay/%.o: %.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< (replay)"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/replay_fuzz_%: $(call replayobj,tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.c $(COMMON_SRC)) \
+	$(BUILD)/replay/replay_fuzz_%.o
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(REPLAY_SAN) -o $@ $^ $(PKG_LIBS) -lcmocka
+$(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< ($*)"
+	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
+		$(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/replay_fuzz_config: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_rule_spec: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
+	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_control: $(call replayobj,src/mcrd/supervisor/commands.c \
+	src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
+$(BUILD)/tests/replay_fuzz_reply: $(call replayobj,$(filter-out src/mcrctl/client.c src/mcrctl/mcrctl.c,\
+	$(wildcard src/mcrctl/*.c)) $(CONFIG_SRC) src/mcrd/dataplane/rule.c) $(BUILD)/replay/mcrctl_main.o
+$(BUILD)/replay/mcrctl_main.o: src/mcrctl/mcrctl.c
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $< (replay, main renamed)"
+	$(Q)$(CC) $(CPPFLAGS) -Dmain=mcrctl_main $(CFLAGS) -Wno-missing-prototypes $(REPLAY_SAN) \
+		$(PKG_CFLAGS) -c -o $@ $<
+
+fuzz: $(FUZZ_BINS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_BUILD=$(FUZZ_BUILD) \
+		tests/fuzz/run.sh $(FUZZ_BINS)
 
 # Where install puts what; Debian's rules set SYSTEMDUNITDIR=/lib/systemd/system.
 SBINDIR       ?= $(PREFIX)/sbin

@@ -138,6 +138,8 @@ static int check_rule(const struct mcr_rule *r, size_t i, uint64_t *outputs_left
 	if (!is_terminated(r->name, sizeof(r->name)) ||
 	    !is_terminated(r->in_ifname, sizeof(r->in_ifname)))
 		return bad(err, "rule %zu: a name without its end", i);
+	if (r->in_vlan > MCR_VLAN_MAX)
+		return bad(err, "rule %zu: VLAN %u", i, r->in_vlan);
 	if (r->n_outputs > MCR_MAX_OUTPUTS || r->n_outputs > *outputs_left)
 		return bad(err, "rule %zu: %zu outputs, more than the image holds", i,
 			   r->n_outputs);

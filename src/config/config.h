@@ -21,6 +21,7 @@
 #define MCR_NAME_MAX		64	/* rule name, including NUL */
 #define MCR_MAX_RULES		4096
 #define MCR_MAX_OUTPUTS		4096	/* per rule */
+#define MCR_VLAN_MAX		4094	/* the highest VID a rule may name (4095 is reserved) */
 #define MCR_MAX_CONFIG_BYTES	(4 << 20)
 
 #define MCR_DEFAULT_QUEUE_DEPTH	1024
@@ -97,6 +98,12 @@ struct mcr_rule {
 	struct in_addr in_group;	/* multicast group or unicast destination */
 	uint16_t in_port;		/* host order; 0 = every port */
 	struct in_addr in_source;	/* INADDR_ANY = any source */
+	/*
+	 * The VLAN the rule takes (1..MCR_VLAN_MAX), or 0: untagged frames
+	 * (and priority-tagged ones, VID 0).  Frames of any other VLAN, and
+	 * frames with two tags or more, are never relayed (vlan_dropped).
+	 */
+	uint16_t in_vlan;
 	size_t n_outputs;
 	struct mcr_output *outputs;	/* owned by the rule */
 };
@@ -155,7 +162,7 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 
 /*
  * Append one rule written in the command-line shorthand:
- *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP] ->
+ *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
  *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][; OUT...]
  * A rule without NAME= is named "ruleN" (N = its 1-based position).
  */
@@ -218,7 +225,7 @@ const char *config_ttl_name(const struct mcr_output *o, char buf[12]);
 /*
  * Check the whole configuration and resolve interface names to indexes (no
  * rules at all is fine: mcrd then waits for mcrctl): no two rules share a
- * name or an input key (interface name, group, port, source), outputs fill
+ * name or an input key (interface name, group, port, source, VLAN), outputs fill
  * in the input's group/port where they gave none, and every multicast
  * output that sends from the relay's address has one on its interface
  * (config_check_output_source()).  An interface that does not exist is not

@@ -296,13 +296,13 @@ struct input_entry {
 		uint32_t group;
 		uint32_t source;
 		uint16_t port;
-		uint16_t pad;
+		uint16_t vlan;
 	} key;
 	size_t index;
 	UT_hash_handle hh;
 };
 
-/* No two rules may take the same input (interface, group, port, source). */
+/* No two rules may take the same input (interface, group, port, source, VLAN). */
 static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 {
 	struct input_entry *entries, *head = NULL, *old;
@@ -320,6 +320,7 @@ static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 		e->key.group = r->in_group.s_addr;
 		e->key.source = r->in_source.s_addr;
 		e->key.port = r->in_port;
+		e->key.vlan = r->in_vlan;
 		e->index = i;
 		HASH_FIND(hh, head, &e->key, sizeof(e->key), old);
 		if (old) {

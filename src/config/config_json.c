@@ -28,7 +28,7 @@
 /* ---- loader ---- */
 
 static const char *const rule_fields[] = { "name", "input", "outputs" };
-static const char *const input_fields[] = { "interface", "group", "port", "source" };
+static const char *const input_fields[] = { "interface", "group", "port", "source", "vlan" };
 static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source" };
 
 /*
@@ -178,6 +178,11 @@ static int json_parse_input(struct mcr_rule *r, json_t *in, const char *prefix,
 	rc = json_get_str(in, prefix, "source", false, &s, &f, err);
 	if (rc > 0)
 		rc = value_check_source(s, &r->in_source, f.path, f.shown, err);
+	if (rc < 0)
+		return rc;
+	rc = json_get_int(in, prefix, "vlan", &n, &f, err);
+	if (rc > 0)
+		rc = value_check_vlan(n, &r->in_vlan, f.path, f.shown, err);
 	return rc < 0 ? rc : 0;
 }
 
@@ -576,6 +581,8 @@ static json_t *input_to_json(const struct mcr_rule *r)
 		rc = json_set_new(in, "port", json_integer(r->in_port));
 	if (!rc && r->in_source.s_addr != htonl(INADDR_ANY))
 		rc = json_set_new(in, "source", json_string(addr_fmt(r->in_source, buf)));
+	if (!rc && r->in_vlan)
+		rc = json_set_new(in, "vlan", json_integer(r->in_vlan));
 	if (rc < 0) {
 		json_decref(in);
 		return NULL;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The --rule shorthand, one rule per command-line argument:
- *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP] ->
+ *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
  *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][; OUT...]
  * Its values go through the same checks as the JSON file's (value.h), and
  * messages quote the spec and name the part ("input", "output 2").
@@ -99,7 +99,7 @@ static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
 			   struct config_error *err)
 {
 	char where[SPEC_SHOWN_MAX + 64], shown[SHOWN_MAX + 4];
-	char *cursor = lhs, *field, *eq, *ip;
+	char *cursor = lhs, *field, *eq, *ip, *vid;
 	int rc;
 
 	field = str_next_field(&cursor, ',');
@@ -137,9 +137,18 @@ static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,
 			return rc;
 		field = str_next_field(&cursor, ',');
 	}
+	vid = field ? str_key_value(field, "vlan") : NULL;
+	if (vid) {
+		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, vid);
+		rc = value_check_vlan(str_to_number(vid), &r->in_vlan, where, shown, err);
+		if (rc < 0)
+			return rc;
+		field = str_next_field(&cursor, ',');
+	}
 	if (field)
-		return config_fail(err, -EINVAL, "%s: unexpected \"%.*s\" (expected source=IP)",
-				   where, SHOWN_MAX, field);
+		return config_fail(err, -EINVAL,
+				   "%s: unexpected \"%.*s\" (expected source=IP or vlan=VID)", where,
+				   SHOWN_MAX, field);
 	return 0;
 }
 

@@ -10,9 +10,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "common/addr.h"
 #include "config/config_internal.h"
 #include "config/value.h"
+
+/* Whether jansson takes @s as a JSON string, which must be UTF-8. */
+static bool is_utf8(const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+
+	json_decref(j);
+	return j != NULL;
+}
 
 static bool ifname_is_valid(const char *s)
 {
@@ -25,7 +36,11 @@ static bool ifname_is_valid(const char *s)
 		if (*p == '/' || *p == ':' || *p == ' ' || (*p >= '\t' && *p <= '\r'))
 			return false;
 	}
-	return true;
+	/*
+	 * And what the kernel allows but JSON cannot carry: a name that is not
+	 * UTF-8 (possible from --rule) could never be listed, saved or sent.
+	 */
+	return is_utf8(s, n);
 }
 
 static bool rule_name_is_valid(const char *s)
@@ -49,7 +64,7 @@ int value_check_ifname(const char *s, char ret[IF_NAMESIZE], const char *where,
 {
 	if (!ifname_is_valid(s))
 		return config_fail(err, -EINVAL,
-				   "%s: %s is not an interface name (1..%d characters, no '/', ':' or spaces)",
+				   "%s: %s is not an interface name (1..%d characters of UTF-8, no '/', ':' or spaces)",
 				   where, shown, IF_NAMESIZE - 1);
 	(void)snprintf(ret, IF_NAMESIZE, "%s", s);
 	return 0;
@@ -95,6 +110,18 @@ int value_check_port(long long v, uint16_t *ret, const char *where, const char *
 	if (v < 1 || v > PORT_MAX)
 		return config_fail(err, -EINVAL, "%s: %s is not a port number (1..%d)", where,
 				   shown, PORT_MAX);
+	*ret = (uint16_t)v;
+	return 0;
+}
+
+int value_check_vlan(long long v, uint16_t *ret, const char *where, const char *shown,
+		     struct config_error *err)
+{
+	if (v < 1 || v > MCR_VLAN_MAX)
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not a VLAN ID (1..%d; leave vlan out for untagged "
+				   "frames)",
+				   where, shown, MCR_VLAN_MAX);
 	*ret = (uint16_t)v;
 	return 0;
 }

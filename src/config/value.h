@@ -32,6 +32,9 @@ int value_check_source(const char *s, struct in_addr *ret, const char *where, co
 		       struct config_error *err);
 int value_check_port(long long v, uint16_t *ret, const char *where, const char *shown,
 		     struct config_error *err);
+/* A VLAN ID a rule takes: 1..MCR_VLAN_MAX. */
+int value_check_vlan(long long v, uint16_t *ret, const char *where, const char *shown,
+		     struct config_error *err);
 int value_check_ttl(long long v, uint8_t *ret, const char *where, const char *shown,
 		    struct config_error *err);
 /* An output's "ttl" written as a word: "keep" or "decrement". */

@@ -163,7 +163,8 @@ static int show_log_level(struct mcrctl *m)
 
 	if (rc || !result)
 		return rc;
-	(void)printf("%s\n", json_string_value(json_object_get(result, "level")));
+	/* An answer without the level printed "(null)", or crashed in puts(). */
+	(void)printf("%s\n", json_str_or(result, "level", "?"));
 	json_decref(result);
 	return EXIT_SUCCESS;
 }

@@ -19,6 +19,7 @@ enum {
 	OPT_IN_GROUP,
 	OPT_IN_PORT,
 	OPT_SOURCE,
+	OPT_VLAN,
 	OPT_OUTPUT,
 	OPT_TTL,
 	OPT_OUT_SOURCE,
@@ -83,7 +84,8 @@ out_free:
 }
 
 struct add_flags {
-	const char *name, *in_iface, *in_group, *in_port, *source, *ttl, *out_source, *rule_json;
+	const char *name, *in_iface, *in_group, *in_port, *source, *vlan, *ttl, *out_source;
+	const char *rule_json;
 	json_t *outputs;
 };
 
@@ -112,6 +114,16 @@ static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags 
 	}
 	if (f->source && json_object_set_new(in, "source", json_string(f->source)) < 0)
 		goto out_nomem;
+	if (f->vlan) {
+		if (parse_integer(f->vlan, &v) < 0) {
+			json_decref(rule);
+			return mcrctl_usage_error(cmd, "--vlan: \"%s\" is not a VLAN ID (1-4094)",
+						  f->vlan);
+		}
+		/* mcrd checks the range, as for every field. */
+		if (json_object_set_new(in, "vlan", json_integer(v)) < 0)
+			goto out_nomem;
+	}
 	if (f->name && json_object_set_new(rule, "name", json_string(f->name)) < 0)
 		goto out_nomem;
 	/* A word goes to mcrd as it is: mcrd checks it and names it if it is wrong. */
@@ -141,7 +153,7 @@ static int rule_from_json_arg(const struct mcrctl_cmd *cmd, const struct add_fla
 	json_error_t jerr;
 	json_t *rule;
 
-	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->ttl ||
+	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->vlan || f->ttl ||
 	    f->out_source || json_array_size(f->outputs))
 		return mcrctl_usage_error(cmd, "--json RULE replaces the other rule options");
 	rule = json_loads(f->rule_json, JSON_REJECT_DUPLICATES, &jerr);
@@ -166,6 +178,7 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		{ "input-group", required_argument, NULL, OPT_IN_GROUP },
 		{ "input-port", required_argument, NULL, OPT_IN_PORT },
 		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "vlan", required_argument, NULL, OPT_VLAN },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "output-source", required_argument, NULL, OPT_OUT_SOURCE },
@@ -194,6 +207,9 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 			break;
 		case OPT_SOURCE:
 			f.source = optarg;
+			break;
+		case OPT_VLAN:
+			f.vlan = optarg;
 			break;
 		case OPT_TTL:
 			f.ttl = optarg;
@@ -312,7 +328,8 @@ static char *fmt_outputs(const json_t *outputs)
 
 int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
-	static const char *const cols[] = { "NAME", "INPUT", "GROUP", "SOURCE", "OUTPUTS", NULL };
+	static const char *const cols[] = { "NAME", "INPUT", "VLAN", "GROUP", "SOURCE", "OUTPUTS",
+					    NULL };
 	json_t *result, *rule;
 	struct table t;
 	size_t i;
@@ -333,6 +350,10 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 		table_row(&t);
 		table_cell(&t, "%s", json_str_or(rule, "name", "?"));
 		table_cell(&t, "%s", json_str_or(in, "interface", "?"));
+		if (json_object_get(in, "vlan"))
+			table_cell(&t, "%lld", json_int_of(in, "vlan"));
+		else
+			table_cell(&t, "-");
 		table_cell(&t, "%s", gp);
 		table_cell(&t, "%s", json_str_or(in, "source", "*"));
 		table_cell(&t, "%s", outs ? outs : "?");

@@ -6,6 +6,7 @@
  * from the difference of successive counters.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,20 @@ static void fmt_output_name(const json_t *o, char *buf, size_t size)
 		       json_str_or(o, "group", "?"), port);
 }
 
+/*
+ * a + b for counters as mcrd sent them: a sum past the range of long long
+ * (only a broken or hostile mcrd sends such numbers) saturates instead of
+ * overflowing, which is undefined behaviour.
+ */
+static long long add_sat(long long a, long long b)
+{
+	long long sum;
+
+	if (__builtin_add_overflow(a, b, &sum))
+		return b > 0 ? LLONG_MAX : LLONG_MIN;
+	return sum;
+}
+
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
 	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
@@ -45,11 +60,11 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 		char r1[16], r2[16];
 
 		json_array_foreach(outs, j, o) {
-			out += json_int_of(o, "packets_out");
-			drops += json_int_of(o, "drops");
-			errors += json_int_of(o, "send_errors");
-			too_big += json_int_of(o, "too_big");
-			expired += json_int_of(o, "ttl_expired");
+			out = add_sat(out, json_int_of(o, "packets_out"));
+			drops = add_sat(drops, json_int_of(o, "drops"));
+			errors = add_sat(errors, json_int_of(o, "send_errors"));
+			too_big = add_sat(too_big, json_int_of(o, "too_big"));
+			expired = add_sat(expired, json_int_of(o, "ttl_expired"));
 			pps_out += json_num_of(o, "pps_out");
 		}
 		table_row(t);
@@ -203,7 +218,9 @@ static double rate_of(const json_t *now, const json_t *prev, const char *key, do
 
 	if (!prev || secs <= 0)
 		return -1;
-	d = json_int_of(now, key) - json_int_of(prev, key);
+	/* Past long long's range (a broken mcrd's numbers) the rate is unknown too. */
+	if (__builtin_sub_overflow(json_int_of(now, key), json_int_of(prev, key), &d))
+		return -1;
 	/* A counter that went back belongs to a rule that was replaced. */
 	return d < 0 ? -1 : (double)d / secs;
 }

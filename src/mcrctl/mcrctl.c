@@ -22,7 +22,7 @@
 static const struct mcrctl_cmd commands[] = {
 	{ "add", PROTO_CMD_ADD,
 	  "--input-interface IF --input-group GROUP [--input-port PORT] [--source IP]\n"
-	  "           [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N|keep|decrement]\n"
+	  "           [--vlan VID] [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N|keep|decrement]\n"
 	  "           [--output-source relay|keep|IP]\n"
 	  "       mcrctl add --json RULE",
 	  NULL,
@@ -30,12 +30,13 @@ static const struct mcrctl_cmd commands[] = {
 	  "GROUP or PORT keeps the input's.  --ttl and --output-source (the address the\n"
 	  "outputs send from; --source is the input's sender) apply to every output.  --json takes\n"
 	  "a whole rule object in the configuration file's form instead of the flags.\n"
+	  "--vlan: the rule takes frames tagged with that VLAN (1-4094), not untagged ones.\n"
 	  "mcrd checks the rule and answers with the message naming any bad field.",
 	  cmd_add },
 	{ "remove", PROTO_CMD_REMOVE, "NAME", NULL, NULL, cmd_remove },
 	{ "list", PROTO_CMD_LIST, "", NULL,
-	  "One line per rule: name, input interface, group:port (* = any port), source\n"
-	  "(* = any) and the outputs in the --rule shorthand's form.",
+	  "One line per rule: name, input interface, VLAN (- = untagged), group:port\n"
+	  "(* = any port), source (* = any) and the outputs in the --rule shorthand's form.",
 	  cmd_list },
 	{ "stats", PROTO_CMD_STATS, "[-v]", NULL,
 	  "Per rule: average packet rates in and out since mcrd started, packets,\n"

@@ -4,8 +4,9 @@
  * one interface, so the e2e tests can feed mcrd the broken packets a normal
  * socket never produces (truncated headers, bad lengths, fragments).  Each
  * frame is IPv4 to the group with the defect named by --kind; "good" frames
- * carry the mcrgen payload and are relayable.  Test tool only: the count is
- * capped and sends are paced.
+ * carry the mcrgen payload and are relayable.  --tag puts up to two VLAN
+ * tags (802.1Q or 802.1ad, outermost first) in front of the IPv4 header.
+ * Test tool only: the count is capped and sends are paced.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +35,10 @@
 #define ETH_HDR_LEN		14
 #define IP_HDR_LEN		20
 #define UDP_HDR_LEN		8
-#define FRAME_MAX		(ETH_HDR_LEN + IP_HDR_LEN + UDP_HDR_LEN + RAWFRAME_MAX_PAYLOAD)
+#define VLAN_TAG_LEN		4
+#define RAWFRAME_MAX_TAGS	2
+#define FRAME_MAX		(ETH_HDR_LEN + RAWFRAME_MAX_TAGS * VLAN_TAG_LEN + IP_HDR_LEN + \
+				 UDP_HDR_LEN + RAWFRAME_MAX_PAYLOAD)
 
 enum frame_kind {
 	KIND_GOOD,
@@ -69,6 +73,9 @@ struct rawframe_opts {
 	uint16_t sport;
 	uint16_t dport;
 	size_t payload_len;
+	size_t n_tags;
+	uint16_t tag_tpid[RAWFRAME_MAX_TAGS];	/* outermost first */
+	uint16_t tag_tci[RAWFRAME_MAX_TAGS];
 };
 
 static void usage(FILE *f)
@@ -76,10 +83,13 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: rawframe -i IFACE --dst-group GROUP[:PORT] --kind KIND -c COUNT\n"
 		"                [--sport N] [--dport N] [--source IP] [--len BYTES] [--rate PPS]\n"
+		"                [--tag [TPID:]VID]...\n"
 		"kinds: good truncated bad-ihl bad-total-len bad-udp-len fragment-first\n"
 		"       fragment-later non-udp\n"
-		"Sends COUNT (<= %d) hand-built frames to GROUP's multicast MAC on IFACE.\n",
-		RAWFRAME_MAX_COUNT);
+		"Sends COUNT (<= %d) hand-built frames to GROUP's multicast MAC on IFACE.\n"
+		"--tag adds a VLAN tag (TPID in hex, 8100 unless given; VID 0..4095), at most\n"
+		"%d, the first outermost: --tag 88a8:100 --tag 666 is QinQ.\n",
+		RAWFRAME_MAX_COUNT, RAWFRAME_MAX_TAGS);
 }
 
 static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *ret)
@@ -94,6 +104,30 @@ static int parse_ulong(const char *s, unsigned long min, unsigned long max, unsi
 	if (errno || *end || v < min || v > max)
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+/* "[TPID:]VID": TPID in hex (8100 or 88a8), VID 0..4095. */
+static int parse_tag(const char *s, struct rawframe_opts *o)
+{
+	const char *colon = strchr(s, ':');
+	unsigned long tpid = ETH_P_8021Q, vid;
+	char *end;
+
+	if (o->n_tags == RAWFRAME_MAX_TAGS)
+		return -E2BIG;
+	if (colon) {
+		errno = 0;
+		tpid = strtoul(s, &end, 16);
+		if (errno || end != colon || (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD))
+			return -EINVAL;
+		s = colon + 1;
+	}
+	if (parse_ulong(s, 0, 4095, &vid) < 0)
+		return -EINVAL;
+	o->tag_tpid[o->n_tags] = (uint16_t)tpid;
+	o->tag_tci[o->n_tags] = (uint16_t)vid;
+	o->n_tags++;
 	return 0;
 }
 
@@ -120,6 +154,7 @@ static int parse_opts(int argc, char **argv, struct rawframe_opts *o)
 		{ "source", required_argument, NULL, 's' },
 		{ "len", required_argument, NULL, 'l' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "tag", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,6 +222,13 @@ static int parse_opts(int argc, char **argv, struct rawframe_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 't':
+			if (parse_tag(optarg, o) < 0) {
+				fprintf(stderr, "rawframe: --tag: want [8100|88a8:]0..4095, at most "
+						"%d, got '%s'\n", RAWFRAME_MAX_TAGS, optarg);
+				return -EINVAL;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -231,17 +273,22 @@ static void put16(uint8_t *p, uint16_t v)
 static size_t frame_build(const struct rawframe_opts *o, const uint8_t src_mac[6], uint64_t seq,
 			  uint8_t *buf)
 {
-	uint8_t *eth = buf, *ip = buf + ETH_HDR_LEN, *udp = ip + IP_HDR_LEN;
+	size_t l2_len = ETH_HDR_LEN + o->n_tags * VLAN_TAG_LEN;
+	uint8_t *eth = buf, *ip = buf + l2_len, *udp = ip + IP_HDR_LEN;
 	struct payload_hdr ph = { .stream = 0, .seq = seq, .tx_ns = realtime_ns() };
 	size_t udp_len = UDP_HDR_LEN + o->payload_len;
 	size_t ip_len = IP_HDR_LEN + udp_len;
-	size_t frame_len = ETH_HDR_LEN + ip_len;
+	size_t frame_len = l2_len + ip_len;
 	uint16_t frag = 0x4000;		/* DF */
 
 	memset(buf, 0, FRAME_MAX);
 	addr_multicast_mac(o->group, eth);
 	memcpy(eth + 6, src_mac, 6);
-	put16(eth + 12, ETH_P_IP);
+	for (size_t t = 0; t < o->n_tags; t++) {
+		put16(eth + 12 + t * VLAN_TAG_LEN, o->tag_tpid[t]);
+		put16(eth + 14 + t * VLAN_TAG_LEN, o->tag_tci[t]);
+	}
+	put16(ip - 2, ETH_P_IP);
 
 	ip[0] = 0x45;
 	ip[8] = 16;			/* TTL: more than 1, or a relay that decrements drops it */
@@ -260,7 +307,7 @@ static size_t frame_build(const struct rawframe_opts *o, const uint8_t src_mac[6
 		break;
 	case KIND_TRUNCATED:
 		/* Headers claim a full datagram; the frame stops inside UDP. */
-		frame_len = ETH_HDR_LEN + IP_HDR_LEN + 4;
+		frame_len = l2_len + IP_HDR_LEN + 4;
 		break;
 	case KIND_BAD_IHL:
 		ip[0] = 0x44;
@@ -349,7 +396,7 @@ int main(int argc, char **argv)
 		goto out_close_fd;
 	}
 	sll.sll_ifindex = (int)ifindex;
-	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_protocol = htons(o.n_tags ? o.tag_tpid[0] : ETH_P_IP);
 	addr_multicast_mac(o.group, sll.sll_addr);
 
 	start = now_ns();

@@ -40,6 +40,7 @@ static void make_config(struct mcr_config *cfg)
 		rule->in_ifindex = (unsigned int)(10 + r);
 		rule->in_group.s_addr = htonl(0xef010101u + (uint32_t)r);
 		rule->in_port = (uint16_t)(5000 + r);
+		rule->in_vlan = (uint16_t)(r * 2047);	/* 0 (untagged), 2047, 4094 */
 		rule->n_outputs = outs[r];
 		rule->outputs = calloc(outs[r] ? outs[r] : 1, sizeof(*rule->outputs));
 		assert_non_null(rule->outputs);
@@ -78,6 +79,7 @@ static void t_round_trip(void **state)
 		assert_string_equal(back.rules[r].in_ifname, cfg.rules[r].in_ifname);
 		assert_int_equal(back.rules[r].in_ifindex, cfg.rules[r].in_ifindex);
 		assert_int_equal(back.rules[r].in_group.s_addr, cfg.rules[r].in_group.s_addr);
+		assert_int_equal(back.rules[r].in_vlan, cfg.rules[r].in_vlan);
 		assert_int_equal(back.rules[r].n_outputs, cfg.rules[r].n_outputs);
 		assert_ptr_not_equal(back.rules[r].outputs, cfg.rules[r].outputs);
 		assert_memory_equal(back.rules[r].outputs, cfg.rules[r].outputs,
@@ -170,6 +172,14 @@ static void t_garbage(void **state)
 	memcpy(bad, data, len);
 	bad[HDR_SIZE + offsetof(struct mcr_config, igmp_join)] = 7;
 	expect_refused(bad, len, "igmp_join");
+
+	memcpy(bad, data, len);
+	{
+		uint16_t vlan = MCR_VLAN_MAX + 1;
+
+		memcpy(bad + RULE_AT(1) + offsetof(struct mcr_rule, in_vlan), &vlan, sizeof(vlan));
+	}
+	expect_refused(bad, len, "rule 1: VLAN 4095");
 
 	memcpy(bad, data, len);
 	{

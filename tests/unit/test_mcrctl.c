@@ -380,9 +380,9 @@ static void t_list_table(void **state)
 	run(fx, &r, "list", NULL);
 	assert_status(&r, 0);
 	assert_string_equal(r.out,
-		"NAME  INPUT  GROUP           SOURCE      OUTPUTS\n"
-		"cam1  lo     239.1.1.1:5000  *           lo,239.2.2.2:6000,ttl=8\n"
-		"cam2  lo     239.1.1.2:*     198.18.0.1  lo,239.3.3.3,ttl=decrement; lo,239.4.4.4:7000,ttl=keep,source=keep\n");
+		"NAME  INPUT  VLAN  GROUP           SOURCE      OUTPUTS\n"
+		"cam1  lo     -     239.1.1.1:5000  *           lo,239.2.2.2:6000,ttl=8\n"
+		"cam2  lo     -     239.1.1.2:*     198.18.0.1  lo,239.3.3.3,ttl=decrement; lo,239.4.4.4:7000,ttl=keep,source=keep\n");
 	assert_string_equal(r.err, "");
 }
 
@@ -490,14 +490,15 @@ static void t_add_from_flags(void **state)
 	struct run r;
 
 	run(fx, &r, "add", "--name", "new1", "--input-interface", "lo", "--input-group",
-	    "239.9.9.9", "--input-port", "7000", "--source", "198.18.0.9", "--output",
-	    "lo,239.8.8.8:7001", "--output", "lo,239.8.8.9", "--ttl", "4", NULL);
+	    "239.9.9.9", "--input-port", "7000", "--source", "198.18.0.9", "--vlan", "100",
+	    "--output", "lo,239.8.8.8:7001", "--output", "lo,239.8.8.9", "--ttl", "4", NULL);
 	assert_status(&r, 0);
 	assert_string_equal(r.out, "added rule new1\n");
 	assert_int_equal(fx->cfg.n_rules, 3);
 	rule = &fx->cfg.rules[2];
 	assert_string_equal(rule->name, "new1");
 	assert_int_equal(rule->in_port, 7000);
+	assert_int_equal(rule->in_vlan, 100);
 	assert_int_equal(rule->n_outputs, 2);
 	assert_int_equal(rule->outputs[0].port, 7001);
 	assert_int_equal(rule->outputs[0].ttl, 4);

@@ -211,6 +211,9 @@ static void check_info(const char *name, const struct frame *f, const struct pkt
 			 f->payload_len);
 	if (info->ttl != T_TTL || info->vlan_depth != ntags)
 		fail_msg("case \"%s\": ttl %u vlan_depth %u", name, info->ttl, info->vlan_depth);
+	/* The outermost tag's TCI: the builder writes VID 100 there. */
+	if (info->vlan_tci != (ntags ? 100 : 0))
+		fail_msg("case \"%s\": vlan_tci %u", name, info->vlan_tci);
 	for (i = 0; i < info->payload_len; i++)
 		if (f->buf[info->payload_off + i] != payload_byte(i))
 			fail_msg("case \"%s\": payload byte %zu differs", name, i);
@@ -513,6 +516,54 @@ static void t_not_ipv4_needs_only_ethernet_header(void **state)
 	assert_int_equal(packet_parse(f.buf, 13, &info), PKT_MALFORMED);
 }
 
+/*
+ * The VLAN a frame belongs to, from the tag the kernel took off (if any) and
+ * the tags left in its bytes: one tag gives its VID, a priority tag (VID 0)
+ * counts as untagged, two or more are "stacked" (QinQ) whichever carries
+ * what; PCP and DEI bits never matter.
+ */
+static void t_vlan_of_frame(void **state)
+{
+	static const struct {
+		const char *name;
+		bool has_outer;
+		uint16_t outer_tci;
+		unsigned int ntags;	/* in-band, the outermost with in_tci */
+		uint16_t in_tci;
+		uint16_t want;
+	} cases[] = {
+		{ "untagged", false, 0, 0, 0, 0 },
+		{ "kernel tag 666", true, 666, 0, 0, 666 },
+		{ "kernel tag 666, PCP 5 DEI 1", true, 0xb000 | 666, 0, 0, 666 },
+		{ "kernel priority tag", true, 0xe000, 0, 0, 0 },
+		{ "kernel tag VID 4095", true, 0x0fff, 0, 0, 4095 },
+		{ "in-band tag 666", false, 0, 1, 666, 666 },
+		{ "in-band priority tag", false, 0, 1, 0x6000, 0 },
+		{ "kernel tag + in-band tag (QinQ)", true, 100, 1, 666, PKT_VLAN_STACKED },
+		{ "kernel priority tag + in-band tag", true, 0, 1, 666, PKT_VLAN_STACKED },
+		{ "kernel tag + in-band priority tag", true, 666, 1, 0, PKT_VLAN_STACKED },
+		{ "two in-band tags", false, 0, 2, 666, PKT_VLAN_STACKED },
+		{ "kernel tag + two in-band tags", true, 1, 2, 2, PKT_VLAN_STACKED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct frame_spec spec = { .tpid = { TPID_8021AD, TPID_8021Q },
+					   .ntags = cases[i].ntags, .payload_len = 16 };
+		struct frame f;
+		struct pkt_info info;
+		uint16_t got;
+
+		frame_build(&f, &spec);
+		if (spec.ntags)
+			put16(f.buf, 14, cases[i].in_tci);
+		assert_int_equal(packet_parse(f.buf, f.len, &info), PKT_OK);
+		got = packet_vlan(&info, cases[i].has_outer, cases[i].outer_tci);
+		if (got != cases[i].want)
+			fail_msg("case \"%s\": VLAN %u, want %u", cases[i].name, got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +580,7 @@ int main(void)
 		cmocka_unit_test(t_other_protocols_are_not_udp),
 		cmocka_unit_test(t_other_ethertypes_are_not_ipv4),
 		cmocka_unit_test(t_not_ipv4_needs_only_ethernet_header),
+		cmocka_unit_test(t_vlan_of_frame),
 	};
 
 	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);

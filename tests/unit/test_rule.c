@@ -74,7 +74,7 @@ static struct rule_table *table_of(const struct mcr_config *cfg)
 
 static int lookup(const struct rule_table *t, const struct key *pkt)
 {
-	return rule_table_lookup(t, pkt->ifindex, ip(pkt->group), pkt->port, ip(pkt->source));
+	return rule_table_lookup(t, pkt->ifindex, ip(pkt->group), pkt->port, ip(pkt->source), 0);
 }
 
 struct lookup_case {
@@ -288,6 +288,66 @@ static void t_duplicates(void **state)
 	}
 }
 
+/*
+ * A rule takes the frames of its VLAN only: an untagged rule (vlan 0) none
+ * of a tagged one, and a tagged rule neither untagged frames nor another
+ * VLAN's, whatever the precedence of port and source would say.
+ */
+static void t_vlan(void **state)
+{
+	static const struct {
+		struct key key;
+		uint16_t vlan;
+	} rules[] = {
+		{ { IFX, GROUP, 5000, NULL }, 0 },
+		{ { IFX, GROUP, 5000, NULL }, 666 },
+		{ { IFX, "239.2.2.2", 0, NULL }, 100 },
+		{ { IFX, "239.2.2.2", 6000, SRC }, 100 },
+	};
+	static const struct {
+		struct key pkt;
+		uint16_t vlan;
+		int want;
+	} pkts[] = {
+		{ { IFX, GROUP, 5000, SRC }, 0, 0 },
+		{ { IFX, GROUP, 5000, SRC }, 666, 1 },
+		{ { IFX, GROUP, 5000, SRC }, 667, -1 },
+		{ { IFX, GROUP, 5000, SRC }, 4095, -1 },
+		{ { IFX + 1, GROUP, 5000, SRC }, 666, -1 },
+		{ { IFX, "239.2.2.2", 7000, SRC }, 100, 2 },
+		{ { IFX, "239.2.2.2", 6000, SRC }, 100, 3 },
+		{ { IFX, "239.2.2.2", 6000, OTHER_SRC }, 100, 2 },
+		{ { IFX, "239.2.2.2", 6000, SRC }, 0, -1 },
+		{ { IFX, "239.2.2.2", 6000, SRC }, 101, -1 },
+	};
+	struct mcr_rule r[ARRAY_SIZE(rules)];
+	struct mcr_config cfg;
+	struct rule_table *t;
+	size_t dup = SIZE_MAX;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+		rule_set(&r[i], &rules[i].key);
+		r[i].in_vlan = rules[i].vlan;
+	}
+	cfg = config_of(r, ARRAY_SIZE(rules));
+	t = table_of(&cfg);
+	for (size_t i = 0; i < ARRAY_SIZE(pkts); i++) {
+		const struct key *k = &pkts[i].pkt;
+		int got = rule_table_lookup(t, k->ifindex, ip(k->group), k->port, ip(k->source),
+					    pkts[i].vlan);
+
+		if (got != pkts[i].want)
+			fail_msg("packet %zu: got %d, want %d", i, got, pkts[i].want);
+	}
+	rule_table_free(t);
+
+	/* The same key and VLAN twice is a duplicate. */
+	r[0].in_vlan = 666;
+	assert_int_equal(rule_table_new(&cfg, &t, &dup), -EEXIST);
+	assert_int_equal(dup, 1);
+}
+
 /* The limit's worth of rules, of every kind and on several interfaces: each found. */
 static void t_many_rules(void **state)
 {
@@ -313,13 +373,16 @@ static void t_many_rules(void **state)
 		uint32_t src = r->in_source.s_addr ? r->in_source.s_addr : htonl(0xc6130001u);
 		int got;
 
-		got = rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src);
+		got = rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src, 0);
 		if (got != (int)i)
 			fail_msg("rule %u: got %d", i, got);
 		/* Same packet on the next interface or group: no rule. */
-		assert_int_equal(rule_table_lookup(t, 5, r->in_group.s_addr, port, src), -1);
+		assert_int_equal(rule_table_lookup(t, 5, r->in_group.s_addr, port, src, 0), -1);
 		assert_int_equal(rule_table_lookup(t, r->in_ifindex, htonl(0xef100000u | i), port,
-						   src), -1);
+						   src, 0), -1);
+		/* Or tagged: only a rule naming the VLAN takes it. */
+		assert_int_equal(rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src,
+						   100), -1);
 	}
 	rule_table_free(t);
 	free(rules);
@@ -333,8 +396,8 @@ static void t_empty_table(void **state)
 	(void)state;
 	cfg = config_of(NULL, 0);
 	t = table_of(&cfg);
-	assert_int_equal(rule_table_lookup(t, IFX, ip(GROUP), 5000, ip(SRC)), -1);
-	assert_int_equal(rule_table_lookup(t, 0, 0, 0, 0), -1);
+	assert_int_equal(rule_table_lookup(t, IFX, ip(GROUP), 5000, ip(SRC), 0), -1);
+	assert_int_equal(rule_table_lookup(t, 0, 0, 0, 0, 0), -1);
 	rule_table_free(t);
 	rule_table_free(NULL);
 }
@@ -343,6 +406,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_exact_and_misses),
+		cmocka_unit_test(t_vlan),
 		cmocka_unit_test(t_precedence),
 		cmocka_unit_test(t_any_port_rule),
 		cmocka_unit_test(t_source_specific_rules),

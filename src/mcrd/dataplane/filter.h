@@ -16,7 +16,9 @@
 
 /*
  * Build a program accepting IPv4 UDP frames, untagged or with one 802.1Q
- * tag, whose destination address is one of dests (network order, n >= 1).
+ * tag in their bytes (and any tag the kernel took off: VLANs are judged in
+ * userspace), whose destination address is one of dests (network order,
+ * n >= 1).
  * The program is written to prog (capacity cap instructions).  Returns the
  * instruction count, or -E2BIG when cap is too small or n too large.
  */

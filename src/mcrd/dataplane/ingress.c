@@ -456,8 +456,25 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 	set_rcvbuf(p);
 	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
 		return ret;
+	/*
+	 * The kernel takes a frame's outer VLAN tag off before any packet
+	 * socket sees it; a ring's frame header reports it, a receive needs
+	 * PACKET_AUXDATA, or a tagged frame would pass for an untagged one.
+	 */
+	if (mode == INGRESS_MULTISHOT &&
+	    setsockopt(p->fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+		ret = -errno;
+		log_err_errno(ret, "%s: cannot ask for the frames' VLAN tags (PACKET_AUXDATA)",
+			      p->ifname);
+		return ret;
+	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
+	/*
+	 * ETH_P_ALL, not ETH_P_IP: such a socket sees a frame before the
+	 * kernel's VLAN code, which clears the tag of a VLAN no VLAN device
+	 * takes, so the frame would pass for an untagged one.
+	 */
 	sll.sll_protocol = htons(ETH_P_ALL);
 	sll.sll_ifindex = (int)p->ifindex;
 	if (bind(p->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
@@ -509,6 +526,8 @@ int ingress_init(struct ingress *in, int fanout_base, enum ingress_mode mode)
 			 "(Linux 6.2 can): with more than one worker, relaying out of an input "
 			 "interface may loop back into it");
 	in->mode = mode;
+	if (mode == INGRESS_MULTISHOT)
+		in->rx_msg.msg_controllen = INGRESS_AUX_SPACE;
 	in->ports = calloc(INGRESS_MAX_PORTS, sizeof(*in->ports));
 	if (!in->ports)
 		return -ENOMEM;

@@ -15,11 +15,13 @@
 #define MCR_INGRESS_H
 
 #include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "config/config.h"
 #include "mcrd/dataplane/rxring.h"
@@ -63,7 +65,17 @@ struct ingress {
 	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
 	int fanout_base;		/* the daemon's PACKET_FANOUT id base, or -1 */
 	enum ingress_mode mode;		/* for every port, as when the worker started */
+	/*
+	 * The layout of every multishot receive (INGRESS_MULTISHOT): no
+	 * address, and room for the PACKET_AUXDATA message that carries the
+	 * VLAN tag the kernel took off a frame.  Read by the kernel at each
+	 * arming, so it lives as long as the ports.
+	 */
+	struct msghdr rx_msg;
 };
+
+/* The control room a multishot receive asks for: one struct tpacket_auxdata. */
+#define INGRESS_AUX_SPACE	CMSG_SPACE(sizeof(struct tpacket_auxdata))
 
 /*
  * With fanout_base >= 0 (0..65535, the same in every worker of a daemon)

@@ -45,7 +45,7 @@ enum pkt_verdict packet_parse(const uint8_t *frame, size_t len, struct pkt_info 
 {
 	const uint8_t *ip, *udp;
 	size_t off, ip_avail, ip_hlen, ip_tot, udp_len;
-	uint16_t type, frag;
+	uint16_t type, frag, tci = 0;
 	uint8_t depth = 0;
 
 	if (len < ETH_HLEN)
@@ -60,6 +60,8 @@ enum pkt_verdict packet_parse(const uint8_t *frame, size_t len, struct pkt_info 
 	while (is_vlan_tpid(type) && depth < PKT_MAX_VLAN_TAGS) {
 		if (len - off < PKT_VLAN_HLEN)
 			return PKT_MALFORMED;
+		if (depth == 0)
+			tci = load_be16(frame + off);
 		type = load_be16(frame + off + 2);
 		off += PKT_VLAN_HLEN;
 		depth++;
@@ -108,5 +110,6 @@ enum pkt_verdict packet_parse(const uint8_t *frame, size_t len, struct pkt_info 
 	ret->payload_len = (uint16_t)(udp_len - PKT_UDP_HLEN);
 	ret->ttl = ip[8];
 	ret->vlan_depth = depth;
+	ret->vlan_tci = tci;
 	return PKT_OK;
 }

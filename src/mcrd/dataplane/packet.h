@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Parsing of the frames ingress receives: Ethernet (with up to two 802.1Q /
- * 802.1ad tags), IPv4 (with options) and UDP.  Every length is validated
+ * 802.1ad tags), IPv4 (with options) and UDP, and the VLAN a frame belongs
+ * to (the tags in its bytes plus the one the kernel may have taken off).  Every length is validated
  * against what was captured; nothing is trusted.  Pure and allocation-free:
  * it runs once per received frame on the hot path.
  */
 #ifndef MCR_PACKET_H
 #define MCR_PACKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,9 +30,33 @@ struct pkt_info {
 	uint16_t ip_off;	/* offset of the IPv4 header in the frame */
 	uint16_t payload_off;	/* offset of the UDP payload in the frame */
 	uint16_t payload_len;	/* UDP payload bytes (from the UDP length) */
+	uint16_t vlan_tci;	/* the outermost in-band tag's TCI; vlan_depth 0: 0 */
 	uint8_t ttl;
-	uint8_t vlan_depth;	/* 802.1Q/802.1ad tags seen */
+	uint8_t vlan_depth;	/* 802.1Q/802.1ad tags seen in the frame's bytes */
 };
+
+#define PKT_VID_MASK		0x0fff
+/* packet_vlan()'s answer for a frame with two tags or more (QinQ). */
+#define PKT_VLAN_STACKED	0xffff
+
+/*
+ * The VLAN a parsed frame belongs to, from the tag the kernel took off
+ * (has_outer, outer_tci: the packet socket's TP_STATUS_VLAN_VALID and
+ * tp_vlan_tci) and the tags left in its bytes (info's).  0 for an untagged
+ * or priority-tagged (VID 0) frame, the VID (1..4095) for a frame with one
+ * tag, and PKT_VLAN_STACKED for two tags or more, which no rule takes.
+ */
+static inline uint16_t packet_vlan(const struct pkt_info *info, bool has_outer,
+				   uint16_t outer_tci)
+{
+	unsigned int tags = info->vlan_depth + (has_outer ? 1u : 0u);
+
+	if (tags == 0)
+		return 0;
+	if (tags > 1)
+		return PKT_VLAN_STACKED;
+	return (uint16_t)((has_outer ? outer_tci : info->vlan_tci) & PKT_VID_MASK);
+}
 
 /*
  * Parse one Ethernet frame of len captured bytes.  On PKT_OK, ret is filled

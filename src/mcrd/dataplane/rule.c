@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The forwarding table.  One uthash table holds every rule under its exact
- * input key, with port 0 standing for "any port" and source 0.0.0.0 for "any
+ * input key (interface, group, port, source, VLAN), with port 0 standing for "any port" and source 0.0.0.0 for "any
  * source".  A lookup tries the four combinations from most to least
  * specific, but skips the ones no rule can match: the table records whether
  * any rule uses a source or "any port", so a configuration of plain
@@ -26,7 +26,7 @@ struct rule_key {
 	uint32_t group;		/* network order */
 	uint32_t source;	/* network order; 0 = any */
 	uint16_t port;		/* host order; 0 = any */
-	uint16_t pad;		/* always 0 */
+	uint16_t vlan;		/* VID; 0 = untagged (or priority-tagged) */
 };
 
 _Static_assert(sizeof(struct rule_key) == 16, "rule_key must have no padding");
@@ -46,14 +46,14 @@ struct rule_table {
 };
 
 static inline struct rule_key rule_key_make(uint32_t ifindex, uint32_t group_be, uint16_t port,
-					    uint32_t source_be)
+					    uint32_t source_be, uint16_t vlan)
 {
 	struct rule_key k = {
 		.ifindex = ifindex,
 		.group = group_be,
 		.source = source_be,
 		.port = port,
-		.pad = 0,
+		.vlan = vlan,
 	};
 
 	return k;
@@ -99,7 +99,7 @@ int rule_table_new(const struct mcr_config *cfg, struct rule_table **ret, size_t
 		struct rule_entry *old;
 
 		e->key = rule_key_make(r->in_ifindex, r->in_group.s_addr, r->in_port,
-				       r->in_source.s_addr);
+				       r->in_source.s_addr, r->in_vlan);
 		e->index = (int)i;
 		HASH_FIND(hh, t->head, &e->key, sizeof(e->key), old);
 		if (old) {
@@ -142,7 +142,7 @@ void rule_table_free(struct rule_table *t)
 }
 
 int rule_table_lookup(const struct rule_table *t, unsigned int ifindex, uint32_t daddr_be,
-		      uint16_t dport, uint32_t saddr_be)
+		      uint16_t dport, uint32_t saddr_be, uint16_t vlan)
 {
 	struct rule_key k;
 	int idx;
@@ -150,21 +150,21 @@ int rule_table_lookup(const struct rule_table *t, unsigned int ifindex, uint32_t
 	if (!t->head)
 		return -1;
 	if (t->has_source) {
-		k = rule_key_make(ifindex, daddr_be, dport, saddr_be);
+		k = rule_key_make(ifindex, daddr_be, dport, saddr_be, vlan);
 		idx = rule_table_probe(t, &k);
 		if (idx >= 0)
 			return idx;
 	}
-	k = rule_key_make(ifindex, daddr_be, dport, INADDR_ANY);
+	k = rule_key_make(ifindex, daddr_be, dport, INADDR_ANY, vlan);
 	idx = rule_table_probe(t, &k);
 	if (idx >= 0 || !t->has_any_port)
 		return idx;
 	if (t->has_source) {
-		k = rule_key_make(ifindex, daddr_be, 0, saddr_be);
+		k = rule_key_make(ifindex, daddr_be, 0, saddr_be, vlan);
 		idx = rule_table_probe(t, &k);
 		if (idx >= 0)
 			return idx;
 	}
-	k = rule_key_make(ifindex, daddr_be, 0, INADDR_ANY);
+	k = rule_key_make(ifindex, daddr_be, 0, INADDR_ANY, vlan);
 	return rule_table_probe(t, &k);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The forwarding table: maps a received packet's (input interface, group,
- * port, source) to the rule that relays it, in O(1).  Built once from a
+ * port, source, VLAN) to the rule that relays it, in O(1).  Built once from a
  * resolved configuration and never modified afterwards, so a worker can read
  * it without locks; a change builds a new table.
  *
@@ -25,8 +25,12 @@ struct rule_table;
 int rule_table_new(const struct mcr_config *cfg, struct rule_table **ret, size_t *ret_dup);
 void rule_table_free(struct rule_table *t);
 
-/* Returns the index into cfg->rules, or -1 when nothing matches. */
+/*
+ * Returns the index into cfg->rules, or -1 when nothing matches.  vlan is
+ * the frame's VID (packet_vlan()), 0 when untagged: only a rule naming that
+ * VLAN takes it.
+ */
 int rule_table_lookup(const struct rule_table *t, unsigned int ifindex, uint32_t daddr_be,
-		      uint16_t dport, uint32_t saddr_be);
+		      uint16_t dport, uint32_t saddr_be, uint16_t vlan);
 
 #endif

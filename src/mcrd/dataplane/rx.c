@@ -4,8 +4,10 @@
  * neither allocates nor logs.
  */
 #include <errno.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -13,11 +15,21 @@
 #include "mcrd/dataplane/gen.h"
 #include "mcrd/dataplane/rx.h"
 
+/*
+ * Where a multishot receive puts the frame in its buffer: after the
+ * io_uring_recvmsg_out header, no address and the control room
+ * (INGRESS_AUX_SPACE), whatever the kernel filled of it.
+ */
+#define RX_MSG_HDR	(sizeof(struct io_uring_recvmsg_out) + INGRESS_AUX_SPACE)
+
 void rx_fit_buffers(struct dp *dp)
 {
 	const char *ifname;
 	unsigned int mtu = ingress_max_mtu(&dp->ingress, &ifname);
 	unsigned int size = ring_bufs_size_for_mtu(mtu);
+
+	if (dp->ingress.mode == INGRESS_MULTISHOT)
+		size = RING_BUF_ALIGN(size + (unsigned int)RX_MSG_HDR);
 
 	if (mtu > RING_MAX_MTU)
 		log_warn("input %s: MTU %u is above the %u mcrd receives: its longer frames are "
@@ -40,7 +52,9 @@ void rx_arm(struct dp *dp, size_t port)
 		io_uring_prep_poll_multishot(sqe, dp->ingress.ports[port].file, POLLIN);
 		sqe->flags |= IOSQE_FIXED_FILE;
 	} else {
-		io_uring_prep_recv_multishot(sqe, dp->ingress.ports[port].file, NULL, 0, 0);
+		/* recvmsg, not recv: the frame's VLAN tag comes as a control message. */
+		io_uring_prep_recvmsg_multishot(sqe, dp->ingress.ports[port].file,
+						&dp->ingress.rx_msg, 0);
 		sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
 		sqe->buf_group = RING_BGID;
 	}
@@ -88,18 +102,35 @@ void rx_close_idle_ports(struct dp *dp)
 	}
 }
 
-/* Count, parse, match and relay the frame of len bytes in buffer bid; takes the buffer. */
-static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, size_t len)
+/*
+ * The tag the kernel took off a frame before we saw it: it moves the outer
+ * VLAN tag of every received frame into the packet's metadata, so the
+ * frame's bytes look untagged (or show only the inner tag of two).
+ */
+struct rx_tag {
+	bool is_present;
+	uint16_t tci;
+};
+
+/*
+ * Count, parse, match and relay the frame of len bytes at off in buffer
+ * bid, which the kernel received with tag; takes the buffer.  A frame of a
+ * VLAN no rule names, or with two tags, is counted and dropped: relayed
+ * untagged, it would leak that VLAN onto the outputs.
+ */
+static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, size_t off,
+			size_t len, struct rx_tag tag)
 {
 	struct input_stats *is = &p->st;
 	struct pkt_info info;
+	uint16_t vlan = 0;
 	int rule;
 
 	if (unlikely(dp->is_stopping || p->is_closing))
 		goto out_recycle;
 	is->frames++;
 	is->bytes += len;
-	switch (packet_parse(ring_buf(&dp->bufs, bid), len, &info)) {
+	switch (packet_parse(ring_buf(&dp->bufs, bid) + off, len, &info)) {
 	case PKT_OK:
 		break;
 	case PKT_FRAGMENT:
@@ -112,9 +143,23 @@ static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, siz
 		is->not_udp++;
 		goto out_recycle;
 	}
-	rule = rule_table_lookup(dp->gen->table, p->ifindex, info.daddr, info.dport, info.saddr);
+	if (unlikely(tag.is_present || info.vlan_depth)) {
+		vlan = packet_vlan(&info, tag.is_present, tag.tci);
+		if (vlan == PKT_VLAN_STACKED) {
+			is->vlan_dropped++;
+			goto out_recycle;
+		}
+	}
+	/* The fan-out finds the headers from the buffer's start. */
+	info.ip_off = (uint16_t)(info.ip_off + off);
+	info.payload_off = (uint16_t)(info.payload_off + off);
+	rule = rule_table_lookup(dp->gen->table, p->ifindex, info.daddr, info.dport, info.saddr,
+				 vlan);
 	if (rule < 0) {
-		is->unmatched++;
+		if (vlan)
+			is->vlan_dropped++;
+		else
+			is->unmatched++;
 		goto out_recycle;
 	}
 	dp->gen->stats->rules[rule].packets++;
@@ -156,7 +201,8 @@ static void drain_ring(struct dp *dp, struct ingress_port *p)
 		}
 		bid = ring_buf_take(&dp->bufs);
 		memcpy(ring_buf(&dp->bufs, (uint16_t)bid), f.data, f.len);
-		relay_frame(dp, p, (uint16_t)bid, f.len);
+		relay_frame(dp, p, (uint16_t)bid, 0, f.len,
+			    (struct rx_tag){ .is_present = f.has_vlan, .tci = f.vlan_tci });
 	}
 }
 
@@ -171,6 +217,54 @@ void rx_drain_starved(struct dp *dp)
 		if (p->is_ring_starved && ingress_port_is_open(p))
 			drain_ring(dp, p);
 	}
+}
+
+/*
+ * The tag in a multishot receive's PACKET_AUXDATA message.  Without one
+ * the frame's VLAN is unknown: report a tag no rule can name (VID 4095),
+ * so the frame is counted as vlan_dropped rather than taken for untagged.
+ */
+static struct rx_tag recvmsg_tag(struct io_uring_recvmsg_out *o, struct msghdr *msg)
+{
+	struct rx_tag unknown = { .is_present = true, .tci = PKT_VID_MASK };
+	struct cmsghdr *c;
+
+	if (unlikely(o->flags & MSG_CTRUNC))
+		return unknown;
+	for (c = io_uring_recvmsg_cmsg_firsthdr(o, msg); c;
+	     c = io_uring_recvmsg_cmsg_nexthdr(o, msg, c)) {
+		struct tpacket_auxdata aux;
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+			continue;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		return (struct rx_tag){ .is_present = aux.tp_status & TP_STATUS_VLAN_VALID,
+					.tci = aux.tp_vlan_tci };
+	}
+	return unknown;
+}
+
+/* A multishot receive's buffer bid, of res bytes: header, control message, frame. */
+static void recvmsg_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, int res)
+{
+	struct msghdr *msg = &dp->ingress.rx_msg;
+	struct io_uring_recvmsg_out *o = io_uring_recvmsg_validate(ring_buf(&dp->bufs, bid), res,
+								    msg);
+
+	if (unlikely(!o)) {
+		p->st.malformed++;
+		ring_buf_recycle(&dp->bufs, bid);
+		return;
+	}
+	/* A frame longer than the buffer's room was cut short. */
+	if (unlikely(o->flags & MSG_TRUNC)) {
+		p->st.too_big++;
+		ring_buf_recycle(&dp->bufs, bid);
+		return;
+	}
+	relay_frame(dp, p, bid, RX_MSG_HDR, io_uring_recvmsg_payload_length(o, res, msg),
+		    recvmsg_tag(o, msg));
 }
 
 static void on_recv(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
@@ -196,13 +290,7 @@ static void on_recv(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 		return;
 	bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 	dp->bufs.in_use++;
-	/* A frame that fills its buffer was cut short: only a byte to spare was left. */
-	if (unlikely((unsigned int)cqe->res >= dp->bufs.size)) {
-		p->st.too_big++;
-		ring_buf_recycle(&dp->bufs, bid);
-		return;
-	}
-	relay_frame(dp, p, bid, (size_t)cqe->res);
+	recvmsg_frame(dp, p, bid, cqe->res);
 }
 
 /* A port that lost its rules closes once its last receive has ended. */

@@ -88,6 +88,8 @@ int rxring_next(struct rxring *r, struct rxring_frame *f)
 		h = (const struct tpacket3_hdr *)((const uint8_t *)bd + r->pkt_off);
 		f->data = (const uint8_t *)h + h->tp_mac;
 		f->len = h->tp_snaplen;
+		f->has_vlan = h->tp_status & TP_STATUS_VLAN_VALID;
+		f->vlan_tci = h->hv1.tp_vlan_tci;
 		r->pkt_done++;
 		r->pkt_off += h->tp_next_offset;
 		return 1;

@@ -30,10 +30,15 @@ struct rxring {
 	uint32_t pkt_off;		/* offset of the next one in the block */
 };
 
-/* One received frame: its bytes, from the Ethernet header on. */
+/*
+ * One received frame: its bytes, from the Ethernet header on, and the VLAN
+ * tag the kernel took off it before we saw it (the outer one, if any).
+ */
 struct rxring_frame {
 	const uint8_t *data;
 	uint32_t len;
+	bool has_vlan;			/* the kernel says vlan_tci is the frame's tag */
+	uint16_t vlan_tci;
 };
 
 /*

@@ -55,11 +55,12 @@ void stats_free(struct mcr_stats *s)
 
 json_t *stats_input_json(const char *ifname, const struct input_stats *in)
 {
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
 			 ifname, "frames", (json_int_t)in->frames, "bytes", (json_int_t)in->bytes,
 			 "malformed", (json_int_t)in->malformed, "fragments",
 			 (json_int_t)in->fragments, "not_udp", (json_int_t)in->not_udp,
-			 "unmatched", (json_int_t)in->unmatched, "buffer_exhaustion",
+			 "unmatched", (json_int_t)in->unmatched, "vlan_dropped",
+			 (json_int_t)in->vlan_dropped, "buffer_exhaustion",
 			 (json_int_t)in->buffer_exhaustion, "kernel_drops",
 			 (json_int_t)in->kernel_drops, "too_big", (json_int_t)in->too_big);
 }

@@ -22,6 +22,7 @@ struct input_stats {
 	uint64_t fragments;
 	uint64_t not_udp;		/* not IPv4 UDP (the filter lets few through) */
 	uint64_t unmatched;		/* well-formed, but no rule for it */
+	uint64_t vlan_dropped;		/* tagged (VID 1-4095, or QinQ) and no rule takes it */
 	uint64_t buffer_exhaustion;	/* ingress found no free buffer */
 	uint64_t kernel_drops;		/* the socket queue overflowed (PACKET_STATISTICS) */
 	uint64_t too_big;		/* larger than the receive buffers (an MTU raised late) */

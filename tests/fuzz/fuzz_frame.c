@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The receive path's frame parser (dataplane/packet.c) and the egress
+ * header it feeds (dataplane/frame.c), on frames as they come off the wire.
+ * libFuzzer hands over an exact-size heap copy, so a read past the
+ * captured bytes is an ASan report.  On top of memory safety it checks what
+ * the parser promises: a verdict from the enum, a payload inside the
+ * capture; and what the relay promises for every frame it takes: the
+ * header built for an output carries a valid IPv4 checksum, and a valid UDP
+ * checksum when the datagram had one (RFC 1624 update, never a re-sum).
+ *
+ * Each address family the parser learns gets its own check_*() below,
+ * chosen by the verdict or the version in the header it points at.
+ */
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/packet.h"
+
+static const uint8_t GROUP_MAC[6] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
+static const uint8_t OUR_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+
+static uint16_t load16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* The 16-bit one's-complement sum of @len bytes, unfolded, on top of @sum. */
+static uint32_t sum_words(uint32_t sum, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += load16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The pseudo-header's sum for a UDP datagram between the addresses at @ip + 12. */
+static uint32_t pseudo_sum(const uint8_t *ip, uint16_t udp_len)
+{
+	return sum_words(0, ip + 12, 8) + IPPROTO_UDP + udp_len;
+}
+
+/*
+ * The UDP checksum field of a datagram, written as a sender computes it
+ * over the pseudo-header, @udp (its check field taken as zero) and the
+ * payload that follows it.
+ */
+static uint16_t udp_full_check(const uint8_t *ip, const uint8_t *udp, uint16_t udp_len)
+{
+	uint32_t sum = pseudo_sum(ip, udp_len) + sum_words(0, udp, 6) +
+		       sum_words(0, udp + 8, (size_t)udp_len - 8);
+	uint16_t check = (uint16_t)~fold(sum);
+
+	return check ? check : 0xffff;
+}
+
+/* One output's header for the datagram at @ip/@udp, checked against its payload. */
+static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const uint8_t *udp)
+{
+	uint8_t out[FRAME_SEND_LEN];
+	struct frame_pkt p;
+	const uint8_t *oip = out + FRAME_OFF_IP, *oudp = out + FRAME_OFF_UDP;
+	uint16_t udp_len = load16(udp + 4), check;
+	uint32_t sum;
+
+	frame_pkt_init(&p, ip, udp);
+	frame_build(out, t, &p, 0x1234, (uint8_t)(ip[8] - 1));
+	FUZZ_CHECK(fold(sum_words(0, oip, FRAME_IP_LEN)) == 0xffff,
+		   "frame_build: IPv4 header checksum does not verify");
+	FUZZ_CHECK(load16(oudp + 4) == udp_len, "frame_build: UDP length %u, received %u",
+		   load16(oudp + 4), udp_len);
+	check = load16(oudp + 6);
+	if (load16(udp + 6) == 0) {
+		FUZZ_CHECK(check == 0, "frame_build: a datagram without checksum got 0x%04x",
+			   check);
+		return;
+	}
+	if (p.csum == FRAME_CSUM_PARTIAL) {
+		/* The kernel completes it from the new pseudo-header's sum. */
+		FUZZ_CHECK(check == fold(pseudo_sum(oip, udp_len)),
+			   "frame_build: partial checksum 0x%04x is not the pseudo-header sum",
+			   check);
+		return;
+	}
+	sum = pseudo_sum(oip, udp_len) + sum_words(0, oudp, 8) +
+	      sum_words(0, udp + 8, (size_t)udp_len - 8);
+	FUZZ_CHECK(fold(sum) == 0xffff && check != 0,
+		   "frame_build: UDP checksum 0x%04x does not verify (received 0x%04x)", check,
+		   load16(udp + 6));
+}
+
+/*
+ * An IPv4 datagram the parser accepted: its payload lies in the capture,
+ * and every output's header checks out.  The received checksum is made
+ * right first (unless it is 0, "none"), as a real sender's would be.
+ */
+static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
+{
+	struct in_addr relay = { htonl(0xc6120001) }, keep = { htonl(INADDR_ANY) };
+	struct in_addr group = { htonl(0xef010101) };
+	uint8_t *ip = frame + info->ip_off, *udp;
+	struct frame_tmpl t;
+	uint16_t udp_len;
+
+	FUZZ_CHECK(info->vlan_depth <= 2, "vlan_depth %u", info->vlan_depth);
+	FUZZ_CHECK(info->payload_off >= info->ip_off + 28u, "payload at %u, IPv4 at %u",
+		   info->payload_off, info->ip_off);
+	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <= len,
+		   "payload %u+%u past the %zu captured bytes", info->payload_off,
+		   info->payload_len, len);
+	udp = frame + info->payload_off - 8;
+	udp_len = load16(udp + 4);
+	FUZZ_CHECK(udp_len == info->payload_len + 8u, "UDP length %u, payload %u", udp_len,
+		   info->payload_len);
+	if (load16(udp + 6) != 0) {
+		/*
+		 * The IP id's low bit picks what the sender left: a complete
+		 * checksum, or (checksum offload) only the pseudo-header's sum.
+		 */
+		uint16_t check = ip[5] & 1 ? fold(pseudo_sum(ip, udp_len)) :
+					     udp_full_check(ip, udp, udp_len);
+
+		udp[6] = (uint8_t)(check >> 8);
+		udp[7] = (uint8_t)check;
+	}
+	frame_tmpl_init(&t, GROUP_MAC, OUR_MAC, relay, group, 0);
+	check_output(&t, ip, udp);
+	frame_tmpl_init(&t, GROUP_MAC, OUR_MAC, keep, group, 5001);
+	check_output(&t, ip, udp);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct pkt_info info;
+	enum pkt_verdict v;
+	uint8_t *frame;
+
+	memset(&info, 0, sizeof(info));
+	v = packet_parse(data, size, &info);
+	FUZZ_CHECK(v >= PKT_OK && v < PKT_VERDICT_MAX, "verdict %d", (int)v);
+	if (v != PKT_OK)
+		return 0;
+	/* The checks rewrite the UDP checksum: work on a copy of the same size. */
+	frame = (uint8_t *)fuzz_strdup(data, size);
+	check_ipv4(frame, size, &info);
+	free(frame);
+	return 0;
+}
