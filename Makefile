@@ -9,7 +9,9 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      mcr against the kernel (smcroute) and socat, into bench/results (root)
+#   make bench      mcr against the kernel (smcroute) and socat, into bench/results,
+#                   then the worker death gap (bench/respawn.sh) (root)
+#   make bench-soak a 10-minute soak under churn and worker kills (SOAK_SECONDS) (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make fuzz       the libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60)
 #   make deps       install missing Debian build/test packages (root)
@@ -51,11 +53,12 @@ COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common
               src/common/safefile.c
 # The configuration: mcrd and mcrctl link all of it.
 CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.c \
-              src/config/config_check.c src/config/value.c src/config/settings.c
+              src/config/config_check.c src/config/value.c src/config/settings.c \
+              src/config/config_when.c
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
 MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
-              src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c \
+              src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c src/mcrd/keep.c \
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
               src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/udpreuse.c \
@@ -63,6 +66,10 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
+              src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
+              src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
+              src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
+              src/mcrd/membership/follow.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
 MCRSINK_SRC:= src/tools/mcrsink.c src/tools/toolopt.c src/tools/histogram.c
@@ -74,6 +81,8 @@ UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_s
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
 UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
+UNIT_TESTS += test_keep
+UNIT_TESTS += test_igmp_wire test_membership test_config_when
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -85,7 +94,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench san fuzz deps install uninstall deb pkgcheck clean format lint
+.PHONY: all check e2e memcheck test demo bench bench-respawn bench-soak san fuzz deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe
 
@@ -129,9 +138,10 @@ $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
 $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_keep: $(call obj,src/mcrd/keep.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
-$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c \
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/keep.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
 # test_gen needs gen.c's whole link (egress and its rings), though it builds generations by hand.
@@ -147,6 +157,10 @@ $(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/m
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
+$(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c \
+	src/mcrd/membership/igmp_wire.c)
 
 check: $(UNIT_BINS) $(REPLAY_BINS)
 	@tests/unit/run.sh $(UNIT_BINS) $(REPLAY_BINS)
@@ -156,12 +170,17 @@ $(BUILD)/tests/rawframe: $(call obj,tests/tools/rawframe.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-e2e: $(BINS) $(BUILD)/tests/rawframe
+e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).
@@ -177,6 +196,13 @@ demo: deps $(BINS)
 
 bench: deps $(BINS) $(BUILD)/bench/rxprobe
 	@bench/run.sh
+	@BUILD=$(BUILD) bench/respawn.sh
+
+bench-respawn: $(BINS)
+	@BUILD=$(BUILD) bench/respawn.sh
+
+bench-soak: $(BINS)
+	@BUILD=$(BUILD) bench/soak.sh
 
 san:
 	@$(MAKE) --no-print-directory BUILD=build-san SANITIZE=1 all check

@@ -38,6 +38,7 @@ static const struct proto_cmd_info cmd_table[PROTO_CMD_MAX] = {
 	[PROTO_CMD_SHUTDOWN] = CMD0("shutdown", "stop mcrd"),
 	[PROTO_CMD_WORKERS] = CMD0("workers", "show the worker processes"),
 	[PROTO_CMD_CONFIG] = CMD0("config", "show the running configuration"),
+	[PROTO_CMD_GROUPS] = CMD0("groups", "show IGMP listeners and queriers per interface"),
 };
 
 static const char *const code_names[PROTO_CODE_MAX] = {

@@ -125,6 +125,9 @@ static int check_settings(const char *img, const struct mcr_config *c, uint32_t 
 	memcpy(&b, img + offsetof(struct mcr_config, igmp_join), 1);
 	if (b > 1)
 		return bad(err, "igmp_join is %u", b);
+	memcpy(&b, img + offsetof(struct mcr_config, igmp_querier), 1);
+	if (b > 1)
+		return bad(err, "igmp_querier is %u", b);
 	if ((unsigned int)c->egress >= EGRESS_MODE_MAX || (unsigned int)c->ingress >= INGRESS_MODE_MAX)
 		return bad(err, "unknown egress or ingress mode");
 	if (c->n_rules != n_rules)
@@ -193,10 +196,14 @@ int cfgwire_decode(const char *data, size_t len, struct mcr_config *cfg,
 				config_free(&c);
 				return bad(err, "rule %u: an output interface without its end", i);
 			}
+			unsigned char joined;
+
+			memcpy(&joined, (const char *)out + offsetof(struct mcr_output, is_joined), 1);
 			if ((unsigned int)out->ttl_mode >= TTL_MODE_MAX ||
-			    (unsigned int)out->source_mode >= SOURCE_MODE_MAX) {
+			    (unsigned int)out->source_mode >= SOURCE_MODE_MAX ||
+			    (unsigned int)out->when >= WHEN_MAX || joined > 1) {
 				config_free(&c);
-				return bad(err, "rule %u: output %zu: unknown ttl or source mode", i, o);
+				return bad(err, "rule %u: output %zu: unknown ttl or source mode, or when", i, o);
 			}
 		}
 	}

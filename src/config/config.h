@@ -36,6 +36,11 @@
 #define MCR_MODE_MAX		6	/* "0660" and NUL */
 #define MCR_DEFAULT_CONTROL_MODE "0660"
 #define MCR_DEFAULT_BUFFERS	4096	/* ingress buffers per worker */
+/* RFC 3376 8's defaults */
+#define MCR_DEFAULT_IGMP_QUERY_INTERVAL_MS	125000
+#define MCR_DEFAULT_IGMP_RESPONSE_MS		10000
+#define MCR_DEFAULT_IGMP_LAST_MEMBER_MS		1000
+#define MCR_DEFAULT_IGMP_ROBUSTNESS		2
 
 /*
  * Read when mcrd is given neither --config nor --rule; when it does not
@@ -72,6 +77,16 @@ enum ttl_mode {
 	TTL_MODE_MAX
 };
 
+/*
+ * When an output carries packets: always, or only while its group has
+ * listeners on its interface (IGMP reports heard by mcrd's querier).
+ */
+enum output_when {
+	WHEN_ALWAYS = 0,
+	WHEN_JOINED,
+	WHEN_MAX
+};
+
 /* The IPv4 source address an output sends from. */
 enum source_mode {
 	SOURCE_RELAY = 0,	/* the relay's address on the output interface */
@@ -89,6 +104,12 @@ struct mcr_output {
 	enum ttl_mode ttl_mode;
 	enum source_mode source_mode;
 	struct in_addr source;		/* SOURCE_ADDR only */
+	enum output_when when;
+	/*
+	 * WHEN_JOINED: the group has members on the interface now.  Run-time
+	 * state the supervisor sets (membership.h); not in the file.
+	 */
+	bool is_joined;
 };
 
 struct mcr_rule {
@@ -128,6 +149,16 @@ struct mcr_config {
 	 * every relayed packet, but nothing asks the network for the groups.
 	 */
 	bool igmp_join;
+	/*
+	 * Group membership (mcrd/membership/): on the interfaces of "when":
+	 * "joined" outputs mcrd listens to IGMP and, with igmp_querier, queries
+	 * (RFC 3376 timers, milliseconds).
+	 */
+	bool igmp_querier;
+	unsigned int igmp_query_interval_ms;
+	unsigned int igmp_response_ms;
+	unsigned int igmp_last_member_ms;
+	unsigned int igmp_robustness;
 	enum ingress_mode ingress;
 	/* The Prometheus endpoint, "ADDR:PORT" or "PORT"; "" = none. */
 	char metrics[MCR_LISTEN_MAX];
@@ -163,7 +194,7 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
 /*
  * Append one rule written in the command-line shorthand:
  *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
- *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][; OUT...]
+ *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][,when=joined][; OUT...]
  * A rule without NAME= is named "ruleN" (N = its 1-based position).
  */
 int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err);
@@ -251,6 +282,24 @@ int config_resolve_interfaces(struct mcr_config *cfg);
  * first, then its outputs in order), or NULL when the rule can relay.
  */
 const char *config_rule_waiting_for(const struct mcr_rule *r);
+
+/* "always" or "joined"; returns 0 or -EINVAL. */
+int config_parse_when(const char *name, enum output_when *ret);
+const char *config_when_name(enum output_when when);
+
+/*
+ * A "when": "joined" output needs a multicast group (its own or the
+ * input's, once resolved).  Returns 0 or -EINVAL with err naming the rule
+ * and output.  Called by config_resolve().
+ */
+int config_check_when(const struct mcr_config *cfg, struct config_error *err);
+
+/*
+ * Remove the outputs that wait for members (WHEN_JOINED and not
+ * is_joined), and the rules left without outputs: what the workers relay.
+ * Returns how many outputs were removed.
+ */
+size_t config_drop_idle(struct mcr_config *cfg);
 
 /*
  * Remove the rules that wait for an interface, keeping the others' order:

@@ -360,6 +360,8 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 			rc = check_duplicate_outputs(&cfg->rules[i], i, err);
 	}
 	if_cache_exit(&c);
+	if (rc == 0)
+		rc = config_check_when(cfg, err);
 	if (rc < 0)
 		return rc;
 	return check_inputs(cfg, err);

@@ -29,7 +29,7 @@
 
 static const char *const rule_fields[] = { "name", "input", "outputs" };
 static const char *const input_fields[] = { "interface", "group", "port", "source", "vlan" };
-static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source" };
+static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source", "when" };
 
 /*
  * snprintf() for messages and JSON paths, where a cut-short result is
@@ -238,6 +238,12 @@ static int json_parse_output(struct mcr_output *o, json_t *out, const char *pref
 	rc = json_get_str(out, prefix, "source", false, &s, &f, err);
 	if (rc > 0)
 		rc = value_check_out_source(s, o, f.path, f.shown, err);
+	if (rc < 0)
+		return rc;
+	rc = json_get_str(out, prefix, "when", false, &s, &f, err);
+	if (rc > 0 && config_parse_when(s, &o->when) < 0)
+		rc = config_fail(err, -EINVAL, "%s: %s is not \"always\" or \"joined\"", f.path,
+				 f.shown);
 	return rc < 0 ? rc : 0;
 }
 
@@ -612,6 +618,8 @@ static json_t *output_to_json(const struct mcr_output *o)
 		rc = json_set_new(out, "source", json_string("keep"));
 	if (!rc && o->source_mode == SOURCE_ADDR)
 		rc = json_set_new(out, "source", json_string(addr_fmt(o->source, buf)));
+	if (!rc && o->when != WHEN_ALWAYS)
+		rc = json_set_new(out, "when", json_string(config_when_name(o->when)));
 	if (rc < 0) {
 		json_decref(out);
 		return NULL;

@@ -2,7 +2,8 @@
 /*
  * The --rule shorthand, one rule per command-line argument:
  *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
- *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][; OUT...]
+ *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][,when=joined]
+ *       [; OUT...]
  * Its values go through the same checks as the JSON file's (value.h), and
  * messages quote the spec and name the part ("input", "output 2").
  */
@@ -159,6 +160,13 @@ static int shorthand_output_option(struct mcr_output *o, char *field, bool *has_
 	char shown[SHOWN_MAX + 4];
 	char *v;
 
+	if ((v = str_key_value(field, "when")) && o->when == WHEN_ALWAYS) {
+		if (config_parse_when(v, &o->when) == 0)
+			return 0;
+		return config_fail(err, -EINVAL, "%s: when=\"%.*s\" is not always or joined",
+				   where, SHOWN_MAX, v);
+	}
+
 	if ((v = str_key_value(field, "ttl")) && !*has_ttl) {
 		*has_ttl = true;
 		(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, v);
@@ -175,7 +183,7 @@ static int shorthand_output_option(struct mcr_output *o, char *field, bool *has_
 	}
 	return config_fail(err, -EINVAL,
 			   "%s: unexpected \"%.*s\" (expected [GROUP[:PORT]][,ttl=N|keep|decrement]"
-			   "[,source=relay|keep|IP])",
+			   "[,source=relay|keep|IP][,when=joined])",
 			   where, SHOWN_MAX, field);
 }
 

@@ -113,6 +113,27 @@ static const struct setting table[] = {
 	  .offset = FIELD(igmp_join), .def = true,
 	  .help = "program the NIC filter for input groups but send no\n"
 		  "IGMP join (for groups that reach the interface anyway)" },
+	{ .key = "igmp_querier", .option = "no-igmp-querier", .type = SETTING_BOOL,
+	  .offset = FIELD(igmp_querier), .def = true,
+	  .help = "listen to IGMP on the interfaces of \"when\": \"joined\"\n"
+		  "outputs, but send no queries (another router queries)" },
+	{ .key = "igmp_query_interval_ms", .option = "igmp-query-interval", .arg = "MS",
+	  .type = SETTING_UINT, .offset = FIELD(igmp_query_interval_ms),
+	  .def = MCR_DEFAULT_IGMP_QUERY_INTERVAL_MS, .min = 1000, .max = 3175000,
+	  .help = "between general IGMP queries" },
+	{ .key = "igmp_response_ms", .option = "igmp-response", .arg = "MS", .type = SETTING_UINT,
+	  .offset = FIELD(igmp_response_ms), .def = MCR_DEFAULT_IGMP_RESPONSE_MS, .min = 100,
+	  .max = 3175000, .max_key = "igmp_query_interval_ms",
+	  .help = "the maximum response time general queries give,\n"
+		  "at most igmp_query_interval_ms" },
+	{ .key = "igmp_last_member_ms", .option = "igmp-last-member", .arg = "MS",
+	  .type = SETTING_UINT, .offset = FIELD(igmp_last_member_ms),
+	  .def = MCR_DEFAULT_IGMP_LAST_MEMBER_MS, .min = 100, .max = 25500,
+	  .help = "between the group-specific queries a leave triggers" },
+	{ .key = "igmp_robustness", .option = "igmp-robustness", .arg = "N", .type = SETTING_UINT,
+	  .offset = FIELD(igmp_robustness), .def = MCR_DEFAULT_IGMP_ROBUSTNESS, .min = 1,
+	  .max = 7, .help = "IGMP robustness variable: queries per leave, lost\n"
+			    "reports tolerated" },
 };
 
 _Static_assert(ARRAY_SIZE(table) <= 32, "a uint32_t holds a bit per setting");
@@ -386,11 +407,33 @@ int settings_from_arg(struct mcr_config *cfg, const struct setting *s, const cha
 	return rc;
 }
 
+/* The IGMP response time is part of the query interval (RFC 3376 8.3). */
+static int check_igmp_response(struct mcr_config *cfg, uint32_t given, bool is_cli,
+			       struct config_error *err)
+{
+	const struct setting *resp = settings_find_key("igmp_response_ms");
+	char name[64];
+
+	if (cfg->igmp_response_ms <= cfg->igmp_query_interval_ms)
+		return 0;
+	if (!(given & (1U << (resp - table)))) {
+		cfg->igmp_response_ms = cfg->igmp_query_interval_ms;
+		return 0;
+	}
+	setting_name(resp, is_cli, name, sizeof(name));
+	return config_fail(err, -EINVAL,
+			   "%s: %u is not between 100 and igmp_query_interval_ms (%u)", name,
+			   cfg->igmp_response_ms, cfg->igmp_query_interval_ms);
+}
+
 int settings_check(struct mcr_config *cfg, uint32_t given, bool is_cli, struct config_error *err)
 {
 	const struct setting *batch = settings_find_key("send_batch");
 	char name[64];
+	int rc = check_igmp_response(cfg, given, is_cli, err);
 
+	if (rc < 0)
+		return rc;
 	if (cfg->send_batch <= cfg->queue_depth)
 		return 0;
 	/* A small queue_depth alone should not make the default batch an error. */

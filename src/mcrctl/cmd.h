@@ -118,5 +118,6 @@ int cmd_reload(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 int cmd_shutdown(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv);
 int cmd_log_level(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv);
 int cmd_config(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv);
+int cmd_groups(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv);
 
 #endif

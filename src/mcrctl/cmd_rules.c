@@ -23,6 +23,7 @@ enum {
 	OPT_OUTPUT,
 	OPT_TTL,
 	OPT_OUT_SOURCE,
+	OPT_WHEN,
 	OPT_RULE_JSON,
 };
 
@@ -85,6 +86,7 @@ out_free:
 
 struct add_flags {
 	const char *name, *in_iface, *in_group, *in_port, *source, *vlan, *ttl, *out_source;
+	const char *when;
 	const char *rule_json;
 	json_t *outputs;
 };
@@ -135,6 +137,8 @@ static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags 
 		if (f->out_source &&
 		    json_object_set_new(o, "source", json_string(f->out_source)) < 0)
 			goto out_nomem;
+		if (f->when && json_object_set_new(o, "when", json_string(f->when)) < 0)
+			goto out_nomem;
 	}
 	*ret = rule;
 	return 0;
@@ -154,7 +158,7 @@ static int rule_from_json_arg(const struct mcrctl_cmd *cmd, const struct add_fla
 	json_t *rule;
 
 	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->vlan || f->ttl ||
-	    f->out_source || json_array_size(f->outputs))
+	    f->out_source || f->when || json_array_size(f->outputs))
 		return mcrctl_usage_error(cmd, "--json RULE replaces the other rule options");
 	rule = json_loads(f->rule_json, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rule)
@@ -182,6 +186,7 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "output-source", required_argument, NULL, OPT_OUT_SOURCE },
+		{ "when", required_argument, NULL, OPT_WHEN },
 		MCRCTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -216,6 +221,9 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 			break;
 		case OPT_OUT_SOURCE:
 			f.out_source = optarg;
+			break;
+		case OPT_WHEN:
+			f.when = optarg;
 			break;
 		case OPT_RULE_JSON:
 			f.rule_json = optarg;
@@ -296,7 +304,7 @@ static void fmt_group_port(const json_t *obj, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s:*", json_str_or(obj, "group", "?"));
 }
 
-/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S]; ...". */
+/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S][,when=W]; ...". */
 static char *fmt_outputs(const json_t *outputs)
 {
 	char *buf = NULL;
@@ -318,6 +326,8 @@ static char *fmt_outputs(const json_t *outputs)
 			(void)fprintf(f, ",ttl=%s", json_str_or(o, "ttl", "?"));
 		if (json_object_get(o, "source"))
 			(void)fprintf(f, ",source=%s", json_str_or(o, "source", "?"));
+		if (json_object_get(o, "when"))
+			(void)fprintf(f, ",when=%s", json_str_or(o, "when", "?"));
 	}
 	if (fclose(f) != 0) {
 		free(buf);

@@ -23,12 +23,13 @@ static const struct mcrctl_cmd commands[] = {
 	{ "add", PROTO_CMD_ADD,
 	  "--input-interface IF --input-group GROUP [--input-port PORT] [--source IP]\n"
 	  "           [--vlan VID] [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N|keep|decrement]\n"
-	  "           [--output-source relay|keep|IP]\n"
+	  "           [--output-source relay|keep|IP] [--when always|joined]\n"
 	  "       mcrctl add --json RULE",
 	  NULL,
 	  "Add a rule to the running mcrd.  --output may be repeated; an output without\n"
 	  "GROUP or PORT keeps the input's.  --ttl and --output-source (the address the\n"
-	  "outputs send from; --source is the input's sender) apply to every output.  --json takes\n"
+	  "outputs send from; --source is the input's sender) apply to every output, and so\n"
+	  "does --when joined (send only while the group has listeners there).  --json takes\n"
 	  "a whole rule object in the configuration file's form instead of the flags.\n"
 	  "--vlan: the rule takes frames tagged with that VLAN (1-4094), not untagged ones.\n"
 	  "mcrd checks the rule and answers with the message naming any bad field.",
@@ -50,6 +51,13 @@ static const struct mcrctl_cmd commands[] = {
 	  "--json, print one JSON object per update instead.",
 	  cmd_watch },
 	{ "workers", PROTO_CMD_WORKERS, "", NULL, NULL, cmd_workers },
+	{ "groups", PROTO_CMD_GROUPS, "", NULL,
+	  "Per interface with a \"when\": \"joined\" output: our address, the link's\n"
+	  "IGMP querier (us, another router, or listen only), the next query and when\n"
+	  "the other querier is presumed gone, queries sent and received, malformed\n"
+	  "IGMP packets.  Then each group with its listeners: mode, group timer, the\n"
+	  "last host to report, and the requested sources with their timers.",
+	  cmd_groups },
 	{ "reload", PROTO_CMD_RELOAD, "", NULL, NULL, cmd_reload },
 	{ "ping", PROTO_CMD_PING, "", NULL, NULL, cmd_ping },
 	{ "version", PROTO_CMD_VERSION, "", NULL, NULL, cmd_version },

@@ -19,6 +19,7 @@
 #include "common/proto.h"
 #include "config/config_diff.h"
 #include "fuzz.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 
@@ -163,6 +164,13 @@ json_t *supervisor_workers_json(const struct supervisor *s)
 	(void)s;
 	return json_pack("[{s:i, s:i, s:i, s:i, s:s}]", "id", 0, "cpu", 0, "pid", 4242,
 			 "restarts", 0, "state", "running");
+}
+
+/* membership/follow.h: no interface is watched here. */
+json_t *follow_groups_json(const struct supervisor *s)
+{
+	(void)s;
+	return json_pack("{s:[]}", "interfaces");
 }
 
 void supervisor_broadcast_log_level(struct supervisor *s, int level)

@@ -5,9 +5,10 @@
  * libFuzzer hands over an exact-size heap copy, so a read past the
  * captured bytes is an ASan report.  On top of memory safety it checks what
  * the parser promises: a verdict from the enum, a payload inside the
- * capture; and what the relay promises for every frame it takes: the
- * header built for an output carries a valid IPv4 checksum, and a valid UDP
- * checksum when the datagram had one (RFC 1624 update, never a re-sum).
+ * capture, a VLAN that is none, one VID or "stacked" (packet_vlan()); and
+ * what the relay promises for every frame it takes: the header built for an
+ * output carries a valid IPv4 checksum, and a valid UDP checksum when the
+ * datagram had one (RFC 1624 update, never a re-sum).
  *
  * Each address family the parser learns gets its own check_*() below,
  * chosen by the verdict or the version in the header it points at.
@@ -102,6 +103,26 @@ static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const ui
 }
 
 /*
+ * The VLAN of a parsed frame, with and without a tag the kernel took off
+ * (its TCI from @tci_byte): none, one VID, or "stacked" for two tags or
+ * more, which no rule takes.
+ */
+static void check_vlan(const struct pkt_info *info, uint8_t tci_byte)
+{
+	uint16_t outer = (uint16_t)(tci_byte << 4 | tci_byte), v;
+
+	FUZZ_CHECK(info->vlan_depth > 0 || info->vlan_tci == 0, "untagged, TCI 0x%04x",
+		   info->vlan_tci);
+	v = packet_vlan(info, false, 0);
+	FUZZ_CHECK(info->vlan_depth < 2 ? v == (info->vlan_tci & PKT_VID_MASK) :
+					  v == PKT_VLAN_STACKED,
+		   "%u tags, TCI 0x%04x: VLAN %u", info->vlan_depth, info->vlan_tci, v);
+	v = packet_vlan(info, true, outer);
+	FUZZ_CHECK(info->vlan_depth == 0 ? v == (outer & PKT_VID_MASK) : v == PKT_VLAN_STACKED,
+		   "%u tags and one taken off: VLAN %u", info->vlan_depth, v);
+}
+
+/*
  * An IPv4 datagram the parser accepted: its payload lies in the capture,
  * and every output's header checks out.  The received checksum is made
  * right first (unless it is 0, "none"), as a real sender's would be.
@@ -115,6 +136,7 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 	uint16_t udp_len;
 
 	FUZZ_CHECK(info->vlan_depth <= 2, "vlan_depth %u", info->vlan_depth);
+	check_vlan(info, frame[0]);
 	FUZZ_CHECK(info->payload_off >= info->ip_off + 28u, "payload at %u, IPv4 at %u",
 		   info->payload_off, info->ip_off);
 	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <= len,

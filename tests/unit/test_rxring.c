@@ -505,6 +505,67 @@ static void t_has_frame_single_block(void **state)
 	assert_int_equal(close(rx), 0);
 }
 
+/*
+ * A ring taken over from a reader that died (rxring_adopt): the frames it
+ * had read and given back are not read again, the ones the kernel handed
+ * over meanwhile come first and in order, and what arrives afterwards
+ * follows without a drop.  Mapping a socket without a ring fails cleanly.
+ */
+static void read_seq(struct rxring *r, uint32_t from, uint32_t to)
+{
+	struct rxring_frame f;
+
+	for (uint32_t seq = from; seq < to; seq++) {
+		assert_int_equal(rxring_next(r, &f), 1);
+		check_frame(r, &f, seq, frame_len(seq, BIG_LEN));
+	}
+	assert_int_equal(rxring_next(r, &f), 0);
+}
+
+static void t_adopt_resumes_at_oldest(void **state)
+{
+	struct tpacket_stats_v3 st;
+	struct rxring r, r2;
+	uint32_t seq = 0;
+	int rx, tx;
+
+	(void)state;
+	need_netns();
+	rx = rx_open(&r, ROOMY_BLOCKS);
+	tx = tx_open();
+	/* The first reader reads and gives back a few blocks' worth... */
+	for (; seq < 10; seq++)
+		send_frame(tx, seq, frame_len(seq, BIG_LEN));
+	wait_ready(rx, &r, 10);
+	read_seq(&r, 0, 10);
+	/* ...then dies with ten more handed over and unread. */
+	for (; seq < 20; seq++)
+		send_frame(tx, seq, frame_len(seq, BIG_LEN));
+	wait_ready(rx, &r, 10);
+	rxring_exit(&r);
+
+	assert_int_equal(rxring_adopt(&r2, rx, BLOCK_SIZE, ROOMY_BLOCKS), 0);
+	read_seq(&r2, 10, 20);
+	for (; seq < 25; seq++)
+		send_frame(tx, seq, frame_len(seq, BIG_LEN));
+	wait_ready(rx, &r2, 5);
+	read_seq(&r2, 20, 25);
+	st = rx_stats(rx);
+	assert_int_equal(st.tp_drops, 0);
+	assert_int_equal(st.tp_packets, 25);
+
+	/* No ring on the send socket: nothing mapped, the error returned. */
+	assert_true(rxring_adopt(&r, tx, BLOCK_SIZE, ROOMY_BLOCKS) < 0);
+	assert_nothing_mapped(&r);
+	/* The geometry must be the ring's own. */
+	assert_true(rxring_adopt(&r, rx, BLOCK_SIZE, ROOMY_BLOCKS / 2) < 0);
+	assert_nothing_mapped(&r);
+
+	rxring_exit(&r2);
+	assert_int_equal(close(tx), 0);
+	assert_int_equal(close(rx), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +574,7 @@ int main(void)
 		cmocka_unit_test(t_wraps_without_loss),
 		cmocka_unit_test(t_block_returned_on_next_call),
 		cmocka_unit_test(t_has_frame_single_block),
+		cmocka_unit_test(t_adopt_resumes_at_oldest),
 	};
 
 	if (netns_init("rxring") < 0)

@@ -67,6 +67,8 @@ int apply_prepare(struct dp *dp, struct mcr_config *cfg, struct generation **ret
 
 	/* A rule waiting for an interface relays nothing; the supervisor shows it. */
 	(void)config_drop_waiting(cfg);
+	/* Nor does an output whose group has no listeners ("when": "joined"). */
+	(void)config_drop_idle(cfg);
 	ret = gen_new(cfg, dp->next_gen_id, dp->gen ? &dp->gen->egress : NULL, &g);
 	if (ret < 0)
 		return ret;

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "mcrd/dataplane/filter.h"
 #include "mcrd/dataplane/ingress.h"
+#include "mcrd/keep.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -378,11 +379,15 @@ static uint16_t fanout_candidate(int base, unsigned int ifindex, unsigned int k)
 /*
  * Once in a fanout group, the socket receives through the group's hook, and
  * its own PACKET_IGNORE_OUTGOING no longer applies: the group needs the
- * flag too, or our egress on this interface comes back in.
+ * flag too, or our egress on this interface comes back in.  Rollover sends
+ * a frame to another worker when its own socket has no room left (a worker
+ * that died and whose successor is still starting, keep.h): delivered out of
+ * order rather than dropped.
  */
 static int join_fanout(struct ingress_port *p, int fanout_base)
 {
-	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
+	const int mode = (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_ROLLOVER |
+			  PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16;
 	int err = EINVAL;
 
 	for (unsigned int k = 0; k < INGRESS_FANOUT_TRIES && err == EINVAL; k++) {
@@ -431,12 +436,59 @@ static int rx_ring_open(struct ingress_port *p)
 	return ret;
 }
 
+/*
+ * A socket a dead predecessor left behind (keep.h): already bound and in its
+ * fanout group, with what arrived since its death waiting in its ring or
+ * queue.  The filter and memberships are brought to cfg as for any port.
+ */
+static int port_adopt(struct ingress_port *p, const struct mcr_config *cfg, enum ingress_mode mode,
+		      int fd)
+{
+	int version = 0, ret;
+	socklen_t len = sizeof(version);
+
+	p->fd = fd;
+	if (getsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, &len) < 0)
+		return -errno;
+	/* Kept under the other ingress mode: start afresh. */
+	if ((version == TPACKET_V3) != (mode == INGRESS_RING))
+		return -EPROTOTYPE;
+	p->mtu = iface_mtu(p);
+	ret = attach_filter(p, cfg);
+	if (ret < 0)
+		return ret;
+	if (mode == INGRESS_RING &&
+	    (ret = rxring_adopt(&p->rx, fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS)) < 0)
+		return ret;
+	/* Set already by the socket's first owner; the VLAN check must not depend on it. */
+	if (mode == INGRESS_MULTISHOT &&
+	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &(int){ 1 }, sizeof(int)) < 0)
+		return -errno;
+	return update_memberships(p, cfg);
+}
+
 static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int fanout_base,
-		     enum ingress_mode mode)
+		     enum ingress_mode mode, int adopt_fd)
 {
 	struct sockaddr_ll sll;
 	int one = 1, ret;
 
+	if (adopt_fd >= 0) {
+		unsigned int ifindex = p->ifindex;
+		char ifname[IF_NAMESIZE];
+
+		ret = port_adopt(p, cfg, mode, adopt_fd);
+		if (ret == 0) {
+			log_debug("%s: took over the socket of the previous worker", p->ifname);
+			return 0;
+		}
+		log_warn_errno(ret, "%s: cannot take over the previous worker's socket, opening a "
+				    "new one", p->ifname);
+		memcpy(ifname, p->ifname, sizeof(ifname));
+		ingress_port_close(p);
+		p->ifindex = ifindex;
+		memcpy(p->ifname, ifname, sizeof(ifname));
+	}
 	p->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (p->fd < 0) {
 		log_err_errno(errno, "%s: cannot open an AF_PACKET socket (needs CAP_NET_RAW)",
@@ -560,7 +612,8 @@ static int open_new_ports(struct ingress *in, const struct mcr_config *cfg, bool
 		} else {
 			p->ifindex = cfg->rules[r].in_ifindex;
 			(void)snprintf(p->ifname, sizeof(p->ifname), "%s", cfg->rules[r].in_ifname);
-			ret = port_open(p, cfg, in->fanout_base, in->mode);
+			ret = port_open(p, cfg, in->fanout_base, in->mode,
+					in->adopt ? keep_take(in->adopt, p->ifindex) : -1);
 			is_new[p - in->ports] = true;
 		}
 		if (ret < 0) {

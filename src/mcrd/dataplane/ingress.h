@@ -60,11 +60,14 @@ struct ingress_port {
 	struct input_stats st;
 };
 
+struct keep_set;
+
 struct ingress {
 	size_t n;			/* ports[0..n) have been used */
 	struct ingress_port *ports;	/* [INGRESS_MAX_PORTS] */
 	int fanout_base;		/* the daemon's PACKET_FANOUT id base, or -1 */
 	enum ingress_mode mode;		/* for every port, as when the worker started */
+	struct keep_set *adopt;		/* a dead predecessor's sockets to take over, or NULL */
 	/*
 	 * The layout of every multishot receive (INGRESS_MULTISHOT): no
 	 * address, and room for the PACKET_AUXDATA message that carries the

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <linux/if_packet.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -47,6 +48,56 @@ int rxring_init(struct rxring *r, int fd, unsigned int block_size, unsigned int 
 	}
 	r->block_size = block_size;
 	r->n_blocks = n_blocks;
+	return 0;
+}
+
+static struct tpacket_block_desc *block_at(const struct rxring *r, unsigned int i)
+{
+	return (struct tpacket_block_desc *)(r->map + (size_t)i * r->block_size);
+}
+
+static bool block_is_ours(const struct tpacket_block_desc *bd);
+
+/*
+ * The kernel numbers each block as it opens it for filling.  The oldest one
+ * handed to user space and not given back is where reading resumes; with
+ * none, the one it fills now (the highest number).
+ */
+static unsigned int oldest_block(const struct rxring *r)
+{
+	unsigned int best = 0, newest = 0;
+	uint64_t best_seq = UINT64_MAX, newest_seq = 0;
+
+	for (unsigned int i = 0; i < r->n_blocks; i++) {
+		const struct tpacket_block_desc *bd = block_at(r, i);
+		uint64_t seq = bd->hdr.bh1.seq_num;
+
+		if (block_is_ours(bd) && seq < best_seq) {
+			best_seq = seq;
+			best = i;
+		}
+		if (seq >= newest_seq) {
+			newest_seq = seq;
+			newest = i;
+		}
+	}
+	return best_seq != UINT64_MAX ? best : newest;
+}
+
+int rxring_adopt(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks)
+{
+	memset(r, 0, sizeof(*r));
+	r->map_len = (size_t)block_size * n_blocks;
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (r->map == MAP_FAILED) {
+		int ret = -errno;
+
+		memset(r, 0, sizeof(*r));
+		return ret;
+	}
+	r->block_size = block_size;
+	r->n_blocks = n_blocks;
+	r->block = oldest_block(r);
 	return 0;
 }
 

@@ -47,6 +47,13 @@ struct rxring_frame {
  */
 int rxring_init(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks,
 		unsigned int timeout_ms);
+/*
+ * Map the ring another process set up on fd with the same geometry (a dead
+ * worker's, keep.h) and start reading at the oldest block the kernel has
+ * handed over and nobody gave back.  The block that process was reading
+ * when it died is read again from its first frame.  Returns 0 or -errno.
+ */
+int rxring_adopt(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks);
 void rxring_exit(struct rxring *r);
 
 /*

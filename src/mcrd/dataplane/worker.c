@@ -67,22 +67,32 @@ int worker_init(struct worker *w, struct mcr_config *cfg, const struct worker_op
 	w->coalesce_us = cfg->coalesce_us;
 	w->sig_fd = -1;
 	w->chan_fd = opts->chan_fd;
+	w->keep_fd = opts->keep_fd;
+	keep_init(&w->kept);
 
 	ret = signals_init(w);
 	if (ret < 0)
-		return ret;
+		goto out_adopt;
 	ret = dp_init(&w->dp, cfg, &dp_opts);
 	if (ret < 0)
 		goto out_signals;
+	w->dp.ingress.adopt = opts->adopt;
 	ret = apply_config(&w->dp, cfg);
+	w->dp.ingress.adopt = NULL;
 	if (ret < 0)
 		goto out_dp;
+	/* Sockets of interfaces no rule uses any more: nobody reads them. */
+	if (opts->adopt)
+		keep_close(opts->adopt);
 	return 0;
 
 out_dp:
 	dp_exit(&w->dp);
 out_signals:
 	(void)close(w->sig_fd);
+out_adopt:
+	if (opts->adopt)
+		keep_close(opts->adopt);
 	return ret;
 }
 
@@ -97,6 +107,46 @@ void worker_exit(struct worker *w)
 	json_decref(w->chan_req);
 	free(w->chan_out);
 	free(w->chan_queue);
+}
+
+/*
+ * Hand the supervisor our input sockets whenever the set changed, so that
+ * they outlive us (keep.h).  A message the channel would not take now is
+ * tried again on the next pass.
+ */
+static void keep_sync(struct worker *w)
+{
+	const struct ingress *in = &w->dp.ingress;
+	struct keep_set now;
+	bool is_same;
+	int ret;
+
+	if (w->keep_fd < 0)
+		return;
+	now.n = 0;
+	for (size_t i = 0; i < in->n && now.n < KEEP_MAX; i++) {
+		if (!ingress_port_is_open(&in->ports[i]))
+			continue;
+		now.ifindex[now.n] = in->ports[i].ifindex;
+		now.fd[now.n++] = in->ports[i].fd;
+	}
+	is_same = now.n == w->kept.n;
+	for (size_t i = 0; is_same && i < now.n; i++)
+		is_same = now.fd[i] == w->kept.fd[i] && now.ifindex[i] == w->kept.ifindex[i];
+	if (is_same)
+		return;
+	ret = keep_send(w->keep_fd, &now);
+	if (ret == -EAGAIN)
+		return;
+	if (ret < 0) {
+		log_warn_errno(ret, "worker: cannot hand the input sockets to the supervisor; a "
+				    "restart will lose what arrives meanwhile, continuing");
+		w->keep_fd = -1;
+		return;
+	}
+	w->kept.n = now.n;
+	memcpy(w->kept.ifindex, now.ifindex, now.n * sizeof(now.ifindex[0]));
+	memcpy(w->kept.fd, now.fd, now.n * sizeof(now.fd[0]));
 }
 
 static void arm_signal_read(struct worker *w)
@@ -488,6 +538,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		log_err_errno(ret, "io_uring_submit");
 		return ret;
 	}
+	keep_sync(w);
 	log_info("worker %u: relaying: %zu rules, %zu inputs, %zu outputs", opts->id,
 		 w->dp.gen->cfg.n_rules, w->dp.ingress.n, w->dp.gen->egress.n);
 	ready = json_pack("{s:b}", "ready", 1);
@@ -517,6 +568,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 			count++;
 		}
 		io_uring_cq_advance(&w->dp.ring, count);
+		keep_sync(w);
 	}
 	return send_final_stats(w);
 }

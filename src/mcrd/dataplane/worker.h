@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "mcrd/chan.h"
 #include "mcrd/dataplane/dp.h"
+#include "mcrd/keep.h"
 
 struct privs;
 
@@ -25,6 +26,8 @@ struct worker_opts {
 	int chan_fd;			/* socketpair end to the supervisor */
 	int fanout_base;		/* PACKET_FANOUT id base (ingress.h), or -1 for none */
 	unsigned int id;		/* worker number, for logs */
+	int keep_fd;			/* where the ingress sockets go to outlive us (keep.h), or -1 */
+	struct keep_set *adopt;		/* a dead predecessor's sockets (ours now), or NULL */
 };
 
 #define WORKER_CHAN_READ_SIZE 65536	/* a configuration image comes in few reads */
@@ -47,6 +50,8 @@ struct worker {
 	char *chan_queue;		/* replies waiting for that send to finish */
 	size_t chan_queue_len;
 	uint64_t stop_deadline_ns;	/* once dp.is_stopping: when to give up on sends */
+	int keep_fd;			/* opts->keep_fd */
+	struct keep_set kept;		/* what the supervisor holds (our fds, not owned here) */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "common/util.h"
 #include "config/cfgwire.h"
 #include "mcrd/supervisor/change.h"
+#include "mcrd/membership/member.h"
 #include "mcrd/supervisor/limits.h"
 
 int change_config_dup(struct mcr_config *ret, const struct mcr_config *src)
@@ -117,6 +118,8 @@ int supervisor_change(struct supervisor *s, struct mcr_config *next, supervisor_
 		config_free(next);
 		return ret;
 	}
+	/* Outputs that follow listeners carry the current ones, whatever the change. */
+	(void)member_mark(s->member, next, now_ns());
 	txn = c->txn + 1;
 	*c = (struct change){
 		.is_active = true,

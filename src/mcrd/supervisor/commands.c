@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 
@@ -245,6 +246,8 @@ json_t *commands_handle(void *ctx, const struct proto_request *req, struct proto
 		return json_pack("{s:o}", "workers", supervisor_workers_json(s));
 	case PROTO_CMD_CONFIG:
 		return config_to_json(s->cfg);
+	case PROTO_CMD_GROUPS:
+		return follow_groups_json(s);
 	case PROTO_CMD_MAX:
 		break;
 	}

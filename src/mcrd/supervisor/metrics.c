@@ -233,6 +233,27 @@ static void gauges_section(FILE *f, const json_t *stats)
 	      json_array_size(json_object_get(stats, "workers")));
 }
 
+/* Group membership (membership/), when the stats carry it: counters since start. */
+static void membership_section(FILE *f, const json_t *m)
+{
+	static const struct { const char *key, *name, *help; } counters[] = {
+		{ "joins", "mcr_igmp_joins_total", "Groups that gained their first listener." },
+		{ "leaves", "mcr_igmp_leaves_total", "Groups that lost their last listener." },
+		{ "queries_sent", "mcr_igmp_queries_sent_total", "IGMP queries sent." },
+		{ "queries_received", "mcr_igmp_queries_received_total",
+		  "IGMP queries heard from other queriers." },
+		{ "malformed", "mcr_igmp_malformed_total", "IGMP packets malformed, ignored." },
+	};
+
+	if (!json_is_object(m))
+		return;
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		family_head(f, counters[i].name, counters[i].help, "counter");
+		(void)fprintf(f, "%s %lld\n", counters[i].name,
+			      (long long)json_integer_value(json_object_get(m, counters[i].key)));
+	}
+}
+
 char *metrics_render(const json_t *stats, size_t *ret_len)
 {
 	char *buf = NULL;
@@ -246,6 +267,7 @@ char *metrics_render(const json_t *stats, size_t *ret_len)
 	outputs_section(f, json_object_get(stats, "rules"));
 	inputs_section(f, json_object_get(stats, "inputs"));
 	workers_section(f, json_object_get(stats, "workers"));
+	membership_section(f, json_object_get(stats, "membership"));
 	if (ferror(f)) {
 		(void)fclose(f);
 		free(buf);

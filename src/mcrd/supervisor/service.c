@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/notify.h"
 #include "mcrd/supervisor/service.h"
 #include "mcrd/supervisor/supervisor.h"
@@ -57,6 +58,9 @@ static json_t *metrics_source(void *ctx)
 {
 	struct supervisor *s = ctx;
 
+	/* Membership's counters are the supervisor's own: added as they are now. */
+	if (s->prev)
+		(void)json_object_set_new(s->prev, "membership", follow_counters_json(s));
 	return s->prev ? json_incref(s->prev) : NULL;
 }
 

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "common/safefile.h"
 #include "common/util.h"
+#include "mcrd/membership/follow.h"
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 #include "mcrd/supervisor/service.h"
@@ -87,6 +88,8 @@ static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct
 		.chan_fd = ws->chan_fd,
 		.fanout_base = s->fanout_id,
 		.id = ws->id,
+		.keep_fd = ws->keep_fd,
+		.adopt = ws->held.n ? &ws->held : NULL,
 	};
 	struct worker w;
 	sigset_t none;
@@ -95,9 +98,18 @@ static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct
 	/* Die with the supervisor rather than relay unsupervised. */
 	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() == 1)
 		_exit(EXIT_FAILURE);
-	for (unsigned int i = 0; i < s->n_workers; i++)
-		if (&s->workers[i] != ws && s->workers[i].chan_fd >= 0)
-			(void)close(s->workers[i].chan_fd);
+	for (unsigned int i = 0; i < s->n_workers; i++) {
+		struct worker_slot *other = &s->workers[i];
+
+		if (other == ws)
+			continue;
+		if (other->chan_fd >= 0)
+			(void)close(other->chan_fd);
+		if (other->keep_fd >= 0)
+			(void)close(other->keep_fd);
+		/* A sibling's sockets left open here would never be read. */
+		keep_close(&other->held);
+	}
 	(void)close(s->sig_fd);
 	(void)close(s->epoll_fd);
 	if (s->has_control)
@@ -122,29 +134,43 @@ static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct
 static int slot_spawn(struct supervisor *s, struct worker_slot *ws)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int sv[2];
+	int sv[2], kv[2], err;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		log_err_errno(errno, "worker %u: socketpair", ws->id);
 		return -errno;
 	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, kv) < 0) {
+		err = errno;
+		log_err_errno(err, "worker %u: socketpair", ws->id);
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return -err;
+	}
 	ws->chan_fd = sv[1];
+	ws->keep_fd = kv[1];
 	(void)fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		log_err_errno(errno, "worker %u: fork", ws->id);
+		err = errno;
+		log_err_errno(err, "worker %u: fork", ws->id);
 		(void)close(sv[0]);
 		(void)close(sv[1]);
-		ws->chan_fd = -1;
-		return -errno;
+		(void)close(kv[0]);
+		(void)close(kv[1]);
+		ws->chan_fd = ws->keep_fd = -1;
+		return -err;
 	}
 	if (pid == 0) {
 		(void)close(sv[1]);
+		(void)close(kv[1]);
 		ws->chan_fd = sv[0];
+		ws->keep_fd = kv[0];
 		become_worker(s, ws);
 	}
 	(void)close(sv[0]);
+	(void)close(kv[0]);
 	chan_buf_free(&ws->in);
 	ws->pid = pid;
 	ws->started_ns = ws->heard_ns = now_ns();
@@ -159,6 +185,11 @@ static int slot_spawn(struct supervisor *s, struct worker_slot *ws)
 	if (fcntl(ws->chan_fd, F_SETFL, O_NONBLOCK) < 0 ||
 	    epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ws->chan_fd, &ev) < 0) {
 		log_err_errno(errno, "worker %u: cannot watch its channel", ws->id);
+		return -errno;
+	}
+	ev.data.u64 = TAG_KEEP + ws->id;
+	if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, ws->keep_fd, &ev) < 0) {
+		log_err_errno(errno, "worker %u: cannot watch its socket hand-over", ws->id);
 		return -errno;
 	}
 	ws->pidfd = pidfd_open_compat(pid);
@@ -189,6 +220,49 @@ uint64_t supervisor_setup_ms(const struct mcr_config *cfg, unsigned int base_ms)
 	return ms;
 }
 
+static void slot_keep_stop(struct supervisor *s, struct worker_slot *ws)
+{
+	if (ws->keep_fd < 0)
+		return;
+	(void)epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, ws->keep_fd, NULL);
+	(void)close(ws->keep_fd);
+	ws->keep_fd = -1;
+}
+
+/*
+ * The worker's input sockets as it last reported them (keep.h) replace the
+ * ones we held: those of its predecessor, or its own from before a change.
+ */
+static void slot_keep_read(struct supervisor *s, struct worker_slot *ws)
+{
+	struct keep_set *next = malloc(sizeof(*next));
+	int ret;
+
+	if (!next) {
+		log_warn("worker %u: out of memory taking its input sockets, ignoring", ws->id);
+		return;
+	}
+	while (ws->keep_fd >= 0 && (ret = keep_recv(ws->keep_fd, next)) != 0) {
+		if (ret == -EBADMSG) {
+			log_warn("worker %u: a malformed hand-over of its input sockets, ignoring",
+				 ws->id);
+			continue;
+		}
+		if (ret < 0) {
+			/* Its end closed (it died), or the socket failed: nothing more comes. */
+			if (ret != -ECONNRESET)
+				log_warn_errno(ret, "worker %u: cannot take its input sockets; a "
+						    "restart will lose what arrives meanwhile, "
+						    "continuing", ws->id);
+			slot_keep_stop(s, ws);
+			break;
+		}
+		keep_close(&ws->held);
+		memcpy(&ws->held, next, sizeof(*next));
+	}
+	free(next);
+}
+
 /* Fold a dead incarnation's last report into the totals. */
 static void slot_bury(struct supervisor *s, struct worker_slot *ws)
 {
@@ -210,6 +284,7 @@ static void slot_bury(struct supervisor *s, struct worker_slot *ws)
 		(void)close(ws->chan_fd);
 		ws->chan_fd = -1;
 	}
+	slot_keep_stop(s, ws);
 	free(ws->out);
 	ws->out = NULL;
 	ws->out_off = ws->out_len = 0;
@@ -236,9 +311,11 @@ static void slot_reap(struct supervisor *s, struct worker_slot *ws)
 	if (waitpid(ws->pid, &status, WNOHANG) <= 0)
 		return;
 	change_on_worker_gone(s, ws);
+	slot_keep_read(s, ws);
 	slot_bury(s, ws);
 	describe_exit(status, how, sizeof(how));
 	if (s->is_stopping) {
+		keep_close(&ws->held);
 		ws->state = WORKER_STOPPED;
 		return;
 	}
@@ -251,6 +328,14 @@ static void slot_reap(struct supervisor *s, struct worker_slot *ws)
 			delay_ms = WORKER_BACKOFF_MAX_MS;
 	}
 	ws->crash_streak++;
+	/*
+	 * Its successor takes over its input sockets only when it starts at
+	 * once: during a back-off they would hold their share of the flows
+	 * from the other workers, and one we killed for being frozen has a
+	 * ring full of stale frames.
+	 */
+	if (delay_ms > 0 || ws->is_killed)
+		keep_close(&ws->held);
 	ws->restart_at_ns = now + delay_ms * NSEC_PER_MSEC;
 	ws->state = WORKER_BACKOFF;
 	log_warn("worker %u (pid %d) %s; restarting in %" PRIu64 " ms", ws->id, (int)ws->pid,
@@ -268,6 +353,7 @@ static void slot_restart_due(struct supervisor *s)
 			continue;
 		ws->restarts++;
 		if (slot_spawn(s, ws) < 0) {
+			keep_close(&ws->held);
 			ws->state = WORKER_BACKOFF;
 			ws->restart_at_ns = now + WORKER_BACKOFF_MAX_MS * NSEC_PER_MSEC;
 			continue;
@@ -679,6 +765,12 @@ static int next_timeout_ms(const struct supervisor *s)
 		if (c >= 0 && c < ms)
 			ms = c;
 	}
+	{
+		int c = follow_timeout_ms(s);
+
+		if (c >= 0 && c < ms)
+			ms = c;
+	}
 	return ms;
 }
 
@@ -736,6 +828,10 @@ static void on_event(struct supervisor *s, const struct epoll_event *ev)
 		slot_reap(s, &s->workers[tag - TAG_PIDFD]);
 	else if (TAG_KIND(tag) == TAG_CHAN)
 		wchan_on_event(s, &s->workers[tag - TAG_CHAN], ev->events);
+	else if (TAG_KIND(tag) == TAG_KEEP)
+		slot_keep_read(s, &s->workers[tag - TAG_KEEP]);
+	else if (follow_is_tag(tag))
+		follow_on_event(s, tag);
 }
 
 static void event_loop(struct supervisor *s)
@@ -761,6 +857,7 @@ static void event_loop(struct supervisor *s)
 			reload_by_signal(s);
 		slot_restart_due(s);
 		follow_interfaces(s);
+		follow_tick(s);
 		periodic_poll(s);
 		service_tick(s, now_ns());
 	}
@@ -811,6 +908,7 @@ static json_t *stop_workers(struct supervisor *s)
 		json_decref(ws->last_stats);
 		ws->last_stats = NULL;
 		slot_bury(s, ws);
+		keep_close(&ws->held);
 	}
 	if (doc)
 		(void)json_object_set_new(doc, "workers", supervisor_workers_json(s));
@@ -845,7 +943,7 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		s->workers[i].id = i;
 		s->workers[i].cpu = cpus[i % n_cpus];
-		s->workers[i].pidfd = s->workers[i].chan_fd = -1;
+		s->workers[i].pidfd = s->workers[i].chan_fd = s->workers[i].keep_fd = -1;
 		s->workers[i].state = WORKER_STOPPED;
 	}
 	ret = signals_init(s);
@@ -868,6 +966,9 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	} else {
 		log_warn("rules will not follow interfaces that come and go, continuing");
 	}
+	ret = follow_init(s);
+	if (ret < 0)
+		return ret;
 	if (!opts->control_path)
 		return 0;
 	ret = control_init(&s->ctl, opts->control_path, service_control_mode(s), &control_ops, s);
@@ -898,8 +999,10 @@ static void supervisor_exit(struct supervisor *s)
 		control_exit(&s->ctl);
 	if (s->has_ifwatch)
 		ifwatch_exit(&s->ifw);
+	follow_exit(s);
 	for (unsigned int i = 0; s->workers && i < s->n_workers; i++) {
 		slot_bury(s, &s->workers[i]);
+		keep_close(&s->workers[i].held);
 		chan_buf_free(&s->workers[i].in);
 	}
 	config_free(&s->change.next);

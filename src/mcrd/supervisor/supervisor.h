@@ -23,6 +23,7 @@
 #include "mcrd/supervisor/control.h"
 #include "mcrd/supervisor/ifwatch.h"
 #include "mcrd/supervisor/metrics_http.h"
+#include "mcrd/keep.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
@@ -63,6 +64,8 @@ enum worker_state {
 #define TAG_METRICS	3
 #define TAG_PIDFD	(1ULL << 32)	/* + worker id */
 #define TAG_CHAN	(2ULL << 32)	/* + worker id */
+#define TAG_KEEP	(3ULL << 32)	/* + worker id */
+#define TAG_MEMBER	(4ULL << 32)	/* + ifindex: membership/follow.h */
 #define TAG_KIND(t)	((t) & ~0xffffffffULL)
 
 /* A worker's part in the change under way (struct change). */
@@ -97,7 +100,11 @@ struct worker_slot {
 	uint64_t started_ns;
 	uint64_t restart_at_ns;
 	json_t *last_stats;	/* its latest report, kept for when it dies */
+	int keep_fd;		/* our end of the socketpair its input sockets come up (keep.h) */
+	struct keep_set held;	/* those sockets: they outlive it for its successor */
 };
+
+struct member;
 
 /* Load and resolve the configuration again (SIGHUP, "reload"). */
 typedef int (*supervisor_load_fn)(void *ctx, struct mcr_config *ret, struct config_error *err);
@@ -169,6 +176,8 @@ struct supervisor {
 	bool has_metrics;
 	uint64_t watchdog_ns;		/* service.c: how often the manager wants WATCHDOG=1; 0: never */
 	uint64_t next_watchdog_ns;
+	struct member *member;		/* membership/follow.h: IGMP listeners */
+	uint64_t member_cfg_version;	/* the rules it watches interfaces for */
 };
 
 /*

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mcrctl groups: the IGMP querier of each interface mcrd listens on, and
+ * the groups with listeners there, with their timers.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcrctl/cmd.h"
+#include "mcrctl/table.h"
+
+/* "4.1 s", or "-" for a timer that does not run. */
+static const char *secs(json_int_t ms, char buf[24])
+{
+	if (ms < 0)
+		return "-";
+	(void)snprintf(buf, 24, "%.1f s", (double)ms / 1000.0);
+	return buf;
+}
+
+static void querier_rows(struct table *t, const json_t *ifs)
+{
+	const json_t *mi;
+	size_t i;
+
+	json_array_foreach(ifs, i, mi) {
+		const json_t *q = json_object_get(mi, "querier");
+		char b1[24], b2[24];
+
+		table_row(t);
+		table_cell(t, "%s", json_str_or(mi, "interface", "?"));
+		table_cell(t, "%s", json_str_or(q, "address", "-"));
+		table_cell(t, "%s", json_str_or(q, "querier", "-"));
+		table_cell(t, "%s", json_is_true(json_object_get(q, "is_us")) ? "us" :
+				    json_is_true(json_object_get(q, "enabled")) ? "other" : "listen only");
+		table_cell(t, "%s", secs(json_int_of(q, "next_query_ms"), b1));
+		table_cell(t, "%s", secs(json_int_of(q, "other_querier_expires_ms"), b2));
+		table_cell(t, "%lld", json_int_of(q, "queries_sent"));
+		table_cell(t, "%lld", json_int_of(q, "queries_received"));
+		table_cell(t, "%lld", json_int_of(mi, "malformed"));
+	}
+}
+
+/* "198.18.0.1 (3.2 s), ..." or "*" (every source). */
+static void sources_cell(struct table *t, const json_t *g)
+{
+	const json_t *sources = json_object_get(g, "sources"), *src;
+	char buf[512] = "", b[24];
+	size_t i, len = 0;
+
+	if (!strcmp(json_str_or(g, "mode", ""), "exclude") || json_array_size(sources) == 0) {
+		table_cell(t, "*");
+		return;
+	}
+	json_array_foreach(sources, i, src) {
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s (%s)", i ? ", " : "",
+				 json_str_or(src, "source", "?"),
+				 secs(json_int_of(src, "expires_ms"), b));
+
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			break;
+		len += (size_t)n;
+	}
+	table_cell(t, "%s", buf);
+}
+
+static void group_rows(struct table *t, const json_t *ifs)
+{
+	const json_t *mi, *g;
+	size_t i, k;
+
+	json_array_foreach(ifs, i, mi) {
+		json_array_foreach(json_object_get(mi, "groups"), k, g) {
+			char b[24];
+
+			table_row(t);
+			table_cell(t, "%s", json_str_or(mi, "interface", "?"));
+			table_cell(t, "%s", json_str_or(g, "group", "?"));
+			table_cell(t, "%s", json_is_true(json_object_get(g, "has_listeners")) ?
+					    "yes" : "no");
+			table_cell(t, "%s", json_str_or(g, "mode", "?"));
+			table_cell(t, "%s", secs(json_int_of(g, "expires_ms"), b));
+			table_cell(t, "%s", json_str_or(g, "last_reporter", "-"));
+			sources_cell(t, g);
+		}
+	}
+}
+
+int cmd_groups(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
+{
+	static const char *const qcols[] = { "INTERFACE", "ADDRESS", "QUERIER", "ROLE",
+		"NEXT QUERY", "OTHER EXPIRES", ">SENT", ">RECEIVED", ">MALFORMED", NULL };
+	static const char *const gcols[] = { "INTERFACE", "GROUP", "LISTENERS", "MODE",
+		"EXPIRES", "LAST REPORTER", "SOURCES", NULL };
+	struct table t;
+	json_t *result, *ifs;
+	int rc;
+
+	rc = mcrctl_args(m, cmd, argc, argv, 0);
+	if (rc)
+		return rc;
+	rc = mcrctl_fetch(m, PROTO_CMD_GROUPS, NULL, &result);
+	if (rc || !result)
+		return rc;
+	ifs = json_object_get(result, "interfaces");
+	if (json_array_size(ifs) == 0) {
+		(void)printf("no interface has a \"when\": \"joined\" output\n");
+		json_decref(result);
+		return EXIT_SUCCESS;
+	}
+	table_init(&t, qcols);
+	querier_rows(&t, ifs);
+	rc = table_print(&t, stdout);
+	table_free(&t);
+	if (rc == 0) {
+		(void)printf("\n");
+		table_init(&t, gcols);
+		group_rows(&t, ifs);
+		rc = table_print(&t, stdout);
+		table_free(&t);
+	}
+	json_decref(result);
+	return rc < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The querier and listener of every watched interface, in the supervisor's
+ * loop: read IGMP as it arrives, send the queries the timers call for,
+ * keep the tables, and say (is_dirty) when an output's listeners changed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/addr.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "mcrd/membership/igmp_sock.h"
+#include "mcrd/membership/igmp_wire.h"
+#include "mcrd/membership/member.h"
+
+#define ALL_HOSTS	0xe0000001u	/* 224.0.0.1: general queries go there */
+
+int member_init(struct member *m, int epoll_fd, uint64_t tag)
+{
+	*m = (struct member){ .epoll_fd = epoll_fd, .tag = tag };
+	return 0;
+}
+
+static void if_close(struct member *m, struct member_if *mi)
+{
+	m->gone.joins += mi->tab.joins;
+	m->gone.leaves += mi->tab.leaves;
+	m->gone.queries_sent += mi->q.queries_sent;
+	m->gone.queries_received += mi->q.queries_heard;
+	m->gone.malformed += mi->malformed;
+	if (mi->rx_fd >= 0) {
+		(void)epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, mi->rx_fd, NULL);
+		(void)close(mi->rx_fd);
+	}
+	if (mi->tx_fd >= 0)
+		(void)close(mi->tx_fd);
+	membership_exit(&mi->tab);
+}
+
+void member_exit(struct member *m)
+{
+	for (size_t i = 0; i < m->n_ifs; i++)
+		if_close(m, &m->ifs[i]);
+	free(m->ifs);
+	m->ifs = NULL;
+	m->n_ifs = 0;
+}
+
+static struct member_if *find_if(const struct member *m, unsigned int ifindex)
+{
+	for (size_t i = 0; i < m->n_ifs; i++)
+		if (m->ifs[i].ifindex == ifindex)
+			return &m->ifs[i];
+	return NULL;
+}
+
+static int if_open(struct member *m, struct member_if *mi, const struct mcr_output *o,
+		   uint64_t now)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = m->tag + o->ifindex };
+	int ret;
+
+	*mi = (struct member_if){ .ifindex = o->ifindex, .rx_fd = -1, .tx_fd = -1 };
+	(void)snprintf(mi->ifname, sizeof(mi->ifname), "%s", o->ifname);
+	querier_init(&mi->q, &m->t, m->is_querier, now);
+	membership_init(&mi->tab, &m->t);
+	ret = mi->rx_fd = igmp_sock_open_rx(o->ifindex);
+	if (ret >= 0)
+		ret = mi->tx_fd = igmp_sock_open_tx(o->ifindex);
+	if (ret >= 0 && epoll_ctl(m->epoll_fd, EPOLL_CTL_ADD, mi->rx_fd, &ev) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		log_warn_errno(ret, "membership: cannot listen for IGMP on %s; its \"when\": "
+			       "\"joined\" outputs stay idle until the next change (does mcrd have "
+			       "CAP_NET_RAW?)", o->ifname);
+		if (mi->rx_fd >= 0)
+			(void)close(mi->rx_fd);
+		if (mi->tx_fd >= 0)
+			(void)close(mi->tx_fd);
+		membership_exit(&mi->tab);
+		return ret;
+	}
+	log_info("membership: listening for IGMP on %s%s", o->ifname,
+		 m->is_querier ? " and querying" : "");
+	return 0;
+}
+
+static bool is_wanted(const struct mcr_config *cfg, unsigned int ifindex)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++)
+			if (cfg->rules[r].outputs[o].when == WHEN_JOINED &&
+			    cfg->rules[r].outputs[o].ifindex == ifindex)
+				return true;
+	return false;
+}
+
+static void settings_from(struct member *m, const struct mcr_config *cfg)
+{
+	m->t = (struct igmp_timers){
+		.query_interval_ms = cfg->igmp_query_interval_ms,
+		.response_ms = cfg->igmp_response_ms,
+		.last_member_ms = cfg->igmp_last_member_ms,
+		.robustness = cfg->igmp_robustness,
+	};
+	m->is_querier = cfg->igmp_querier;
+	for (size_t i = 0; i < m->n_ifs; i++) {
+		m->ifs[i].q.t = m->t;
+		m->ifs[i].tab.t = m->t;
+		m->ifs[i].q.is_enabled = m->is_querier;
+		if (!m->is_querier)
+			m->ifs[i].q.is_querier = false;
+	}
+}
+
+static void open_wanted(struct member *m, const struct mcr_config *cfg, uint64_t now)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			const struct mcr_output *out = &cfg->rules[r].outputs[o];
+			struct member_if *grown;
+
+			if (out->when != WHEN_JOINED || !out->ifindex || find_if(m, out->ifindex))
+				continue;
+			grown = realloc(m->ifs, (m->n_ifs + 1) * sizeof(*grown));
+			if (!grown) {
+				log_warn("membership: out of memory watching %s, ignoring", out->ifname);
+				return;
+			}
+			m->ifs = grown;
+			if (if_open(m, &m->ifs[m->n_ifs], out, now) == 0)
+				m->n_ifs++;
+		}
+	}
+}
+
+void member_sync(struct member *m, const struct mcr_config *cfg, uint64_t now)
+{
+	size_t kept = 0, n_before = m->n_ifs;
+
+	settings_from(m, cfg);
+	for (size_t i = 0; i < m->n_ifs; i++) {
+		if (!is_wanted(cfg, m->ifs[i].ifindex)) {
+			log_info("membership: no \"when\": \"joined\" output on %s any more, "
+				 "no longer listening there", m->ifs[i].ifname);
+			if_close(m, &m->ifs[i]);
+			continue;
+		}
+		m->ifs[kept++] = m->ifs[i];
+	}
+	m->n_ifs = kept;
+	open_wanted(m, cfg, now);
+	/* The rules' marks may be stale only when the rules' joined outputs changed. */
+	if (kept != n_before || m->n_ifs != kept || member_marks_are_stale(m, cfg, now))
+		m->is_dirty = true;
+}
+
+static void log_change(const struct member_if *mi, struct in_addr group, struct in_addr by,
+		       uint64_t now)
+{
+	char g[ADDR_STR_MAX], r[ADDR_STR_MAX];
+
+	if (membership_has(&mi->tab, group, now))
+		log_info("membership: %s: %s has listeners (report from %s)", mi->ifname,
+			 addr_fmt(group, g), addr_fmt(by, r));
+	else
+		log_info("membership: %s: %s has no listeners left", mi->ifname, addr_fmt(group, g));
+}
+
+static void on_record(struct member *m, struct member_if *mi, const struct igmp_record *rec,
+		      struct in_addr from, uint64_t now)
+{
+	if (membership_on_record(&mi->tab, rec, from, mi->q.is_querier, now)) {
+		log_change(mi, rec->group, from, now);
+		m->is_dirty = true;
+	}
+}
+
+static void on_message(struct member *m, struct member_if *mi, const struct igmp_msg *msg,
+		       uint64_t now)
+{
+	struct igmp_record rec = { .group = msg->group };
+
+	switch (msg->type) {
+	case IGMP_TYPE_QUERY:
+		querier_on_query(&mi->q, msg->src, now);
+		if (msg->group.s_addr && !msg->is_suppress && msg->src.s_addr != mi->q.addr.s_addr)
+			membership_on_group_query(&mi->tab, msg->group, now);
+		break;
+	case IGMP_TYPE_V1_REPORT:
+	case IGMP_TYPE_V2_REPORT:
+		rec.type = IGMP_MODE_IS_EXCLUDE;
+		on_record(m, mi, &rec, msg->src, now);
+		break;
+	case IGMP_TYPE_V2_LEAVE:
+		rec.type = IGMP_CHANGE_TO_INCLUDE;
+		on_record(m, mi, &rec, msg->src, now);
+		break;
+	case IGMP_TYPE_V3_REPORT:
+		for (size_t i = 0; i < msg->n_records; i++)
+			on_record(m, mi, &msg->records[i], msg->src, now);
+		break;
+	default:
+		break;
+	}
+}
+
+void member_on_event(struct member *m, unsigned int ifindex, uint64_t now)
+{
+	struct igmp_msg msg;
+	struct member_if *mi = find_if(m, ifindex);
+	uint8_t buf[2048];
+
+	if (!mi)
+		return;
+	for (int i = 0; i < MEMBER_READ_BATCH; i++) {
+		ssize_t n = recv(mi->rx_fd, buf, sizeof(buf), MSG_TRUNC);
+		int ret;
+
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn_errno(-errno, "membership: %s: reading IGMP, ignoring",
+					       mi->ifname);
+			return;
+		}
+		ret = (size_t)n > sizeof(buf) ? -EMSGSIZE : igmp_decode(buf, (size_t)n, &msg);
+		if (ret == -EPROTONOSUPPORT)
+			continue;	/* DVMRP, mtrace...: not ours */
+		if (ret < 0) {
+			mi->malformed++;
+			log_debug("membership: %s: malformed IGMP packet (%zd bytes), ignoring",
+				  mi->ifname, n);
+			continue;
+		}
+		on_message(m, mi, &msg, now);
+	}
+}
+
+static void send_query(struct member_if *mi, struct in_addr group, uint32_t max_resp_ms)
+{
+	uint8_t q[IGMP_V3_QUERY_LEN];
+	struct in_addr dst = group;
+	int ret;
+
+	if (!group.s_addr)
+		dst.s_addr = htonl(ALL_HOSTS);
+	ret = igmp_encode_query(q, sizeof(q), group, max_resp_ms, (uint8_t)mi->q.t.robustness,
+				mi->q.t.query_interval_ms / 1000);
+	if (ret > 0)
+		ret = igmp_sock_send(mi->tx_fd, dst, q, (size_t)ret);
+	if (ret < 0 && !mi->is_logged_send_error) {
+		log_warn_errno(ret, "membership: %s: cannot send an IGMP query, ignoring", mi->ifname);
+		mi->is_logged_send_error = true;
+	} else if (ret >= 0) {
+		mi->is_logged_send_error = false;
+	}
+}
+
+static void if_tick(struct member *m, struct member_if *mi, uint64_t now)
+{
+	struct membership_due due;
+	struct in_addr addr;
+
+	if (now >= mi->addr_checked_ns + MEMBER_ADDR_REFRESH_MS * NSEC_PER_MSEC) {
+		mi->addr_checked_ns = now;
+		if (igmp_sock_ifaddr(mi->tx_fd, mi->ifname, &addr) == 0)
+			querier_set_addr(&mi->q, addr, now);
+	}
+	if (querier_tick(&mi->q, now))
+		send_query(mi, (struct in_addr){ 0 }, mi->q.t.response_ms);
+	if (membership_tick(&mi->tab, now, &due))
+		m->is_dirty = true;
+	for (size_t i = 0; i < due.n_left; i++)
+		log_change(mi, due.left[i], (struct in_addr){ 0 }, now);
+	for (size_t i = 0; i < due.n_queries; i++) {
+		send_query(mi, due.queries[i], mi->q.t.last_member_ms);
+		mi->q.queries_sent++;
+	}
+}
+
+void member_tick(struct member *m, uint64_t now)
+{
+	for (size_t i = 0; i < m->n_ifs; i++)
+		if_tick(m, &m->ifs[i], now);
+}
+
+int member_timeout_ms(const struct member *m, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < m->n_ifs; i++) {
+		const struct member_if *mi = &m->ifs[i];
+		uint64_t t = mi->addr_checked_ns + MEMBER_ADDR_REFRESH_MS * NSEC_PER_MSEC;
+
+		if (t < next)
+			next = t;
+		t = querier_next_ns(&mi->q);
+		if (t < next)
+			next = t;
+		t = membership_next_ns(&mi->tab);
+		if (t < next)
+			next = t;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
+}
+
+/* Whether output o of rule r has listeners now. */
+static bool is_listened(const struct member *m, const struct mcr_rule *r,
+			const struct mcr_output *o, uint64_t now)
+{
+	struct in_addr g = o->group.s_addr ? o->group : r->in_group;
+	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
+
+	return mi && membership_has(&mi->tab, g, now);
+}
+
+bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)
+{
+	bool changed = false;
+
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			struct mcr_output *out = &cfg->rules[r].outputs[o];
+			bool is_joined;
+
+			if (out->when != WHEN_JOINED)
+				continue;
+			is_joined = is_listened(m, &cfg->rules[r], out, now);
+			changed |= is_joined != out->is_joined;
+			out->is_joined = is_joined;
+		}
+	}
+	return changed;
+}
+
+bool member_marks_are_stale(const struct member *m, const struct mcr_config *cfg, uint64_t now)
+{
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++) {
+			const struct mcr_output *out = &cfg->rules[r].outputs[o];
+
+			if (out->when == WHEN_JOINED &&
+			    is_listened(m, &cfg->rules[r], out, now) != out->is_joined)
+				return true;
+		}
+	}
+	return false;
+}
+
+struct member_counters member_counters(const struct member *m)
+{
+	struct member_counters c = m->gone;
+
+	for (size_t i = 0; i < m->n_ifs; i++) {
+		c.joins += m->ifs[i].tab.joins;
+		c.leaves += m->ifs[i].tab.leaves;
+		c.queries_sent += m->ifs[i].q.queries_sent;
+		c.queries_received += m->ifs[i].q.queries_heard;
+		c.malformed += m->ifs[i].malformed;
+	}
+	return c;
+}
