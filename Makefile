@@ -64,7 +64,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/udpreuse.c \
               src/mcrd/supervisor/commands.c src/mcrd/supervisor/notify.c src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c src/mcrd/supervisor/service.c \
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
-              src/config/config_diff.c src/mcrd/supervisor/stats_line.c \
+              src/config/config_diff.c src/mcrd/supervisor/stats_line.c src/mcrd/supervisor/stats_round.c \
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
               src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
@@ -83,6 +83,7 @@ UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when
+UNIT_TESTS += test_table
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -133,10 +134,12 @@ $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SR
 # test_settings checks the man pages in this tree against the settings table.
 $(BUILD)/tests/unit/test_settings.o: CPPFLAGS += -DMCR_TOP='"$(CURDIR)"'
 $(BUILD)/tests/test_histogram: $(call obj,src/tools/histogram.c)
+$(BUILD)/tests/test_table: $(call obj,src/mcrctl/table.c)
 $(BUILD)/tests/test_control: $(call obj,src/mcrd/supervisor/control.c)
 # test_mcrctl runs the real mcrctl against control.c with a handler backed by src/config.
 $(BUILD)/tests/test_mcrctl: $(call obj,src/mcrd/supervisor/control.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c) | $(BUILD)/mcrctl
-$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c)
+$(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c src/mcrd/chan.c \
+	src/mcrd/dataplane/stats.c src/common/addr.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_keep: $(call obj,src/mcrd/keep.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)

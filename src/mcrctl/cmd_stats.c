@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * mcrctl's statistics verbs.  "stats" shows one snapshot as tables (rates
- * there are averages since mcrd started, as mcrd reports them); "watch"
- * takes a snapshot every interval and shows the rates over that interval,
- * from the difference of successive counters.
+ * mcrctl's statistics verbs.  "stats" shows one snapshot as tables, with
+ * the current rates mcrd reports (over its latest interval, about a
+ * second); "watch" takes a snapshot every interval and shows the rates over
+ * that interval, from the difference of successive counters.  Rates read
+ * in packets and payload bits per second with SI prefixes; --json keeps
+ * them as plain numbers in those units.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mcrctl/cmd.h"
 #include "mcrctl/table.h"
@@ -46,9 +49,10 @@ static long long add_sat(long long a, long long b)
 
 static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 {
-	static const char *const cols[] = { "RULE", ">IN PPS", ">OUT PPS", ">PACKETS IN",
-					    ">PACKETS OUT", ">DROPS", ">ERRORS", ">TOO BIG",
-					    ">TTL EXPIRED", NULL };
+	static const char *const cols[] = { "RULE",	      ">IN",	 ">IN BIT/S",
+					    ">OUT",	      ">OUT BIT/S", ">PACKETS IN",
+					    ">PACKETS OUT", ">DROPS",	 ">ERRORS",
+					    ">TOO BIG",     ">TTL EXPIRED", NULL };
 	json_t *rule, *o;
 	size_t i, j;
 
@@ -56,8 +60,8 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
 		json_t *outs = json_object_get(rule, "outputs");
 		long long out = 0, drops = 0, errors = 0, too_big = 0, expired = 0;
-		double pps_out = 0;
-		char r1[16], r2[16];
+		double pps_out = 0, bps_out = 0;
+		char r[4][TABLE_RATE_MAX];
 
 		json_array_foreach(outs, j, o) {
 			out = add_sat(out, json_int_of(o, "packets_out"));
@@ -66,11 +70,14 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			too_big = add_sat(too_big, json_int_of(o, "too_big"));
 			expired = add_sat(expired, json_int_of(o, "ttl_expired"));
 			pps_out += json_num_of(o, "pps_out");
+			bps_out += json_num_of(o, "bps_out");
 		}
 		table_row(t);
 		table_cell(t, "%s", json_str_or(rule, "name", "?"));
-		table_cell(t, "%s", table_rate(json_num_of(rule, "pps_in"), r1));
-		table_cell(t, "%s", table_rate(pps_out, r2));
+		table_cell(t, "%s", table_rate(json_num_of(rule, "pps_in"), "pps", r[0]));
+		table_cell(t, "%s", table_rate(json_num_of(rule, "bps_in"), "bit/s", r[1]));
+		table_cell(t, "%s", table_rate(pps_out, "pps", r[2]));
+		table_cell(t, "%s", table_rate(bps_out, "bit/s", r[3]));
 		table_cell(t, "%lld", json_int_of(rule, "packets_in"));
 		table_cell(t, "%lld", out);
 		table_cell(t, "%lld", drops);
@@ -86,7 +93,9 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 			table_row(t);
 			table_cell(t, "%s", name);
 			table_cell(t, "%s", "");
-			table_cell(t, "%s", table_rate(json_num_of(o, "pps_out"), r2));
+			table_cell(t, "%s", "");
+			table_cell(t, "%s", table_rate(json_num_of(o, "pps_out"), "pps", r[2]));
+			table_cell(t, "%s", table_rate(json_num_of(o, "bps_out"), "bit/s", r[3]));
 			table_cell(t, "%s", "");
 			table_cell(t, "%lld", json_int_of(o, "packets_out"));
 			table_cell(t, "%lld", json_int_of(o, "drops"));
@@ -99,9 +108,10 @@ static void rules_table(const json_t *doc, bool is_verbose, struct table *t)
 
 static void inputs_table(const json_t *doc, struct table *t)
 {
-	static const char *const cols[] = { "INPUT", ">FRAMES", ">MALFORMED", ">FRAGMENTS",
-					    ">UNMATCHED", ">BUF EXHAUSTION", ">KERNEL DROPS",
-					    ">TOO BIG", NULL };
+	static const char *const cols[] = { "INPUT", ">RATE", ">BIT/S", ">FRAMES", ">MALFORMED",
+					    ">FRAGMENTS", ">UNMATCHED", ">BUF EXHAUSTION",
+					    ">KERNEL DROPS", ">TOO BIG", NULL };
+	char r[2][TABLE_RATE_MAX];
 	json_t *in;
 	size_t i;
 
@@ -109,6 +119,8 @@ static void inputs_table(const json_t *doc, struct table *t)
 	json_array_foreach(json_object_get(doc, "inputs"), i, in) {
 		table_row(t);
 		table_cell(t, "%s", json_str_or(in, "interface", "?"));
+		table_cell(t, "%s", table_rate(json_num_of(in, "pps"), "pps", r[0]));
+		table_cell(t, "%s", table_rate(json_num_of(in, "bps"), "bit/s", r[1]));
 		table_cell(t, "%lld", json_int_of(in, "frames"));
 		table_cell(t, "%lld", json_int_of(in, "malformed"));
 		table_cell(t, "%lld", json_int_of(in, "fragments"));
@@ -158,8 +170,12 @@ int cmd_stats(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **a
 	rc = mcrctl_fetch(m, PROTO_CMD_STATS, NULL, &doc);
 	if (rc || !doc)
 		return rc;
-	(void)printf("uptime %.1f s; rates are averages over the uptime\n\n",
-		     json_num_of(doc, "uptime_s"));
+	if (json_num_of(doc, "rate_interval_s") > 0)
+		(void)printf("uptime %.1f s; rates over the last %.2f s\n\n",
+			     json_num_of(doc, "uptime_s"), json_num_of(doc, "rate_interval_s"));
+	else
+		(void)printf("uptime %.1f s; no rates yet (mcrd takes a second to have them)\n\n",
+			     json_num_of(doc, "uptime_s"));
 	rules_table(doc, is_verbose, &t);
 	rc = table_print(&t, stdout);
 	table_free(&t);
@@ -230,6 +246,48 @@ static json_t *rate_json(double v)
 	return v < 0 ? json_null() : json_real(v);
 }
 
+/* Output o's rates in pps and payload bit/s (prev_o: the same output before, or NULL). */
+static json_t *watch_output_json(const json_t *o, const json_t *prev_o, double secs, double *pps,
+				 double *bps)
+{
+	*pps = rate_of(o, prev_o, "packets_out", secs);
+	*bps = rate_of(o, prev_o, "bytes_out", secs);
+	return json_pack("{s:s, s:s, s:I, s:o, s:o}", "interface", json_str_or(o, "interface", "?"),
+			 "group", json_str_or(o, "group", "?"), "port",
+			 (json_int_t)json_int_of(o, "port"), "pps_out", rate_json(*pps), "bps_out",
+			 rate_json(*bps < 0 ? -1 : 8 * *bps));
+}
+
+/* The input named like in, in the previous snapshot. */
+static const json_t *find_input(const json_t *prev, const json_t *in)
+{
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(prev, "inputs"), i, p)
+		if (!strcmp(json_str_or(p, "interface", ""), json_str_or(in, "interface", "?")))
+			return p;
+	return NULL;
+}
+
+/* Each input's frame and bit rates over the interval. */
+static json_t *watch_inputs_json(const json_t *doc, const json_t *prev, double secs)
+{
+	json_t *arr = json_array(), *in;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "inputs"), i, in) {
+		const json_t *p = find_input(prev, in);
+		double bps = rate_of(in, p, "bytes", secs);
+
+		(void)json_array_append_new(
+			arr, json_pack("{s:s, s:o, s:o}", "interface", json_str_or(in, "interface", "?"),
+				       "pps", rate_json(rate_of(in, p, "frames", secs)), "bps",
+				       rate_json(bps < 0 ? -1 : 8 * bps)));
+	}
+	return arr;
+}
+
 /* One interval's rates as a JSON object (for --json), or NULL on ENOMEM. */
 static json_t *watch_json(const json_t *doc, const json_t *prev, double secs)
 {
@@ -239,63 +297,109 @@ static json_t *watch_json(const json_t *doc, const json_t *prev, double secs)
 	json_array_foreach(json_object_get(doc, "rules"), i, rule) {
 		const json_t *pr = find_rule(prev, json_str_or(rule, "name", ""));
 		json_t *outs = json_array(), *r;
-		double total = 0;
+		double pps_out = 0, bps_out = 0, bps_in = rate_of(rule, pr, "bytes_in", secs);
 		bool is_known = pr != NULL;
 
 		json_array_foreach(json_object_get(rule, "outputs"), j, o) {
-			double v = rate_of(o, find_output(pr, j, o), "packets_out", secs);
+			double pps, bps;
 
-			is_known = is_known && v >= 0;
-			total += v;
-			(void)json_array_append_new(
-				outs, json_pack("{s:s, s:s, s:I, s:o}", "interface",
-						json_str_or(o, "interface", "?"), "group",
-						json_str_or(o, "group", "?"), "port",
-						(json_int_t)json_int_of(o, "port"), "pps_out",
-						rate_json(v)));
+			(void)json_array_append_new(outs, watch_output_json(o, find_output(pr, j, o),
+									    secs, &pps, &bps));
+			is_known = is_known && pps >= 0 && bps >= 0;
+			pps_out += pps;
+			bps_out += bps;
 		}
-		r = json_pack("{s:s, s:o, s:o, s:o}", "name", json_str_or(rule, "name", "?"),
-			      "pps_in", rate_json(rate_of(rule, pr, "packets_in", secs)), "pps_out",
-			      rate_json(is_known ? total : -1), "outputs", outs);
+		r = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "name",
+			      json_str_or(rule, "name", "?"), "pps_in",
+			      rate_json(rate_of(rule, pr, "packets_in", secs)), "bps_in",
+			      rate_json(bps_in < 0 ? -1 : 8 * bps_in), "pps_out",
+			      rate_json(is_known ? pps_out : -1), "bps_out",
+			      rate_json(is_known ? 8 * bps_out : -1), "outputs", outs);
 		(void)json_array_append_new(rules, r);
 	}
-	return json_pack("{s:f, s:o}", "interval_s", secs, "rules", rules);
+	return json_pack("{s:f, s:o, s:o}", "interval_s", secs, "rules", rules, "inputs",
+			 watch_inputs_json(doc, prev, secs));
+}
+
+/* A rate cell: "-" when unknown (null), else in human units. */
+static void rate_cell(struct table *t, const json_t *obj, const char *key, const char *unit)
+{
+	const json_t *v = json_object_get(obj, key);
+	char buf[TABLE_RATE_MAX];
+
+	table_cell(t, "%s", !v || json_is_null(v) ? "-" : table_rate(json_number_value(v), unit, buf));
+}
+
+static void watch_inputs_table(const json_t *rates, struct table *t)
+{
+	static const char *const cols[] = { "INPUT", ">RATE", ">BIT/S", NULL };
+	json_t *in;
+	size_t i;
+
+	table_init(t, cols);
+	json_array_foreach(json_object_get(rates, "inputs"), i, in) {
+		table_row(t);
+		table_cell(t, "%s", json_str_or(in, "interface", "?"));
+		rate_cell(t, in, "pps", "pps");
+		rate_cell(t, in, "bps", "bit/s");
+	}
 }
 
 static void watch_draw(const struct mcrctl *m, const json_t *rates, int interval_ms)
 {
-	static const char *const cols[] = { "RULE / OUTPUT", ">IN PPS", ">OUT PPS", NULL };
+	static const char *const cols[] = { "RULE / OUTPUT", ">IN",	    ">IN BIT/S",
+					    ">OUT",	     ">OUT BIT/S", NULL };
+	bool is_tty = isatty(STDOUT_FILENO) == 1;
 	json_t *rule, *o;
 	struct table t;
 	size_t i, j;
-	char r1[16], r2[16];
 
 	table_init(&t, cols);
 	json_array_foreach(json_object_get(rates, "rules"), i, rule) {
-		double in = json_num_of(rule, "pps_in"), out = json_num_of(rule, "pps_out");
-
 		table_row(&t);
 		table_cell(&t, "%s", json_str_or(rule, "name", "?"));
-		table_cell(&t, "%s", json_is_null(json_object_get(rule, "pps_in")) ?
-						   "-" : table_rate(in, r1));
-		table_cell(&t, "%s", json_is_null(json_object_get(rule, "pps_out")) ?
-						   "-" : table_rate(out, r2));
+		rate_cell(&t, rule, "pps_in", "pps");
+		rate_cell(&t, rule, "bps_in", "bit/s");
+		rate_cell(&t, rule, "pps_out", "pps");
+		rate_cell(&t, rule, "bps_out", "bit/s");
 		json_array_foreach(json_object_get(rule, "outputs"), j, o) {
-			bool is_known = !json_is_null(json_object_get(o, "pps_out"));
 			char name[96];
 
 			fmt_output_name(o, name, sizeof(name));
 			table_row(&t);
 			table_cell(&t, "%s", name);
 			table_cell(&t, "%s", "");
-			table_cell(&t, "%s", is_known ? table_rate(json_num_of(o, "pps_out"), r2) : "-");
+			table_cell(&t, "%s", "");
+			rate_cell(&t, o, "pps_out", "pps");
+			rate_cell(&t, o, "bps_out", "bit/s");
 		}
 	}
-	/* Home and clear, then the whole picture: no flicker of half a table. */
-	(void)printf("\033[H\033[2J");
-	(void)printf("mcrd at %s, every %d ms (Ctrl-C to stop)\n\n", m->socket_path, interval_ms);
+	if (is_tty) {
+		/* Home and clear, then the whole picture: no flicker of half a table. */
+		(void)printf("\033[H\033[2J");
+		(void)printf("mcrd at %s, every %d ms (Ctrl-C to stop)\n\n", m->socket_path,
+			     interval_ms);
+	} else {
+		/* A file or a pipe gets plain blocks, one per interval, with the time. */
+		time_t now = time(NULL);
+		struct tm tm;
+		char when[32] = "?";
+
+		if (localtime_r(&now, &tm))
+			(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		(void)printf("%s, mcrd at %s, rates over %.2f s\n", when, m->socket_path,
+			     json_num_of(rates, "interval_s"));
+	}
 	(void)table_print(&t, stdout);
 	table_free(&t);
+	watch_inputs_table(rates, &t);
+	if (t.n_rows) {
+		(void)printf("\n");
+		(void)table_print(&t, stdout);
+	}
+	table_free(&t);
+	if (!is_tty)
+		(void)printf("\n");
 	(void)fflush(stdout);
 }
 

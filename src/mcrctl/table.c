@@ -112,17 +112,25 @@ int table_print(const struct table *t, FILE *f)
 	return 0;
 }
 
-const char *table_rate(double v, char buf[16])
+const char *table_rate(double v, const char *unit, char buf[TABLE_RATE_MAX])
 {
-	if (v < 0)
-		v = 0;
-	if (v < 1000)
-		(void)snprintf(buf, 16, "%.0f", v);
-	else if (v < 1e6)
-		(void)snprintf(buf, 16, "%.1fk", v / 1e3);
-	else if (v < 1e9)
-		(void)snprintf(buf, 16, "%.2fM", v / 1e6);
+	static const char *const prefixes[] = { "", "k", "M", "G", "T" };
+	size_t p = 0;
+
+	if (!(v > 0)) {
+		(void)snprintf(buf, TABLE_RATE_MAX, "0 %s", unit);
+		return buf;
+	}
+	/* Three significant digits; 999.7 is "1.00 k", not "1000". */
+	while (v >= 999.5 && p + 1 < sizeof(prefixes) / sizeof(prefixes[0])) {
+		v /= 1000;
+		p++;
+	}
+	if (v < 9.995)
+		(void)snprintf(buf, TABLE_RATE_MAX, "%.2f %s%s", v, prefixes[p], unit);
+	else if (v < 99.95)
+		(void)snprintf(buf, TABLE_RATE_MAX, "%.1f %s%s", v, prefixes[p], unit);
 	else
-		(void)snprintf(buf, 16, "%.2fG", v / 1e9);
+		(void)snprintf(buf, TABLE_RATE_MAX, "%.0f %s%s", v, prefixes[p], unit);
 	return buf;
 }

@@ -38,7 +38,11 @@ void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(pri
 /* Returns 0, or the first error met while filling the table. */
 int table_print(const struct table *t, FILE *f);
 
-/* A rate for people: "950", "12.3k", "1.25M". */
-const char *table_rate(double v, char buf[16]);
+/*
+ * A rate for people, three significant digits and an SI prefix before the
+ * unit: "0 pps", "950 pps", "12.3 kpps", "1.25 Mbit/s".  Returns buf.
+ */
+#define TABLE_RATE_MAX	24
+const char *table_rate(double v, const char *unit, char buf[TABLE_RATE_MAX]);
 
 #endif

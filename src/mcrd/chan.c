@@ -27,25 +27,31 @@ char *chan_format(const json_t *msg, size_t *ret_len)
 	return line;
 }
 
-int chan_send_json(int fd, const json_t *msg)
+int chan_send_raw(int fd, const char *data, size_t len)
 {
-	size_t len, off = 0;
-	char *line = chan_format(msg, &len);
-	int ret = 0;
+	size_t off = 0;
 
-	if (!line)
-		return -ENOMEM;
 	while (off < len) {
-		ssize_t n = send(fd, line + off, len - off, MSG_NOSIGNAL);
+		ssize_t n = send(fd, data + off, len - off, MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			ret = -errno;
-			break;
-		}
+		if (n < 0)
+			return -errno;
 		off += (size_t)n;
 	}
+	return 0;
+}
+
+int chan_send_json(int fd, const json_t *msg)
+{
+	size_t len;
+	char *line = chan_format(msg, &len);
+	int ret;
+
+	if (!line)
+		return -ENOMEM;
+	ret = chan_send_raw(fd, line, len);
 	free(line);
 	return ret;
 }

@@ -2,9 +2,9 @@
 /*
  * The supervisor-worker channel: newline-delimited JSON over a socketpair.
  * Requests go down ({"cmd":"stats"}, {"cmd":"stop"}), replies come up
- * ({"stats":{...}}, {"final":{...}}).  A request may carry binary data:
+ * ({"stats":{...}}, {"final":{...}}).  A message may carry binary data:
  * its line says {"bytes": N} and N raw bytes follow it (a configuration
- * image, cfgwire.h).  This module only frames; what messages mean belongs
+ * image, cfgwire.h, down; a counters report, stats.h, up).  This module only frames; what messages mean belongs
  * to the two ends.
  */
 #ifndef MCR_CHAN_H
@@ -23,6 +23,8 @@ struct chan_buf {
 
 /* Send one JSON value as a line, blocking until written.  0 or -errno. */
 int chan_send_json(int fd, const json_t *msg);
+/* Send len bytes as they are (a line and its data), blocking.  0 or -errno. */
+int chan_send_raw(int fd, const char *data, size_t len);
 /* Serialize msg as a malloc'd line ending in '\n'; NULL on ENOMEM. */
 char *chan_format(const json_t *msg, size_t *ret_len);
 

@@ -100,7 +100,7 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 			struct in_addr g = r->outputs[j].group;
 
 			(void)json_array_append_new(
-				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
 						"interface", r->outputs[j].ifname, "group",
 						inet_ntop(AF_INET, &g, group, sizeof(group)),
 						"port", (int)r->outputs[j].port, "packets_out",
@@ -109,20 +109,24 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 						(json_int_t)0, "drops", (json_int_t)(2 * j),
 						"too_big", (json_int_t)j,
 						"ttl_expired", (json_int_t)(3 * j),
-						"pps_out", (double)in / k));
+						"pps_out", (double)in / k, "bps_out",
+						800.0 * (double)in / k));
 		}
 		(void)json_array_append_new(
-			rules, json_pack("{s:s, s:I, s:I, s:f, s:o}", "name", r->name, "packets_in",
-					 (json_int_t)in, "bytes_in", (json_int_t)in * 100, "pps_in",
-					 (double)in / k, "outputs", outs));
+			rules, json_pack("{s:s, s:I, s:I, s:f, s:f, s:o}", "name", r->name,
+					 "packets_in", (json_int_t)in, "bytes_in", (json_int_t)in * 100,
+					 "pps_in", (double)in / k, "bps_in", 800.0 * (double)in / k,
+					 "outputs", outs));
 	}
-	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}]", "interface", "lo",
+	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}]",
+			   "interface", "lo",
 			   "frames", (json_int_t)k * 5000, "bytes", (json_int_t)k * 500000,
 			   "malformed", (json_int_t)3, "fragments", (json_int_t)4, "not_udp",
 			   (json_int_t)0, "unmatched", (json_int_t)5, "buffer_exhaustion",
-			   (json_int_t)6, "kernel_drops", (json_int_t)7, "too_big", (json_int_t)8);
-	return json_pack("{s:s, s:f, s:o, s:o}", "version", "9.9.9", "uptime_s", (double)k,
-			 "inputs", inputs, "rules", rules);
+			   (json_int_t)6, "kernel_drops", (json_int_t)7, "too_big", (json_int_t)8,
+			   "pps", 5000.0, "bps", 4e6);
+	return json_pack("{s:s, s:f, s:f, s:o, s:o}", "version", "9.9.9", "uptime_s", (double)k,
+			 "rate_interval_s", 1.0, "inputs", inputs, "rules", rules);
 }
 
 static json_t *handle_add(struct fixture *fx, json_t *rule, struct proto_error *err)
@@ -424,24 +428,24 @@ static void t_stats_table(void **state)
 	run(fx, &r, "stats", NULL);
 	assert_status(&r, 0);
 	assert_string_equal(r.out,
-		"uptime 2.0 s; rates are averages over the uptime\n"
+		"uptime 2.0 s; rates over the last 1.00 s\n"
 		"\n"
-		"RULE  IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
-		"cam1    1.0k     1.0k        2000         2000      0       0        0            0\n"
-		"cam2    2.0k     4.0k        4000         8000      2       1        1            3\n"
+		"RULE         IN     IN BIT/S        OUT    OUT BIT/S  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
+		"cam1  1.00 kpps   800 kbit/s  1.00 kpps   800 kbit/s        2000         2000      0       0        0            0\n"
+		"cam2  2.00 kpps  1.60 Mbit/s  4.00 kpps  3.20 Mbit/s        4000         8000      2       1        1            3\n"
 		"\n"
-		"INPUT  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG\n"
-		"lo      10000          3          4          5               6             7        8\n");
+		"INPUT       RATE        BIT/S  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG\n"
+		"lo     5.00 kpps  4.00 Mbit/s   10000          3          4          5               6             7        8\n");
 
 	run(fx, &r, "stats", "-v", NULL);
 	assert_status(&r, 0);
 	assert_has(r.out,
-		   "RULE                    IN PPS  OUT PPS  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
-		   "cam1                      1.0k     1.0k        3000         3000      0       0        0            0\n"
-		   "  -> lo 239.2.2.2:6000             1.0k                     3000      0       0        0            0\n"
-		   "cam2                      2.0k     4.0k        6000        12000      2       1        1            3\n"
-		   "  -> lo 239.3.3.3:*                2.0k                     6000      0       0        0            0\n"
-		   "  -> lo 239.4.4.4:7000             2.0k                     6000      2       1        1            3\n");
+		   "RULE                           IN     IN BIT/S        OUT    OUT BIT/S  PACKETS IN  PACKETS OUT  DROPS  ERRORS  TOO BIG  TTL EXPIRED\n"
+		   "cam1                    1.00 kpps   800 kbit/s  1.00 kpps   800 kbit/s        3000         3000      0       0        0            0\n"
+		   "  -> lo 239.2.2.2:6000                          1.00 kpps   800 kbit/s                     3000      0       0        0            0\n"
+		   "cam2                    2.00 kpps  1.60 Mbit/s  4.00 kpps  3.20 Mbit/s        6000        12000      2       1        1            3\n"
+		   "  -> lo 239.3.3.3:*                             2.00 kpps  1.60 Mbit/s                     6000      0       0        0            0\n"
+		   "  -> lo 239.4.4.4:7000                          2.00 kpps  1.60 Mbit/s                     6000      2       1        1            3\n");
 }
 
 static void t_workers_table(void **state)
@@ -750,27 +754,37 @@ static void t_watch_json(void **state)
 		assert_true(json_number_value(json_object_get(
 				    json_array_get(json_object_get(rule, "outputs"), 1),
 				    "pps_out")) == 2000.0);
+		assert_true(json_number_value(json_object_get(
+				    json_array_get(json_object_get(v, "inputs"), 0), "bps")) == 4e6);
 		json_decref(v);
 		n++;
 	}
 	assert_int_equal(n, 3);
 }
 
-static void t_watch_screen(void **state)
+static void t_watch_piped(void **state)
 {
 	struct fixture *fx = *state;
+	const char *second;
 	struct run r;
 
 	run(fx, &r, "watch", "--interval", "20", "--count", "2", NULL);
 	assert_status(&r, 0);
-	/* Two redraws, each from the top of a cleared screen. */
-	assert_non_null(strstr(strstr(r.out, "\033[H\033[2J") + 1, "\033[H\033[2J"));
-	assert_has(r.out, "RULE / OUTPUT           IN PPS  OUT PPS\n"
-			  "cam1                      1.0k     1.0k\n"
-			  "  -> lo 239.2.2.2:6000             1.0k\n"
-			  "cam2                      2.0k     4.0k\n"
-			  "  -> lo 239.3.3.3:*                2.0k\n"
-			  "  -> lo 239.4.4.4:7000             2.0k\n");
+	/* Not a terminal: no escape codes, one block per interval, each saying its interval. */
+	assert_null(strchr(r.out, '\033'));
+	second = strstr(r.out, "rates over 1.00 s\n");
+	assert_non_null(second);
+	second = strstr(second + 1, "rates over 1.00 s\n");
+	assert_non_null(second);
+	assert_null(strstr(second + 1, "rates over"));
+	assert_has(second, "RULE / OUTPUT                  IN     IN BIT/S        OUT    OUT BIT/S\n"
+			   "cam1                    1.00 kpps   800 kbit/s  1.00 kpps   800 kbit/s\n"
+			   "  -> lo 239.2.2.2:6000                          1.00 kpps   800 kbit/s\n"
+			   "cam2                    2.00 kpps  1.60 Mbit/s  4.00 kpps  3.20 Mbit/s\n"
+			   "  -> lo 239.3.3.3:*                             2.00 kpps  1.60 Mbit/s\n"
+			   "  -> lo 239.4.4.4:7000                          2.00 kpps  1.60 Mbit/s\n\n"
+			   "INPUT       RATE        BIT/S\n"
+			   "lo     5.00 kpps  4.00 Mbit/s\n\n");
 }
 
 static void t_config_show_save_check(void **state)
@@ -923,7 +937,7 @@ int main(void)
 		T(t_timeout),
 		T(t_permission_denied),
 		T(t_watch_json),
-		T(t_watch_screen),
+		T(t_watch_piped),
 		T(t_config_show_save_check),
 		T(t_config_load),
 		T(t_help),

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests for adding up per-worker statistics and for channel framing. */
+/* Unit tests for adding up the workers' counters (stats_merge.c) and for channel framing. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,108 +7,251 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mcrd/chan.h"
 #include "mcrd/supervisor/stats_merge.h"
 
-static json_t *load(const char *text)
+/* A configuration from --rule specs on the loopback interface, resolved. */
+static void load(struct mcr_config *cfg, const char *const *specs, size_t n)
 {
-	json_error_t e;
-	json_t *v = json_loads(text, 0, &e);
+	struct config_error err;
 
-	assert_non_null(v);
-	return v;
+	config_init(cfg);
+	for (size_t i = 0; i < n; i++)
+		if (config_add_shorthand(cfg, specs[i], &err) < 0)
+			fail_msg("%s: %s", specs[i], err.msg);
+	if (config_resolve(cfg, &err) < 0)
+		fail_msg("resolve: %s", err.msg);
 }
 
-static json_int_t at(const json_t *doc, const char *path_json)
+/*
+ * A worker's report for cfg: rule r counts 100 * (r + 1) packets and
+ * 1000 * (r + 1) bytes (times k), output o of it 10 * (r + 1) + o
+ * packets; one input "lo" with k frames.  Returns its length.
+ */
+static size_t report(const struct mcr_config *cfg, uint64_t k, char **ret)
 {
-	/* path as a JSON array of keys and indexes, e.g. ["rules",0,"packets_in"] */
-	json_t *path = load(path_json);
-	const json_t *cur = doc, *step;
-	size_t i;
+	struct stats_wire_input in = { .ifname = "lo" };
+	struct mcr_stats *st;
+	size_t len;
 
-	json_array_foreach(path, i, step) {
-		cur = json_is_string(step) ? json_object_get(cur, json_string_value(step))
-					   : json_array_get(cur, (size_t)json_integer_value(step));
-		assert_non_null(cur);
+	assert_int_equal(stats_new(cfg, &st), 0);
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		st->rules[r].packets = k * 100 * (r + 1);
+		st->rules[r].bytes = k * 1000 * (r + 1);
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++)
+			stats_output(st, r, o)->packets = k * (10 * (r + 1) + o);
 	}
-	json_decref(path);
-	return json_integer_value(cur);
+	len = stats_wire_size(st, 1);
+	*ret = calloc(1, len);
+	assert_non_null(*ret);
+	in.st.frames = k;
+	memcpy(stats_wire_put(st, 7, 1, *ret), &in, sizeof(in));
+	stats_free(st);
+	return len;
 }
 
-/* Two workers with the same rule add up by name, output by destination. */
-static void t_sums_same_rules(void **state)
+/* Two workers on the same rules add up index by index; inputs by name. */
+static void t_sums_two_workers(void **state)
 {
-	static const char *const w0 =
-		"{\"version\":\"x\",\"uptime_s\":1.0,"
-		"\"inputs\":[{\"interface\":\"in0\",\"frames\":10,\"malformed\":1,"
-		"\"buffer_exhaustion\":2,\"kernel_drops\":0}],"
-		"\"rules\":[{\"name\":\"a\",\"packets_in\":10,\"bytes_in\":100,\"pps_in\":5.0,"
-		"\"outputs\":[{\"interface\":\"o1\",\"group\":\"239.2.2.2\",\"port\":6000,"
-		"\"packets_out\":10,\"send_errors\":0,\"drops\":1}]}]}";
-	static const char *const w1 =
-		"{\"version\":\"x\",\"uptime_s\":1.0,"
-		"\"inputs\":[{\"interface\":\"in0\",\"frames\":5,\"malformed\":0,"
-		"\"buffer_exhaustion\":1,\"kernel_drops\":3}],"
-		"\"rules\":[{\"name\":\"a\",\"packets_in\":5,\"bytes_in\":50,\"pps_in\":9.0,"
-		"\"outputs\":[{\"interface\":\"o1\",\"group\":\"239.2.2.2\",\"port\":6000,"
-		"\"packets_out\":4,\"send_errors\":1,\"drops\":1}]}]}";
-	json_t *acc = json_object(), *a = load(w0), *b = load(w1);
+	static const char *const specs[] = {
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.1; lo,239.2.2.2",
+		"b=lo,239.1.1.2:5000 -> lo,239.2.2.3",
+	};
+	struct mcr_config cfg;
+	struct stats_index ix;
+	struct stats_map m;
+	struct stats_counts w1, w2, sum;
+	struct stats_totals t;
+	char *d1, *d2;
+	size_t n1, n2;
 
 	(void)state;
-	assert_int_equal(stats_merge(acc, a), 0);
-	assert_int_equal(stats_merge(acc, b), 0);
-	assert_int_equal(stats_finish(acc, 5.0), 0);
-	assert_int_equal(json_array_size(json_object_get(acc, "rules")), 1);
-	assert_int_equal(at(acc, "[\"inputs\",0,\"frames\"]"), 15);
-	assert_int_equal(at(acc, "[\"rules\",0,\"packets_in\"]"), 15);
-	assert_int_equal(at(acc, "[\"rules\",0,\"bytes_in\"]"), 150);
-	assert_int_equal(at(acc, "[\"rules\",0,\"outputs\",0,\"packets_out\"]"), 14);
-	/* Identity fields are never summed. */
-	assert_int_equal(at(acc, "[\"rules\",0,\"outputs\",0,\"port\"]"), 6000);
-	assert_int_equal(at(acc, "[\"totals\",\"packets_in\"]"), 15);
-	assert_int_equal(at(acc, "[\"totals\",\"packets_out\"]"), 14);
-	assert_int_equal(at(acc, "[\"totals\",\"send_errors\"]"), 1);
-	assert_int_equal(at(acc, "[\"totals\",\"drops\"]"), 2);
-	assert_int_equal(at(acc, "[\"totals\",\"malformed\"]"), 1);
-	assert_int_equal(at(acc, "[\"totals\",\"buffer_exhaustion\"]"), 3);
-	assert_int_equal(at(acc, "[\"totals\",\"kernel_drops\"]"), 3);
-	/* Rates are recomputed from the sum, not added. */
-	assert_float_equal(json_real_value(json_object_get(
-				   json_array_get(json_object_get(acc, "rules"), 0), "pps_in")),
-			   3.0, 1e-9);
-	json_decref(a);
-	json_decref(b);
-	json_decref(acc);
+	load(&cfg, specs, 2);
+	assert_int_equal(stats_index_build(&ix, &cfg), 0);
+	assert_int_equal(ix.n_outputs, 3);
+	assert_int_equal(stats_map_build(&m, &cfg, &cfg, &ix), 0);
+	assert_int_equal(stats_counts_init(&w1, &ix), 0);
+	assert_int_equal(stats_counts_init(&w2, &ix), 0);
+	assert_int_equal(stats_counts_init(&sum, &ix), 0);
+	n1 = report(&cfg, 1, &d1);
+	n2 = report(&cfg, 2, &d2);
+	assert_int_equal(stats_counts_take(&w1, &m, d1, n1), 0);
+	assert_int_equal(stats_counts_take(&w2, &m, d2, n2), 0);
+	assert_int_equal(stats_counts_add(&sum, &w1), 0);
+	assert_int_equal(stats_counts_add(&sum, &w2), 0);
+	assert_int_equal(sum.rules[0].packets, 300);
+	assert_int_equal(sum.rules[1].bytes, 6000);
+	assert_int_equal(sum.outputs[1].packets, 3 * 11);	/* a's second output */
+	assert_int_equal(sum.outputs[2].packets, 3 * 20);	/* b's only output */
+	assert_int_equal(sum.n_inputs, 1);
+	assert_int_equal(sum.inputs[0].st.frames, 3);
+	stats_counts_totals(&sum, &t);
+	assert_int_equal(t.packets_in, 900);
+	assert_int_equal(t.packets_out, 3 * (10 + 11 + 20));
+
+	/* A report counted on other rules is refused, not misread. */
+	assert_int_equal(stats_counts_take(&w1, &m, d1, n1 - 1), -EBADMSG);
+	m.n_rules = 1;
+	assert_int_equal(stats_counts_take(&w1, &m, d1, n1), -ESTALE);
+	free(d1);
+	free(d2);
+	stats_counts_free(&w1);
+	stats_counts_free(&w2);
+	stats_counts_free(&sum);
+	stats_map_free(&m);
+	stats_index_free(&ix);
+	config_free(&cfg);
 }
 
-/* Rules and outputs only one worker knows (mid-change) are kept, not lost. */
-static void t_keeps_disjoint_entries(void **state)
+/* A worker whose rules (or a rule's outputs) are in another order maps by name and destination. */
+static void t_maps_by_identity(void **state)
 {
-	json_t *acc = json_object();
-	json_t *a = load("{\"rules\":[{\"name\":\"a\",\"packets_in\":1,\"outputs\":["
-			 "{\"interface\":\"o1\",\"group\":\"239.1.1.1\",\"port\":1,"
-			 "\"packets_out\":1}]}]}");
-	json_t *b = load("{\"rules\":[{\"name\":\"b\",\"packets_in\":2,\"outputs\":[]},"
-			 "{\"name\":\"a\",\"packets_in\":3,\"outputs\":["
-			 "{\"interface\":\"o2\",\"group\":\"239.1.1.1\",\"port\":1,"
-			 "\"packets_out\":7}]}]}");
+	static const char *const mine[] = {
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.1; lo,239.2.2.2",
+		"b=lo,239.1.1.2:5000 -> lo,239.2.2.3",
+		"c=lo,239.1.1.3:5000 -> lo,239.2.2.4",
+	};
+	static const char *const worker[] = {
+		"b=lo,239.1.1.2:5000 -> lo,239.2.2.3",
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.2; lo,239.2.2.1",
+		"x=lo,239.1.1.9:5000 -> lo,239.2.2.9",	/* not ours (yet) */
+	};
+	struct mcr_config cfg, wcfg;
+	struct stats_index ix;
+	struct stats_map m;
+	struct stats_counts c;
+	char *d;
+	size_t n;
 
 	(void)state;
-	assert_int_equal(stats_merge(acc, a), 0);
-	assert_int_equal(stats_merge(acc, b), 0);
-	assert_int_equal(stats_finish(acc, 0.0), 0);
-	assert_int_equal(json_array_size(json_object_get(acc, "rules")), 2);
-	assert_int_equal(at(acc, "[\"rules\",0,\"packets_in\"]"), 4);
-	assert_int_equal(json_array_size(json_object_get(
-				 json_array_get(json_object_get(acc, "rules"), 0), "outputs")),
-			 2);
-	assert_int_equal(at(acc, "[\"rules\",1,\"packets_in\"]"), 2);
-	assert_int_equal(at(acc, "[\"totals\",\"packets_out\"]"), 8);
-	json_decref(a);
-	json_decref(b);
-	json_decref(acc);
+	load(&cfg, mine, 3);
+	load(&wcfg, worker, 3);
+	assert_int_equal(stats_index_build(&ix, &cfg), 0);
+	assert_int_equal(stats_map_build(&m, &wcfg, &cfg, &ix), 0);
+	assert_int_equal(m.rule[0], 1);
+	assert_int_equal(m.rule[1], 0);
+	assert_int_equal(m.rule[2], STATS_UNMAPPED);
+	assert_int_equal(stats_counts_init(&c, &ix), 0);
+	n = report(&wcfg, 1, &d);
+	assert_int_equal(stats_counts_take(&c, &m, d, n), 0);
+	assert_int_equal(c.rules[0].packets, 200);	/* a: the worker's rule 1 */
+	assert_int_equal(c.rules[1].packets, 100);	/* b: its rule 0 */
+	assert_int_equal(c.rules[2].packets, 0);	/* c: it has none */
+	assert_int_equal(c.outputs[0].packets, 21);	/* a -> 239.2.2.1: its output 1 */
+	assert_int_equal(c.outputs[1].packets, 20);
+	assert_int_equal(c.outputs[2].packets, 10);
+	free(d);
+	stats_counts_free(&c);
+	stats_map_free(&m);
+	stats_index_free(&ix);
+	config_free(&cfg);
+	config_free(&wcfg);
+}
+
+/* At a change, counters follow their rules; those of removed ones stay in the totals. */
+static void t_rekey_keeps_totals(void **state)
+{
+	static const char *const old_specs[] = {
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.1; lo,239.2.2.2",
+		"b=lo,239.1.1.2:5000 -> lo,239.2.2.3",
+	};
+	static const char *const new_specs[] = {
+		"n=lo,239.1.1.5:5000 -> lo,239.2.2.5",
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.2",
+	};
+	struct mcr_config old, new;
+	struct stats_index ix_old, ix_new;
+	struct stats_map m;
+	struct stats_counts c;
+	struct stats_totals before, after;
+	char *d;
+	size_t n;
+
+	(void)state;
+	load(&old, old_specs, 2);
+	load(&new, new_specs, 2);
+	assert_int_equal(stats_index_build(&ix_old, &old), 0);
+	assert_int_equal(stats_map_build(&m, &old, &old, &ix_old), 0);
+	assert_int_equal(stats_counts_init(&c, &ix_old), 0);
+	n = report(&old, 1, &d);
+	assert_int_equal(stats_counts_take(&c, &m, d, n), 0);
+	stats_counts_totals(&c, &before);
+	stats_map_free(&m);
+
+	assert_int_equal(stats_index_build(&ix_new, &new), 0);
+	assert_int_equal(stats_map_build(&m, &old, &new, &ix_new), 0);
+	assert_int_equal(stats_counts_remap(&c, &m, &ix_new), 0);
+	assert_int_equal(c.n_rules, 2);
+	assert_int_equal(c.rules[0].packets, 0);	/* n is new */
+	assert_int_equal(c.rules[1].packets, 100);	/* a kept its count */
+	assert_int_equal(c.outputs[1].packets, 11);	/* a -> 239.2.2.2 kept its count */
+	stats_counts_totals(&c, &after);
+	assert_int_equal(after.packets_in, before.packets_in);
+	assert_int_equal(after.packets_out, before.packets_out);
+	free(d);
+	stats_counts_free(&c);
+	stats_map_free(&m);
+	stats_index_free(&ix_old);
+	stats_index_free(&ix_new);
+	config_free(&old);
+	config_free(&new);
+}
+
+static double num_at(const json_t *doc, const char *key, int rule, int out)
+{
+	const json_t *v = doc;
+
+	if (rule >= 0)
+		v = json_array_get(json_object_get(v, "rules"), (size_t)rule);
+	if (out >= 0)
+		v = json_array_get(json_object_get(v, "outputs"), (size_t)out);
+	v = json_object_get(v, key);
+	assert_non_null(v);
+	return json_number_value(v);
+}
+
+/* The document's rates are over the interval between two sums, in packets and bits per second. */
+static void t_json_rates(void **state)
+{
+	static const char *const specs[] = { "a=lo,239.1.1.1:5000 -> lo,239.2.2.1" };
+	struct mcr_config cfg;
+	struct stats_index ix;
+	struct stats_counts prev, cur;
+	json_t *doc;
+
+	(void)state;
+	load(&cfg, specs, 1);
+	assert_int_equal(stats_index_build(&ix, &cfg), 0);
+	assert_int_equal(stats_counts_init(&prev, &ix), 0);
+	assert_int_equal(stats_counts_init(&cur, &ix), 0);
+	prev.rules[0].packets = 1000;
+	prev.rules[0].bytes = 100000;
+	cur.rules[0].packets = 3000;
+	cur.rules[0].bytes = 300000;
+	cur.outputs[0].packets = 500;
+	doc = stats_counts_json(&cur, &prev, 2.0, &cfg, &ix);
+	assert_non_null(doc);
+	assert_true(num_at(doc, "rate_interval_s", -1, -1) == 2.0);
+	assert_true(num_at(doc, "packets_in", 0, -1) == 3000);
+	assert_true(num_at(doc, "pps_in", 0, -1) == 1000.0);
+	assert_true(num_at(doc, "bps_in", 0, -1) == 800000.0);
+	assert_true(num_at(doc, "pps_out", 0, 0) == 250.0);
+	assert_true(num_at(json_object_get(doc, "totals"), "pps_in", -1, -1) == 1000.0);
+	json_decref(doc);
+
+	/* Without a previous sum there is no rate, only the totals. */
+	doc = stats_counts_json(&cur, NULL, 0, &cfg, &ix);
+	assert_non_null(doc);
+	assert_true(num_at(doc, "pps_in", 0, -1) == 0.0);
+	assert_true(num_at(doc, "rate_interval_s", -1, -1) == 0.0);
+	json_decref(doc);
+	stats_counts_free(&prev);
+	stats_counts_free(&cur);
+	stats_index_free(&ix);
+	config_free(&cfg);
 }
 
 /* Lines split across reads come out whole; junk lines are reported and skipped. */
@@ -150,8 +293,10 @@ static void t_chan_line_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(t_sums_same_rules),
-		cmocka_unit_test(t_keeps_disjoint_entries),
+		cmocka_unit_test(t_sums_two_workers),
+		cmocka_unit_test(t_maps_by_identity),
+		cmocka_unit_test(t_rekey_keeps_totals),
+		cmocka_unit_test(t_json_rates),
 		cmocka_unit_test(t_chan_framing),
 		cmocka_unit_test(t_chan_line_limit),
 	};

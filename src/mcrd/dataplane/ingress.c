@@ -781,20 +781,3 @@ void ingress_collect_drops(struct ingress *in)
 			in->ports[i].st.kernel_drops += st.tp_drops;
 	}
 }
-
-json_t *ingress_stats_json(const struct ingress *in)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; arr && i < in->n; i++) {
-		const struct ingress_port *p = &in->ports[i];
-
-		if (!ingress_port_is_open(p))
-			continue;
-		if (json_array_append_new(arr, stats_input_json(p->ifname, &p->st)) < 0) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}

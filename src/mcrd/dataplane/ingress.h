@@ -127,7 +127,4 @@ unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname);
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);
 
-/* The ports' counters as a JSON array (new reference, NULL on ENOMEM). */
-json_t *ingress_stats_json(const struct ingress *in);
-
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Counter storage and its JSON form.  Rates are derived when a document is
- * built, so nothing on the hot path ever divides or reads a clock for
- * statistics' sake.
+ * Counter storage and its report to the supervisor.  Rates are derived by
+ * the supervisor, so nothing on the hot path ever divides or reads a clock
+ * for statistics' sake.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,6 +53,38 @@ void stats_free(struct mcr_stats *s)
 	free(s);
 }
 
+size_t stats_wire_size(const struct mcr_stats *s, size_t n_inputs)
+{
+	return sizeof(struct stats_wire_head) + s->cfg->n_rules * sizeof(struct rule_stats) +
+	       s->n_outputs * sizeof(struct output_stats) +
+	       n_inputs * sizeof(struct stats_wire_input);
+}
+
+char *stats_wire_put(const struct mcr_stats *s, uint64_t generation, size_t n_inputs, char *buf)
+{
+	struct stats_wire_head head = {
+		.magic = STATS_WIRE_MAGIC,
+		.rule_size = sizeof(struct rule_stats),
+		.output_size = sizeof(struct output_stats),
+		.input_size = sizeof(struct stats_wire_input),
+		.generation = generation,
+		.n_rules = (uint32_t)s->cfg->n_rules,
+		.n_outputs = (uint32_t)s->n_outputs,
+		.n_inputs = (uint32_t)n_inputs,
+	};
+	size_t rules_len = s->cfg->n_rules * sizeof(struct rule_stats);
+	size_t outputs_len = s->n_outputs * sizeof(struct output_stats);
+
+	memcpy(buf, &head, sizeof(head));
+	buf += sizeof(head);
+	if (rules_len)
+		memcpy(buf, s->rules, rules_len);
+	buf += rules_len;
+	if (outputs_len)
+		memcpy(buf, s->outputs, outputs_len);
+	return buf + outputs_len;
+}
+
 json_t *stats_input_json(const char *ifname, const struct input_stats *in)
 {
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
@@ -63,61 +95,4 @@ json_t *stats_input_json(const char *ifname, const struct input_stats *in)
 			 (json_int_t)in->vlan_dropped, "buffer_exhaustion",
 			 (json_int_t)in->buffer_exhaustion, "kernel_drops",
 			 (json_int_t)in->kernel_drops, "too_big", (json_int_t)in->too_big);
-}
-
-static json_t *output_json(const struct mcr_stats *s, size_t r, size_t o, double secs)
-{
-	const struct mcr_output *out = &s->cfg->rules[r].outputs[o];
-	const struct output_stats *os = &s->outputs[s->out_base[r] + o];
-	char group[ADDR_STR_MAX];
-
-	return json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "interface",
-			 out->ifname, "group", addr_fmt(out->group, group), "port",
-			 (int)out->port, "packets_out", (json_int_t)os->packets, "bytes_out",
-			 (json_int_t)os->bytes, "send_errors", (json_int_t)os->send_errors,
-			 "retries", (json_int_t)os->retries, "drops", (json_int_t)os->drops,
-			 "ttl_expired", (json_int_t)os->ttl_expired, "too_big", (json_int_t)os->too_big,
-			 "pps_out", secs > 0 ? (double)os->packets / secs : 0.0);
-}
-
-static json_t *rule_json(const struct mcr_stats *s, size_t r, double secs)
-{
-	const struct mcr_rule *rule = &s->cfg->rules[r];
-	json_t *outs = json_array(), *obj;
-
-	if (!outs)
-		return NULL;
-	for (size_t o = 0; o < rule->n_outputs; o++)
-		if (json_array_append_new(outs, output_json(s, r, o, secs)) < 0)
-			goto out_free;
-	obj = json_pack("{s:s, s:I, s:I, s:f, s:o}", "name", rule->name, "packets_in",
-			(json_int_t)s->rules[r].packets, "bytes_in",
-			(json_int_t)s->rules[r].bytes, "pps_in",
-			secs > 0 ? (double)s->rules[r].packets / secs : 0.0, "outputs", outs);
-	return obj;
-
-out_free:
-	json_decref(outs);
-	return NULL;
-}
-
-/*
- * A worker's share: its rules and outputs.  The worker adds its inputs; the
- * supervisor sums the workers and derives the totals and rates.
- */
-json_t *stats_to_json(const struct mcr_stats *s, uint64_t now)
-{
-	double secs = (double)(now - s->start_ns) / (double)NSEC_PER_SEC;
-	json_t *rules = json_array();
-
-	if (!rules)
-		return NULL;
-	for (size_t r = 0; r < s->cfg->n_rules; r++) {
-		if (json_array_append_new(rules, rule_json(s, r, secs)) < 0) {
-			json_decref(rules);
-			return NULL;
-		}
-	}
-	return json_pack("{s:s, s:f, s:o}", "version", MCR_VERSION, "uptime_s", secs, "rules",
-			 rules);
 }

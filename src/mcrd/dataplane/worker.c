@@ -169,18 +169,62 @@ static void arm_chan_read(struct worker *w)
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_READ, 0));
 }
 
-/* {"<key>": <stats document>}, e.g. {"stats": {...}}; NULL on ENOMEM. */
-static json_t *stats_message(struct worker *w, const char *key)
+/*
+ * A counters report as it goes on the channel: the line
+ * {"<key>": {"layout": L}, "bytes": N}, then N bytes: the report
+ * (stats_wire_put()) and, when L > 0, the image of the rules it counts
+ * (cfgwire.h), L bytes of it.  The image goes with the first report of each
+ * generation, or when the supervisor asks (it lost track), so that a
+ * report is plain counters at every other time.  NULL on ENOMEM.
+ */
+static char *counters_message(struct worker *w, const char *key, bool wants_layout,
+			      size_t *ret_len)
 {
-	json_t *doc;
+	const struct generation *g = w->dp.gen;
+	const struct ingress *in = &w->dp.ingress;
+	size_t n_inputs = 0, report_len, layout_len = 0, line_len;
+	char *layout = NULL, *line = NULL, *msg = NULL, *rec;
+	json_t *head;
 
+	if (wants_layout || !w->has_sent_layout || w->layout_gen != g->id)
+		if (cfgwire_encode(&g->cfg, &layout, &layout_len) < 0)
+			return NULL;
 	ingress_collect_drops(&w->dp.ingress);
-	doc = stats_to_json(w->dp.gen->stats, now_ns());
-	if (doc && json_object_set_new(doc, "inputs", ingress_stats_json(&w->dp.ingress)) < 0) {
-		json_decref(doc);
-		doc = NULL;
+	for (size_t i = 0; i < in->n; i++)
+		n_inputs += ingress_port_is_open(&in->ports[i]);
+	report_len = stats_wire_size(g->stats, n_inputs);
+	head = json_pack("{s:{s:I}, s:I}", key, "layout", (json_int_t)layout_len, "bytes",
+			 (json_int_t)(report_len + layout_len));
+	if (head)
+		line = chan_format(head, &line_len);
+	json_decref(head);
+	if (line)
+		msg = realloc(line, line_len + report_len + layout_len);
+	if (!msg) {
+		free(line);
+		free(layout);
+		return NULL;
 	}
-	return doc ? json_pack("{s:o}", key, doc) : NULL;
+	rec = stats_wire_put(g->stats, g->id, n_inputs, msg + line_len);
+	for (size_t i = 0; i < in->n; i++) {
+		const struct ingress_port *p = &in->ports[i];
+		struct stats_wire_input one = { .st = p->st };
+
+		if (!ingress_port_is_open(p))
+			continue;
+		/* After the line the records are not aligned: copied, never pointed into. */
+		(void)snprintf(one.ifname, sizeof(one.ifname), "%s", p->ifname);
+		memcpy(rec, &one, sizeof(one));
+		rec += sizeof(one);
+	}
+	if (layout_len) {
+		memcpy(msg + line_len + report_len, layout, layout_len);
+		w->layout_gen = g->id;
+		w->has_sent_layout = true;
+	}
+	free(layout);
+	*ret_len = line_len + report_len + layout_len;
+	return msg;
 }
 
 /* Send what waits in chan_queue, unless a send is already in flight. */
@@ -203,29 +247,46 @@ static void chan_kick(struct worker *w)
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CHAN_WRITE, 0));
 }
 
+/* Queue len bytes (whole messages) behind what is being sent. */
+static void send_bytes(struct worker *w, const char *data, size_t len)
+{
+	char *grown;
+
+	if (w->chan_queue_len + len > CHAN_MAX_LINE) {
+		log_warn("worker: the supervisor does not read its channel, dropping a reply");
+		return;
+	}
+	grown = realloc(w->chan_queue, w->chan_queue_len + len);
+	if (!grown)
+		return;
+	memcpy(grown + w->chan_queue_len, data, len);
+	w->chan_queue = grown;
+	w->chan_queue_len += len;
+	chan_kick(w);
+}
+
 static void send_reply(struct worker *w, const json_t *msg)
 {
 	size_t len;
 	char *line = msg ? chan_format(msg, &len) : NULL;
-	char *grown;
 
 	if (!line)
 		return;
-	if (w->chan_queue_len + len > CHAN_MAX_LINE) {
-		log_warn("worker: the supervisor does not read its channel, dropping a reply");
-		free(line);
-		return;
-	}
-	grown = realloc(w->chan_queue, w->chan_queue_len + len);
-	if (!grown) {
-		free(line);
-		return;
-	}
-	memcpy(grown + w->chan_queue_len, line, len);
-	w->chan_queue = grown;
-	w->chan_queue_len += len;
+	send_bytes(w, line, len);
 	free(line);
-	chan_kick(w);
+}
+
+static void send_counters(struct worker *w, bool wants_layout)
+{
+	size_t len;
+	char *msg = counters_message(w, "stats", wants_layout, &len);
+
+	if (!msg) {
+		log_warn("worker: out of memory for a statistics report, skipping it");
+		return;
+	}
+	send_bytes(w, msg, len);
+	free(msg);
 }
 
 static void begin_stop(struct worker *w, const char *why)
@@ -353,7 +414,7 @@ static void on_chan_request(struct worker *w, const json_t *req, const char *dat
 	if (!cmd)
 		cmd = "";
 	if (strcmp(cmd, "stats") == 0)
-		msg = stats_message(w, "stats");
+		send_counters(w, json_is_true(json_object_get(req, "layout")));
 	else if (strcmp(cmd, "ping") == 0)
 		msg = json_pack("{s:O}", "pong", json_object_get(req, "seq"));
 	else if (strcmp(cmd, "stop") == 0)
@@ -505,7 +566,8 @@ static int wait_completions(struct worker *w)
  */
 static int send_final_stats(struct worker *w)
 {
-	json_t *msg = stats_message(w, "final");
+	size_t len;
+	char *msg = counters_message(w, "final", false, &len);
 	int ret;
 
 	if (!msg)
@@ -513,11 +575,11 @@ static int send_final_stats(struct worker *w)
 	if (w->chan_out || w->chan_queue) {
 		/* Still writing a reply after the grace period: do not interleave. */
 		log_warn("worker: final statistics not sent, the channel is busy");
-		json_decref(msg);
+		free(msg);
 		return 0;
 	}
-	ret = chan_send_json(w->chan_fd, msg);
-	json_decref(msg);
+	ret = chan_send_raw(w->chan_fd, msg, len);
+	free(msg);
 	if (ret < 0 && ret != -EPIPE)
 		log_warn_errno(ret, "cannot send the final statistics to the supervisor");
 	return 0;

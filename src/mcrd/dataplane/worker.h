@@ -50,6 +50,8 @@ struct worker {
 	char *chan_queue;		/* replies waiting for that send to finish */
 	size_t chan_queue_len;
 	uint64_t stop_deadline_ns;	/* once dp.is_stopping: when to give up on sends */
+	uint64_t layout_gen;		/* the generation the supervisor has the layout of */
+	bool has_sent_layout;		/* layout_gen is meaningful */
 	int keep_fd;			/* opts->keep_fd */
 	struct keep_set kept;		/* what the supervisor holds (our fds, not owned here) */
 };

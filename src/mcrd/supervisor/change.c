@@ -187,6 +187,7 @@ static void commit(struct supervisor *s)
 {
 	struct change *c = &s->change;
 
+	stats_rekey(s, &c->next);
 	config_free(s->cfg);
 	*s->cfg = c->next;
 	config_init(&c->next);

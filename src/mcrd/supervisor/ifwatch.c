@@ -376,44 +376,6 @@ void ifwatch_pushed(struct ifwatch *w)
 	w->retry_ms = 0;
 }
 
-static json_t *find_named(json_t *rules, const char *name)
-{
-	json_t *rule;
-	size_t i;
-
-	json_array_foreach(rules, i, rule) {
-		const char *other = json_string_value(json_object_get(rule, "name"));
-
-		if (other && strcmp(other, name) == 0)
-			return rule;
-	}
-	return NULL;
-}
-
-int ifwatch_add_waiting(json_t *rules, const struct mcr_config *cfg)
-{
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		const char *missing = config_rule_waiting_for(&cfg->rules[r]);
-		json_t *rule;
-
-		if (!missing)
-			continue;
-		/* Workers that have not switched yet still report it. */
-		rule = find_named(rules, cfg->rules[r].name);
-		if (rule) {
-			if (json_object_set_new(rule, "waiting", json_string(missing)) < 0)
-				return -ENOMEM;
-			continue;
-		}
-		rule = json_pack("{s:s, s:s, s:I, s:I, s:[]}", "name", cfg->rules[r].name, "waiting",
-				 missing, "packets_in", (json_int_t)0, "bytes_in", (json_int_t)0,
-				 "outputs");
-		if (!rule || json_array_append_new(rules, rule) < 0)
-			return -ENOMEM;
-	}
-	return 0;
-}
-
 static void log_waiting(const struct mcr_config *cfg)
 {
 	for (size_t r = 0; r < cfg->n_rules; r++) {

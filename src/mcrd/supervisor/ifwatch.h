@@ -90,11 +90,4 @@ unsigned int ifwatch_retry(struct ifwatch *w, uint64_t now_ns);
 /* The workers took them: the next refusal waits IFWATCH_RETRY_MS again. */
 void ifwatch_pushed(struct ifwatch *w);
 
-/*
- * Mark the rules of cfg that wait in a statistics "rules" array: "waiting":
- * the interface, on the workers' entry if they still report the rule,
- * otherwise on a new entry with zero counters.  Returns 0 or -ENOMEM.
- */
-int ifwatch_add_waiting(json_t *rules, const struct mcr_config *cfg);
-
 #endif

@@ -53,15 +53,16 @@ static int control_give_group(const struct supervisor *s)
 	return 0;
 }
 
-/* The latest statistics the supervisor holds: refreshed every second. */
+/* The latest counters the workers reported (collected every second). */
 static json_t *metrics_source(void *ctx)
 {
 	struct supervisor *s = ctx;
+	json_t *doc = stats_doc(s);
 
 	/* Membership's counters are the supervisor's own: added as they are now. */
-	if (s->prev)
-		(void)json_object_set_new(s->prev, "membership", follow_counters_json(s));
-	return s->prev ? json_incref(s->prev) : NULL;
+	if (doc)
+		(void)json_object_set_new(doc, "membership", follow_counters_json(s));
+	return doc;
 }
 
 static int metrics_start(struct supervisor *s)
@@ -187,18 +188,7 @@ void service_reloaded(const struct supervisor *s)
 	notify_reloaded(s->cfg->n_rules, s->n_workers);
 }
 
-static json_int_t total(const json_t *doc, const char *key)
+void service_stats(const struct supervisor *s, double pps_in, double pps_out)
 {
-	return doc ? json_integer_value(json_object_get(json_object_get(doc, "totals"), key)) : 0;
-}
-
-void service_stats(const struct supervisor *s, const json_t *cur, const json_t *prev, double dt)
-{
-	json_int_t in = total(cur, "packets_in") - total(prev, "packets_in");
-	json_int_t out = total(cur, "packets_out") - total(prev, "packets_out");
-
-	if (dt <= 0 || in < 0 || out < 0)
-		return;
-	notify_status(s->cfg->n_rules, s->n_workers, (uint64_t)((double)in / dt),
-		      (uint64_t)((double)out / dt));
+	notify_status(s->cfg->n_rules, s->n_workers, (uint64_t)pps_in, (uint64_t)pps_out);
 }

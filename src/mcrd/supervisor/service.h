@@ -35,7 +35,7 @@ void service_ready(const struct supervisor *s);
 /* A reload starts; it is over, committed or not (the manager waits for READY again). */
 void service_reloading(void);
 void service_reloaded(const struct supervisor *s);
-/* A statistics round is over: a STATUS line with the rates since the last one. */
-void service_stats(const struct supervisor *s, const json_t *cur, const json_t *prev, double dt);
+/* A statistics round is over: a STATUS line with the packet rates since the last one. */
+void service_stats(const struct supervisor *s, double pps_in, double pps_out);
 
 #endif

@@ -9,9 +9,9 @@
 #include <jansson.h>
 
 /*
- * Log one line per rule of the summed statistics @cur, with rates over the
- * @dt seconds since @prev (the previous sum, or NULL).
+ * Log one line per rule of the statistics document @doc (stats_merge.h),
+ * whose rates span the time since the previous line.
  */
-void stats_line_log(const json_t *cur, const json_t *prev, double dt);
+void stats_line_log(const json_t *doc);
 
 #endif

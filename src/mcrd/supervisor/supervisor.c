@@ -31,8 +31,6 @@
 #include "mcrd/supervisor/change.h"
 #include "mcrd/supervisor/commands.h"
 #include "mcrd/supervisor/service.h"
-#include "mcrd/supervisor/stats_line.h"
-#include "mcrd/supervisor/stats_merge.h"
 #include "mcrd/supervisor/supervisor.h"
 #include "mcrd/supervisor/wchan.h"
 #include "mcrd/dataplane/worker.h"
@@ -172,6 +170,8 @@ static int slot_spawn(struct supervisor *s, struct worker_slot *ws)
 	(void)close(sv[0]);
 	(void)close(kv[0]);
 	chan_buf_free(&ws->in);
+	json_decref(ws->in_msg);
+	ws->in_msg = NULL;
 	ws->pid = pid;
 	ws->started_ns = ws->heard_ns = now_ns();
 	ws->ping_ns = 0;
@@ -266,14 +266,9 @@ static void slot_keep_read(struct supervisor *s, struct worker_slot *ws)
 /* Fold a dead incarnation's last report into the totals. */
 static void slot_bury(struct supervisor *s, struct worker_slot *ws)
 {
-	if (ws->last_stats) {
-		if (!s->dead_totals)
-			s->dead_totals = json_object();
-		if (s->dead_totals)
-			(void)stats_merge(s->dead_totals, ws->last_stats);
-		json_decref(ws->last_stats);
-		ws->last_stats = NULL;
-	}
+	stats_bury(s, ws);
+	json_decref(ws->in_msg);
+	ws->in_msg = NULL;
 	if (ws->pidfd >= 0) {
 		(void)epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, ws->pidfd, NULL);
 		(void)close(ws->pidfd);
@@ -393,28 +388,6 @@ json_t *supervisor_workers_json(const struct supervisor *s)
 	return arr;
 }
 
-/* The counters of the dead and the latest report of every running worker, summed. */
-static json_t *stats_sum(struct supervisor *s)
-{
-	json_t *sum = s->dead_totals ? json_deep_copy(s->dead_totals) : json_object();
-
-	if (!sum)
-		return NULL;
-	for (unsigned int i = 0; i < s->n_workers; i++) {
-		struct worker_slot *ws = &s->workers[i];
-
-		if (ws->state == WORKER_RUNNING && ws->last_stats)
-			(void)stats_merge(sum, ws->last_stats);
-	}
-	(void)json_object_set_new(sum, "version", json_string(MCR_VERSION));
-	if (!json_object_get(sum, "rules"))
-		(void)json_object_set_new(sum, "rules", json_array());
-	(void)ifwatch_add_waiting(json_object_get(sum, "rules"), s->cfg);
-	(void)stats_finish(sum, (double)(now_ns() - s->start_ns) / (double)NSEC_PER_SEC);
-	(void)json_object_set_new(sum, "workers", supervisor_workers_json(s));
-	return sum;
-}
-
 /*
  * At the stop: ask every running worker for its final counters and wait
  * for them, bounded; a worker that does not answer counts with its
@@ -447,80 +420,13 @@ static json_t *collect_final(struct supervisor *s, unsigned int timeout_ms)
 			    poll(&pfd, 1, (int)((deadline - now) / NSEC_PER_MSEC) + 1) > 0)
 				wchan_flush(s, ws);
 		}
-		doc = wchan_await(ws, "final", deadline);
-		if (doc) {
-			json_decref(ws->last_stats);
-			ws->last_stats = doc;
-		}
+		doc = wchan_await(s, ws, "final", deadline);
+		json_decref(doc);
 	}
-	return stats_sum(s);
-}
-
-static void stats_round_start(struct supervisor *s)
-{
-	struct stats_round *r = &s->stats;
-
-	if (r->is_active)
-		return;
-	r->is_active = true;
-	r->deadline_ns = now_ns() + STATS_REPLY_TIMEOUT_MS * NSEC_PER_MSEC;
-	for (unsigned int i = 0; i < s->n_workers; i++) {
-		struct worker_slot *ws = &s->workers[i];
-
-		if (ws->state != WORKER_RUNNING || ws->is_killed || !ws->is_ready)
-			continue;
-		ws->is_stats_due = true;
-		wchan_request(s, ws, "stats");
-	}
-}
-
-void supervisor_stats_request(struct supervisor *s, uint64_t ticket)
-{
-	struct stats_round *r = &s->stats;
-
-	if (r->n_waiters < ARRAY_SIZE(r->waiters))
-		r->waiters[r->n_waiters++] = ticket;
-	stats_round_start(s);
+	return stats_doc(s);
 }
 
 static void print_json(const json_t *doc, size_t flags);
-
-/* Every running worker has answered, or the time is up: hand out the sum. */
-static void stats_round_tick(struct supervisor *s)
-{
-	struct stats_round *r = &s->stats;
-	struct proto_error err = { .code = PROTO_ERR_INTERNAL, .message = "out of memory" };
-	uint64_t now = now_ns();
-	json_t *sum;
-
-	if (!r->is_active)
-		return;
-	for (unsigned int i = 0; now < r->deadline_ns && i < s->n_workers; i++)
-		if (s->workers[i].is_stats_due)
-			return;
-	for (unsigned int i = 0; i < s->n_workers; i++)
-		s->workers[i].is_stats_due = false;
-	r->is_active = false;
-	sum = stats_sum(s);
-	for (size_t i = 0; s->has_control && i < r->n_waiters; i++)
-		control_reply(&s->ctl, r->waiters[i], sum, &err);
-	r->n_waiters = 0;
-	if (r->wants_stdout)
-		print_json(sum, JSON_COMPACT);
-	r->wants_stdout = false;
-	if (r->wants_lines && sum) {
-		double dt = (double)(now - s->prev_ns) / (double)NSEC_PER_SEC;
-
-		if (s->cfg->stats_interval_ms)
-			stats_line_log(sum, s->prev, dt);
-		service_stats(s, sum, s->prev, dt);
-		json_decref(s->prev);
-		s->prev = json_incref(sum);
-		s->prev_ns = now;
-	}
-	r->wants_lines = false;
-	json_decref(sum);
-}
 
 void supervisor_broadcast_log_level(struct supervisor *s, int level)
 {
@@ -529,18 +435,6 @@ void supervisor_broadcast_log_level(struct supervisor *s, int level)
 	for (unsigned int i = 0; req && i < s->n_workers; i++)
 		supervisor_send(s, &s->workers[i], req);
 	json_decref(req);
-}
-
-static void periodic_poll(struct supervisor *s)
-{
-	uint64_t now = now_ns();
-	unsigned int ms = s->cfg->stats_interval_ms ? s->cfg->stats_interval_ms : 1000;
-
-	if (now < s->next_poll_ns)
-		return;
-	s->next_poll_ns = now + ms * NSEC_PER_MSEC;
-	s->stats.wants_lines = true;
-	stats_round_start(s);
 }
 
 static void print_json(const json_t *doc, size_t flags)
@@ -703,7 +597,7 @@ static int wait_ready(struct supervisor *s)
 	uint64_t deadline = now_ns() + supervisor_setup_ms(s->cfg, WORKER_READY_TIMEOUT_MS) * NSEC_PER_MSEC;
 
 	for (unsigned int i = 0; i < s->n_workers; i++) {
-		json_t *ready = wchan_await(&s->workers[i], "ready", deadline);
+		json_t *ready = wchan_await(s, &s->workers[i], "ready", deadline);
 
 		if (!ready) {
 			log_err("worker %u did not start; see the messages above", i);
@@ -732,15 +626,13 @@ static void create_ready_file(const char *path)
 
 static int next_timeout_ms(const struct supervisor *s)
 {
-	uint64_t now = now_ns(), next = s->next_poll_ns;
+	uint64_t now = now_ns(), next = stats_next_ns(s);
 
 	for (unsigned int i = 0; i < s->n_workers; i++)
 		if (s->workers[i].state == WORKER_BACKOFF && s->workers[i].restart_at_ns < next)
 			next = s->workers[i].restart_at_ns;
 	if (change_deadline(s) < next)
 		next = change_deadline(s);
-	if (s->stats.is_active && s->stats.deadline_ns < next)
-		next = s->stats.deadline_ns;
 	int ms = next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
 
 	/* The heartbeat looks a few times per interval. */
@@ -858,7 +750,7 @@ static void event_loop(struct supervisor *s)
 		slot_restart_due(s);
 		follow_interfaces(s);
 		follow_tick(s);
-		periodic_poll(s);
+		stats_poll(s);
 		service_tick(s, now_ns());
 	}
 	change_cancel(s);
@@ -905,8 +797,6 @@ static json_t *stop_workers(struct supervisor *s)
 			(void)waitpid(ws->pid, &status, 0);
 		}
 		ws->state = WORKER_STOPPED;
-		json_decref(ws->last_stats);
-		ws->last_stats = NULL;
 		slot_bury(s, ws);
 		keep_close(&ws->held);
 	}
@@ -927,9 +817,9 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	s->cfg = cfg;
 	s->opts = *opts;
 	s->sig_fd = s->epoll_fd = -1;
-	s->start_ns = s->prev_ns = now_ns();
-	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms ? cfg->stats_interval_ms : 1000) *
-						NSEC_PER_MSEC;
+	s->start_ns = now_ns();
+	s->next_poll_ns = s->start_ns + (cfg->stats_interval_ms && cfg->stats_interval_ms < STATS_POLL_MS ?
+						 cfg->stats_interval_ms : STATS_POLL_MS) * NSEC_PER_MSEC;
 	s->n_workers = opts->n_workers ? opts->n_workers : n_cpus;
 	/*
 	 * Each flow hashes to one worker; a single worker needs no group.  The
@@ -938,7 +828,7 @@ static int supervisor_init(struct supervisor *s, struct mcr_config *cfg,
 	 */
 	s->fanout_id = s->n_workers > 1 ? (int)(getpid() & 0xffff) : -1;
 	s->workers = calloc(s->n_workers, sizeof(*s->workers));
-	if (!s->workers)
+	if (!s->workers || stats_store_init(s) < 0)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < s->n_workers; i++) {
 		s->workers[i].id = i;
@@ -1006,9 +896,8 @@ static void supervisor_exit(struct supervisor *s)
 		chan_buf_free(&s->workers[i].in);
 	}
 	config_free(&s->change.next);
+	stats_store_exit(s);
 	free(s->workers);
-	json_decref(s->dead_totals);
-	json_decref(s->prev);
 	if (s->epoll_fd >= 0)
 		(void)close(s->epoll_fd);
 	if (s->sig_fd >= 0)

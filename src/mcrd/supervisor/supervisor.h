@@ -24,6 +24,7 @@
 #include "mcrd/supervisor/ifwatch.h"
 #include "mcrd/supervisor/metrics_http.h"
 #include "mcrd/keep.h"
+#include "mcrd/supervisor/stats_round.h"
 #include "mcrd/privs.h"
 
 #define SUPERVISOR_MAX_WORKERS	MCR_MAX_WORKERS
@@ -99,7 +100,9 @@ struct worker_slot {
 	unsigned int crash_streak;
 	uint64_t started_ns;
 	uint64_t restart_at_ns;
-	json_t *last_stats;	/* its latest report, kept for when it dies */
+	struct stats_slot st;	/* its latest counters, kept for when it dies */
+	json_t *in_msg;		/* a message whose data has not all arrived */
+	size_t in_bytes;	/* how much data in_msg has */
 	int keep_fd;		/* our end of the socketpair its input sockets come up (keep.h) */
 	struct keep_set held;	/* those sockets: they outlive it for its successor */
 };
@@ -164,9 +167,7 @@ struct supervisor {
 	int epoll_fd;
 	uint64_t start_ns;
 	uint64_t next_poll_ns;
-	json_t *dead_totals;		/* counters of worker incarnations that died */
-	json_t *prev;			/* the previous sum, for rates */
-	uint64_t prev_ns;
+	struct stats_store counters;	/* stats_round.c */
 	struct control ctl;
 	bool has_control;
 	struct ifwatch ifw;		/* interfaces the rules name */

@@ -24,30 +24,81 @@
 #include "mcrd/supervisor/wchan.h"
 
 /*
+ * The next whole message from ws and the data its line announces
+ * ("bytes"): 1 with *ret_msg set (new reference) and *ret_data, *ret_len
+ * (NULL, 0 without data; valid until chan_buf_drop() of ret_len), 0 when
+ * none is complete yet.
+ */
+static int next_msg(struct worker_slot *ws, json_t **ret_msg, const char **ret_data,
+		    size_t *ret_len)
+{
+	const char *data;
+
+	while (!ws->in_msg) {
+		json_t *msg;
+		json_int_t n;
+		int ret = chan_buf_next(&ws->in, &msg);
+
+		if (ret == 0)
+			return 0;
+		if (ret < 0)
+			continue;
+		n = json_integer_value(json_object_get(msg, "bytes"));
+		if (n <= 0) {
+			*ret_msg = msg;
+			*ret_data = NULL;
+			*ret_len = 0;
+			return 1;
+		}
+		ws->in_msg = msg;
+		ws->in_bytes = (size_t)n;
+	}
+	data = chan_buf_peek(&ws->in, ws->in_bytes);
+	if (!data)
+		return 0;
+	*ret_msg = ws->in_msg;
+	*ret_data = data;
+	*ret_len = ws->in_bytes;
+	ws->in_msg = NULL;
+	return 1;
+}
+
+static void drop_msg(struct worker_slot *ws, json_t *msg, size_t len)
+{
+	if (len)
+		chan_buf_drop(&ws->in, len);
+	json_decref(msg);
+}
+
+/*
  * Read from a worker until a message with the given key arrives or the
  * deadline passes.  Returns the value under that key (new reference), or
- * NULL on timeout or EOF.  Other messages (a late "ready") are skipped.
+ * NULL on timeout or EOF.  Other messages (a late "ready") are skipped.  A
+ * counters report ("final") is taken in as it arrives (stats_on_report()).
  */
-json_t *wchan_await(struct worker_slot *ws, const char *key, uint64_t deadline_ns)
+json_t *wchan_await(struct supervisor *s, struct worker_slot *ws, const char *key,
+		    uint64_t deadline_ns)
 {
 	for (;;) {
 		json_t *msg, *val;
+		const char *data;
+		size_t len;
 		char buf[65536];
 		struct pollfd pfd = { .fd = ws->chan_fd, .events = POLLIN };
 		uint64_t now = now_ns();
 		ssize_t n;
 		int ret;
 
-		while ((ret = chan_buf_next(&ws->in, &msg)) != 0) {
-			if (ret < 0)
-				continue;
+		while (next_msg(ws, &msg, &data, &len) == 1) {
 			val = json_object_get(msg, key);
 			if (val) {
+				if (data)
+					stats_on_report(s, ws, val, data, len);
 				json_incref(val);
-				json_decref(msg);
+				drop_msg(ws, msg, len);
 				return val;
 			}
-			json_decref(msg);
+			drop_msg(ws, msg, len);
 		}
 		if (now >= deadline_ns)
 			return NULL;
@@ -195,8 +246,9 @@ void supervisor_kill_worker(struct supervisor *s, struct worker_slot *ws, const 
 	ws->is_stats_due = false;
 }
 
-/* One message from a worker. */
-static void on_worker_msg(struct supervisor *s, struct worker_slot *ws, json_t *msg)
+/* One message from a worker, with the len bytes of data that came with it. */
+static void on_worker_msg(struct supervisor *s, struct worker_slot *ws, json_t *msg,
+			  const char *data, size_t len)
 {
 	json_t *v;
 
@@ -206,8 +258,7 @@ static void on_worker_msg(struct supervisor *s, struct worker_slot *ws, json_t *
 		ws->is_ready = true;
 		change_catch_up(s, ws);
 	} else if ((v = json_object_get(msg, "stats"))) {
-		json_decref(ws->last_stats);
-		ws->last_stats = json_incref(v);
+		stats_on_report(s, ws, v, data, len);
 		ws->is_stats_due = false;
 	} else if ((v = json_object_get(msg, "prepared"))) {
 		change_on_prepared(s, ws, v);
@@ -220,9 +271,10 @@ static void on_worker_msg(struct supervisor *s, struct worker_slot *ws, json_t *
 void wchan_on_event(struct supervisor *s, struct worker_slot *ws, uint32_t events)
 {
 	char buf[65536];
+	const char *data;
 	json_t *msg;
+	size_t len;
 	ssize_t n;
-	int ret;
 
 	if (events & EPOLLOUT)
 		wchan_flush(s, ws);
@@ -238,11 +290,9 @@ void wchan_on_event(struct supervisor *s, struct worker_slot *ws, uint32_t event
 			supervisor_kill_worker(s, ws, "broke its channel");
 		return;
 	}
-	while ((ret = chan_buf_next(&ws->in, &msg)) != 0) {
-		if (ret < 0)
-			continue;
-		on_worker_msg(s, ws, msg);
-		json_decref(msg);
+	while (next_msg(ws, &msg, &data, &len) == 1) {
+		on_worker_msg(s, ws, msg, data, len);
+		drop_msg(ws, msg, len);
 	}
 }
 

@@ -23,7 +23,8 @@ void wchan_request(struct supervisor *s, struct worker_slot *ws, const char *cmd
  * arrives or the deadline passes; the value under key (new reference) or
  * NULL.  Other messages are skipped.
  */
-json_t *wchan_await(struct worker_slot *ws, const char *key, uint64_t deadline_ns);
+json_t *wchan_await(struct supervisor *s, struct worker_slot *ws, const char *key,
+		    uint64_t deadline_ns);
 /* Ping quiet workers, replace silent ones; call every loop pass. */
 void wchan_heartbeat(struct supervisor *s);
 
