@@ -61,7 +61,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c src/mcrd/keep.c \
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
-              src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c \
+              src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/udpreuse.c \
               src/mcrd/supervisor/commands.c src/mcrd/supervisor/notify.c src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c src/mcrd/supervisor/service.c \
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c src/mcrd/supervisor/stats_round.c \
@@ -80,7 +80,7 @@ MCRCTL_SRC := $(wildcard src/mcrctl/*.c) $(CONFIG_SRC) src/mcrd/dataplane/rule.c
 UNIT_TESTS := test_packet test_rule test_config test_filter test_histogram test_stats_merge test_frame
 UNIT_TESTS += test_proto test_control test_mcrctl test_txring test_rxring test_safefile test_notify test_metrics test_log
 UNIT_TESTS += test_limits test_cfgwire test_settings test_config_diff
-UNIT_TESTS += test_ring test_ingress
+UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
@@ -150,6 +150,12 @@ $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
 $(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/keep.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
+# test_gen needs gen.c's whole link (egress and its rings), though it builds generations by hand.
+$(BUILD)/tests/test_gen: $(call obj,src/mcrd/dataplane/gen.c src/mcrd/dataplane/stats.c \
+	src/mcrd/dataplane/rule.c src/mcrd/dataplane/fileslots.c src/mcrd/dataplane/egress.c \
+	src/mcrd/dataplane/udpreuse.c src/mcrd/dataplane/txring.c src/mcrd/dataplane/frame.c \
+	src/mcrd/dataplane/ring.c $(CONFIG_SRC))
+$(BUILD)/tests/test_udpreuse: $(call obj,src/mcrd/dataplane/udpreuse.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
 $(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)

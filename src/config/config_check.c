@@ -64,25 +64,110 @@ static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
 }
 
 /*
+ * Interfaces looked up once per resolution: thousands of rules name a
+ * handful of interfaces, and each lookup is a system call (if_nametoindex()
+ * even opens and closes a socket), so a change at 4,096 rules cost the
+ * supervisor and every worker thousands of them.
+ */
+struct if_entry {
+	char name[IF_NAMESIZE];
+	long index;			/* 0: missing; -errno: the lookup failed */
+	int addr_rc;			/* 1: not read yet; 0 or -errno */
+	struct in_addr addr;
+	UT_hash_handle hh;
+};
+
+struct if_cache {
+	struct if_entry *head;
+	int fd;				/* an AF_INET socket for the ioctls */
+};
+
+static int if_cache_init(struct if_cache *c)
+{
+	c->head = NULL;
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static void if_cache_exit(struct if_cache *c)
+{
+	struct if_entry *e, *tmp;
+
+	HASH_ITER(hh, c->head, e, tmp) {
+		HASH_DEL(c->head, e);
+		free(e);
+	}
+	if (c->fd >= 0)
+		(void)close(c->fd);
+	c->fd = -1;
+}
+
+/* An interface's index now, or 0 if it does not exist; -errno if the lookup failed. */
+static long lookup_ifindex(int fd, const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return 0;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0)
+		return errno == ENODEV || errno == ENXIO ? 0 : -errno;
+	return ifr.ifr_ifindex;
+}
+
+/* The entry for name, looked up now if it is not cached yet; NULL when out of memory. */
+static struct if_entry *if_cache_get(struct if_cache *c, const char *name)
+{
+	struct if_entry *e;
+	size_t len = strlen(name);
+
+	HASH_FIND(hh, c->head, name, len, e);
+	if (e)
+		return e;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	(void)snprintf(e->name, sizeof(e->name), "%s", name);
+	e->index = lookup_ifindex(c->fd, name);
+	e->addr_rc = 1;
+	HASH_ADD(hh, c->head, name[0], strlen(e->name), e);
+	if (!e->hh.tbl) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+/* "rules[i].input.interface" (out == SIZE_MAX) or "rules[i].outputs[out].interface". */
+static const char *ifname_path(char *buf, size_t cap, size_t i, size_t out)
+{
+	if (out == SIZE_MAX)
+		(void)snprintf(buf, cap, "rules[%zu].input.interface", i);
+	else
+		(void)snprintf(buf, cap, "rules[%zu].outputs[%zu].interface", i, out);
+	return buf;
+}
+
+/*
  * An interface that does not exist (yet) is not an error: its rules wait
  * for it with ifindex 0, and the supervisor resolves again when it appears.
+ * The field's path (rule i, output out) is only spelled out for an error.
  */
-static int resolve_ifname(const char *name, unsigned int *ret, const char *path,
-			  struct config_error *err)
+static int resolve_ifname(struct if_cache *c, const char *name, unsigned int *ret, size_t i,
+			  size_t out, struct config_error *err)
 {
-	unsigned int idx = if_nametoindex(name);
-	int rc;
+	struct if_entry *e = if_cache_get(c, name);
+	char path[PATH_MAX_LEN];
 
-	if (idx == 0) {
-		rc = -errno;
-		if (rc == -ENODEV || rc == -ENXIO) {
-			*ret = 0;
-			return 0;
-		}
-		return config_fail(err, rc ? rc : -ENODEV, "%s: cannot look up \"%s\": %s", path,
-				   name, strerror(rc ? -rc : ENODEV));
-	}
-	*ret = idx;
+	if (!e)
+		return config_fail(err, -ENOMEM, "%s: out of memory",
+				   ifname_path(path, sizeof(path), i, out));
+	if (e->index < 0)
+		return config_fail(err, (int)e->index, "%s: cannot look up \"%s\": %s",
+				   ifname_path(path, sizeof(path), i, out), name,
+				   strerror((int)-e->index));
+	*ret = (unsigned int)e->index;
 	return 0;
 }
 
@@ -103,26 +188,35 @@ int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, s
 
 /*
  * The primary IPv4 address of interface @name (INADDR_ANY when it has none)
- * into *ret; ioctl_fd is any AF_INET socket.
+ * into *ret, read once per resolution.
  */
-static int iface_ipv4(const char *name, int ioctl_fd, struct in_addr *ret)
+static int iface_ipv4(struct if_cache *c, const char *name, struct in_addr *ret)
 {
+	struct if_entry *e = if_cache_get(c, name);
 	struct sockaddr_in sin;
 	struct ifreq ifr;
 
-	memset(&ifr, 0, sizeof(ifr));
-	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_addr.sa_family = AF_INET;
-	ret->s_addr = htonl(INADDR_ANY);
-	if (ioctl(ioctl_fd, SIOCGIFADDR, &ifr) < 0)
-		return errno == EADDRNOTAVAIL ? 0 : -errno;
-	memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
-	*ret = sin.sin_addr;
-	return 0;
+	if (!e)
+		return -ENOMEM;
+	if (e->addr_rc == 1) {
+		memset(&ifr, 0, sizeof(ifr));
+		(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		ifr.ifr_addr.sa_family = AF_INET;
+		e->addr.s_addr = htonl(INADDR_ANY);
+		e->addr_rc = 0;
+		if (ioctl(c->fd, SIOCGIFADDR, &ifr) < 0) {
+			e->addr_rc = errno == EADDRNOTAVAIL ? 0 : -errno;
+		} else {
+			memcpy(&sin, &ifr.ifr_addr, sizeof(sin));
+			e->addr = sin.sin_addr;
+		}
+	}
+	*ret = e->addr;
+	return e->addr_rc;
 }
 
 /* An output's interface name, index and source address; fills in what it inherits. */
-static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
+static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cache *c,
 			  struct config_error *err)
 {
 	struct mcr_output *o = &r->outputs[j];
@@ -130,8 +224,7 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
 	struct in_addr ifaddr;
 	int rc;
 
-	(void)snprintf(path, sizeof(path), "rules[%zu].outputs[%zu].interface", i, j);
-	rc = resolve_ifname(o->ifname, &o->ifindex, path, err);
+	rc = resolve_ifname(c, o->ifname, &o->ifindex, i, j, err);
 	if (rc < 0)
 		return rc;
 	if (o->group.s_addr == htonl(INADDR_ANY))
@@ -152,22 +245,20 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, int ioctl_fd,
 	/* An interface that does not exist yet has no address to check: the rule waits. */
 	if (o->ifindex == 0 || o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
 		return 0;
-	rc = iface_ipv4(o->ifname, ioctl_fd, &ifaddr);
+	rc = iface_ipv4(c, o->ifname, &ifaddr);
 	if (rc < 0)
-		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s", path,
-				   o->ifname, strerror(-rc));
+		return config_fail(err, rc, "%s: cannot read the IPv4 address of \"%s\": %s",
+				   ifname_path(path, sizeof(path), i, j), o->ifname, strerror(-rc));
 	return config_check_output_source(r, i, j, ifaddr, err);
 }
 
-static int resolve_rule(struct mcr_rule *r, size_t i, int ioctl_fd, struct config_error *err)
+static int resolve_rule(struct mcr_rule *r, size_t i, struct if_cache *c,
+			struct config_error *err)
 {
-	char path[PATH_MAX_LEN];
-	int rc;
+	int rc = resolve_ifname(c, r->in_ifname, &r->in_ifindex, i, SIZE_MAX, err);
 
-	(void)snprintf(path, sizeof(path), "rules[%zu].input.interface", i);
-	rc = resolve_ifname(r->in_ifname, &r->in_ifindex, path, err);
 	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++)
-		rc = resolve_output(r, i, j, ioctl_fd, err);
+		rc = resolve_output(r, i, j, c, err);
 	return rc;
 }
 
@@ -251,25 +342,24 @@ static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 
 int config_resolve(struct mcr_config *cfg, struct config_error *err)
 {
-	int ioctl_fd, rc;
+	struct if_cache c;
+	int rc;
 
 	if (cfg->n_rules == 0)
 		return 0;
 	rc = resolve_names(cfg, err);
 	if (rc < 0)
 		return rc;
-	ioctl_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ioctl_fd < 0) {
-		rc = -errno;
+	rc = if_cache_init(&c);
+	if (rc < 0)
 		return config_fail(err, rc, "cannot open a socket to query interfaces: %s",
 				   strerror(-rc));
-	}
 	for (size_t i = 0; i < cfg->n_rules && rc == 0; i++) {
-		rc = resolve_rule(&cfg->rules[i], i, ioctl_fd, err);
+		rc = resolve_rule(&cfg->rules[i], i, &c, err);
 		if (rc == 0)
 			rc = check_duplicate_outputs(&cfg->rules[i], i, err);
 	}
-	(void)close(ioctl_fd);
+	if_cache_exit(&c);
 	if (rc == 0)
 		rc = config_check_when(cfg, err);
 	if (rc < 0)
@@ -277,36 +367,33 @@ int config_resolve(struct mcr_config *cfg, struct config_error *err)
 	return check_inputs(cfg, err);
 }
 
-/* An interface's index now, or 0 if it does not exist; -errno if the lookup failed. */
-static long lookup_ifindex(const char *name)
+/* Index of name (0: missing) into *ret, unless the lookup fails: then rc's first error. */
+static void relookup(struct if_cache *c, const char *name, unsigned int *ret, int *rc)
 {
-	unsigned int idx = if_nametoindex(name);
+	struct if_entry *e = if_cache_get(c, name);
+	long idx = e ? e->index : -ENOMEM;
 
-	if (idx == 0 && errno != ENODEV && errno != ENXIO)
-		return -errno;
-	return idx;
+	if (idx >= 0)
+		*ret = (unsigned int)idx;
+	else if (*rc == 0)
+		*rc = (int)idx;
 }
 
 int config_resolve_interfaces(struct mcr_config *cfg)
 {
-	int rc = 0;
+	struct if_cache c;
+	int rc = if_cache_init(&c);
 
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		struct mcr_rule *r = &cfg->rules[i];
-		long idx = lookup_ifindex(r->in_ifname);
 
-		if (idx >= 0)
-			r->in_ifindex = (unsigned int)idx;
-		else if (rc == 0)
-			rc = (int)idx;
-		for (size_t j = 0; j < r->n_outputs; j++) {
-			idx = lookup_ifindex(r->outputs[j].ifname);
-			if (idx >= 0)
-				r->outputs[j].ifindex = (unsigned int)idx;
-			else if (rc == 0)
-				rc = (int)idx;
-		}
+		relookup(&c, r->in_ifname, &r->in_ifindex, &rc);
+		for (size_t j = 0; j < r->n_outputs; j++)
+			relookup(&c, r->outputs[j].ifname, &r->outputs[j].ifindex, &rc);
 	}
+	if_cache_exit(&c);
 	return rc;
 }
 

@@ -110,7 +110,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 {
 	static const char *const cols[] = { "INPUT", ">RATE", ">BIT/S", ">FRAMES", ">MALFORMED",
 					    ">FRAGMENTS", ">UNMATCHED", ">BUF EXHAUSTION",
-					    ">KERNEL DROPS", ">TOO BIG", NULL };
+					    ">KERNEL DROPS", ">TOO BIG", ">VLAN DROPPED", NULL };
 	char r[2][TABLE_RATE_MAX];
 	json_t *in;
 	size_t i;
@@ -128,6 +128,7 @@ static void inputs_table(const json_t *doc, struct table *t)
 		table_cell(t, "%lld", json_int_of(in, "buffer_exhaustion"));
 		table_cell(t, "%lld", json_int_of(in, "kernel_drops"));
 		table_cell(t, "%lld", json_int_of(in, "too_big"));
+		table_cell(t, "%lld", json_int_of(in, "vlan_dropped"));
 	}
 }
 

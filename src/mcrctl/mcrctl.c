@@ -44,7 +44,7 @@ static const struct mcrctl_cmd commands[] = {
 	  "drops and send errors; per input: frames, malformed frames, fragments and\n"
 	  "buffer exhaustion.  -v adds a line per output.",
 	  cmd_stats },
-	{ "watch", PROTO_CMD_STATS, "[--interval MS] [--count N] [-v]",
+	{ "watch", PROTO_CMD_STATS, "[--interval MS] [--count N]",
 	  "redraw current packet rates per rule (and output) until Ctrl-C",
 	  "Ask for stats every MS milliseconds (default 1000) and show the rates over\n"
 	  "each interval, redrawing the screen.  --count stops after N updates.  With\n"

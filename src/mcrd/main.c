@@ -69,8 +69,9 @@ static const struct process_option process_options[] = {
 	  "when that file does not exist, start with no rules)" },
 	{ "rule", 'r', 'r', "SPEC",
 	  "add a rule (repeatable), in the form\n"
-	  "[NAME=]IN_IF,GROUP[:PORT][,source=IP] -> OUT_IF[,GROUP[:PORT]]\n"
-	  "[,ttl=N|keep|decrement][,source=relay|keep|IP][; ...]" },
+	  "[NAME=]IN_IF,GROUP[:PORT][,source=IP][,vlan=VID]\n"
+	  "  -> OUT_IF[,GROUP[:PORT]][,ttl=N|keep|decrement]\n"
+	  "     [,source=relay|keep|IP][,when=always|joined][; ...]" },
 	{ "check-config", 0, OPT_CHECK, NULL,
 	  "validate the configuration and exit (0 = good, 2 = bad)" },
 	{ "user", 0, OPT_USER, "NAME",

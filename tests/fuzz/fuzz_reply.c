@@ -28,7 +28,10 @@
 
 int mcrctl_main(int argc, char **argv);
 
-/* The command lines tried, by the input's first byte (mod their number). */
+/*
+ * The command lines tried, by the input's first byte (mod their number);
+ * new ones go at the end, so that the seeds keep their commands.
+ */
 static const char *const COMMANDS[][12] = {
 	{ "list" },
 	{ "stats" },
@@ -48,6 +51,7 @@ static const char *const COMMANDS[][12] = {
 			   "\"outputs\": [{\"interface\": \"out0\"}]}" },
 	{ "watch", "--count", "2", "--interval", "10" },
 	{ "config", "load", "examples/demo.json" },
+	{ "groups" },
 };
 #define N_COMMANDS	(sizeof(COMMANDS) / sizeof(COMMANDS[0]))
 #define ARGS_MAX	16

@@ -1206,6 +1206,40 @@ static void t_resolve_errors(void **state)
  * interfaces never collide; config_resolve_interfaces() looks the indexes
  * up again; config_drop_waiting() leaves the others in order.
  */
+/*
+ * 4,096 rules name lo and one missing interface over and over: each is
+ * looked up once per resolution, and every rule gets the same answer.
+ */
+static void t_resolve_many_rules(void **state)
+{
+	unsigned int lo = if_nametoindex("lo");
+	struct config_error err;
+	struct mcr_config cfg;
+	char spec[128];
+
+	(void)state;
+	config_init(&cfg);
+	for (unsigned int i = 0; i < MCR_MAX_RULES; i++) {
+		(void)snprintf(spec, sizeof(spec), "r%u=lo,239.1.%u.%u:%u -> lo,239.9.9.9; %s", i,
+			       (i / 250) % 250, i % 250 + 1, 5000 + i / 62500,
+			       i % 1000 == 0 ? "mcrnoif9" : "lo,239.9.9.8");
+		if (config_add_shorthand(&cfg, spec, &err) != 0)
+			fail_msg("%s: %s", spec, err.msg);
+	}
+	if (config_resolve(&cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	for (unsigned int i = 0; i < MCR_MAX_RULES; i++) {
+		const struct mcr_rule *r = &cfg.rules[i];
+
+		assert_int_equal(r->in_ifindex, lo);
+		assert_int_equal(r->outputs[0].ifindex, lo);
+		assert_int_equal(r->outputs[1].ifindex, i % 1000 == 0 ? 0 : lo);
+	}
+	assert_string_equal(config_rule_waiting_for(&cfg.rules[1000]), "mcrnoif9");
+	assert_null(config_rule_waiting_for(&cfg.rules[1001]));
+	config_free(&cfg);
+}
+
 static void t_resolve_waiting(void **state)
 {
 	static const char *const json =
@@ -1631,6 +1665,7 @@ int main(void)
 		cmocka_unit_test(t_resolve_inherits_group_and_port),
 		cmocka_unit_test(t_resolve_errors),
 		cmocka_unit_test(t_resolve_waiting),
+		cmocka_unit_test(t_resolve_many_rules),
 		cmocka_unit_test(t_resolve_shorthand_paths),
 		cmocka_unit_test(t_rule_from_json),
 		cmocka_unit_test(t_rule_from_json_errors),

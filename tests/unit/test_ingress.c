@@ -7,7 +7,11 @@
  * every worker steps to the same next candidate; daemons with different
  * bases get different groups; and a single worker joins none.  The test
  * reads each socket's group back from the kernel (getsockopt) rather than
- * trusting the code under test for it.
+ * trusting the code under test for it.  A change at 4,096 rules joins and
+ * leaves memberships by difference: only the groups it adds or drops, each
+ * once however many rules (ports) share it; the filter is attached again
+ * only when its program changes; and a group over the filter's limit
+ * refuses the change with the memberships as they were.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,7 +21,9 @@
 
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
+#include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -136,6 +142,98 @@ static void t_one_worker_no_group(void **state)
 	ingress_exit(&a);
 }
 
+#define SCALE_RULES	4096
+#define SCALE_GROUPS	1000
+
+/* Group k (0..SCALE_GROUPS) as 239.20.x.y, in network order. */
+static uint32_t scale_group(unsigned int k)
+{
+	return htonl(0xef140000u | ((k / 250) << 8) | (k % 250 + 1));
+}
+
+/*
+ * SCALE_RULES rules on lo: rule i takes group (i + shift) % groups, on a
+ * port of its own.
+ */
+static void scale_config(struct mcr_config *cfg, struct mcr_rule *rules, unsigned int groups,
+			 unsigned int shift)
+{
+	unsigned int lo = if_nametoindex("lo");
+
+	memset(cfg, 0, sizeof(*cfg));
+	memset(rules, 0, SCALE_RULES * sizeof(*rules));
+	for (unsigned int i = 0; i < SCALE_RULES; i++) {
+		struct mcr_rule *r = &rules[i];
+
+		(void)snprintf(r->name, sizeof(r->name), "r%u", i);
+		(void)snprintf(r->in_ifname, sizeof(r->in_ifname), "lo");
+		r->in_ifindex = lo;
+		r->in_group.s_addr = scale_group((i + shift) % groups);
+		r->in_port = (uint16_t)(5000 + i);
+	}
+	cfg->rules = rules;
+	cfg->n_rules = SCALE_RULES;
+	cfg->ingress = INGRESS_MULTISHOT;
+}
+
+static bool port_has_joined(const struct ingress_port *p, uint32_t group)
+{
+	for (size_t i = 0; i < p->n_joined; i++)
+		if (p->joined[i].group.s_addr == group)
+			return true;
+	return false;
+}
+
+/* Each group once, however many rules share it; a change moves only its difference. */
+static void t_memberships_by_difference(void **state)
+{
+	struct mcr_rule *rules = calloc(SCALE_RULES, sizeof(*rules));
+	struct ingress in;
+	struct mcr_config cfg;
+	const struct ingress_port *p;
+	const void *filter;
+
+	(void)state;
+	need_netns();
+	assert_non_null(rules);
+	assert_int_equal(ingress_init(&in, -1, INGRESS_MULTISHOT), 0);
+	/* Groups 0..998: 4,096 rules over 999 groups. */
+	scale_config(&cfg, rules, SCALE_GROUPS - 1, 0);
+	assert_int_equal(ingress_update(&in, &cfg), 0);
+	p = &in.ports[0];
+	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	filter = p->filter;
+	assert_non_null(filter);
+
+	/* The same groups again, each on other rules and ports: nothing moves. */
+	scale_config(&cfg, rules, SCALE_GROUPS - 1, 7);
+	assert_int_equal(ingress_update(&in, &cfg), 0);
+	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	assert_ptr_equal(p->filter, filter);
+
+	/* Group 0 goes (its rules now take group 999), the others stay. */
+	scale_config(&cfg, rules, SCALE_GROUPS - 1, 0);
+	for (size_t i = 0; i < cfg.n_rules; i++)
+		if (rules[i].in_group.s_addr == scale_group(0))
+			rules[i].in_group.s_addr = scale_group(SCALE_GROUPS - 1);
+	assert_int_equal(ingress_update(&in, &cfg), 0);
+	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	assert_false(port_has_joined(p, scale_group(0)));
+	assert_true(port_has_joined(p, scale_group(1)));
+	assert_true(port_has_joined(p, scale_group(SCALE_GROUPS - 1)));
+	assert_ptr_not_equal(p->filter, filter);
+
+	/* A 1,001st group is over the filter's limit: refused, nothing changed. */
+	rules[0].in_group.s_addr = scale_group(0);
+	rules[1].in_group.s_addr = scale_group(SCALE_GROUPS);
+	assert_int_equal(ingress_update(&in, &cfg), -E2BIG);
+	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
+	assert_false(port_has_joined(p, scale_group(0)));
+	assert_false(port_has_joined(p, scale_group(SCALE_GROUPS)));
+	ingress_exit(&in);
+	free(rules);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +241,7 @@ int main(void)
 		cmocka_unit_test(t_taken_id_is_stepped_over),
 		cmocka_unit_test(t_daemons_do_not_share),
 		cmocka_unit_test(t_one_worker_no_group),
+		cmocka_unit_test(t_memberships_by_difference),
 	};
 
 	if (netns_init("ingress") < 0)

@@ -118,13 +118,13 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 					 "pps_in", (double)in / k, "bps_in", 800.0 * (double)in / k,
 					 "outputs", outs));
 	}
-	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}]",
+	inputs = json_pack("[{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}]",
 			   "interface", "lo",
 			   "frames", (json_int_t)k * 5000, "bytes", (json_int_t)k * 500000,
 			   "malformed", (json_int_t)3, "fragments", (json_int_t)4, "not_udp",
 			   (json_int_t)0, "unmatched", (json_int_t)5, "buffer_exhaustion",
 			   (json_int_t)6, "kernel_drops", (json_int_t)7, "too_big", (json_int_t)8,
-			   "pps", 5000.0, "bps", 4e6);
+			   "vlan_dropped", (json_int_t)9, "pps", 5000.0, "bps", 4e6);
 	return json_pack("{s:s, s:f, s:f, s:o, s:o}", "version", "9.9.9", "uptime_s", (double)k,
 			 "rate_interval_s", 1.0, "inputs", inputs, "rules", rules);
 }
@@ -434,8 +434,8 @@ static void t_stats_table(void **state)
 		"cam1  1.00 kpps   800 kbit/s  1.00 kpps   800 kbit/s        2000         2000      0       0        0            0\n"
 		"cam2  2.00 kpps  1.60 Mbit/s  4.00 kpps  3.20 Mbit/s        4000         8000      2       1        1            3\n"
 		"\n"
-		"INPUT       RATE        BIT/S  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG\n"
-		"lo     5.00 kpps  4.00 Mbit/s   10000          3          4          5               6             7        8\n");
+		"INPUT       RATE        BIT/S  FRAMES  MALFORMED  FRAGMENTS  UNMATCHED  BUF EXHAUSTION  KERNEL DROPS  TOO BIG  VLAN DROPPED\n"
+		"lo     5.00 kpps  4.00 Mbit/s   10000          3          4          5               6             7        8             9\n");
 
 	run(fx, &r, "stats", "-v", NULL);
 	assert_status(&r, 0);

@@ -111,6 +111,8 @@ int apply_commit(struct dp *dp, struct generation *g)
 	}
 	/* The current generation holds a reference of its own while current. */
 	g->refs = 1;
+	if (old)
+		egress_take_over(&g->egress, &old->egress);
 	dp->gen = g;
 	rx_fit_buffers(dp);
 	start_new_ports(dp);

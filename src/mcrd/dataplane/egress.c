@@ -401,6 +401,7 @@ static int l2_iface_get(struct egress *eg, const struct egress *prev, const stru
 		if (fd < 0)
 			return fd;
 		li->file = (unsigned int)eg->n_fds;
+		eg->borrowed[eg->n_fds] = -1;
 		eg->fds[eg->n_fds++] = fd;
 		if (got < eg->sndbuf_min)
 			eg->sndbuf_min = got;
@@ -475,6 +476,7 @@ static int udp_nodf_get(struct egress *eg, const struct out_ref *ref, int sndbuf
 	eg->nodf_ifindex[eg->n_nodf] = o->ifindex;
 	eg->nodf_file[eg->n_nodf++] = (unsigned int)eg->n_fds;
 	*ret_file = (unsigned int)eg->n_fds;
+	eg->borrowed[eg->n_fds] = -1;
 	eg->fds[eg->n_fds++] = fd;
 	return 0;
 }
@@ -496,6 +498,23 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 	return li->addr;
 }
 
+/*
+ * The index in prev->fds of a socket prev set up alike (see udpreuse.h),
+ * or -1: then the caller opens one.  The socket is borrowed, not
+ * duplicated: it stays prev's to close until egress_take_over() hands it
+ * over, so a change costs no system call for an output it did not change.
+ * *ret_sndbuf gets prev's smallest buffer.
+ */
+static int udp_borrow(struct egress *eg, const struct egress *prev, const struct udp_key *k,
+		      int *ret_sndbuf)
+{
+	int from = eg->reuse ? udp_reuse_take(eg->reuse, k) : -1;
+
+	if (from >= 0)
+		*ret_sndbuf = prev->sndbuf_min;
+	return from;
+}
+
 /* Set up output k (ref): a frame template on its interface's packet socket, or a UDP socket. */
 static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		       const struct out_ref *ref, const struct mcr_config *cfg, int ioctl_fd,
@@ -503,7 +522,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 {
 	const struct mcr_output *o = ref->o;
 	struct egress_out *eo = &eg->outs[k];
-	int fd, got = 0;
+	int fd, from, got = 0;
 
 	eo->dst.sin_family = AF_INET;
 	eo->dst.sin_addr = o->group;
@@ -539,10 +558,13 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
 	if (o->source_mode == SOURCE_ADDR)
 		eo->source = o->source;
-	fd = udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
+	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
+	from = udp_borrow(eg, prev, &eg->keys[k], &got);
+	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
+	eg->borrowed[eg->n_fds] = from;
 	eg->fds[eg->n_fds++] = fd;
 	if (got < eg->sndbuf_min)
 		eg->sndbuf_min = got;
@@ -577,6 +599,7 @@ static int carry_ifaces(struct egress *eg, const struct egress *prev)
 		li->ifname = NULL;
 		li->tx->refs++;
 		li->file = (unsigned int)eg->n_fds;
+		eg->borrowed[eg->n_fds] = -1;
 		eg->fds[eg->n_fds++] = fd;
 	}
 	return 0;
@@ -607,6 +630,21 @@ static unsigned int ring_frames(const struct mcr_config *cfg)
 	return per < EGRESS_RING_FRAMES ? (unsigned int)per : EGRESS_RING_FRAMES;
 }
 
+/* Index prev's udp outputs' sockets (their places in prev->fds) by what they were set up with. */
+static int reuse_index(struct egress *eg, const struct egress *prev)
+{
+	int *fds = malloc((prev->n ? prev->n : 1) * sizeof(*fds));
+	int ret;
+
+	if (!fds)
+		return -ENOMEM;
+	for (size_t k = 0; k < prev->n; k++)
+		fds[k] = prev->outs[k].is_l2 ? -1 : (int)prev->outs[k].file;
+	ret = udp_reuse_new(prev->keys, fds, prev->n, &eg->reuse);
+	free(fds);
+	return ret;
+}
+
 int egress_init(struct egress *eg, const struct mcr_config *cfg)
 {
 	return egress_init_from(eg, cfg, NULL);
@@ -632,7 +670,11 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	eg->ifaces = malloc((n_max ? n_max : 1) * sizeof(*eg->ifaces));
 	eg->nodf_ifindex = malloc((n ? n : 1) * sizeof(*eg->nodf_ifindex));
 	eg->nodf_file = malloc((n ? n : 1) * sizeof(*eg->nodf_file));
-	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file) {
+	eg->keys = calloc(n ? n : 1, sizeof(*eg->keys));
+	eg->borrowed = malloc((n_max + n + 1) * sizeof(*eg->borrowed));
+	eg->is_given = calloc(n_max + n + 1, sizeof(*eg->is_given));
+	if (!eg->outs || !eg->fds || !eg->ifaces || !eg->nodf_ifindex || !eg->nodf_file ||
+	    !eg->keys || !eg->borrowed || !eg->is_given || (prev && reuse_index(eg, prev) < 0)) {
 		egress_exit(eg);
 		return -ENOMEM;
 	}
@@ -657,6 +699,8 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 		}
 	}
 	(void)close(ioctl_fd);
+	udp_reuse_free(eg->reuse);
+	eg->reuse = NULL;
 	if (ret == 0)
 		ret = carry_ifaces(eg, prev);
 	if (ret < 0) {
@@ -678,16 +722,31 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 	return 0;
 }
 
+void egress_take_over(struct egress *eg, struct egress *prev)
+{
+	for (size_t i = 0; i < eg->n_fds; i++) {
+		if (eg->borrowed[i] < 0)
+			continue;
+		prev->is_given[eg->borrowed[i]] = true;
+		eg->borrowed[i] = -1;
+	}
+}
+
 void egress_exit(struct egress *eg)
 {
 	for (size_t i = 0; i < eg->n_ifaces; i++)
 		egress_ring_put(eg->ifaces[i].tx);
 	for (size_t i = 0; i < eg->n_fds; i++)
-		(void)close(eg->fds[i]);
+		if (eg->borrowed[i] < 0 && !eg->is_given[i])
+			(void)close(eg->fds[i]);
 	free(eg->fds);
+	free(eg->borrowed);
+	free(eg->is_given);
 	free(eg->outs);
 	free(eg->ifaces);
 	free(eg->nodf_ifindex);
 	free(eg->nodf_file);
+	free(eg->keys);
+	udp_reuse_free(eg->reuse);
 	memset(eg, 0, sizeof(*eg));
 }

@@ -32,6 +32,7 @@
 #include "config/config.h"
 #include "mcrd/dataplane/frame.h"
 #include "mcrd/dataplane/txring.h"
+#include "mcrd/dataplane/udpreuse.h"
 
 /*
  * TX ring memory per worker, shared out among its l2 interfaces: a ring
@@ -74,12 +75,17 @@ struct egress {
 	struct egress_out *outs;	/* [n] */
 	size_t n_fds;
 	int *fds;			/* udp outputs' sockets, l2 interfaces' packet sockets */
+	int *borrowed;			/* [n_fds]: -1, or the place in the previous one's fds */
+					/* of a socket it still owns (see egress_take_over()) */
+	bool *is_given;			/* [n_fds]: the next one owns (closes) it now */
 	size_t n_l2;			/* outputs sending frames */
 	struct egress_iface *ifaces;	/* [n_ifaces] */
 	size_t n_ifaces;
 	unsigned int *nodf_ifindex;	/* [n_nodf]: whose no-DF udp socket ... */
 	unsigned int *nodf_file;	/* ... is fds[nodf_file[i]] */
 	size_t n_nodf;
+	struct udp_key *keys;		/* [n]: what each udp output's socket was set up with */
+	struct udp_reuse *reuse;	/* the previous one's sockets; only while egress_init() runs */
 	int sndbuf_min;			/* smallest effective SO_SNDBUF seen */
 	unsigned int ring_frames;	/* slots for a new interface's ring */
 	unsigned int kick_batch;	/* cfg's send_batch */
@@ -97,10 +103,16 @@ int egress_init(struct egress *eg, const struct mcr_config *cfg);
  * The same, taking over (sharing) the packet sockets of prev, the egress of
  * the rules in force, or NULL: those of the interfaces both use, and the
  * others too, kept for later rules.  Freeing prev then does not wait for a
- * packet socket's release (an RCU grace period) in the worker loop.  prev
- * stays valid on its own.
+ * packet socket's release (an RCU grace period) in the worker loop.  A udp
+ * output set up as one of prev's was borrows its socket (udpreuse.h):
+ * prev owns it until egress_take_over(), and eg never closes it before.
  */
 int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const struct egress *prev);
+/*
+ * eg, built from prev, goes in force: the sockets it borrowed from prev
+ * are its own now, to close when it is freed; prev no longer closes them.
+ */
+void egress_take_over(struct egress *eg, struct egress *prev);
 /* Drop a reference to a ring; the last one unmaps it. */
 void egress_ring_put(struct txring *tx);
 void egress_exit(struct egress *eg);

@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Report an allocation failure instead of exiting. */
+#define HASH_NONFATAL_OOM 1
+#include <uthash.h>
+
 #include "common/log.h"
 #include "mcrd/dataplane/dp.h"
 #include "mcrd/dataplane/gen.h"
@@ -51,18 +55,6 @@ void gen_free(struct generation *g)
 	free(g);
 }
 
-static const struct mcr_rule *find_rule(const struct mcr_config *cfg, const char *name,
-					size_t *ret_idx)
-{
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		if (strcmp(cfg->rules[r].name, name) == 0) {
-			*ret_idx = r;
-			return &cfg->rules[r];
-		}
-	}
-	return NULL;
-}
-
 static bool is_same_output(const struct mcr_output *a, const struct mcr_output *b)
 {
 	return strcmp(a->ifname, b->ifname) == 0 && a->group.s_addr == b->group.s_addr &&
@@ -81,24 +73,75 @@ static void add_output(struct output_stats *to, struct output_stats *from)
 	memset(from, 0, sizeof(*from));
 }
 
+/* Output p of new matching output o of old: the same place first, as is usual. */
+static bool find_output(const struct mcr_rule *old, size_t o, const struct mcr_rule *new,
+			size_t *ret)
+{
+	if (o < new->n_outputs && is_same_output(&old->outputs[o], &new->outputs[o])) {
+		*ret = o;
+		return true;
+	}
+	for (size_t p = 0; p < new->n_outputs; p++) {
+		if (is_same_output(&old->outputs[o], &new->outputs[p])) {
+			*ret = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void move_rule(struct generation *to, size_t t, struct generation *from, size_t r)
+{
+	const struct mcr_rule *old = &from->cfg.rules[r], *new = &to->cfg.rules[t];
+	size_t p;
+
+	to->stats->rules[t].packets += from->stats->rules[r].packets;
+	to->stats->rules[t].bytes += from->stats->rules[r].bytes;
+	memset(&from->stats->rules[r], 0, sizeof(from->stats->rules[r]));
+	for (size_t o = 0; o < old->n_outputs; o++)
+		if (find_output(old, o, new, &p))
+			add_output(stats_output(to->stats, t, p), stats_output(from->stats, r, o));
+}
+
+struct name_entry {
+	size_t index;
+	UT_hash_handle hh;
+};
+
+/*
+ * Rules are matched by name through a hash of to's names, so this costs
+ * O(rules) (it runs between two completions at every change and every
+ * retirement), not O(rules^2).  Without memory for the hash, the rules are
+ * matched at the same place only: counters may then restart, packets never
+ * wait.
+ */
 void gen_move_counters(struct generation *to, struct generation *from)
 {
-	for (size_t r = 0; r < from->cfg.n_rules; r++) {
-		const struct mcr_rule *old = &from->cfg.rules[r], *new;
-		size_t t;
+	struct name_entry *entries = calloc(to->cfg.n_rules ? to->cfg.n_rules : 1,
+					    sizeof(*entries));
+	struct name_entry *head = NULL, *e;
 
-		new = find_rule(&to->cfg, old->name, &t);
-		if (!new)
-			continue;
-		to->stats->rules[t].packets += from->stats->rules[r].packets;
-		to->stats->rules[t].bytes += from->stats->rules[r].bytes;
-		memset(&from->stats->rules[r], 0, sizeof(from->stats->rules[r]));
-		for (size_t o = 0; o < old->n_outputs; o++)
-			for (size_t p = 0; p < new->n_outputs; p++)
-				if (is_same_output(&old->outputs[o], &new->outputs[p]))
-					add_output(stats_output(to->stats, t, p),
-						   stats_output(from->stats, r, o));
+	for (size_t t = 0; entries && t < to->cfg.n_rules; t++) {
+		const char *name = to->cfg.rules[t].name;
+
+		entries[t].index = t;
+		HASH_ADD_KEYPTR(hh, head, name, strlen(name), &entries[t]);
+		if (!entries[t].hh.tbl)
+			break;
 	}
+	for (size_t r = 0; r < from->cfg.n_rules; r++) {
+		const char *name = from->cfg.rules[r].name;
+
+		if (r < to->cfg.n_rules && strcmp(to->cfg.rules[r].name, name) == 0) {
+			move_rule(to, r, from, r);
+			continue;
+		}
+		HASH_FIND(hh, head, name, strlen(name), e);
+		if (e)
+			move_rule(to, e->index, from, r);
+	}
+	HASH_CLEAR(hh, head);
+	free(entries);
 }
 
 static void gen_retire(struct dp *dp, struct generation *g)

@@ -56,14 +56,20 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 	return d;
 }
 
-/* Attaching replaces any previous program atomically: no gap, no overlap. */
-static int attach_filter(const struct ingress_port *p, const struct mcr_config *cfg)
+/*
+ * Attaching replaces any previous program atomically: no gap, no overlap.
+ * A change that leaves the program as it is (a rule added on a group that
+ * other rules receive already, say) skips the kernel's check of a program
+ * of up to 3,000 instructions: a millisecond of the worker's loop.
+ */
+static int attach_filter(struct ingress_port *p, const struct mcr_config *cfg)
 {
 	static struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
 	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	struct sock_filter *copy;
 	struct sock_fprog fprog;
 	size_t n;
-	int len;
+	int len, ret;
 
 	if (!dests)
 		return -ENOMEM;
@@ -77,10 +83,22 @@ static int attach_filter(const struct ingress_port *p, const struct mcr_config *
 	}
 	fprog.len = (unsigned short)len;
 	fprog.filter = prog;
+	if (p->filter && p->filter_len == (size_t)len &&
+	    memcmp(p->filter, prog, (size_t)len * sizeof(*prog)) == 0)
+		return 0;
+	copy = malloc((size_t)len * sizeof(*prog));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, prog, (size_t)len * sizeof(*prog));
 	if (setsockopt(p->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0) {
+		ret = -errno;
 		log_err_errno(errno, "%s: cannot attach the ingress BPF filter", p->ifname);
-		return -errno;
+		free(copy);
+		return ret;
 	}
+	free(p->filter);
+	p->filter = copy;
+	p->filter_len = (size_t)len;
 	return 0;
 }
 
@@ -527,6 +545,7 @@ void ingress_port_close(struct ingress_port *p)
 		(void)close(p->fd);
 	join_sockets_close(p);
 	free(p->joined);
+	free(p->filter);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	p->file = -1;

@@ -14,6 +14,7 @@
 #ifndef MCR_INGRESS_H
 #define MCR_INGRESS_H
 
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -49,6 +50,8 @@ struct ingress_port {
 	int file;			/* fixed-file slot, -1 when not registered */
 	int fanout_id;			/* its PACKET_FANOUT group, -1 when none */
 	unsigned int mtu;		/* the interface's, when last configured; 0: unknown */
+	struct sock_filter *filter;	/* a copy of the BPF program attached; NULL: none yet */
+	size_t filter_len;
 	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */

@@ -350,7 +350,9 @@ static json_t *prepare_request(struct worker *w, const json_t *req, const char *
 {
 	json_int_t txn = json_integer_value(json_object_get(req, "txn"));
 	struct config_error err = { "" };
+	uint64_t t0 = now_ns();
 	struct mcr_config cfg;
+	json_int_t us;
 	int ret;
 
 	apply_abort(&w->dp, w->pending);
@@ -364,12 +366,15 @@ static json_t *prepare_request(struct worker *w, const json_t *req, const char *
 				       strerror(-ret));
 	}
 	config_free(&cfg);
+	/* How long the loop stood still for it: the supervisor logs it (debug). */
+	us = (json_int_t)((now_ns() - t0) / 1000);
 	if (ret < 0) {
 		log_err("worker: new configuration refused: %s", err.msg);
-		return json_pack("{s:{s:I, s:s}}", "prepared", "txn", txn, "error", err.msg);
+		return json_pack("{s:{s:I, s:s, s:I}}", "prepared", "txn", txn, "error", err.msg,
+				 "us", us);
 	}
 	w->pending_txn = (uint64_t)txn;
-	return json_pack("{s:{s:I}}", "prepared", "txn", txn);
+	return json_pack("{s:{s:I, s:I}}", "prepared", "txn", txn, "us", us);
 }
 
 /* Phase two: the pending generation goes in force (or, at "abort", away). */
@@ -377,6 +382,7 @@ static json_t *commit_request(struct worker *w, const json_t *req, bool is_commi
 {
 	json_int_t txn = json_integer_value(json_object_get(req, "txn"));
 	struct generation *g = w->pending;
+	uint64_t t0 = now_ns();
 	int ret;
 
 	if (!g || w->pending_txn != (uint64_t)txn)
@@ -396,8 +402,8 @@ static json_t *commit_request(struct worker *w, const json_t *req, bool is_commi
 		if (w->dp.ingress.ports[i].is_closing)
 			rx_cancel(&w->dp, i);
 	rx_close_idle_ports(&w->dp);
-	return json_pack("{s:{s:I, s:I}}", "committed", "txn", txn, "generation",
-			 (json_int_t)w->dp.gen->id);
+	return json_pack("{s:{s:I, s:I, s:I}}", "committed", "txn", txn, "generation",
+			 (json_int_t)w->dp.gen->id, "us", (json_int_t)((now_ns() - t0) / 1000));
 }
 
 static void on_chan_request(struct worker *w, const json_t *req, const char *data, size_t len)

@@ -152,9 +152,25 @@ static bool is_any(const struct supervisor *s, enum worker_txn t)
 	return false;
 }
 
+/* The largest "us" the workers answered with: how long a change held up a loop. */
+static void note_us(uint64_t *max, const json_t *body)
+{
+	json_int_t us = json_integer_value(json_object_get(body, "us"));
+
+	if (us > 0 && (uint64_t)us > *max)
+		*max = (uint64_t)us;
+}
+
 static void finish(struct supervisor *s, int ret)
 {
 	struct change *c = &s->change;
+
+	log_debug("change %llu: %s after %llu us; %zu rules; slowest worker: prepare %llu us, "
+		  "commit %llu us",
+		  (unsigned long long)c->txn, ret < 0 ? "refused" : "committed",
+		  (unsigned long long)((now_ns() - c->start_ns) / 1000),
+		  c->is_committed ? s->cfg->n_rules : c->next.n_rules,
+		  (unsigned long long)c->prepare_us, (unsigned long long)c->commit_us);
 
 	for (unsigned int i = 0; i < s->n_workers; i++)
 		s->workers[i].txn = TXN_NONE;
@@ -205,6 +221,7 @@ void change_on_prepared(struct supervisor *s, struct worker_slot *ws, const json
 
 	if (!c->is_active || (uint64_t)txn != c->txn || ws->txn != TXN_PREPARING)
 		return;
+	note_us(&c->prepare_us, body);
 	ws->txn = why ? TXN_NONE : TXN_PREPARED;
 	if (why && c->why[0] == '\0')
 		(void)snprintf(c->why, sizeof(c->why), "worker %u refused: %s", ws->id, why);
@@ -219,8 +236,10 @@ void change_on_committed(struct supervisor *s, struct worker_slot *ws, const jso
 		log_err("worker %u could not commit the change (%s); replacing it", ws->id, why);
 		supervisor_kill_worker(s, ws, "failed to commit");
 	}
-	if (ws->txn == TXN_COMMITTING)
+	if (ws->txn == TXN_COMMITTING) {
+		note_us(&s->change.commit_us, body);
 		ws->txn = TXN_NONE;
+	}
 }
 
 void change_on_worker_gone(struct supervisor *s, struct worker_slot *ws)

@@ -139,6 +139,8 @@ struct change {
 	void *ctx;
 	int ret;
 	char why[512];			/* the first refusal, naming its worker */
+	uint64_t prepare_us;		/* the slowest worker's time to prepare */
+	uint64_t commit_us;		/* and to commit: its loop stood still so long */
 };
 
 /* The stats request under way: answered when every running worker has. */
