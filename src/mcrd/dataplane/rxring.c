@@ -19,6 +19,22 @@
 /* TPACKET_V3 frames are variable-sized; tp_frame_size only has to divide a block. */
 #define RXRING_FRAME_SIZE	2048u
 
+/* Map the ring the kernel set up on fd; on failure r is left zeroed. */
+static int map_ring(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks)
+{
+	r->map_len = (size_t)block_size * n_blocks;
+	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (r->map == MAP_FAILED) {
+		int ret = -errno;
+
+		memset(r, 0, sizeof(*r));
+		return ret;
+	}
+	r->block_size = block_size;
+	r->n_blocks = n_blocks;
+	return 0;
+}
+
 int rxring_init(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks,
 		unsigned int timeout_ms)
 {
@@ -38,17 +54,7 @@ int rxring_init(struct rxring *r, int fd, unsigned int block_size, unsigned int 
 		return -errno;
 	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
 		return -errno;
-	r->map_len = (size_t)block_size * n_blocks;
-	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (r->map == MAP_FAILED) {
-		int ret = -errno;
-
-		memset(r, 0, sizeof(*r));
-		return ret;
-	}
-	r->block_size = block_size;
-	r->n_blocks = n_blocks;
-	return 0;
+	return map_ring(r, fd, block_size, n_blocks);
 }
 
 static struct tpacket_block_desc *block_at(const struct rxring *r, unsigned int i)
@@ -86,17 +92,12 @@ static unsigned int oldest_block(const struct rxring *r)
 
 int rxring_adopt(struct rxring *r, int fd, unsigned int block_size, unsigned int n_blocks)
 {
-	memset(r, 0, sizeof(*r));
-	r->map_len = (size_t)block_size * n_blocks;
-	r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (r->map == MAP_FAILED) {
-		int ret = -errno;
+	int ret;
 
-		memset(r, 0, sizeof(*r));
+	memset(r, 0, sizeof(*r));
+	ret = map_ring(r, fd, block_size, n_blocks);
+	if (ret < 0)
 		return ret;
-	}
-	r->block_size = block_size;
-	r->n_blocks = n_blocks;
 	r->block = oldest_block(r);
 	return 0;
 }
