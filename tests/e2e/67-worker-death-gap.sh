@@ -34,14 +34,7 @@ start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" -n $STREAMS -d 20 --idle-ex
 step "Killing a worker with SIGKILL under $RATE pps in $STREAMS flows"
 start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -n $STREAMS -r $RATE -d $SECONDS_SENT
 sleep 1
-VICTIM=$(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[0].pid')
-kill -KILL "$VICTIM" || fail "cannot kill worker $VICTIM"
-i=0
-while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -lt 3 ]; do
-	[ $i -lt 300 ] || fail "no worker relaying again 3 s after the kill"
-	sleep 0.01
-	i=$((i + 1))
-done
+kill_worker_wait 0 3
 info "worker $VICTIM killed; its replacement is relaying"
 wait_gen
 wait_sink

@@ -42,14 +42,7 @@ expect "$(in_sockets)" -eq 2 "packet sockets on $RELAY_IN"
 FDS0=$(sup_fds)
 
 step "A worker killed: its successor takes its socket over"
-VICTIM=$(ctl --json workers | jq '.workers[0].pid')
-kill -KILL "$VICTIM" || fail "cannot kill worker $VICTIM"
-i=0
-while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -lt 3 ]; do
-	[ $i -lt 300 ] || fail "no worker relaying again 3 s after the kill"
-	sleep 0.01
-	i=$((i + 1))
-done
+kill_worker_wait 0 3
 sleep 0.2
 expect "$(in_sockets)" -eq 2 "packet sockets on $RELAY_IN after the restart"
 expect "$(sup_fds)" -eq "$FDS0" "supervisor's open files after the restart"
