@@ -38,17 +38,6 @@ e2e_init
 require_bins mcrd mcrgen mcrsink mcrctl
 topo_standard 1
 
-# wait_relaying N: until mcrd's log has N "relaying" lines (3 s at most).
-wait_relaying()
-{
-	_i=0
-	while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -lt "$1" ]; do
-		[ $_i -lt 300 ] || fail "no worker relaying again 3 s after the kill"
-		sleep 0.01
-		_i=$((_i + 1))
-	done
-}
-
 # one_path INGRESS: the kills on that ingress path; prints the result line.
 one_path()
 {

@@ -554,20 +554,26 @@ expect_mtu_split()
 	expect_sink_exact "$SINK_JSON" $((2 * $4))
 }
 
-# kill_worker_wait IDX N: SIGKILL worker IDX of the relay's mcrd (its pid
-# left in VICTIM), then wait up to 3 s until N workers in all have logged
+# wait_relaying N: wait up to 3 s until N workers in all have logged
 # "relaying" since mcrd started (the first start's lines count too).
-kill_worker_wait()
+wait_relaying()
 {
 	local i=0
 
-	VICTIM=$(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq ".workers[$1].pid")
-	kill -KILL "$VICTIM" || fail "cannot kill worker $VICTIM"
-	while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -lt "$2" ]; do
+	while [ "$(grep -c ': relaying:' "$MCRD_ERR")" -lt "$1" ]; do
 		[ $i -lt 300 ] || fail "no worker relaying again 3 s after the kill"
 		sleep 0.01
 		i=$((i + 1))
 	done
+}
+
+# kill_worker_wait IDX N: SIGKILL worker IDX of the relay's mcrd (its pid
+# left in VICTIM), then wait_relaying N.
+kill_worker_wait()
+{
+	VICTIM=$(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq ".workers[$1].pid")
+	kill -KILL "$VICTIM" || fail "cannot kill worker $VICTIM"
+	wait_relaying "$2"
 }
 
 # worker_fds: the open files of mcrd's workers (in the relay namespace),
