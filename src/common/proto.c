@@ -462,3 +462,12 @@ void proto_response_clear(struct proto_response *resp)
 	json_decref(resp->root);
 	*resp = (struct proto_response){ 0 };
 }
+
+int proto_response_check_id(const struct proto_response *resp, long long id,
+			    struct proto_error *err)
+{
+	if (resp->id && (!json_is_integer(resp->id) || json_integer_value(resp->id) != id))
+		return proto_error_set(err, PROTO_ERR_BAD_REQUEST,
+				       "response is for another request (id %lld expected)", id);
+	return 0;
+}

@@ -198,5 +198,11 @@ char *proto_response_error(json_t *id, enum proto_code code, const char *message
 int proto_response_parse(const char *line, size_t len, struct proto_response *ret,
 			 struct proto_error *err);
 void proto_response_clear(struct proto_response *resp);
+/*
+ * 0 when resp answers request id, or carries no id (a server error about the
+ * line itself may not know it); else -EINVAL with err filled in.
+ */
+int proto_response_check_id(const struct proto_response *resp, long long id,
+			    struct proto_error *err);
 
 #endif

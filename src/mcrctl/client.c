@@ -180,11 +180,5 @@ int client_call(struct client *cl, enum proto_cmd cmd, json_t *args, struct prot
 	cl->len -= len + 1;
 	if (rc < 0)
 		return -EPROTO;
-	/* A server error about the line itself may not know the id; any other must match. */
-	if (ret->id && (!json_is_integer(ret->id) || json_integer_value(ret->id) != id)) {
-		(void)proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-				      "response is for another request (id %lld expected)", id);
-		return -EPROTO;
-	}
-	return 0;
+	return proto_response_check_id(ret, id, err) < 0 ? -EPROTO : 0;
 }

@@ -114,12 +114,7 @@ int client_call(struct client *cl, enum proto_cmd cmd, json_t *args, struct prot
 	replies.next = nl ? nl + 1 : replies.end;
 	if (proto_response_parse(line, (size_t)((nl ? nl : replies.end) - line), ret, err) < 0)
 		return -EPROTO;
-	if (ret->id && (!json_is_integer(ret->id) || json_integer_value(ret->id) != id)) {
-		(void)proto_error_set(err, PROTO_ERR_BAD_REQUEST,
-				      "response is for another request (id %lld expected)", id);
-		return -EPROTO;
-	}
-	return 0;
+	return proto_response_check_id(ret, id, err) < 0 ? -EPROTO : 0;
 }
 
 /* ---- the session ---- */

@@ -528,6 +528,29 @@ static void t_error_set(void **state)
 	assert_int_equal(proto_error_set(NULL, PROTO_ERR_INTERNAL, "x"), -EINVAL);
 }
 
+/* A response answers its request's id, or carries none; any other id is refused. */
+static void t_response_check_id(void **state)
+{
+	json_t *ids[] = { json_integer(7), NULL, json_integer(8), json_string("7") };
+	static const int want[] = { 0, 0, -EINVAL, -EINVAL };
+	struct proto_response resp;
+	struct proto_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char *line = proto_response_error(ids[i], PROTO_ERR_BAD_REQUEST, "m");
+
+		assert_non_null(line);
+		assert_int_equal(proto_response_parse(line, strlen(line) - 1, &resp, &err), 0);
+		assert_int_equal(proto_response_check_id(&resp, 7, &err), want[i]);
+		if (want[i])
+			assert_non_null(strstr(err.message, "id 7 expected"));
+		proto_response_clear(&resp);
+		free(line);
+		json_decref(ids[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -547,6 +570,7 @@ int main(void)
 		cmocka_unit_test(t_code_table),
 		cmocka_unit_test(t_code_from_errno),
 		cmocka_unit_test(t_error_set),
+		cmocka_unit_test(t_response_check_id),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
