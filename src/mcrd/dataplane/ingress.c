@@ -427,12 +427,12 @@ static unsigned int iface_mtu(const struct ingress_port *p)
 /* Before the bind: the ring must exist when the first frame arrives. */
 static int rx_ring_open(struct ingress_port *p)
 {
-	int ret = rxring_init(&p->rx, p->fd, p->mtu);
+	int ret = rxring_init(&p->rx, p->fd, p->mtu, RXRING_BLOCKS);
 
 	if (ret < 0)
 		log_err_errno(ret, "%s: cannot set up a TPACKET_V2 receive ring of %u MiB for an MTU "
 				   "of %u (--ingress multishot does without)",
-			      p->ifname, RXRING_BYTES >> 20, p->mtu);
+			      p->ifname, (RXRING_BLOCKS * RXRING_BLOCK_SIZE) >> 20, p->mtu);
 	return ret;
 }
 
@@ -458,7 +458,7 @@ static int port_adopt(struct ingress_port *p, const struct mcr_config *cfg, enum
 	if (ret < 0)
 		return ret;
 	if (mode == INGRESS_RING &&
-	    (ret = rxring_adopt(&p->rx, fd, p->mtu)) < 0)
+	    (ret = rxring_adopt(&p->rx, fd)) < 0)
 		return ret;
 	/* Set already by the socket's first owner; the VLAN check must not depend on it. */
 	if (mode == INGRESS_MULTISHOT &&

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
+#include "mcrd/dataplane/pktdiag.h"
 #include "mcrd/dataplane/rxring.h"
 
 /*
@@ -33,7 +34,7 @@ struct rxring_geometry {
 	unsigned int n_blocks;
 };
 
-static struct rxring_geometry geometry_for(unsigned int mtu)
+static struct rxring_geometry geometry_for(unsigned int mtu, unsigned int n_blocks)
 {
 	struct rxring_geometry g;
 
@@ -43,7 +44,7 @@ static struct rxring_geometry geometry_for(unsigned int mtu)
 		mtu = RXRING_MAX_MTU;
 	g.frame_size = (unsigned int)TPACKET_ALIGN(RXRING_HDR_ROOM + RXRING_L2_ROOM + mtu);
 	g.frames_per_block = RXRING_BLOCK_SIZE / g.frame_size;
-	g.n_blocks = RXRING_BYTES / RXRING_BLOCK_SIZE;
+	g.n_blocks = n_blocks;
 	return g;
 }
 
@@ -60,6 +61,7 @@ static int map_ring(struct rxring *r, int fd, struct rxring_geometry g)
 	}
 	r->frame_size = g.frame_size;
 	r->frames_per_block = g.frames_per_block;
+	r->n_blocks = g.n_blocks;
 	r->n_frames = g.frames_per_block * g.n_blocks;
 	r->mtu = g.frame_size - RXRING_HDR_ROOM - RXRING_L2_ROOM;
 	r->frame = 0;
@@ -81,12 +83,14 @@ static int set_ring(int fd, struct rxring_geometry g)
 	return 0;
 }
 
-int rxring_init(struct rxring *r, int fd, unsigned int mtu)
+int rxring_init(struct rxring *r, int fd, unsigned int mtu, unsigned int n_blocks)
 {
 	int version = RXRING_VERSION, ret;
-	struct rxring_geometry g = geometry_for(mtu);
+	struct rxring_geometry g = geometry_for(mtu, n_blocks);
 
 	memset(r, 0, sizeof(*r));
+	if (n_blocks == 0)
+		return -EINVAL;
 	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) < 0)
 		return -errno;
 	ret = set_ring(fd, g);
@@ -139,12 +143,24 @@ static unsigned int oldest_frame(const struct rxring *r)
 	return next_index(r, newest);
 }
 
-int rxring_adopt(struct rxring *r, int fd, unsigned int mtu)
+int rxring_adopt(struct rxring *r, int fd)
 {
+	struct rxring_geometry g;
+	struct pktdiag_ring pr;
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	ret = map_ring(r, fd, geometry_for(mtu));
+	/* Set up for the MTU of its day, which may not be today's: ask the kernel. */
+	ret = pktdiag_rx_ring(fd, &pr);
+	if (ret < 0)
+		return ret;
+	if (pr.block_size != RXRING_BLOCK_SIZE || pr.frame_size == 0 ||
+	    pr.frame_nr != pr.block_size / pr.frame_size * pr.block_nr)
+		return -EPROTOTYPE;
+	g.frame_size = pr.frame_size;
+	g.frames_per_block = pr.block_size / pr.frame_size;
+	g.n_blocks = pr.block_nr;
+	ret = map_ring(r, fd, g);
 	if (ret < 0)
 		return ret;
 	r->frame = oldest_frame(r);
@@ -156,12 +172,14 @@ int rxring_resize(struct rxring *r, int fd, unsigned int mtu)
 	struct rxring_geometry old = {
 		.frame_size = r->frame_size,
 		.frames_per_block = r->frames_per_block,
-		.n_blocks = r->frames_per_block ? r->n_frames / r->frames_per_block : 0,
+		.n_blocks = r->n_blocks,
 	};
-	struct rxring_geometry g = geometry_for(mtu);
+	struct rxring_geometry g = geometry_for(mtu, r->n_blocks);
 	struct tpacket_req none = { 0 };
 	int ret;
 
+	if (old.n_blocks == 0)
+		return -EINVAL;
 	rxring_exit(r);
 	/* The kernel replaces a ring only through none, and only once it is unmapped. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &none, sizeof(none)) < 0)
@@ -169,7 +187,7 @@ int rxring_resize(struct rxring *r, int fd, unsigned int mtu)
 	ret = set_ring(fd, g);
 	if (ret == 0)
 		return map_ring(r, fd, g);
-	if (old.n_blocks && set_ring(fd, old) == 0)
+	if (set_ring(fd, old) == 0)
 		(void)map_ring(r, fd, old);
 	return ret;
 }

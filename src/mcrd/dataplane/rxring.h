@@ -21,8 +21,7 @@
 
 #define RXRING_VERSION		TPACKET_V2
 #define RXRING_BLOCK_SIZE	(32u << 10)	/* the kernel allocates the ring in these */
-#define RXRING_BYTES		(8u << 20)	/* the ring's size, whatever the MTU */
-#define RXRING_MIN_FRAMES	256u		/* at any MTU */
+#define RXRING_BLOCKS		256u		/* 8 MiB, whatever the MTU */
 
 struct rxring {
 	uint8_t *map;			/* NULL: no ring (multishot ingress) */
@@ -30,6 +29,7 @@ struct rxring {
 	unsigned int mtu;		/* the largest input MTU whose frames fit a slot */
 	unsigned int frame_size;	/* a slot's bytes, header included */
 	unsigned int frames_per_block;
+	unsigned int n_blocks;
 	unsigned int n_frames;
 	unsigned int frame;		/* the next slot to read, or the one held */
 	bool is_held;			/* frame was returned last and is still ours */
@@ -48,20 +48,22 @@ struct rxring_frame {
 };
 
 /*
- * Set up the ring on fd (a packet socket, before it is bound) with slots for
- * frames of an input MTU of mtu (0: 1500).  Returns 0 or a negative errno
- * from setsockopt or mmap.
+ * Set up the ring of n_blocks blocks of RXRING_BLOCK_SIZE on fd (a packet
+ * socket, before it is bound) with slots for frames of an input MTU of mtu
+ * (0: 1500).  Returns 0, -EINVAL for no blocks, or a negative errno from
+ * setsockopt or mmap.
  */
-int rxring_init(struct rxring *r, int fd, unsigned int mtu);
+int rxring_init(struct rxring *r, int fd, unsigned int mtu, unsigned int n_blocks);
 /*
- * Map the ring another process set up on fd for the same mtu (a dead
- * worker's, keep.h) and start reading at the oldest frame the kernel has
- * handed over and nobody gave back; the frame that process was reading when
- * it died is read again.  Returns 0 or -errno (-EINVAL: another geometry).
+ * Map the ring another process set up on fd (a dead worker's, keep.h), with
+ * the geometry the kernel reports for it, and start reading at the oldest
+ * frame the kernel has handed over and nobody gave back; the frame that
+ * process was reading when it died is read again.  Returns 0 or -errno
+ * (-ENOENT: no ring; -EPROTOTYPE: not one rxring_init() set up).
  */
-int rxring_adopt(struct rxring *r, int fd, unsigned int mtu);
+int rxring_adopt(struct rxring *r, int fd);
 /*
- * Set the ring on fd up again with slots for mtu.  Frames waiting in the old
+ * Set the ring on fd up again with slots for mtu, as many blocks as before.  Frames waiting in the old
  * ring are lost.  On failure the old geometry is restored if it can be;
  * returns 0 or -errno (then r->map may be NULL: the port has no ring).
  */
