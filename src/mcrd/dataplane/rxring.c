@@ -117,12 +117,10 @@ static unsigned int next_index(const struct rxring *r, unsigned int i)
 }
 
 /*
- * The kernel's next slot follows the one it filled last, the one with the
- * newest receive time (a slot given back keeps its header).  From there on
- * in ring order, the first slot still handed over is the oldest one nobody
- * gave back; with none, reading starts where the kernel writes next.
+ * The slot the kernel filled last: the one with the newest receive time
+ * (a slot given back keeps its header).
  */
-static unsigned int oldest_frame(const struct rxring *r)
+static unsigned int newest_frame(const struct rxring *r)
 {
 	unsigned int newest = r->n_frames - 1;
 	uint64_t newest_ns = 0;
@@ -136,11 +134,29 @@ static unsigned int oldest_frame(const struct rxring *r)
 			newest = i;
 		}
 	}
-	for (unsigned int k = 1, i = next_index(r, newest); k <= r->n_frames;
-	     k++, i = next_index(r, i))
-		if (frame_is_ours(r, i))
+	return newest;
+}
+
+/*
+ * The slots handed over and not given back form one run in ring order, and
+ * the kernel goes on filling at its end while we look, so the run's start
+ * is the one slot that is ours after one that is not.  With no such slot
+ * the ring is empty or full: either way reading starts where the kernel
+ * writes next, after the slot it filled last.
+ */
+static unsigned int oldest_frame(const struct rxring *r)
+{
+	unsigned int after_newest = next_index(r, newest_frame(r));
+	bool was_ours = frame_is_ours(r, r->n_frames - 1);
+
+	for (unsigned int i = 0; i < r->n_frames; i++) {
+		bool is_ours = frame_is_ours(r, i);
+
+		if (is_ours && !was_ours)
 			return i;
-	return next_index(r, newest);
+		was_ours = is_ours;
+	}
+	return after_newest;
 }
 
 int rxring_adopt(struct rxring *r, int fd)
