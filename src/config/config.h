@@ -60,7 +60,7 @@ enum egress_mode {
 
 /* How a worker receives from its input interfaces. */
 enum ingress_mode {
-	INGRESS_RING = 0,	/* TPACKET_V3 ring: the kernel fills blocks, one wake-up per block */
+	INGRESS_RING = 0,	/* TPACKET_V2 ring: the kernel fills slots, a wake-up per frame */
 	INGRESS_MULTISHOT,	/* io_uring multishot receive into provided buffers */
 	INGRESS_MODE_MAX
 };

@@ -88,9 +88,9 @@ static const struct setting table[] = {
 		  "outputs, udp (UDP sockets) for unicast ones" },
 	{ .key = "ingress", .option = "ingress", .arg = "MODE", .type = SETTING_ENUM,
 	  .offset = FIELD(ingress), .def = INGRESS_RING, .names = ingress_names,
-	  .help = "ring (TPACKET_V3, a wake-up per block, up to ~1 ms\n"
-		  "later at low rates) or multishot (io_uring, a wake-up\n"
-		  "per packet: lowest latency)" },
+	  .help = "ring (TPACKET_V2, a wake-up per frame at low rates,\n"
+		  "many frames per wake-up at high ones) or multishot\n"
+		  "(io_uring receive into provided buffers)" },
 	{ .key = "workers", .option = "workers", .arg = "N", .type = SETTING_UINT,
 	  .offset = FIELD(workers), .def = 0, .min = 0, .max = MCR_MAX_WORKERS,
 	  .zero = "one per CPU", .help = "worker processes, each pinned to a CPU" },
