@@ -138,6 +138,13 @@ struct mcr_config {
 	 * CPU) carries a batch at high rates; 0 wakes on every completion.
 	 */
 	unsigned int coalesce_us;
+	/*
+	 * Run each worker SCHED_FIFO at this priority (1-99), so that under
+	 * overload it keeps its core against the receive softirq's thread
+	 * (ksoftirqd) and the kernel drops what it cannot take before the
+	 * copy; 0 leaves the normal policy.  Read when a worker starts.
+	 */
+	unsigned int worker_rt_priority;
 	int so_sndbuf;			/* egress socket send buffer, bytes */
 	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
 	unsigned int buffers;		/* ingress buffers, power of two */

@@ -72,6 +72,11 @@ static const struct setting table[] = {
 	  .max = MCR_MAX_COALESCE_US, .zero = "no coalescing",
 	  .help = "after a completion, wait up to N us for a batch\n"
 		  "before waking (Linux 6.12+)" },
+	{ .key = "worker_rt_priority", .option = "worker-rt-priority", .arg = "N",
+	  .type = SETTING_UINT, .offset = FIELD(worker_rt_priority), .def = 0, .min = 0,
+	  .max = 99, .zero = "normal scheduling",
+	  .help = "run workers SCHED_FIFO at priority N (1-99): under\n"
+		  "overload they keep their core against the receive softirq" },
 	{ .key = "so_sndbuf", .option = "sndbuf", .arg = "BYTES", .type = SETTING_INT,
 	  .offset = FIELD(so_sndbuf), .def = MCR_DEFAULT_SNDBUF, .min = 4096, .max = 1 << 30,
 	  .help = "egress socket send buffer" },
