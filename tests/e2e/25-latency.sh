@@ -16,6 +16,9 @@
 # this test) holds a frame half its 1 ms retire timeout on average: a median
 # of 570-970 us.  450 us lies between with room on both sides.
 #
+# Then the same with worker_rt_priority 1: the worker runs SCHED_FIFO at
+# priority 1 (the supervisor keeps the normal policy) and relays as before.
+#
 # The ring is named explicitly, whatever MCRD_EXTRA_ARGS says: a multishot
 # receive has no ring, and under ASan it falls behind at 10k pps.
 #
@@ -26,7 +29,8 @@ P50_MAX_US=450
 GROUP=239.25.0.1:5000
 
 e2e_init
-require_bins mcrd mcrgen mcrsink
+require_bins mcrd mcrgen mcrsink mcrctl
+command -v chrt >/dev/null || skip "chrt (util-linux) is not installed"
 
 step "Creating world"
 topo_standard 1
@@ -55,4 +59,17 @@ stop_mcrd
 expect "$MCRD_RC" -eq 0 "mcrd exit status"
 read_summary
 expect_relay_clean "$SUMMARY"
+
+step "Workers at worker_rt_priority 1"
+start_mcrd relay --ingress ring --workers 1 --worker-rt-priority 1 --stats-interval 0 \
+	-r "lat=$RELAY_IN,$GROUP -> $(topo_out 1)"
+_w=$(nsx relay "$MCRCTL" --socket "$MCRD_SOCK" --json workers | jq '.workers[0].pid')
+expect_str "$(chrt -p "$_w" | tr '\n' ' ')" \
+	"pid $_w's current scheduling policy: SCHED_FIFO|SCHED_RESET_ON_FORK pid $_w's current scheduling priority: 1 " \
+	"the worker's policy"
+expect_str "$(chrt -p "$MCRD_PID" | head -n 1)" \
+	"pid $MCRD_PID's current scheduling policy: SCHED_OTHER" "the supervisor's policy"
+stream 1093 500 judge
+stop_mcrd
+expect "$MCRD_RC" -eq 0 "mcrd exit status"
 pass
