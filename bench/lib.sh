@@ -329,16 +329,22 @@ b_steer()
 	B_STEER=$1
 	if [ "$1" = off ]; then
 		ip netns exec "$ns" sh -c 'echo 0 >/sys/class/net/rin/threaded' 2>/dev/null || true
-		[ "$B_GRO0" != off ] || ip netns exec "$ns" ethtool -K rin gro off 2>/dev/null || true
+		[ "$B_GRO0" != off ] || ip netns exec "$ns" ethtool -K rin gro off >/dev/null 2>&1 || true
+		ip netns exec "$NS_SRC" ethtool -K gen tso on >/dev/null 2>&1 || true
 		if [ "${BENCH_RPS:-0}" = 1 ]; then b_rps on; else b_rps off; fi ||
 			b_log "WARNING: could not reset rin's RPS"
 		B_NAPI_PIDS=()
 		B_STEER_NOTE=""
 		return 0
 	fi
-	# veth runs NAPI (and so can thread it) only with GRO or XDP on.
+	# veth runs NAPI (and so can thread it) only with GRO or XDP on, and
+	# hands a frame to it only when GRO could apply: from a sender without
+	# TSO (UDP GRO forwarding would do as well, but it merges a flow's
+	# datagrams and so changes what every relay forwards).
 	ip netns exec "$ns" ethtool -K rin gro on >/dev/null 2>&1 ||
 		note+="GRO could not be turned on for rin; "
+	ip netns exec "$NS_SRC" ethtool -K gen tso off >/dev/null 2>&1 ||
+		note+="TSO could not be turned off on gen (frames then bypass rin's NAPI); "
 	before=" $(b_napi_threads | tr '\n' ' ') "
 	if ip netns exec "$ns" sh -c 'echo 1 >/sys/class/net/rin/threaded' 2>/dev/null; then
 		B_NAPI_PIDS=()
@@ -361,7 +367,7 @@ b_steer()
 		B_STEER_NOTE="fallback: ${note%; }"
 		b_log "WARNING: one-core set-up incomplete: ${note%; }"
 	else
-		B_STEER_NOTE="GRO on, threaded NAPI (thread ${B_NAPI_PIDS[*]}) pinned to CPU $RELAY_CPU, RPS to CPU $RELAY_CPU"
+		B_STEER_NOTE="GRO on, threaded NAPI (thread ${B_NAPI_PIDS[*]}) pinned to CPU $RELAY_CPU, RPS to CPU $RELAY_CPU, the sender's TSO off"
 	fi
 }
 
