@@ -82,7 +82,7 @@ def setup_text($r):
   "",
   "| set-up | fan-out | mcr | kernel (smcroute) | mcr/kernel | mcr total egress | where the work landed at mcr's rate | … at the kernel's |",
   "|---|---|---:|---:|---:|---:|---|---|",
-  ( $r.capacity | sort_by([(.setup | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout]) | .[] as $c
+  ( $r.capacity | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout]) | .[] as $c
     | ($r.zero_loss | map(select(.setup == $c.setup and .fanout == $c.fanout))) as $z
     | "| \($c.setup | setup_name) | 1:\($c.fanout) | \($c.mcr_pps | commas)\(if $c.mcr_sender_limited then " (sender's max)" else "" end) "
       + "| \($c.kernel_pps | commas)\(if $c.kernel_sender_limited then " (sender's max)" else "" end) "
@@ -181,7 +181,7 @@ def setup_text($r):
   "",
   "| set-up | fan-out | relay | zero-loss rate (pps in) | total egress at that rate | trials (pps: ✓ zero loss, ✗ loss) |",
   "|---|---|---|---:|---:|---|",
-  ( $r.zero_loss | sort_by([(.setup | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout, (.relay | relay_order)]) | .[]
+  ( $r.zero_loss | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout, (.relay | relay_order)]) | .[]
     | "| \(.setup // "veth" | setup_name) | 1:\(.fanout) | \(.relay | relay_name) | "
       + (if .zero_loss_pps == 0 then "< \(.trials | map(.target_pps) | min | commas)"
 	 else (.zero_loss_offered_pps | commas) + (if .sender_limited then " (sender's maximum)" else "" end) end)
