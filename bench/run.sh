@@ -339,7 +339,8 @@ overloaded_delivered()
 # running, for the highest rate at which all N outputs get every packet.
 # The first trial is at START (the sender's maximum); when it fails, the
 # second is at CAPACITY (what the relay delivered per output when
-# overloaded, if known and lower), and the rest bisect below it or, when it
+# overloaded, if known and lower; else what it delivered in the first
+# trial), and the rest bisect below it or, when it
 # passes, up to a quarter above it: the steps are spent near the relay's
 # limit rather than halving from the top.
 # Sets ZL_BEST (target pps), ZL_OFFERED (what the sender managed at it),
@@ -374,6 +375,11 @@ zero_loss_search()
 			fi
 		else
 			top=$rate
+			# Without a rate from an overloaded window, the first trial's
+			# own delivery (at the sender's full speed) is one.
+			if [ "$step" -eq 1 ] && [ "$cap" -le 0 ] && [ "$sent" -gt 0 ]; then
+				cap=$(awk -v m="$min" -v o="$off" -v s="$sent" 'BEGIN { printf "%d", m * o / s }')
+			fi
 		fi
 		rate=$(((lo + top) / 2))
 		if [ "$step" -eq 1 ] && [ "$cap" -gt 0 ] && [ "$cap" -lt "$top" ]; then
@@ -653,6 +659,10 @@ main()
 	write_meta
 	mkdir -p "$OUT"
 	bench/report.sh "$B_TMP/raw.jsonl" "$B_TMP/meta.json" "$OUT" "$NAME"
+	# A full run into the committed results also renews README's figures.
+	if [ "$NAME" = latest ] && [ "$OUT" = "$TOP/bench/results" ] && [ "$TRUNCATED" = 0 ]; then
+		bench/readme.sh "bench/results/latest.json" README.md >&2
+	fi
 	b_log "done in $(b_worked) s (+ $B_LOCK_WAITED s waiting for the lock): $OUT/$NAME.md, $OUT/$NAME.json, $OUT/$NAME.png"
 }
 
