@@ -90,7 +90,10 @@ def setup_text($r):
       + "| \($z | map(select(.relay == "mcr")) | .[0].at_best.cpus | cpus_cell) "
       + "| \($z | map(select(.relay == "kernel")) | .[0].at_best.cpus | cpus_cell) |" ),
   "",
-  "\"(sender's max)\": the first trial, at all the sender could offer, already lost nothing. Where the work"
+  "\"(sender's max)\": the first trial, at all the sender could offer, already lost nothing; where that is"
+    + " well below the sender's ceiling, the relay held the sender back (the kernel's forwarding keeps each"
+    + " frame charged to the sender's socket until the last copy is freed, so a busy kernel relay slows the"
+    + " sender instead of dropping), and that rate is the relay's. Where the work"
     + " landed: per CPU, busy % (softirq %) and NET_RX softirqs per second, over the best passing trial"
     + " (the sender's CPU is busy sending). With threaded NAPI the ingress veth's receive shows as"
     + " system time of its thread, not as softirq.",

@@ -366,7 +366,7 @@ zero_loss_search()
 			       zero_loss: ($p == 1)}]' <<<"$ZL_TRIALS")
 		if [ "$pass" = 1 ]; then
 			ZL_BEST=$rate
-			ZL_OFFERED=$off
+			[ "$off" -le "$ZL_OFFERED" ] || ZL_OFFERED=$off
 			lo=$rate
 			[ "$step" -ne 1 ] || { ZL_FIRST=1; break; }
 			# At its overloaded rate the relay keeps up: its limit is near.
