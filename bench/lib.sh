@@ -481,6 +481,26 @@ b_pid_ticks()
 	echo "$t"
 }
 
+# b_pid_ticks_each PID...: "PID TICKS" for each of them and their descendants.
+b_pid_ticks_each()
+{
+	local p f
+	for p in $(b_tree "$@"); do
+		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+		# shellcheck disable=SC2086 # split the stat fields
+		set -- $f
+		echo "$p $((${12} + ${13}))"
+	done
+}
+
+# b_ticks_delta A B: CPU ticks between two b_pid_ticks_each samples, over
+# the processes alive at B (one that died in between, say a worker mcrd
+# replaced, takes its ticks with it: its share is not counted).
+b_ticks_delta()
+{
+	awk 'FNR == NR { a[$1] = $2; next } { d += $2 - ($1 in a ? a[$1] : 0) } END { print d + 0 }' "$1" "$2"
+}
+
 # b_sample TAG PID...: counters at one instant, into $B_TMP/TAG.*
 b_sample()
 {
@@ -490,7 +510,7 @@ b_sample()
 	b_out_dev "$B_TMP/$tag.snk"
 	b_dev "$NS_SRC" "$B_TMP/$tag.src"
 	grep "^cpu$RELAY_CPU " /proc/stat >"$B_TMP/$tag.cpu"
-	b_pid_ticks "$@" >"$B_TMP/$tag.pid"
+	b_pid_ticks_each "$@" >"$B_TMP/$tag.pid"
 	b_cpu_sample "$tag"
 }
 
@@ -683,6 +703,11 @@ relay_stop()
 	if [ "$RELAY_KIND" = mcr ]; then
 		jq -s '.[-1].totals // {}' "$B_TMP/mcrd.out" >"$B_TMP/relay.totals" 2>/dev/null ||
 			echo '{}' >"$B_TMP/relay.totals"
+		# A worker mcrd replaced (say, for missing its heartbeat under
+		# overload) is part of what the row measured.
+		jq -c --argjson r "$(grep -c 'restarted as pid' "$B_TMP/mcrd.err" || true)" \
+			'. + {worker_restarts: $r}' "$B_TMP/relay.totals" >"$B_TMP/relay.totals.new" &&
+			mv "$B_TMP/relay.totals.new" "$B_TMP/relay.totals"
 	fi
 	RELAY_PIDS=()
 }
@@ -741,7 +766,7 @@ b_window_json()
 		{ busy = $2 + $3 + $4 + $7 + $8; all = busy + $5 + $6 + $9
 		  if (NR == 1) { b0 = busy; a0 = all; s0 = $8 } else { db = busy - b0; da = all - a0; ds = $8 - s0 } }
 		END { printf "%.1f %.1f", da ? 100 * db / da : 0, da ? 100 * ds / da : 0 }')
-	ticks=$(($(cat "$B_TMP/b.pid") - $(cat "$B_TMP/a.pid")))
+	ticks=$(b_ticks_delta "$B_TMP/a.pid" "$B_TMP/b.pid")
 	# shellcheck disable=SC2086
 	awk -v t="$t" -v n="$n" -v off="$offered" -v tick="$B_CLK_TCK" -v ticks="$ticks" \
 		-v npid="${#RELAY_PIDS[@]}" -v out="$out" -v cpu1="$cpu1" 'BEGIN {

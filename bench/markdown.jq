@@ -84,8 +84,12 @@ def setup_text($r):
   "|---|---|---:|---:|---:|---:|---|---|",
   ( $r.capacity | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout]) | .[] as $c
     | ($r.zero_loss | map(select(.setup == $c.setup and .fanout == $c.fanout))) as $z
-    | "| \($c.setup | setup_name) | 1:\($c.fanout) | \($c.mcr_pps | commas)\(if $c.mcr_sender_limited then " (sender's max)" else "" end) "
-      + "| \($c.kernel_pps | commas)\(if $c.kernel_sender_limited then " (sender's max)" else "" end) "
+    | def cap($relay; $pps; $lim):
+	if $pps == null then "–"
+	elif $pps == 0 then "< \($z | map(select(.relay == $relay)) | .[0].trials | map(.target_pps) | min | commas) (lost at every trial)"
+	else ($pps | commas) + (if $lim then " (sender's max)" else "" end) end;
+      "| \($c.setup | setup_name) | 1:\($c.fanout) | \(cap("mcr"; $c.mcr_pps; $c.mcr_sender_limited)) "
+      + "| \(cap("kernel"; $c.kernel_pps; $c.kernel_sender_limited)) "
       + "| \($c.mcr_over_kernel | ratio) | \(if $c.mcr_pps then $c.mcr_pps * $c.fanout else null end | commas) "
       + "| \($z | map(select(.relay == "mcr")) | .[0].at_best.cpus | cpus_cell) "
       + "| \($z | map(select(.relay == "kernel")) | .[0].at_best.cpus | cpus_cell) |" ),
@@ -96,20 +100,24 @@ def setup_text($r):
     + " sender instead of dropping), and that rate is the relay's. Where the work"
     + " landed: per CPU, busy % (softirq %) and NET_RX softirqs per second, over the best passing trial"
     + " (the sender's CPU is busy sending). With threaded NAPI the ingress veth's receive shows as"
-    + " system time of its thread, not as softirq.",
+    + " system time of its thread, not as softirq. One relay core with veth sinks, kernel at high fan-out:"
+    + " a NAPI poll's frames times the outputs overflow CPU 1's 1,000-packet backlog before it drains,"
+    + " so a burst can lose a frame at any rate (docs/design.md, \"Benchmark set-ups\").",
   ""
   else empty end ),
 ( if ($r.overload // [] | length) > 0 then
   "## Overload: the sender flat out (\($r.overload[0].setup | setup_name), 100-byte payload)",
   "",
-  "| fan-out | relay | offered pps | delivered pps per output | of its zero-loss capacity | mcr/kernel delivered | total egress pps | NAPI thread CPU % | where the work landed |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---|",
+  "| fan-out | relay | offered pps | delivered pps per output | of its zero-loss capacity | mcr/kernel delivered | total egress pps | NAPI thread CPU % | where the work landed | mcr worker restarts |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
   ( $r.overload | sort_by([.setup, .fanout, (.relay | relay_order)]) | .[]
     | "| 1:\(.fanout) | \(.relay | relay_name) | \(.median.offered_pps | commas) | \(.median.per_output_pps | commas) "
       + "| \(.of_zero_loss | pct) | \(.mcr_over_kernel | ratio) | \(.median.total_egress_pps | commas) "
-      + "| \(.napi_thread_cpu_pct | num1) | \(.cpus | cpus_cell) |" ),
+      + "| \(.napi_thread_cpu_pct | num1) | \(.cpus | cpus_cell) "
+      + "| \(if .relay == "mcr" then (.median.worker_restarts | commas) else "–" end) |" ),
   "",
-  "Medians of \($r.overload[0].runs) window(s) of \($r.settings.window_s) s. \"Of its zero-loss capacity\": delivered per"
+  "Medians of \($r.overload[0].runs) window(s) of \($r.settings.window_s) s. mcr worker restarts: workers mcrd"
+    + " replaced during these windows (in all), e.g. for missing their heartbeat. \"Of its zero-loss capacity\": delivered per"
     + " output against the same relay's zero-loss rate in this set-up, measured in the same run (100 % = no"
     + " collapse; the target is ≥ 90 %).",
   ""
@@ -124,7 +132,9 @@ def setup_text($r):
   "",
   "| pps | relay | p50 µs | p99 µs | max µs | p50 / kernel | p99 / kernel | lost / received |",
   "|---:|---|---:|---:|---:|---:|---:|---:|",
-  ( $r.latency | sort_by([.target_pps, (.relay | relay_order), (.ingress // "")]) | .[]
+  ( ($r.settings.ingress_paths // []) as $paths
+    | $r.latency | sort_by([.target_pps, (if .relay == "kernel" then -1
+	else (.ingress as $i | ($paths | index($i)) // 99) end)]) | .[]
     | "| \(.target_pps | commas) | \(.relay | relay_name)\(if .ingress then " (`--ingress \(.ingress)`)" else "" end) "
       + "| \(.p50_us | num1) | \(.p99_us | num1) | \(.max_us | num1) | \(.p50_over_kernel | ratio) "
       + "| \(.p99_over_kernel | ratio) | \(.lost | commas) / \(.received | commas) |"
@@ -174,7 +184,9 @@ def setup_text($r):
 	  + "| \(.median.total_egress_pps | commas) | \(if .relay == "ceiling" then "–" else (.median.loss | pct) end) "
 	  + "| \(.median.relay_cpu_pct | num1) "
 	  + "| \(.median.cpu1_busy_pct | num1) (\(.median.cpu1_softirq_pct | num1)) "
-	  + "| \(if .relay == "mcr" then (.median.buffer_exhaustion | commas) else "–" end) "
+	  + "| \(if .relay == "mcr" then (.median.buffer_exhaustion | commas)
+		+ (if (.median.worker_restarts // 0) > 0 then " (\(.median.worker_restarts) worker restart(s))" else "" end)
+	       else "–" end) "
 	  + "| \(sink_cell) | \(if .relay == "mcr" then (.mcr_over_kernel | ratio) else "–" end) |"
 	end ),
     ""

@@ -189,7 +189,8 @@ fmt_row()
 	jq -r '"offered \(.offered_pps) pps, egress \(.total_egress_pps) pps (\(.per_output_pps)/output),"
 		+ " loss \(.loss * 1000 | round / 10)%, relay CPU \(.relay_cpu_pct // "-")%,"
 		+ " CPU\('"$RELAY_CPU"') \(.cpu1_busy_pct)% (softirq \(.cpu1_softirq_pct)%)"
-		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)' <<<"$1"
+		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)
+		+ (if (.worker_restarts // 0) > 0 then ", \(.worker_restarts) worker restart(s)" else "" end)' <<<"$1"
 }
 
 declare -A KERNEL_NA
@@ -240,6 +241,7 @@ do_row()
 		'{kind: "row", relay: $relay, fanout: $n, payload: $p, streams: $s, run: $run,
 		  status: "ok", rate_mode: $mode, target_pps: $rate} + .
 		 + {buffer_exhaustion: $t[0].buffer_exhaustion, kernel_drops: $t[0].kernel_drops,
+		    worker_restarts: $t[0].worker_restarts,
 		    relay_in: $t[0].packets_in, relay_out: $t[0].packets_out, sink: $sink}' <<<"$m")
 	b_record "$m"
 	b_log "$key: $(fmt_row "$m")"
@@ -486,7 +488,8 @@ phase_overload()
 					'{kind: "overload", relay: $relay, fanout: $n, payload: $p, streams: 1,
 					  run: $run, status: "ok", rate_mode: "max"} + .
 					 + {buffer_exhaustion: $t[0].buffer_exhaustion,
-					    kernel_drops: $t[0].kernel_drops}' <<<"$m")
+					    kernel_drops: $t[0].kernel_drops,
+					    worker_restarts: $t[0].worker_restarts}' <<<"$m")
 				b_record "$m"
 				b_log "overload 1:$n $r run $run: $(fmt_row "$m")"
 			done

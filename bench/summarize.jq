@@ -26,6 +26,7 @@ def medians:
 	  cpu1_busy_pct: (med("cpu1_busy_pct") | dec(10)),
 	  cpu1_softirq_pct: (med("cpu1_softirq_pct") | dec(10)),
 	  buffer_exhaustion: (med("buffer_exhaustion") | rnd),
+	  worker_restarts: (map(.worker_restarts // 0) | add),
 	  kernel_drops: (med("kernel_drops") | rnd) };
 
 def per_run: map(del(.kind, .relay, .fanout, .payload, .streams, .status, .rate_mode,
