@@ -633,9 +633,18 @@ write_meta()
 
 main()
 {
-	local maxn=1 maxfree=0 n setup
+	local maxn=1 maxfree=0 n setup all=$SEARCH_FANOUTS
 	b_init "$BIN"
-	for n in $FANOUTS $SEARCH_FANOUTS $ABLATION_FANOUT $OVERLOAD_FANOUTS; do
+	# Only the rows this run measures decide the topology's size (a
+	# thousand veths take a minute to create).
+	case " $SETUPS " in
+	*" veth "*)
+		case " $PHASES " in *" matrix "*) all+=" $FANOUTS" ;; esac
+		case " $PHASES " in *" ablation "*) all+=" $ABLATION_FANOUT" ;; esac
+		;;
+	esac
+	case " $SETUPS " in *" onecore "*) all+=" 1" ;; esac
+	for n in $all; do
 		[ "$n" -le "$maxn" ] || maxn=$n
 	done
 	case " $SETUPS " in
