@@ -171,7 +171,7 @@ def setup_text($r):
 "",
 ( $r.rows | group_by([.payload, .streams]) | .[]
   | .[0] as $g
-  | "## \($g.payload)-byte payload, \($g.streams | streams_word)",
+  | "## veth sinks: \($g.payload)-byte payload, \($g.streams | streams_word)",
     "",
     "| fan-out | relay | offered pps | delivered pps per output | total egress pps | loss | relay CPU % | CPU\($r.settings.relay_cpu) busy % (softirq) | mcr buffer exhaustion | mcrsink lost / reordered @ pps | mcr/kernel |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -209,7 +209,7 @@ def setup_text($r):
   | ($r.ablation | map(select(.queue_depth != 1024 or .sndbuf == "default"))) as $small
   | ([$small[] | .vs_defaults | select(. != null)] | min) as $worst
   | ([$r.ablation[] | .median.buffer_exhaustion // 0] | max) as $exh
-  | "## Ablation: io_uring queue depth and socket send buffer (mcr, 1:\($a.fanout), \($a.payload)-byte payload, \($a.egress) egress)",
+  | "## Ablation, veth sinks: io_uring queue depth and socket send buffer (mcr, 1:\($a.fanout), \($a.payload)-byte payload, \($a.egress) egress)",
   "",
   "Each setting: \($a.runs) window(s) at a fixed \($a.target_pps | commas) packets/s in"
     + " (\(if $a.target_pps then $a.target_pps * $a.fanout else null end | commas) out demanded), the same load for all four.",
