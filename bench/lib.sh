@@ -643,7 +643,9 @@ relay_start_kernel()
 		-u "$B_TMP/smcroute.sock" -P "$pidf" >"$log" 2>&1 &
 	pid=$!
 	b_track "$pid"
-	for ((i = 0; i < 100; i++)); do
+	# smcrouted looks at every interface first: with the matrix's thousand
+	# veths (and the bridges) that takes many seconds on a busy machine.
+	for ((i = 0; i < 300; i++)); do
 		grep -q 'Ready, waiting' "$log" 2>/dev/null && break
 		b_alive "$pid" || break
 		sleep 0.1
