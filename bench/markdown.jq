@@ -245,7 +245,8 @@ def setup_text($r):
 	+ (if $r.settings.rps_to_relay_cpu then " The ingress veth's receive processing is steered to CPU \($r.settings.relay_cpu) (RPS),"
 	   + " so the kernel's forwarding (smcroute only installs routes; the kernel forwards in softirq on the CPU"
 	   + " that receives) and mcr's AF_PACKET receive both run on the relay CPU, and the sender's CPU only sends." else
-	   " The kernel forwards in softirq on the CPU that receives, here the sender's; mcr's AF_PACKET receive runs there too." end),
+	   " In the veth sinks set-up the kernel forwards in softirq on the CPU that receives, the sender's; mcr's AF_PACKET"
+	   + " receive runs there too (the Set-ups section above says where the work lands in the others)." end),
 "- offered: packets per second the sender put on the ingress link (counted on it) during the"
 	+ " measured window, after \($r.settings.warm_s) s of warm-up; rows without † offer all the sender can."
 	+ " delivered per output and total egress: counted on the sink-side interfaces during the same"
