@@ -5,8 +5,8 @@
 # socat and the bare sender, measured on this machine inside network
 # namespaces this script creates and always deletes.  Needs root.
 #
-#   bench/run.sh            the full suite (about 20 minutes of measuring on 2 CPUs)
-#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 4 minutes)
+#   bench/run.sh            the full suite (about 22 minutes of measuring on 2 CPUs)
+#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 4.5 minutes)
 #   BENCH_SETUPS="onecore free" BENCH_PHASES="search overload latency" bench/run.sh
 #                           the figures of issue 10 only (about 7 minutes)
 #   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
