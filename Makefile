@@ -86,6 +86,7 @@ UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when
 UNIT_TESTS += test_table
+UNIT_TESTS += test_config_v6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -131,6 +132,7 @@ $(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
 $(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c $(CONFIG_SRC))
 $(BUILD)/tests/test_config: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_config_v6: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_settings: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 # test_settings checks the man pages in this tree against the settings table.

@@ -297,11 +297,13 @@ int cmd_remove(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 static void fmt_group_port(const json_t *obj, char *buf, size_t size)
 {
 	long long port = json_int_of(obj, "port");
+	char host[64];	/* "[" INET6_ADDRSTRLEN "]" fits */
 
+	(void)table_host(json_str_or(obj, "group", "?"), host, sizeof(host));
 	if (port)
-		(void)snprintf(buf, size, "%s:%lld", json_str_or(obj, "group", "?"), port);
+		(void)snprintf(buf, size, "%s:%lld", host, port);
 	else
-		(void)snprintf(buf, size, "%s:*", json_str_or(obj, "group", "?"));
+		(void)snprintf(buf, size, "%s:*", host);
 }
 
 /* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S][,when=W]; ...". */
@@ -309,6 +311,7 @@ static char *fmt_outputs(const json_t *outputs)
 {
 	char *buf = NULL;
 	size_t size = 0, i;
+	char host[64];
 	json_t *o;
 	FILE *f = open_memstream(&buf, &size);
 
@@ -316,7 +319,11 @@ static char *fmt_outputs(const json_t *outputs)
 		return NULL;
 	json_array_foreach(outputs, i, o) {
 		(void)fprintf(f, "%s%s", i ? "; " : "", json_str_or(o, "interface", "?"));
-		if (json_object_get(o, "group"))
+		/* As --rule takes it: an IPv6 group in brackets when a port follows. */
+		if (json_object_get(o, "group") && json_object_get(o, "port"))
+			(void)fprintf(f, ",%s",
+				      table_host(json_str_or(o, "group", "?"), host, sizeof(host)));
+		else if (json_object_get(o, "group"))
 			(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
 		if (json_object_get(o, "port"))
 			(void)fprintf(f, ":%lld", json_int_of(o, "port"));
@@ -354,7 +361,7 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	table_init(&t, cols);
 	json_array_foreach(json_object_get(result, "rules"), i, rule) {
 		json_t *in = json_object_get(rule, "input");
-		char gp[64], *outs = fmt_outputs(json_object_get(rule, "outputs"));
+		char gp[96], *outs = fmt_outputs(json_object_get(rule, "outputs"));
 
 		fmt_group_port(in, gp, sizeof(gp));
 		table_row(&t);

@@ -31,7 +31,7 @@ static void make_config(struct mcr_config *cfg, size_t n, size_t per_if, size_t 
 
 		(void)snprintf(rule->name, sizeof(rule->name), "r%zu", r);
 		(void)snprintf(rule->in_ifname, sizeof(rule->in_ifname), "in%zu", r / per_if);
-		rule->in_group.s_addr = htonl(0xef140000u + (uint32_t)(r % per_if));
+		rule->in_group.v4.s_addr = htonl(0xef140000u + (uint32_t)(r % per_if));
 		rule->in_port = 5000;
 		rule->n_outputs = outputs;
 		rule->outputs = calloc(outputs, sizeof(*rule->outputs));

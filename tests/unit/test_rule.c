@@ -44,9 +44,9 @@ static void rule_set(struct mcr_rule *r, const struct key *k)
 {
 	memset(r, 0, sizeof(*r));
 	r->in_ifindex = k->ifindex;
-	r->in_group.s_addr = ip(k->group);
+	r->in_group.v4.s_addr = ip(k->group);
 	r->in_port = k->port;
-	r->in_source.s_addr = k->source ? ip(k->source) : INADDR_ANY;
+	r->in_source.v4.s_addr = k->source ? ip(k->source) : INADDR_ANY;
 }
 
 /* A config over @rules (no outputs: the table never looks at them). */
@@ -361,27 +361,27 @@ static void t_many_rules(void **state)
 		struct mcr_rule *r = &rules[i];
 
 		r->in_ifindex = 1 + i % 4;
-		r->in_group.s_addr = htonl(0xef000000u | i);	/* 239.0.x.y */
+		r->in_group.v4.s_addr = htonl(0xef000000u | i);	/* 239.0.x.y */
 		r->in_port = i % 3 == 0 ? 0 : (uint16_t)(1000 + i);
-		r->in_source.s_addr = i % 5 == 0 ? htonl(0xc6120000u | i) : INADDR_ANY;
+		r->in_source.v4.s_addr = i % 5 == 0 ? htonl(0xc6120000u | i) : INADDR_ANY;
 	}
 	cfg = config_of(rules, MCR_MAX_RULES);
 	t = table_of(&cfg);
 	for (uint32_t i = 0; i < MCR_MAX_RULES; i++) {
 		const struct mcr_rule *r = &rules[i];
 		uint16_t port = r->in_port ? r->in_port : 9;
-		uint32_t src = r->in_source.s_addr ? r->in_source.s_addr : htonl(0xc6130001u);
+		uint32_t src = r->in_source.v4.s_addr ? r->in_source.v4.s_addr : htonl(0xc6130001u);
 		int got;
 
-		got = rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src, 0);
+		got = rule_table_lookup(t, r->in_ifindex, r->in_group.v4.s_addr, port, src, 0);
 		if (got != (int)i)
 			fail_msg("rule %u: got %d", i, got);
 		/* Same packet on the next interface or group: no rule. */
-		assert_int_equal(rule_table_lookup(t, 5, r->in_group.s_addr, port, src, 0), -1);
+		assert_int_equal(rule_table_lookup(t, 5, r->in_group.v4.s_addr, port, src, 0), -1);
 		assert_int_equal(rule_table_lookup(t, r->in_ifindex, htonl(0xef100000u | i), port,
 						   src, 0), -1);
 		/* Or tagged: only a rule naming the VLAN takes it. */
-		assert_int_equal(rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src,
+		assert_int_equal(rule_table_lookup(t, r->in_ifindex, r->in_group.v4.s_addr, port, src,
 						   100), -1);
 	}
 	rule_table_free(t);

@@ -98,8 +98,8 @@ int rule_table_new(const struct mcr_config *cfg, struct rule_table **ret, size_t
 		struct rule_entry *e = &t->entries[i];
 		struct rule_entry *old;
 
-		e->key = rule_key_make(r->in_ifindex, r->in_group.s_addr, r->in_port,
-				       r->in_source.s_addr, r->in_vlan);
+		e->key = rule_key_make(r->in_ifindex, r->in_group.v4.s_addr, r->in_port,
+				       r->in_source.v4.s_addr, r->in_vlan);
 		e->index = (int)i;
 		HASH_FIND(hh, t->head, &e->key, sizeof(e->key), old);
 		if (old) {
@@ -117,7 +117,7 @@ int rule_table_new(const struct mcr_config *cfg, struct rule_table **ret, size_t
 		t->n_entries++;
 		if (r->in_port == 0)
 			t->has_any_port = true;
-		if (r->in_source.s_addr != INADDR_ANY)
+		if (r->in_source.v4.s_addr != INADDR_ANY)
 			t->has_source = true;
 	}
 	*ret = t;
