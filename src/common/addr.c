@@ -213,3 +213,32 @@ const char *addr_ip_family_name(const struct mcr_addr *a)
 		return "IPv6";
 	return a->family == AF_INET ? "IPv4" : "no address";
 }
+
+/*
+ * Splits "ADDR[:PORT]" in place into its address and port (NULL when none): IPv6
+ * takes brackets before a port ("[ff3e::1]:5000"), and an IPv6 address
+ * without them ("ff3e::1") has no port.  Returns the group, or NULL when
+ * a '[' has no ']', holds no IPv6 address, or something other than ":PORT"
+ * follows it.
+ */
+char *addr_split_port(char *s, char **ret_port)
+{
+	char *close, *colon = strchr(s, ':');
+
+	*ret_port = NULL;
+	if (s[0] == '[') {
+		close = strchr(s, ']');
+		/* Brackets are for IPv6 only, as in a URL. */
+		if (!close || (close[1] != '\0' && close[1] != ':') || !memchr(s, ':', close - s))
+			return NULL;
+		*close = '\0';
+		if (close[1] == ':')
+			*ret_port = close + 2;
+		return s + 1;
+	}
+	if (colon && !strchr(colon + 1, ':')) {
+		*colon = '\0';
+		*ret_port = colon + 1;
+	}
+	return s;
+}

@@ -55,6 +55,14 @@ int addr_ip_parse(const char *s, struct mcr_addr *ret);
  * *ret_port is 0 when no port is given.
  */
 int addr_ip_parse_port(const char *s, struct mcr_addr *ret_addr, uint16_t *ret_port);
+/*
+ * Splits "ADDR[:PORT]" in place, without checking either: "[IPV6]:PORT"
+ * and "[IPV6]" lose their brackets, a bare IPv6 address ("ff3e::1") has
+ * no port, "A.B.C.D:PORT" splits at its colon.  Returns the address with
+ * *ret_port set to the port text or NULL, or NULL when brackets hold no
+ * IPv6 address, miss their ']' or are followed by anything but ":PORT".
+ */
+char *addr_split_port(char *s, char **ret_port);
 bool addr_ip_is_set(const struct mcr_addr *a);
 bool addr_ip_is_v6(const struct mcr_addr *a);
 bool addr_ip_equal(const struct mcr_addr *a, const struct mcr_addr *b);

@@ -80,35 +80,6 @@ static char *str_key_value(char *field, const char *key)
 	return *p == '=' ? str_trim(p + 1) : NULL;
 }
 
-/*
- * Splits "GROUP[:PORT]" into its group and port (NULL when none): IPv6
- * takes brackets before a port ("[ff3e::1]:5000"), and an IPv6 address
- * without them ("ff3e::1") has no port.  Returns the group, or NULL when
- * a '[' has no ']', holds no IPv6 address, or something other than ":PORT"
- * follows it.
- */
-static char *split_group_port(char *s, char **ret_port)
-{
-	char *close, *colon = strchr(s, ':');
-
-	*ret_port = NULL;
-	if (s[0] == '[') {
-		close = strchr(s, ']');
-		/* Brackets are for IPv6 only, as in a URL. */
-		if (!close || (close[1] != '\0' && close[1] != ':') || !memchr(s, ':', close - s))
-			return NULL;
-		*close = '\0';
-		if (close[1] == ':')
-			*ret_port = close + 2;
-		return s + 1;
-	}
-	if (colon && !strchr(colon + 1, ':')) {
-		*colon = '\0';
-		*ret_port = colon + 1;
-	}
-	return s;
-}
-
 /* "GROUP[:PORT]" or "[IPV6][:PORT]"; *ret_port is left alone when no port is given. */
 static int shorthand_group_port(char *s, struct mcr_addr *ret_group, uint16_t *ret_port,
 				const char *where, struct config_error *err)
@@ -118,7 +89,7 @@ static int shorthand_group_port(char *s, struct mcr_addr *ret_group, uint16_t *r
 	int rc;
 
 	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, s);
-	group = split_group_port(s, &port);
+	group = addr_split_port(s, &port);
 	if (!group)
 		return config_fail(err, -EINVAL,
 				   "%s: %s is not GROUP[:PORT] (an IPv6 group with a port is "

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "mcrctl/cmd.h"
 #include "mcrctl/table.h"
 
@@ -37,10 +38,10 @@ static int parse_integer(const char *s, long long *ret)
 	return errno || end == s || *end ? -EINVAL : 0;
 }
 
-/* "IF[,GROUP[:PORT]]" as an output object. */
+/* "IF[,GROUP[:PORT]]" as an output object; an IPv6 GROUP with a port in brackets. */
 static int output_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json_t **ret)
 {
-	char *copy = strdup(spec), *comma, *colon;
+	char *copy = strdup(spec), *comma, *colon, *group;
 	long long port;
 	json_t *o;
 	int rc = EXIT_USAGE;
@@ -56,19 +57,24 @@ static int output_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json
 		return EXIT_FAILURE;
 	}
 	if (comma) {
-		colon = strchr(comma + 1, ':');
-		if (colon)
-			*colon = '\0';
-		if (!comma[1]) {
+		group = addr_split_port(comma + 1, &colon);
+		if (!group) {
+			(void)mcrctl_usage_error(cmd,
+						 "--output \"%s\": not IF,GROUP[:PORT] (an IPv6 "
+						 "GROUP with a port goes in brackets: [ff3e::1]:5000)",
+						 spec);
+			goto out_free;
+		}
+		if (!group[0]) {
 			(void)mcrctl_usage_error(cmd, "--output \"%s\": missing GROUP after ','",
 						 spec);
 			goto out_free;
 		}
-		if (json_object_set_new(o, "group", json_string(comma + 1)) < 0)
+		if (json_object_set_new(o, "group", json_string(group)) < 0)
 			goto out_free;
-		if (colon && parse_integer(colon + 1, &port) < 0) {
+		if (colon && parse_integer(colon, &port) < 0) {
 			(void)mcrctl_usage_error(cmd, "--output \"%s\": \"%s\" is not a port number",
-						 spec, colon + 1);
+						 spec, colon);
 			goto out_free;
 		}
 		if (colon && json_object_set_new(o, "port", json_integer(port)) < 0)

@@ -523,6 +523,35 @@ static void t_add_from_flags(void **state)
 	assert_int_equal(rule->outputs[0].source.v4.s_addr, inet_addr("198.18.0.7"));
 }
 
+/* IPv6 through flags and the control protocol; list writes groups with ports in brackets. */
+static void t_add_ipv6_and_list(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mcr_rule *rule;
+	char buf[ADDR_IP_STR_MAX];
+	struct run r;
+
+	run(fx, &r, "add", "--name", "v6", "--input-interface", "lo", "--input-group", "ff3e::1",
+	    "--input-port", "5000", "--source", "2001:db8::1", "--output", "lo,[ff3e::2]:6000",
+	    "--output", "lo,ff3e::3", NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "added rule v6\n");
+	rule = &fx->cfg.rules[2];
+	assert_string_equal(addr_ip_fmt(&rule->in_group, buf), "ff3e::1");
+	assert_string_equal(addr_ip_fmt(&rule->outputs[0].group, buf), "ff3e::2");
+	assert_int_equal(rule->outputs[0].port, 6000);
+	run(fx, &r, "list", NULL);
+	assert_status(&r, 0);
+	assert_has(r.out, "v6    lo     -     [ff3e::1]:5000  2001:db8::1 "
+			  " lo,[ff3e::2]:6000,ttl=decrement; lo,[ff3e::3]:5000,ttl=decrement\n");
+
+	/* A rule of two families is refused with both values named. */
+	run(fx, &r, "add", "--name", "mix", "--input-interface", "lo", "--input-group",
+	    "239.9.9.9", "--output", "lo,ff3e::9", NULL);
+	assert_status(&r, 1);
+	assert_has(r.err, "the input group 239.9.9.9 is IPv4 but outputs[0]'s group ff3e::9 is IPv6");
+}
+
 static void t_add_from_json(void **state)
 {
 	struct fixture *fx = *state;
@@ -923,6 +952,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(t_list_table),
+		T(t_add_ipv6_and_list),
 		T(t_json_passthrough),
 		T(t_stats_table),
 		T(t_workers_table),
