@@ -163,6 +163,38 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 	check_output(&t, ip, udp);
 }
 
+/*
+ * An IPv6 datagram the parser accepted: the fixed header and its extension
+ * headers lie before the UDP header, the datagram inside the capture, the
+ * addresses are the header's, and its UDP checksum is not 0 (which IPv6
+ * forbids and the relay could not carry over).
+ */
+static void check_ipv6(const uint8_t *frame, size_t len, const struct pkt_info *info)
+{
+	const uint8_t *ip = frame + info->ip_off, *udp = frame + info->udp_off;
+
+	FUZZ_CHECK(info->vlan_depth <= 2, "vlan_depth %u", info->vlan_depth);
+	check_vlan(info, frame[0]);
+	FUZZ_CHECK(ip[0] >> 4 == 6, "IPv6 header of version %u", ip[0] >> 4);
+	FUZZ_CHECK(info->udp_off >= info->ip_off + 40u && (info->udp_off - info->ip_off) % 8 == 0,
+		   "UDP at %u, IPv6 at %u", info->udp_off, info->ip_off);
+	FUZZ_CHECK(info->payload_off == info->udp_off + 8u, "payload at %u, UDP at %u",
+		   info->payload_off, info->udp_off);
+	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <= len,
+		   "payload %u+%u past the %zu captured bytes", info->payload_off,
+		   info->payload_len, len);
+	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <=
+			   info->ip_off + 40u + load16(ip + 4),
+		   "payload %u+%u past the IPv6 payload length %u", info->payload_off,
+		   info->payload_len, load16(ip + 4));
+	FUZZ_CHECK(load16(udp + 4) == info->payload_len + 8u, "UDP length %u, payload %u",
+		   load16(udp + 4), info->payload_len);
+	FUZZ_CHECK(load16(udp + 6) != 0, "UDP checksum 0 accepted");
+	FUZZ_CHECK(memcmp(&info->saddr6, ip + 8, 16) == 0 && memcmp(&info->daddr6, ip + 24, 16) == 0,
+		   "addresses differ from the header's");
+	FUZZ_CHECK(info->ttl == ip[7], "hop limit %u, header %u", info->ttl, ip[7]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pkt_info info;
@@ -172,6 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&info, 0, sizeof(info));
 	v = packet_parse(data, size, &info);
 	FUZZ_CHECK(v >= PKT_OK && v < PKT_VERDICT_MAX, "verdict %d", (int)v);
+	if (v == PKT_OK_IPV6)
+		check_ipv6(data, size, &info);
 	if (v != PKT_OK)
 		return 0;
 	/* The checks rewrite the UDP checksum: work on a copy of the same size. */
