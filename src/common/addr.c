@@ -173,7 +173,8 @@ bool addr_ip_equal(const struct mcr_addr *a, const struct mcr_addr *b)
 		return false;
 	if (a->family == AF_INET6)
 		return IN6_ARE_ADDR_EQUAL(&a->v6, &b->v6);
-	return a->family == 0 || a->v4.s_addr == b->v4.s_addr;
+	/* Unset ones compare their (zero) IPv4 field too, as old callers filled only that. */
+	return a->v4.s_addr == b->v4.s_addr;
 }
 
 bool addr_ip_is_multicast(const struct mcr_addr *a)

@@ -147,7 +147,7 @@ int stats_counts_add(struct stats_counts *acc, const struct stats_counts *x)
 
 static bool is_same_output(const struct mcr_output *a, const struct mcr_output *b)
 {
-	return strcmp(a->ifname, b->ifname) == 0 && a->group.v4.s_addr == b->group.v4.s_addr &&
+	return strcmp(a->ifname, b->ifname) == 0 && addr_ip_equal(&a->group, &b->group) &&
 	       a->port == b->port;
 }
 
