@@ -47,29 +47,30 @@ expect_json_str "$SINK_JSON" '[.listeners[].group] | sort | join(" ")' "ff3e::1 
 	"the listeners' groups"
 expect_sink_exact "$SINK_JSON" $((COUNT * STREAMS))
 
-step "mcrd: a rule mixing IPv4 and IPv6 is refused, naming both values"
-run_mcrd relay --check-config -r "mix=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1),[ff3e::2]:6000"
-expect "$MCRD_RC" -eq 2 "mixed rule: --check-config exit status"
-expect_grep "$MCRD_ERR" "rules[0] (\"mix\"): the input group 239.1.1.1 is IPv4 but outputs[0]'s group ff3e::2 is IPv6" \
-	"mixed rule: stderr"
-
 step "mcrd: an IPv6 rule is read, then refused by name (the data path relays IPv4 only)"
 run_mcrd relay --check-config -r "v6=$RELAY_IN,[ff3e::1]:5000,source=2001:db8::1 -> $(topo_out 1),[ff3e::2]:6000"
 expect "$MCRD_RC" -eq 2 "IPv6 rule: --check-config exit status"
 expect_grep "$MCRD_ERR" "rules[0] (\"v6\"): group ff3e::1 is IPv6, and this mcrd relays IPv4 only" \
 	"IPv6 rule: stderr"
 
-step "mcrctl add of an IPv6 rule is refused; the IPv4 rule keeps relaying"
+step "mcrctl add of an IPv6 rule, or of a mixed one, is refused; the IPv4 rule keeps relaying"
 start_mcrd relay -r "cam1=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
 if "$MCRCTL" --socket "$MCRD_SOCK" add --name v6 --input-interface "$RELAY_IN" \
 	--input-group ff3e::1 --output "$(topo_out 1),[ff3e::2]:6000" >"$TMPD/add.out" 2>"$TMPD/add.err"; then
 	fail "mcrctl add of an IPv6 rule succeeded"
 fi
 expect_grep "$TMPD/add.err" "group ff3e::1 is IPv6, and this mcrd relays IPv4 only" "mcrctl add: stderr"
+# A rule mixing the families is refused naming both values.
+if "$MCRCTL" --socket "$MCRD_SOCK" add --name mix --input-interface "$RELAY_IN" \
+	--input-group 239.1.1.2 --output "$(topo_out 1),[ff3e::2]:6000" >"$TMPD/mix.out" 2>"$TMPD/mix.err"; then
+	fail "mcrctl add of a rule mixing IPv4 and IPv6 succeeded"
+fi
+expect_grep "$TMPD/mix.err" "(\"mix\"): the input group 239.1.1.2 is IPv4 but outputs[0]'s group ff3e::2 is IPv6" \
+	"mixed rule: stderr"
 "$MCRCTL" --socket "$MCRD_SOCK" list >"$TMPD/list.out" 2>&1 || fail "mcrctl list failed"
 expect_grep "$TMPD/list.out" "cam1" "mcrctl list"
-if grep -q "v6" "$TMPD/list.out"; then
-	fail "the refused IPv6 rule is listed"
+if grep -qE "^(v6|mix) " "$TMPD/list.out"; then
+	fail "a refused rule is listed"
 fi
 start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $COUNT -d 15 --idle-exit 2
 run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT -d 10
