@@ -22,7 +22,7 @@ _Static_assert(sizeof(enum egress_mode) == sizeof(unsigned int), "enums are stor
 _Static_assert(sizeof(enum ingress_mode) == sizeof(unsigned int), "enums are stored as unsigned");
 
 static const char *const egress_names[] = { "auto", "l2", "udp", NULL };
-static const char *const ingress_names[] = { "ring", "multishot", NULL };
+static const char *const ingress_names[] = { "ring", "multishot", "xdp", NULL };
 _Static_assert(ARRAY_SIZE(egress_names) == EGRESS_MODE_MAX + 1, "a name per egress mode");
 _Static_assert(ARRAY_SIZE(ingress_names) == INGRESS_MODE_MAX + 1, "a name per ingress mode");
 
@@ -90,7 +90,8 @@ static const struct setting table[] = {
 	  .offset = FIELD(ingress), .def = INGRESS_RING, .names = ingress_names,
 	  .help = "ring (TPACKET_V3, a wake-up per block, up to ~1 ms\n"
 		  "later at low rates) or multishot (io_uring, a wake-up\n"
-		  "per packet: lowest latency)" },
+		  "per packet: lowest latency) or xdp (an XDP program\n"
+		  "sends rule frames to an AF_XDP socket, past the IP stack)" },
 	{ .key = "workers", .option = "workers", .arg = "N", .type = SETTING_UINT,
 	  .offset = FIELD(workers), .def = 0, .min = 0, .max = MCR_MAX_WORKERS,
 	  .zero = "one per CPU", .help = "worker processes, each pinned to a CPU" },
