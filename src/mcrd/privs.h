@@ -4,7 +4,7 @@
  * and keep only the capabilities relaying needs (CAP_NET_RAW for AF_PACKET
  * sockets; CAP_NET_ADMIN only when the configured send buffer is above
  * net.core.wmem_max, so that SO_SNDBUFFORCE can still give it; CAP_BPF,
- * CAP_NET_ADMIN and CAP_IPC_LOCK under --ingress xdp).
+ * CAP_PERFMON, CAP_NET_ADMIN and CAP_IPC_LOCK under --ingress xdp).
  */
 #ifndef MCR_PRIVS_H
 #define MCR_PRIVS_H
@@ -20,7 +20,8 @@ struct privs {
 	/*
 	 * --ingress xdp: a worker loads and attaches its XDP programs and
 	 * registers AF_XDP UMEMs whenever an input appears, so it keeps
-	 * CAP_BPF, CAP_NET_ADMIN and CAP_IPC_LOCK.
+	 * CAP_BPF, CAP_PERFMON (the verifier's packet pointer arithmetic),
+	 * CAP_NET_ADMIN and CAP_IPC_LOCK.
 	 */
 	bool needs_xdp;
 };

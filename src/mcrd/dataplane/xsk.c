@@ -6,6 +6,8 @@
  * we attach ours and put the socket into its XSK map ourselves.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <stdlib.h>
@@ -40,10 +42,25 @@ struct xsk_port {
 	bool is_starved;
 };
 
+/* libbpf's messages (the verifier's log among them) are for debugging only. */
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	(void)vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_debug("libbpf: %s", line);
+	return 0;
+}
+
 static int load_program(struct xsk_port *x, unsigned int ifindex)
 {
 	struct bpf_program *prog;
 	int ret;
+
+	(void)libbpf_set_print(libbpf_log);
 
 	x->obj = bpf_object__open_mem(xdp_prog_obj(), xdp_prog_obj_len(), NULL);
 	if (!x->obj)
