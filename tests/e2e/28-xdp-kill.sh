@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# --ingress xdp and killed processes: the XDP program belongs to a worker
+# through a BPF link, so the kernel detaches it when the worker dies, even
+# by SIGKILL, and the replacement attaches its own.  A worker killed with
+# SIGKILL is replaced, the input has one program again, and a batch after
+# the restart is relayed complete and past the relay's IP stack.  Then the
+# supervisor itself is killed with SIGKILL: its worker follows it, and no
+# XDP program is left on the input.
+#
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+COUNT=2000
+RATE=10000
+
+e2e_init
+require_bins mcrd mcrgen mcrsink
+
+mcast_in()
+{
+	nsx relay awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
+		else print $c }' /proc/net/netstat
+}
+
+has_xdp()
+{
+	ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | grep -c 'prog/xdp'
+}
+
+step "Creating world"
+topo_standard 1
+
+step "Starting relay with --ingress xdp, one worker"
+start_mcrd relay --ingress xdp --workers 1 -r "cam1=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
+XDP_FIRST=$(has_xdp)
+PROG1=$(ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+
+step "Killing the worker with SIGKILL"
+kill_worker_wait 0 2
+XDP_AGAIN=$(has_xdp)
+PROG2=$(ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+info "XDP program id before the kill: $PROG1, after: $PROG2"
+
+step "A batch through the replacement"
+start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $COUNT -d 20 --idle-exit 2
+M0=$(mcast_in)
+run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT -d 10
+wait_sink
+M1=$(mcast_in)
+
+step "Killing the supervisor with SIGKILL"
+WORKER=$(pgrep -P "$MCRD_PID")
+kill -KILL "$MCRD_PID" || fail "cannot kill mcrd"
+wait_pid_exit "$MCRD_PID" 30 || fail "mcrd still running after SIGKILL"
+untrack_pid "$MCRD_PID"
+MCRD_PID=""
+for w in $WORKER; do
+	wait_pid_exit "$w" 50 || fail "worker $w still running 5 s after its supervisor died"
+done
+XDP_LEFT=$(has_xdp)
+
+step "Analyzing"
+expect "$XDP_FIRST" -eq 1 "XDP programs on $RELAY_IN at the start"
+expect "$XDP_AGAIN" -eq 1 "XDP programs on $RELAY_IN after the worker's restart"
+[ -n "$PROG1" ] && [ -n "$PROG2" ] && [ "$PROG1" != "$PROG2" ] ||
+	fail "the replacement did not attach a program of its own ($PROG1 -> $PROG2)"
+expect_sink_exact "$SINK_JSON" $COUNT
+expect $((M1 - M0)) -lt $((COUNT / 10)) "multicast packets the relay's IP stack received"
+expect "$XDP_LEFT" -eq 0 "XDP programs on $RELAY_IN after mcrd was killed"
+
+pass

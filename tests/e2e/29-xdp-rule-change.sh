@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# --ingress xdp keeps the XDP program's rule map in step with the rules.
+# With rule A (239.1.1.1:5000) only, group B (239.1.1.2:5000) passes to the
+# relay's IP stack (a listener there gets it).  Once B is added with
+# mcrctl, B is relayed and no longer reaches the stack.  Once A is removed,
+# A passes to the stack again and is no longer relayed.
+#
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+COUNT=1000
+RATE=10000
+A=239.1.1.1:5000
+B=239.1.1.2:5000
+
+e2e_init
+require_bins mcrd mcrgen mcrsink mcrctl
+
+ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
+
+mcast_in()
+{
+	nsx relay awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
+		else print $c }' /proc/net/netstat
+}
+
+# phase GROUP: COUNT packets to GROUP, with a sink behind the relay and a
+# listener on the relay host; sets OUT_JSON, HOST_JSON and STACK (what the
+# relay's IP stack received meanwhile).
+phase()
+{
+	start_sink sink -j "$(topo_sinkif 1),$1" -d 2 --idle-exit 1
+	OUT_JSON=$SINK_JSON
+	start_sink relay -j "$RELAY_IN,$1" -d 2 --idle-exit 1
+	HOST_JSON=$SINK_JSON
+	_m0=$(mcast_in)
+	run_gen src -i "$SRC_IF" -g "$1" -r $RATE -c $COUNT -d 10
+	wait_sink
+	STACK=$(($(mcast_in) - _m0))
+	info "$1: relayed $(json_get "$OUT_JSON" .received), host $(json_get "$HOST_JSON" .received)," \
+		"stack $STACK"
+}
+
+step "Creating world"
+topo_standard 1
+
+step "Starting relay with --ingress xdp and rule A ($A)"
+start_mcrd relay --ingress xdp -r "A=$RELAY_IN,$A -> $(topo_out 1)"
+
+step "B before its rule: to the relay's stack, not relayed"
+phase $B
+expect_json "$OUT_JSON" .received -eq 0 "B relayed before its rule"
+expect_sink_exact "$HOST_JSON" $COUNT
+expect "$STACK" -ge $COUNT "B packets the relay's stack received before its rule"
+
+step "Adding rule B: relayed, past the stack"
+ctl add --name B --input-interface "$RELAY_IN" --input-group "${B%:*}" --input-port "${B#*:}" \
+	--output "$(topo_out 1)" >/dev/null 2>"$TMPD/change.err" || fail "add B: $(cat "$TMPD/change.err")"
+phase $B
+expect_sink_exact "$OUT_JSON" $COUNT
+expect_json "$HOST_JSON" .received -eq 0 "B on the relay host once B is a rule"
+expect "$STACK" -lt $((COUNT / 10)) "B packets the relay's stack received once B is a rule"
+
+step "Removing rule A: to the relay's stack again, not relayed"
+ctl remove A >/dev/null 2>"$TMPD/change.err" || fail "remove A: $(cat "$TMPD/change.err")"
+phase $A
+expect_json "$OUT_JSON" .received -eq 0 "A relayed after its removal"
+expect_sink_exact "$HOST_JSON" $COUNT
+stop_mcrd
+expect "$MCRD_RC" -eq 0 "mcrd exit status"
+
+pass
