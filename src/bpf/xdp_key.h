@@ -16,6 +16,12 @@
 
 #define XDP_RULES_MAX	4096	/* entries of the rule map, per input */
 #define XDP_QUEUES_MAX	64	/* entries of the XSK map: one per receive queue */
+/*
+ * The longest frame an AF_XDP socket takes: its 2048-byte UMEM frames less
+ * the kernel's 256 bytes of XDP headroom.  Longer ones pass on to the
+ * packet socket rather than fail the redirect (which would drop them).
+ */
+#define XDP_FRAME_MAX	(2048 - 256)
 
 struct xdp_rule_key {
 	__u16 vlan;		/* 0: untagged */

@@ -73,7 +73,7 @@ int xdp_relay(struct xdp_md *ctx)
 	__u16 proto;
 	void *l3;
 
-	if ((void *)(eth + 1) > end)
+	if ((void *)(eth + 1) > end || end - data > XDP_FRAME_MAX)
 		return XDP_PASS;
 	__builtin_memset(&k, 0, sizeof(k));
 	proto = eth->h_proto;

@@ -25,6 +25,9 @@
 #include "mcrd/dataplane/xdp_prog.h"
 #include "mcrd/dataplane/xsk.h"
 
+_Static_assert(XSK_FRAME_SIZE - XDP_PACKET_HEADROOM == XDP_FRAME_MAX,
+	       "the program passes on what a UMEM frame cannot hold");
+
 struct xsk_port {
 	struct bpf_object *obj;
 	struct bpf_link *link;		/* the attachment; closing it detaches */
