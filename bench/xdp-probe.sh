@@ -14,7 +14,8 @@
 #   bench/xdp-probe.sh [ROUNDS]       (root; build/ must hold mcrd, mcrgen,
 #                                      mcrsink, mcrctl)
 # Env: RELAY_CPU (1), SENDER_CPU (0), TRIAL_S (2), RATES_1 and RATES_16
-# (the offered rates per fan-out), MODES ("ring xdp").
+# (the offered rates per fan-out), MODES ("ring xdp"), PROFILE (1: perf of the
+# relay CPU in each trial, its top symbols).
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${BIN:-$TOP/build}
@@ -112,6 +113,9 @@ stop()
 # sets SENT, IN, OUT, DROPS from mcrgen and mcrd's final summary.
 trial()
 {
+	if [ "${PROFILE:-0}" = 1 ]; then
+		(sleep 0.5; perf record -q -C "$RELAY_CPU" -o "$TMP/perf.data" -- sleep 1 >/dev/null 2>&1) &
+	fi
 	SENT=$(timeout 30 ip netns exec "$NS_SRC" taskset -c "$SENDER_CPU" "$BIN/mcrgen" --json \
 		-i gen -g 239.1.1.1:5000 -r "$1" -d "$TRIAL_S" | jq .sent)
 	sleep 0.5
@@ -147,6 +151,12 @@ for r in $(seq 1 "$ROUNDS"); do
 				trial "$rate"
 				echo "$r $mode 1:$n $rate $SENT $IN $OUT $DROPS $((OUT / n / TRIAL_S))" \
 					"$(awk -v s="$SENT" -v o="$OUT" -v n="$n" 'BEGIN { printf "%.2f", s ? 100 * (1 - o / n / s) : 0 }')"
+				# PROFILE=1: where the relay CPU's time went in this trial.
+				if [ "${PROFILE:-0}" = 1 ] && [ -e "$TMP/perf.data" ]; then
+					perf report -q -i "$TMP/perf.data" --sort comm,sym --stdio 2>/dev/null |
+						grep -v '^$' | head -n 12 | sed "s/^/#   $mode 1:$n $rate /"
+					rm -f "$TMP/perf.data"
+				fi
 			done
 		done
 	done

@@ -23,9 +23,9 @@
 
 #include "config/config.h"
 
-#define XSK_FRAMES	4096u	/* UMEM frames per socket: the fill ring holds them all */
+#define XSK_FRAMES	8192u	/* UMEM frames per socket: the fill ring holds them all */
 #define XSK_FRAME_SIZE	2048u	/* XDP_FRAME_MAX (bpf/xdp_key.h) and XDP's headroom */
-#define XSK_RX_SIZE	2048u	/* receive ring entries: what the early drop allows in flight */
+#define XSK_RX_SIZE	8192u	/* receive ring entries: what the early drop allows in flight */
 
 struct xsk_port;
 
