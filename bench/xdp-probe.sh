@@ -63,20 +63,36 @@ setup()
 	ip -n "$NS_SNK" link set k1 up
 	ip netns exec "$NS_SRC" ethtool -K gen tso off >/dev/null 2>&1
 	rly ethtool -K rin gro on >/dev/null 2>&1
+	napi_snapshot
 	rly sh -c "echo 1 >/sys/class/net/rin/threaded"
 	rly sh -c "printf '%x' $((1 << RELAY_CPU)) >/sys/class/net/rin/queues/rx-0/rps_cpus"
 	pin_napi
 	sleep 2
 }
 
-# The NAPI thread of rin (napi/rin-N) comes and goes with XDP and GRO: pin
-# whatever exists now to the relay CPU.
-pin_napi()
+# rin's NAPI thread (napi/rin-ID) is re-created when XDP is attached or
+# detached.  Other runs on this machine may have an interface named rin
+# too: pin only the threads that appeared since napi_snapshot, never theirs.
+napi_threads()
 {
 	local p c
 	for p in /proc/[0-9]*; do
 		read -r c 2>/dev/null <"$p/comm" || continue
-		case $c in napi/rin-*) taskset -pc "$RELAY_CPU" "${p#/proc/}" >/dev/null 2>&1 ;; esac
+		case $c in napi/rin-*) echo "${p#/proc/}" ;; esac
+	done
+}
+
+napi_snapshot()
+{
+	NAPI_BEFORE=" $(napi_threads | tr '\n' ' ') "
+}
+
+pin_napi()
+{
+	local p
+	for p in $(napi_threads); do
+		[ "${NAPI_BEFORE#* "$p" }" = "$NAPI_BEFORE" ] || continue
+		taskset -pc "$RELAY_CPU" "$p" >/dev/null 2>&1
 	done
 }
 
@@ -87,6 +103,7 @@ start()
 	if [ "$2" -eq 0 ]; then outs=o1; else
 		for i in $(seq 1 "$2"); do outs="$outs${outs:+; }b$i"; done
 	fi
+	napi_snapshot
 	# Not through rly: "rly ... &" would make $! a subshell, not mcrd.
 	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" "$BIN/mcrd" --workers 1 --ingress "$1" --stats-interval 0 \
 		--control "$TMP/sock" --ready-file "$TMP/ready" -r "r=rin,239.1.1.1:5000 -> $outs" \
@@ -102,9 +119,11 @@ start()
 stop()
 {
 	local i
+	napi_snapshot
 	kill "$MCRD_PID"
 	wait "$MCRD_PID" 2>/dev/null
 	for i in $(seq 50); do [ -z "$(ip netns pids "$NS_RLY")" ] && break; sleep 0.1; done
+	pin_napi
 	MCRD_PID=""
 	rm -f "$TMP/ready" "$TMP/sock"
 }
