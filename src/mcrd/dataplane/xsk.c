@@ -135,12 +135,22 @@ static int open_socket(struct xsk_port *x, const char *ifname)
 int xsk_port_open(struct xsk_port **ret, unsigned int ifindex, const char *ifname)
 {
 	struct xsk_port *x = calloc(1, sizeof(*x));
+	uint32_t prog_id = 0;
 	int err;
 
 	*ret = NULL;
 	if (!x)
 		return -ENOMEM;
 	x->rules_fd = x->xsks_fd = -1;
+	/*
+	 * Held already (by another worker, usually): say so without loading
+	 * and verifying a program only to see its attach refused, which every
+	 * change would otherwise cost each worker that does not own the input.
+	 */
+	if (bpf_xdp_query_id((int)ifindex, 0, &prog_id) == 0 && prog_id != 0) {
+		xsk_port_free(x);
+		return -EBUSY;
+	}
 	err = load_program(x, ifindex);
 	if (err == -EBUSY || err == -EEXIST) {
 		xsk_port_free(x);
