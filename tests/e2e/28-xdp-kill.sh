@@ -6,6 +6,9 @@
 # by SIGKILL, and the replacement attaches its own.  A worker killed with
 # SIGKILL is replaced, the input has one program again, and a batch after
 # the restart is relayed complete and past the relay's IP stack.  Then the
+# worker is frozen (SIGSTOP) while more packets arrive than its AF_XDP ring
+# holds: the rest is dropped before the stack (the early drop) and counted
+# as input drops, every packet either relayed or counted.  Last the
 # supervisor itself is killed with SIGKILL: its worker follows it, and no
 # XDP program is left on the input.
 #
@@ -14,9 +17,11 @@
 
 COUNT=2000
 RATE=10000
+# More than the AF_XDP receive ring's 8,192 frames (XSK_RX_SIZE).
+FLOOD=12000
 
 e2e_init
-require_bins mcrd mcrgen mcrsink
+require_bins mcrd mcrgen mcrsink mcrctl
 
 mcast_in()
 {
@@ -50,8 +55,23 @@ run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT -d 10
 wait_sink
 M1=$(mcast_in)
 
-step "Killing the supervisor with SIGKILL"
+step "$FLOOD packets to a frozen worker"
 WORKER=$(pgrep -P "$MCRD_PID")
+ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
+IN0=$(ctl --json stats | jq '.rules[0].packets_in')
+DROPS0=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
+M2=$(mcast_in)
+kill -STOP "$WORKER" || fail "cannot stop worker $WORKER"
+run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r 40000 -c $FLOOD -d 10
+kill -CONT "$WORKER"
+M3=$(mcast_in)
+sleep 1.5
+IN1=$(ctl --json stats | jq '.rules[0].packets_in')
+DROPS1=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
+info "frozen worker: relayed $((IN1 - IN0)), early drops $((DROPS1 - DROPS0)), stack $((M3 - M2))"
+
+step "Killing the supervisor with SIGKILL"
+
 kill -KILL "$MCRD_PID" || fail "cannot kill mcrd"
 wait_pid_exit "$MCRD_PID" 30 || fail "mcrd still running after SIGKILL"
 untrack_pid "$MCRD_PID"
@@ -68,6 +88,9 @@ expect "$XDP_AGAIN" -eq 1 "XDP programs on $RELAY_IN after the worker's restart"
 	fail "the replacement did not attach a program of its own ($PROG1 -> $PROG2)"
 expect_sink_exact "$SINK_JSON" $COUNT
 expect $((M1 - M0)) -lt $((COUNT / 10)) "multicast packets the relay's IP stack received"
+expect $((IN1 - IN0 + DROPS1 - DROPS0)) -eq $FLOOD "packets to the frozen worker relayed or counted as input drops"
+expect $((DROPS1 - DROPS0)) -ge $((FLOOD - 8192)) "early drops while the worker was frozen"
+expect $((M3 - M2)) -lt $((FLOOD / 10)) "multicast packets the relay's IP stack received meanwhile"
 expect "$XDP_LEFT" -eq 0 "XDP programs on $RELAY_IN after mcrd was killed"
 
 pass
