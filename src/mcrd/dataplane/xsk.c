@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +268,8 @@ unsigned int xsk_port_peek(struct xsk_port *x, unsigned int max, uint32_t *ret_i
 {
 	unsigned int n = xsk_ring_cons__peek(&x->rx, max, ret_idx);
 
-	x->rx_first = *ret_idx;
+	if (n)
+		x->rx_first = *ret_idx;
 	return n;
 }
 
