@@ -9,8 +9,10 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      mcr against the kernel (smcroute) and socat, into bench/results,
-#                   then the worker death gap (bench/respawn.sh) (root)
+#   make bench      mcr against the kernel (smcroute) and socat in three set-ups, into
+#                   bench/results and README's table, then the worker death gap
+#                   (bench/respawn.sh) (root; QUICK=1, BENCH_SETUPS, BENCH_PHASES: bench/run.sh)
+#   make bench-readme  README's benchmark block from bench/results/latest.json
 #   make bench-soak a 10-minute soak under churn and worker kills (SOAK_SECONDS) (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make fuzz       the libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60)
@@ -106,7 +108,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench bench-respawn bench-soak san fuzz deps install uninstall deb pkgcheck clean format lint
+.PHONY: all check e2e memcheck test demo bench bench-readme bench-respawn bench-soak san fuzz deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe $(BUILD)/tests/ctlhold
 
@@ -227,6 +229,9 @@ demo: deps $(BINS)
 bench: deps $(BINS) $(BUILD)/bench/rxprobe
 	@bench/run.sh
 	@BUILD=$(BUILD) bench/respawn.sh
+
+bench-readme:
+	@bench/readme.sh
 
 bench-respawn: $(BINS)
 	@BUILD=$(BUILD) bench/respawn.sh
