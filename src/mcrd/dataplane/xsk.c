@@ -156,16 +156,17 @@ int xsk_port_open(struct xsk_port **ret, unsigned int ifindex, const char *ifnam
 		return -EBUSY;
 	}
 	if (err < 0) {
-		log_err_errno(err, "%s: cannot load and attach the XDP program (needs CAP_BPF and "
-				   "CAP_NET_ADMIN); relaying it through the packet socket",
+		log_err_errno(err, "%s: cannot load and attach the XDP program (needs CAP_BPF, "
+				   "CAP_PERFMON and CAP_NET_ADMIN, and a driver with XDP); "
+				   "relaying it through the packet socket",
 			      ifname);
 		goto out_free;
 	}
 	err = open_socket(x, ifname);
 	if (err < 0) {
-		log_err_errno(err, "%s: cannot open the AF_XDP socket on queue 0 (needs CAP_NET_RAW "
-				   "and CAP_IPC_LOCK, or a larger RLIMIT_MEMLOCK); relaying it "
-				   "through the packet socket",
+		log_err_errno(err, "%s: cannot open the AF_XDP socket on queue 0 (needs AF_XDP "
+				   "allowed, CAP_NET_RAW and CAP_IPC_LOCK or a larger "
+				   "RLIMIT_MEMLOCK); relaying it through the packet socket",
 			      ifname);
 		goto out_free;
 	}
