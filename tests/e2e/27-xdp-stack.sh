@@ -21,25 +21,12 @@ INGRESS=${XDP_TEST_INGRESS:-xdp}
 e2e_init
 require_bins mcrd mcrgen mcrsink
 
-# The relay namespace's count of multicast datagrams its IP stack received.
-mcast_in()
-{
-	nsx relay awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
-		else print $c }' /proc/net/netstat
-}
-
-# Whether an XDP program is attached to the relay's input (1) or not (0).
-has_xdp()
-{
-	ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | grep -c 'prog/xdp'
-}
-
 step "Creating world"
 topo_standard 1
 
 step "Starting relay with --ingress $INGRESS"
 start_mcrd relay --ingress "$INGRESS" -r "cam1=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
-XDP_ON=$(has_xdp)
+XDP_ON=$(xdp_prog_id relay "$RELAY_IN" | wc -l)
 
 step "Relaying $COUNT packets next to $OTHER for a listener on the relay host"
 start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $COUNT -d 20 --idle-exit 2
@@ -48,13 +35,13 @@ start_sink relay -j "$RELAY_IN,239.1.1.1:5001" --count $OTHER -d 20 --idle-exit 
 HOST=$SINK_JSON
 start_sink relay -j "$RELAY_IN,$RELAY_ADDR:6000" --count $OTHER -d 20 --idle-exit 2
 UNICAST=$SINK_JSON
-M0=$(mcast_in)
+M0=$(stack_mcast_in relay)
 start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT -d 10
 start_gen src -i "$SRC_IF" -g 239.1.1.1:5001 -r $((RATE / 4)) -c $OTHER -d 10
 start_gen src -i "$SRC_IF" -g "$RELAY_ADDR:6000" -r $((RATE / 4)) -c $OTHER -d 10
 wait_gen
 wait_sink
-M1=$(mcast_in)
+M1=$(stack_mcast_in relay)
 info "relay IpExtInMcastPkts: $M0 -> $M1"
 stop_mcrd
 
@@ -71,6 +58,6 @@ read_summary
 expect_json "$SUMMARY" '.rules[0].packets_in' -eq $COUNT
 expect_json "$SUMMARY" .totals.packets_out -eq $COUNT
 expect_relay_clean "$SUMMARY"
-expect "$(has_xdp)" -eq 0 "XDP programs on $RELAY_IN after mcrd exited"
+expect "$(xdp_prog_id relay "$RELAY_IN" | wc -l)" -eq 0 "XDP programs on $RELAY_IN after mcrd exited"
 
 pass

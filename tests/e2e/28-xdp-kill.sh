@@ -23,48 +23,37 @@ FLOOD=12000
 e2e_init
 require_bins mcrd mcrgen mcrsink mcrctl
 
-mcast_in()
-{
-	nsx relay awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
-		else print $c }' /proc/net/netstat
-}
-
-has_xdp()
-{
-	ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | grep -c 'prog/xdp'
-}
-
 step "Creating world"
 topo_standard 1
 
 step "Starting relay with --ingress xdp, one worker"
 start_mcrd relay --ingress xdp --workers 1 -r "cam1=$RELAY_IN,239.1.1.1:5000 -> $(topo_out 1)"
-XDP_FIRST=$(has_xdp)
-PROG1=$(ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+XDP_FIRST=$(xdp_prog_id relay "$RELAY_IN" | wc -l)
+PROG1=$(xdp_prog_id relay "$RELAY_IN")
 
 step "Killing the worker with SIGKILL"
 kill_worker_wait 0 2
-XDP_AGAIN=$(has_xdp)
-PROG2=$(ip -n "$(ns relay)" -d link show dev "$RELAY_IN" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p')
+XDP_AGAIN=$(xdp_prog_id relay "$RELAY_IN" | wc -l)
+PROG2=$(xdp_prog_id relay "$RELAY_IN")
 info "XDP program id before the kill: $PROG1, after: $PROG2"
 
 step "A batch through the replacement"
 start_sink sink -j "$(topo_sinkif 1),239.1.1.1:5000" --count $COUNT -d 20 --idle-exit 2
-M0=$(mcast_in)
+M0=$(stack_mcast_in relay)
 run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r $RATE -c $COUNT -d 10
 wait_sink
-M1=$(mcast_in)
+M1=$(stack_mcast_in relay)
 
 step "$FLOOD packets to a frozen worker"
 WORKER=$(pgrep -P "$MCRD_PID")
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 IN0=$(ctl --json stats | jq '.rules[0].packets_in')
 DROPS0=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
-M2=$(mcast_in)
+M2=$(stack_mcast_in relay)
 kill -STOP "$WORKER" || fail "cannot stop worker $WORKER"
 run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r 40000 -c $FLOOD -d 10
 kill -CONT "$WORKER"
-M3=$(mcast_in)
+M3=$(stack_mcast_in relay)
 sleep 1.5
 IN1=$(ctl --json stats | jq '.rules[0].packets_in')
 DROPS1=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
@@ -79,13 +68,14 @@ MCRD_PID=""
 for w in $WORKER; do
 	wait_pid_exit "$w" 50 || fail "worker $w still running 5 s after its supervisor died"
 done
-XDP_LEFT=$(has_xdp)
+XDP_LEFT=$(xdp_prog_id relay "$RELAY_IN" | wc -l)
 
 step "Analyzing"
 expect "$XDP_FIRST" -eq 1 "XDP programs on $RELAY_IN at the start"
 expect "$XDP_AGAIN" -eq 1 "XDP programs on $RELAY_IN after the worker's restart"
-[ -n "$PROG1" ] && [ -n "$PROG2" ] && [ "$PROG1" != "$PROG2" ] ||
+if [ -z "$PROG1" ] || [ -z "$PROG2" ] || [ "$PROG1" = "$PROG2" ]; then
 	fail "the replacement did not attach a program of its own ($PROG1 -> $PROG2)"
+fi
 expect_sink_exact "$SINK_JSON" $COUNT
 expect $((M1 - M0)) -lt $((COUNT / 10)) "multicast packets the relay's IP stack received"
 expect $((IN1 - IN0 + DROPS1 - DROPS0)) -eq $FLOOD "packets to the frozen worker relayed or counted as input drops"

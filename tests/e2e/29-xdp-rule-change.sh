@@ -21,12 +21,6 @@ require_bins mcrd mcrgen mcrsink mcrctl
 
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
 
-mcast_in()
-{
-	nsx relay awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
-		else print $c }' /proc/net/netstat
-}
-
 # phase GROUP: COUNT packets to GROUP, with a sink behind the relay and a
 # listener on the relay host; sets OUT_JSON, HOST_JSON and STACK (what the
 # relay's IP stack received meanwhile).
@@ -36,10 +30,10 @@ phase()
 	OUT_JSON=$SINK_JSON
 	start_sink relay -j "$RELAY_IN,$1" -d 2 --idle-exit 1
 	HOST_JSON=$SINK_JSON
-	_m0=$(mcast_in)
+	_m0=$(stack_mcast_in relay)
 	run_gen src -i "$SRC_IF" -g "$1" -r $RATE -c $COUNT -d 10
 	wait_sink
-	STACK=$(($(mcast_in) - _m0))
+	STACK=$(($(stack_mcast_in relay) - _m0))
 	info "$1: relayed $(json_get "$OUT_JSON" .received), host $(json_get "$HOST_JSON" .received)," \
 		"stack $STACK"
 }
