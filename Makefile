@@ -97,6 +97,7 @@ UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when
 UNIT_TESTS += test_table
+UNIT_TESTS += test_config_v6 test_frame6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -148,8 +149,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/dataplane/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/test_frame6: $(call obj,src/mcrd/dataplane/frame6.c)
 $(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c $(CONFIG_SRC))
 $(BUILD)/tests/test_config: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_config_v6: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_settings: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 # test_settings checks the man pages in this tree against the settings table.
@@ -270,7 +273,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c $(FUZZ_COMMON))
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
-$(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
 $(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(FUZZ_BUILD)/fuzz_rule_spec: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
@@ -305,7 +308,7 @@ $(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
 	@[ "$(V)" = 1 ] || echo "  CC      $< ($*)"
 	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
 		$(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
-$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
 $(BUILD)/tests/replay_fuzz_config: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(BUILD)/tests/replay_fuzz_rule_spec: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \

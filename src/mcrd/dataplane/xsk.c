@@ -20,6 +20,7 @@
 #include <xdp/xsk.h>
 
 #include "bpf/xdp_key.h"
+#include "common/addr.h"
 #include "common/log.h"
 #include "mcrd/dataplane/xdp_prog.h"
 #include "mcrd/dataplane/xsk.h"
@@ -196,6 +197,15 @@ void xsk_port_free(struct xsk_port *x)
 	free(x);
 }
 
+/* An address into a key's 16 bytes: an IPv4 one fills the first 4, none leaves zeros. */
+static void key_addr(uint8_t dst[16], const struct mcr_addr *a)
+{
+	if (a->family == AF_INET6)
+		memcpy(dst, &a->v6, sizeof(a->v6));
+	else if (a->family == AF_INET)
+		memcpy(dst, &a->v4, sizeof(a->v4));
+}
+
 static struct xdp_rule_key rule_key(const struct mcr_rule *r)
 {
 	struct xdp_rule_key k;
@@ -203,9 +213,9 @@ static struct xdp_rule_key rule_key(const struct mcr_rule *r)
 	memset(&k, 0, sizeof(k));
 	k.vlan = r->in_vlan;
 	k.port = htons(r->in_port);
-	k.family = AF_INET;
-	memcpy(k.group, &r->in_group.s_addr, sizeof(r->in_group.s_addr));
-	memcpy(k.source, &r->in_source.s_addr, sizeof(r->in_source.s_addr));
+	k.family = (uint8_t)r->in_group.family;
+	key_addr(k.group, &r->in_group);
+	key_addr(k.source, &r->in_source);
 	return k;
 }
 

@@ -316,10 +316,11 @@ int member_timeout_ms(const struct member *m, uint64_t now)
 static bool is_listened(const struct member *m, const struct mcr_rule *r,
 			const struct mcr_output *o, uint64_t now)
 {
-	struct in_addr g = o->group.s_addr ? o->group : r->in_group;
+	const struct mcr_addr *g = addr_ip_is_set(&o->group) ? &o->group : &r->in_group;
 	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
 
-	return mi && membership_has(&mi->tab, g, now);
+	/* IGMP only: IPv6 groups wait for MLD (issue 12), never listened yet. */
+	return mi && g->family == AF_INET && membership_has(&mi->tab, g->v4, now);
 }
 
 bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)
