@@ -71,6 +71,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/membership/mld_wire.c src/mcrd/membership/mld_sock.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
               src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
+              src/mcrd/membership/member_mld.c src/mcrd/membership/maddr.c \
               src/mcrd/membership/follow.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
@@ -167,7 +168,7 @@ $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/s
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
-$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c \
+$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 
 check: $(UNIT_BINS) $(REPLAY_BINS)
