@@ -189,12 +189,18 @@ $(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/i
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# An MLD injector: a second querier, a host, or broken MLD (e2e 80-83).
+$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
+	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/ctlhold
+e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/mldsend $(BUILD)/tests/ctlhold
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).
