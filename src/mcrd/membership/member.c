@@ -12,7 +12,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/membership/igmp_sock.h"
