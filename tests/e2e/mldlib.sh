@@ -52,6 +52,7 @@ mld_listen()
 	LISTEN_PID=$!
 	track_pid "$LISTEN_PID"
 	wait "$_w" || fail "the listener's kernel did not list $3 on $2"
+	# shellcheck disable=SC2034 # for the caller
 	JOINED_AT=$(cat "$TMPD/joined.at")
 }
 
