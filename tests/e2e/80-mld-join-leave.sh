@@ -6,7 +6,8 @@
 # group (IPV6_JOIN_GROUP: the sink's kernel sends the MLDv2 report); the
 # group shows in "mcrctl groups" within one query response interval, with
 # the listener's link-local address as reporter; once the socket closes it
-# is gone within the last listener query time (plus polling).  The
+# is gone within the last listener query time (plus polling), far sooner
+# than a group without reports expires.  The
 # counters reach /metrics as mcr_mld_*, which promtool accepts.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -56,9 +57,12 @@ expect_json "$GJSON" '.interfaces[0].mld.groups | length' -eq 0 "IPv6 groups at 
 step "A socket on the sink joins $GROUP (MLDv2)"
 mld_listen sink "$SINK_IF" $GROUP
 mld_wait $GROUP true 3000
-join_ms=$(($(now_ms) - JOINED_AT))
-info "join latency: $GROUP listed $join_ms ms after the listener's kernel joined" \
-	"(query response interval $RESPONSE_MS ms; polled with mcrctl)"
+# When mcrd's table took the group: the reply's age of it, read against the
+# clock after the reply (an upper bound however slowly the polls run).
+age=$(json_get "$GJSON" "[.interfaces[0].mld.groups[] | select(.group == \"$GROUP\")][0].listeners_for_ms")
+join_ms=$((POLLED_AT - age - JOINED_AT))
+info "join latency: mcrd listed $GROUP at most $join_ms ms after the listener's kernel joined" \
+	"(query response interval $RESPONSE_MS ms; seen by polling after $WAITED_MS ms)"
 expect "$join_ms" -lt "$RESPONSE_MS" "join latency (ms)"
 ctl groups | tee "$TMPD/groups.txt"
 grep -Eq "^$(topo_out 1) +MLD +$GROUP +yes +exclude" "$TMPD/groups.txt" ||
@@ -79,7 +83,9 @@ mld_wait $GROUP false 3000
 leave_ms=$(($(now_ms) - t_leave))
 info "leave latency: $GROUP gone $leave_ms ms after the socket closed" \
 	"(last listener query time $LMQT_MS ms)"
-expect "$leave_ms" -lt $((LMQT_MS + 800)) "leave latency (ms)"
+# Polled: the bound leaves room for slow polls, and is far below the 5 s a
+# group lives without reports, which is what a leave not acted on would take.
+expect "$leave_ms" -lt $((LMQT_MS + 1300)) "leave latency (ms)"
 expect_json "$GJSON" '.interfaces[0].mld.leaves' -eq 1
 expect_json "$GJSON" '.interfaces[0].mld.querier.queries_sent' -ge 3 \
 	"MLD queries sent (startup and last listener)"

@@ -82,12 +82,15 @@ mld_has()
 }
 
 # mld_wait GROUP true|false LIMIT_MS: poll "mcrctl groups" every 20 ms until
-# GROUP has listeners (true) or none (false); WAITED_MS is how long it took.
+# GROUP has listeners (true) or none (false); WAITED_MS is how long it took,
+# POLLED_AT the wall clock (ms) right after the reply that showed it.
 mld_wait()
 {
 	_t0=$(now_ms)
 	while :; do
 		groups_json poll
+		# shellcheck disable=SC2034 # for the caller
+		POLLED_AT=$(now_ms)
 		[ "$(mld_has "$1")" = "$2" ] && break
 		[ $(($(now_ms) - _t0)) -lt "$3" ] || fail "$1 has_listeners is not $2 after $3 ms"
 		sleep 0.02

@@ -120,6 +120,7 @@ static void t_join_and_leave(void **state)
 	membership_init(&m, &timers);
 	assert_true(membership_on_record(&m, &r, addr("198.18.1.2"), true, t0));
 	assert_true(membership_has(&m, r.group, t0));
+	assert_int_equal(membership_find(&m, r.group)->since_ns, t0);
 	/* A second report changes nothing. */
 	assert_false(membership_on_record(&m, &r, addr("198.18.1.3"), true, t0 + S));
 	assert_true(maddr_eq(membership_find(&m, r.group)->last_reporter, addr("198.18.1.3")));

@@ -52,10 +52,12 @@ static json_t *group_json(const struct member_group *g, uint64_t now)
 		}
 	if (!sources)
 		return NULL;
-	obj = json_pack("{s:o, s:s, s:b, s:I, s:o, s:o}",
+	obj = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o}",
 			"group", addr_json(g->group),
 			"mode", g->is_exclude ? "exclude" : "include",
 			"has_listeners", g->is_member,
+			"listeners_for_ms", g->is_member && now >= g->since_ns ?
+				(json_int_t)((now - g->since_ns) / NSEC_PER_MSEC) : -1,
 			"expires_ms", g->is_exclude ? ms_left(g->expires_ns, now) : -1,
 			"last_reporter", addr_json(g->last_reporter),
 			"sources", sources);

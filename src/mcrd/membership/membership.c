@@ -186,10 +186,12 @@ bool membership_on_record(struct membership *m, const struct member_record *rec,
 	g->is_member = group_has(g, now);
 	if (had == g->is_member)
 		return false;
-	if (had)
+	if (had) {
 		m->leaves++;
-	else
+	} else {
 		m->joins++;
+		g->since_ns = now;
+	}
 	return true;
 }
 

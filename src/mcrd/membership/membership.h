@@ -47,6 +47,7 @@ struct member_group {
 	uint64_t expires_ns;		/* the group timer (EXCLUDE mode) */
 	struct in6_addr last_reporter;
 	bool is_member;			/* as last reported by on_record/tick */
+	uint64_t since_ns;		/* when it last gained listeners */
 	unsigned int n_sources;		/* INCLUDE sources, each with its timer */
 	struct member_source sources[MEMBERSHIP_MAX_SOURCES];
 	unsigned int queries_left;	/* last-member queries still to send */
