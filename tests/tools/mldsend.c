@@ -33,6 +33,8 @@ enum kind {
 	KIND_DONE,
 	KIND_REPORT_V2,		/* TO_EX({}) for --group */
 	KIND_LEAVE_V2,		/* TO_IN({}) for --group */
+	KIND_ALLOW,		/* ALLOW({--source}) for --group */
+	KIND_BLOCK,		/* BLOCK({--source}) for --group */
 	KIND_SHORT,		/* an MLD message of 20 bytes */
 	KIND_BAD_CHECKSUM,
 	KIND_BAD_RECORD,	/* a v2 record whose sources overflow the message */
@@ -41,13 +43,13 @@ enum kind {
 };
 
 static const char *const kind_names[KIND_MAX] = {
-	"query-v1", "query-v2", "report-v1", "done", "report-v2", "leave-v2",
+	"query-v1", "query-v2", "report-v1", "done", "report-v2", "leave-v2", "allow", "block",
 	"short", "bad-checksum", "bad-record", "hop-limit",
 };
 
 struct opts {
 	const char *ifname;
-	struct in6_addr src, group;
+	struct in6_addr src, group, source;
 	enum kind kind;
 	unsigned long count, interval_ms;
 };
@@ -108,6 +110,17 @@ static size_t build_mld(uint8_t *m, const struct opts *o, struct in6_addr *ret_d
 		memcpy(m + 12, &o->group, 16);
 		len = 28;
 		break;
+	case KIND_ALLOW:
+	case KIND_BLOCK:
+		*ret_dst = addr6("ff02::16");
+		m[0] = MLD_TYPE_V2_REPORT;
+		put16(m + 6, 1);
+		m[8] = o->kind == KIND_ALLOW ? IGMP_ALLOW_NEW_SOURCES : IGMP_BLOCK_OLD_SOURCES;
+		put16(m + 10, 1);
+		memcpy(m + 12, &o->group, 16);
+		memcpy(m + 28, &o->source, 16);
+		len = 44;
+		break;
 	case KIND_MAX:
 		break;
 	}
@@ -139,8 +152,8 @@ static size_t build_packet(uint8_t *pkt, const struct opts *o, struct in6_addr *
 
 static int usage(FILE *f, int rc)
 {
-	(void)fprintf(f, "Usage: mldsend -i IFACE --src FE80::X [--group G] --kind KIND [-c N] "
-			 "[--interval-ms MS]\nKIND:");
+	(void)fprintf(f, "Usage: mldsend -i IFACE --src FE80::X [--group G] [--source S] "
+			 "--kind KIND [-c N] [--interval-ms MS]\nKIND:");
 	for (int k = 0; k < KIND_MAX; k++)
 		(void)fprintf(f, " %s", kind_names[k]);
 	(void)fprintf(f, "\n");
@@ -153,6 +166,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "src", required_argument, NULL, 's' },
 		{ "group", required_argument, NULL, 'g' },
+		{ "source", required_argument, NULL, 'S' },
 		{ "kind", required_argument, NULL, 'k' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "interval-ms", required_argument, NULL, 'w' },
@@ -162,7 +176,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c, kind = -1;
 
 	*o = (struct opts){ .count = 1, .interval_ms = 10, .group = addr6("ff3e::9") };
-	while ((c = getopt_long(argc, argv, "i:s:g:k:c:w:h", longopts, NULL)) != -1) {
+	o->source = addr6("2001:db8::1");
+	while ((c = getopt_long(argc, argv, "i:s:g:S:k:c:w:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			o->ifname = optarg;
@@ -173,6 +188,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'g':
 			if (inet_pton(AF_INET6, optarg, &o->group) != 1)
+				return -EINVAL;
+			break;
+		case 'S':
+			if (inet_pton(AF_INET6, optarg, &o->source) != 1)
 				return -EINVAL;
 			break;
 		case 'k':
