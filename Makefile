@@ -189,7 +189,7 @@ $(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/i
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# An MLD injector: a second querier, a host, or broken MLD (e2e 80-83).
+# An MLD injector: a second querier, a host, or broken MLD (e2e 80-82).
 $(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
 	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"

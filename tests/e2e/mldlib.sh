@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 #
-# Helpers for the MLD tests (80-83): fixed link-local addresses without
+# Helpers for the MLD tests (80-82): fixed link-local addresses without
 # duplicate address detection (usable at once, and an election between
 # known addresses), a real IPv6 listener (socat's IPV6_JOIN_GROUP, so the
 # listener's kernel sends the MLD), mldsend, and polling "mcrctl groups".

@@ -1,12 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 #
-# MLDv2 source lists (RFC 3810 7.4): a host that asks for a group from two
-# sources (ALLOW) makes it an INCLUDE-mode group with both sources, each
-# with its own timer, in "mcrctl groups"; when it blocks one, only that
-# source's timer drops to the last listener query time and the group keeps
-# its listeners through the other; when it blocks the other, the group
-# loses its listeners within the last listener query time.
+# Malformed MLD is counted and ignored: messages cut short, with a wrong
+# checksum, a record whose sources run past the message, a hop limit other
+# than 1.  None of it changes the table or the querier, and MLD that follows
+# (a v1 report and an MLDv2 report, then an MLDv2 leave) still works.  The
+# IGMP side counts none of it.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -17,11 +16,14 @@
 
 IN=239.1.1.1:5000
 OUT=239.2.2.2:6000
-GROUP=ff3e::83:1
+G1=ff3e::82:1
+G2=ff15::82:2
+GROUP=ff3e::82:3
 S1=2001:db8::1
 S2=2001:db8::2
-SINK_LL=fe80::9
 LMQT_MS=200
+SINK_LL=fe80::9
+N=5
 
 e2e_init
 require_bins mcrd mcrctl tests/mldsend
@@ -35,6 +37,27 @@ mld_link sink "$SINK_IF" $SINK_LL
 step "Starting relay"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS -r "cam1=$RELAY_IN,$IN -> $(topo_out 1),$OUT,when=joined"
+
+step "$N of each kind of malformed MLD"
+for k in short bad-checksum bad-record hop-limit; do
+	mldsend sink -i "$SINK_IF" --src $SINK_LL --group $G1 --kind $k -c $N --interval-ms 5
+done
+sleep 0.3
+groups_json malformed
+expect_json "$GJSON" '.interfaces[0].mld.malformed' -eq $((4 * N)) "malformed MLD counted"
+expect_json "$GJSON" '.interfaces[0].mld.groups | length' -eq 0 "IPv6 groups after malformed MLD"
+expect_json "$GJSON" '.interfaces[0].mld.querier.queries_received' -eq 0 "MLD queries taken"
+expect_json "$GJSON" '.interfaces[0].malformed' -eq 0 "malformed IGMP"
+
+step "Well-formed MLD after it still works"
+mldsend sink -i "$SINK_IF" --src $SINK_LL --group $G1 --kind report-v1
+mldsend sink -i "$SINK_IF" --src $SINK_LL --group $G2 --kind report-v2
+mld_wait $G1 true 1000
+mld_wait $G2 true 1000
+mldsend sink -i "$SINK_IF" --src $SINK_LL --group $G2 --kind leave-v2
+mld_wait $G2 false 1500
+expect_json "$GJSON" '.interfaces[0].mld.malformed' -eq $((4 * N)) "malformed MLD counted"
+expect_str "$(mld_has $G1)" true "$G1 still has its listener"
 
 sources() { json_get "$GJSON" "[.interfaces[0].mld.groups[] | select(.group == \"$GROUP\")][0].sources | map(.source) | join(\",\")"; }
 
@@ -50,13 +73,14 @@ ctl groups | tee "$TMPD/groups.txt"
 grep -Eq "MLD +$GROUP +yes +include .*$S1 \(.*$S2 \(" "$TMPD/groups.txt" ||
 	fail "mcrctl groups does not list $GROUP with both sources"
 
+leaves=$(json_get "$GJSON" '.interfaces[0].mld.leaves')
 step "It blocks $S1: $GROUP keeps its listeners through $S2"
 mldsend sink -i "$SINK_IF" --src $SINK_LL --group $GROUP --source $S1 --kind block
 sleep 0.6
 groups_json one
 expect_str "$(mld_has $GROUP)" true "$GROUP has listeners"
 expect_str "$(sources)" "$S2" "sources of $GROUP after $S1 is blocked"
-expect_json "$GJSON" '.interfaces[0].mld.leaves' -eq 0
+expect_json "$GJSON" '.interfaces[0].mld.leaves' -eq "$leaves" "leaves after one source is blocked"
 
 step "It blocks $S2: $GROUP loses its listeners"
 t0=$(now_ms)
@@ -66,7 +90,7 @@ gone_ms=$(($(now_ms) - t0))
 info "$GROUP lost its listeners $gone_ms ms after the last source was blocked (LLQT $LMQT_MS ms)"
 # Far below the 5 s a source lives without reports.
 expect "$gone_ms" -lt $((LMQT_MS + 1300)) "ms until the group lost its listeners"
-expect_json "$GJSON" '.interfaces[0].mld.leaves' -eq 1
+expect_json "$GJSON" '.interfaces[0].mld.leaves' -eq $((leaves + 1)) "leaves after both are blocked"
 expect_json "$GJSON" '.interfaces[0].mld.querier.queries_sent' -ge 4 \
 	"MLD queries sent (startup and the blocks' group-specific ones)"
 
