@@ -141,7 +141,7 @@ json_t *follow_counters_json(const struct supervisor *s)
 			 "joins", (json_int_t)c.mld.joins, "leaves", (json_int_t)c.mld.leaves,
 			 "queries_sent", (json_int_t)c.mld.queries_sent,
 			 "queries_received", (json_int_t)c.mld.queries_received,
-			 "reports", (json_int_t)c.mld_reports, "dones", (json_int_t)c.mld_dones,
+			 "reports", (json_int_t)c.mld.reports, "dones", (json_int_t)c.mld.dones,
 			 "malformed", (json_int_t)c.mld.malformed);
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The querier and listener of every watched interface, in the supervisor's
- * loop (IGMP here, MLD in member_mld.c): read IGMP as it arrives, send the queries the timers call for,
- * keep the tables, and say (is_dirty) when an output's listeners changed.
+ * loop (IGMP here, MLD in member_mld.c): read IGMP as it arrives, send the
+ * queries the timers call for, keep the tables, and say (is_dirty) when an
+ * output's listeners changed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -40,8 +41,8 @@ static void if_close(struct member *m, struct member_if *mi)
 	m->gone.mld.queries_sent += mi->mld.q.queries_sent;
 	m->gone.mld.queries_received += mi->mld.q.queries_heard;
 	m->gone.mld.malformed += mi->mld.malformed;
-	m->gone.mld_reports += mi->mld.reports;
-	m->gone.mld_dones += mi->mld.dones;
+	m->gone.mld.reports += mi->mld.reports;
+	m->gone.mld.dones += mi->mld.dones;
 	member_mld_close(&mi->mld, m->epoll_fd);
 	if (mi->rx_fd >= 0) {
 		(void)epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, mi->rx_fd, NULL);
@@ -394,8 +395,8 @@ struct member_counters member_counters(const struct member *m)
 		c.mld.queries_sent += m->ifs[i].mld.q.queries_sent;
 		c.mld.queries_received += m->ifs[i].mld.q.queries_heard;
 		c.mld.malformed += m->ifs[i].mld.malformed;
-		c.mld_reports += m->ifs[i].mld.reports;
-		c.mld_dones += m->ifs[i].mld.dones;
+		c.mld.reports += m->ifs[i].mld.reports;
+		c.mld.dones += m->ifs[i].mld.dones;
 	}
 	return c;
 }

@@ -49,14 +49,13 @@ struct member_if {
 	struct member_mld mld;
 };
 
-struct member_proto_counters {
-	uint64_t joins, leaves, queries_sent, queries_received, malformed;
+struct member_mld_counters {
+	uint64_t joins, leaves, queries_sent, queries_received, malformed, reports, dones;
 };
 
 struct member_counters {
 	uint64_t joins, leaves, queries_sent, queries_received, malformed;	/* IGMP */
-	struct member_proto_counters mld;
-	uint64_t mld_reports, mld_dones;
+	struct member_mld_counters mld;
 };
 
 struct member {
