@@ -51,7 +51,7 @@ expect_json_str "$GJSON" '.interfaces[0].mld.querier.is_us' true
 step "An MLDv1 listener joins $GROUP and leaves"
 mld_listen sink "$SINK_IF" $GROUP
 mld_wait $GROUP true 2000
-info "MLDv1 join listed $(($(now_ms) - JOINED_AT)) ms after the kernel joined"
+info "MLDv1 join seen by polling $(($(now_ms) - LISTEN_STARTED_AT)) ms after the listener started"
 expect_json "$GJSON" '.interfaces[0].mld.reports' -ge 1 "MLD reports"
 expect_json "$GJSON" '.interfaces[0].mld.dones' -eq 0 "MLD dones before the leave"
 t_leave=$(now_ms)

@@ -35,9 +35,10 @@ mld_hex()
 }
 
 # mld_listen NS IFACE GROUP: a socket in NS joins GROUP on IFACE (until
-# mld_unlisten or the test's end); LISTEN_PID is the listener, JOINED_AT
-# the wall clock (ms) when NS's kernel lists the membership (and so has
-# sent its unsolicited report), polled every 10 ms inside NS.
+# mld_unlisten or the test's end); LISTEN_PID is the listener,
+# LISTEN_STARTED_AT the wall clock (ms) just before it started (no later
+# than the join), and it returns once NS's kernel lists the membership
+# (polled every 10 ms inside NS).
 mld_listen()
 {
 	_hex=$(mld_hex "$3")
@@ -46,14 +47,14 @@ mld_listen()
 		grep -q "$1 *$2" /proc/net/igmp6 && { echo $(($(date +%s%N) / 1000000)); exit 0; }
 		sleep 0.01; i=$((i + 1)); done; exit 1' sh "$2" "$_hex" >"$TMPD/joined.at" &
 	_w=$!
+	# shellcheck disable=SC2034 # for the caller
+	LISTEN_STARTED_AT=$(now_ms)
 	ip netns exec "$(ns "$1")" timeout 20 socat -u \
 		"UDP6-RECV:7000,reuseaddr,ipv6-join-group=[$3]:$2" /dev/null \
 		>>"$TMPD/socat.out" 2>&1 &
 	LISTEN_PID=$!
 	track_pid "$LISTEN_PID"
 	wait "$_w" || fail "the listener's kernel did not list $3 on $2"
-	# shellcheck disable=SC2034 # for the caller
-	JOINED_AT=$(cat "$TMPD/joined.at")
 }
 
 # mld_unlisten PID: the listener leaves (its socket closes).
