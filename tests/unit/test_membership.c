@@ -300,6 +300,27 @@ static void t_mld_records(void **state)
 	membership_exit(&m);
 }
 
+/* The tables' addresses: IPv4 mapped prints dotted, none is ::, order is numeric. */
+static void t_maddr(void **state)
+{
+	char buf[MADDR_STR_MAX];
+
+	(void)state;
+	assert_string_equal(maddr_fmt(addr("239.2.2.2"), buf), "239.2.2.2");
+	assert_string_equal(maddr_fmt(addr("ff3e:0:0:0:0:0:80:1"), buf), "ff3e::80:1");
+	assert_true(maddr_is_none(maddr_from4((struct in_addr){ 0 })));
+	assert_int_equal(maddr_to4(addr("198.18.1.2")).s_addr, htonl(0xc6120102));
+	assert_int_equal(maddr_to4(addr("fe80::1")).s_addr, 0);
+	assert_true(maddr_is_lower(addr("198.18.1.2"), addr("198.18.1.10")));
+	assert_true(maddr_is_lower(addr("fe80::2"), addr("fe80::10")));
+	assert_true(maddr_is_routed_group(addr("239.0.0.1")));
+	assert_true(maddr_is_routed_group(addr("224.0.1.1")));
+	assert_false(maddr_is_routed_group(addr("224.0.0.22")));
+	assert_false(maddr_is_routed_group(addr("ff02::16")));
+	assert_true(maddr_is_routed_group(addr("ff05::1:3")));
+	assert_false(maddr_is_routed_group(addr("2001:db8::1")));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +334,7 @@ int main(void)
 		cmocka_unit_test(t_limits),
 		cmocka_unit_test(t_mld_lower_address_wins),
 		cmocka_unit_test(t_mld_records),
+		cmocka_unit_test(t_maddr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
