@@ -29,7 +29,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 max_len() {
 	case "$1" in
 	fuzz_frame) echo 1600 ;;
-	fuzz_mld) echo 2048 ;;	# what mcrd reads of one MLD packet
+	fuzz_mld) echo 2048 ;;
 	fuzz_rule_spec) echo 1024 ;;
 	fuzz_config) echo 16384 ;;
 	*) echo 8192 ;;
