@@ -9,8 +9,10 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      mcr against the kernel (smcroute) and socat, into bench/results,
-#                   then the worker death gap (bench/respawn.sh) (root)
+#   make bench      mcr against the kernel (smcroute) and socat in three set-ups, into
+#                   bench/results and README's table, then the worker death gap
+#                   (bench/respawn.sh) (root; QUICK=1, BENCH_SETUPS, BENCH_PHASES: bench/run.sh)
+#   make bench-readme  README's benchmark block from bench/results/latest.json
 #   make bench-soak a 10-minute soak under churn and worker kills (SOAK_SECONDS) (root)
 #   make san        ASan+UBSan build into build-san/ and run the unit tests
 #   make fuzz       the libFuzzer harnesses (clang), FUZZ_SECONDS each (default 60)
@@ -88,6 +90,7 @@ UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
+UNIT_TESTS += test_config_v6 test_frame6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -99,7 +102,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 BINS := $(BUILD)/mcrd $(BUILD)/mcrgen $(BUILD)/mcrsink $(BUILD)/mcrctl
 
 .SECONDARY:
-.PHONY: all check e2e memcheck test demo bench bench-respawn bench-soak san fuzz deps install uninstall deb pkgcheck clean format lint
+.PHONY: all check e2e memcheck test demo bench bench-readme bench-respawn bench-soak san fuzz deps install uninstall deb pkgcheck clean format lint
 # The bench probe is built with everything, so that it never rots.
 all: $(BINS) $(BUILD)/bench/rxprobe $(BUILD)/tests/ctlhold
 
@@ -131,8 +134,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/dataplane/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/test_frame6: $(call obj,src/mcrd/dataplane/frame6.c)
 $(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c $(CONFIG_SRC))
 $(BUILD)/tests/test_config: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_config_v6: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_settings: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_config_diff: $(call obj,src/config/config_diff.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 # test_settings checks the man pages in this tree against the settings table.
@@ -218,6 +223,9 @@ bench: deps $(BINS) $(BUILD)/bench/rxprobe
 	@bench/run.sh
 	@BUILD=$(BUILD) bench/respawn.sh
 
+bench-readme:
+	@bench/readme.sh
+
 bench-respawn: $(BINS)
 	@BUILD=$(BUILD) bench/respawn.sh
 
@@ -255,7 +263,7 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c $(FUZZ_COMMON))
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
-$(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
 $(FUZZ_BUILD)/fuzz_mld: $(call fuzzobj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
@@ -291,7 +299,7 @@ $(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
 	@[ "$(V)" = 1 ] || echo "  CC      $< ($*)"
 	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
 		$(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
-$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c)
+$(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
 $(BUILD)/tests/replay_fuzz_mld: $(call replayobj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/replay_fuzz_config: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)

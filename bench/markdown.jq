@@ -33,6 +33,28 @@ def sink_cell:
 def streams_word: if . == 1 then "1 stream" else "\(.) streams" end;
 def rate_note:
 	if .rate_mode == "moderate" then " †" else "" end;
+def setup_name:
+	{ veth: "veth sinks", onecore: "one relay core", free: "one relay core, free outputs" }[.] // .;
+# Where the work landed, one cell: per CPU busy % (softirq %), NET_RX/s.
+def cpus_cell:
+	if . == null then "–"
+	else map("CPU\(.cpu) \(.busy_pct | num1) (\(.softirq_pct | num1)), \(.net_rx_ps | commas) rx/s")
+		| join("; ") end;
+def setup_text($r):
+	if . == "veth" then
+		"sender (mcrgen) on CPU \($r.settings.sender_cpu), mcrd and socat pinned to CPU \($r.settings.relay_cpu),"
+		+ " outputs are veths whose far ends count in a sink namespace; the ingress veth's receive"
+		+ " (and so the kernel's forwarding and mcr's AF_PACKET delivery) runs on the sender's CPU"
+		+ (if $r.settings.rps_to_relay_cpu then " except that RPS steers it to CPU \($r.settings.relay_cpu)" else "" end) + "."
+	elif . == "onecore" then
+		"all of the relay host's receive work on CPU \($r.settings.relay_cpu): GRO and threaded NAPI on the"
+		+ " ingress veth, its NAPI thread pinned to CPU \($r.settings.relay_cpu), RPS to CPU \($r.settings.relay_cpu);"
+		+ " one mcrd worker pinned there; the sender alone on CPU \($r.settings.sender_cpu); veth outputs to a sink"
+		+ " namespace (their receive runs on the transmitting CPU, the relay's)."
+	elif . == "free" then
+		"as one relay core, but each output is an empty bridge (no ports, `mcast_snooping 0`) that frees"
+		+ " what it is given: outputs that cost nothing to transmit, counted by the bridges' tx counters."
+	else . end;
 
 . as $r
 | ($r.rows | map(select(.relay == "ceiling"))) as $ceil
@@ -46,7 +68,86 @@ def rate_note:
 	+ (if ($r.lock_wait_s // 0) > 0 then " (and \($r.lock_wait_s) s waiting while another benchmark held the lock)" else "" end)
 	+ (if $r.truncated then " (**truncated**: the time budget ran out, some rows are missing)" else "" end) + ".",
 "",
-"## Total egress (packets per second leaving the relay, all outputs)",
+"",
+"## Set-ups",
+"",
+( ($r.settings.setups // ["veth"]) | .[] as $s
+  | "- **\($s | setup_name)** (`\($s)`): \($s | setup_text($r))"
+    + (($r.setups[$s] // {}) as $u
+       | if ($u.steering_note // "") != "" then " Steering in this run: \($u.steering_note)." else "" end
+       + if ($u.mcrd_args // "") != "" then " mcrd adds `\($u.mcrd_args)`." else "" end) ),
+"",
+( if ($r.capacity // [] | length) > 0 then
+  "## Zero-loss capacity (packets/s in, \($r.settings.search_steps)-step search, \($r.settings.search_trial_s) s trials, 100-byte payload, 1 stream)",
+  "",
+  "| set-up | fan-out | mcr | kernel (smcroute) | mcr/kernel | mcr total egress | where the work landed at mcr's rate | … at the kernel's |",
+  "|---|---|---:|---:|---:|---:|---|---|",
+  ( $r.capacity | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout]) | .[] as $c
+    | ($r.zero_loss | map(select(.setup == $c.setup and .fanout == $c.fanout))) as $z
+    | def cap($relay; $pps; $lim):
+	if $pps == null then "–"
+	elif $pps == 0 then "< \($z | map(select(.relay == $relay)) | .[0].trials | map(.target_pps) | min | commas) (lost at every trial)"
+	else ($pps | commas) + (if $lim then " (sender's max)" else "" end) end;
+      "| \($c.setup | setup_name) | 1:\($c.fanout) | \(cap("mcr"; $c.mcr_pps; $c.mcr_sender_limited)) "
+      + "| \(cap("kernel"; $c.kernel_pps; $c.kernel_sender_limited)) "
+      + "| \($c.mcr_over_kernel | ratio) | \(if $c.mcr_pps then $c.mcr_pps * $c.fanout else null end | commas) "
+      + "| \($z | map(select(.relay == "mcr")) | .[0].at_best.cpus | cpus_cell) "
+      + "| \($z | map(select(.relay == "kernel")) | .[0].at_best.cpus | cpus_cell) |" ),
+  "",
+  "\"(sender's max)\": the first trial, at all the sender could offer, already lost nothing; where that is"
+    + " well below the sender's ceiling, the relay held the sender back (the kernel's forwarding keeps each"
+    + " frame charged to the sender's socket until the last copy is freed, so a busy kernel relay slows the"
+    + " sender instead of dropping), and that rate is the relay's. Where the work"
+    + " landed: per CPU, busy % (softirq %) and NET_RX softirqs per second, over the best passing trial"
+    + " (the sender's CPU is busy sending). With threaded NAPI the ingress veth's receive shows as"
+    + " system time of its thread, not as softirq. One relay core with veth sinks, kernel at high fan-out:"
+    + " a NAPI poll's frames times the outputs overflow CPU 1's 1,000-packet backlog before it drains,"
+    + " so a burst can lose a frame at any rate (docs/design.md, \"Benchmark set-ups\").",
+  ""
+  else empty end ),
+( if ($r.overload // [] | length) > 0 then
+  "## Overload: the sender flat out (\($r.overload[0].setup | setup_name), 100-byte payload)",
+  "",
+  "| fan-out | relay | offered pps | delivered pps per output | of its zero-loss capacity | mcr/kernel delivered | total egress pps | NAPI thread CPU % | where the work landed | mcr worker restarts |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
+  ( $r.overload | sort_by([.setup, .fanout, (.relay | relay_order)]) | .[]
+    | "| 1:\(.fanout) | \(.relay | relay_name) | \(.median.offered_pps | commas) | \(.median.per_output_pps | commas) "
+      + "| \(.of_zero_loss | pct) | \(.mcr_over_kernel | ratio) | \(.median.total_egress_pps | commas) "
+      + "| \(.napi_thread_cpu_pct | num1) | \(.cpus | cpus_cell) "
+      + "| \(if .relay == "mcr" then (.median.worker_restarts | commas) else "–" end) |" ),
+  "",
+  "Medians of \($r.overload[0].runs) window(s) of \($r.settings.window_s) s. mcr worker restarts: workers mcrd"
+    + " replaced during these windows (in all), e.g. for missing their heartbeat. \"Of its zero-loss capacity\": delivered per"
+    + " output against the same relay's zero-loss rate in this set-up, measured in the same run (100 % = no"
+    + " collapse; the target is ≥ 90 %).",
+  ""
+  else empty end ),
+( if ($r.latency // [] | length) > 0 then
+  "## Latency: sender → relay → receiver, 1:1 (\($r.latency[0].setup | setup_name))",
+  "",
+  "mcrsink on the sink side of the output, pinned to CPU \($r.settings.sender_cpu) (idle at these rates);"
+    + " the relay's work on CPU \($r.settings.relay_cpu) as in the set-up above. \($r.settings.latency_seconds) s of"
+    + " 100-byte packets per point, one packet at a time, at rates that do not divide 1 ms; medians of"
+    + " \($r.latency[0].runs) run(s). Microseconds, from the sender's timestamp to mcrsink's receive.",
+  "",
+  "| pps | relay | p50 µs | p99 µs | max µs | p50 / kernel | p99 / kernel | lost / received |",
+  "|---:|---|---:|---:|---:|---:|---:|---:|",
+  ( ($r.settings.ingress_paths // []) as $paths
+    | $r.latency | sort_by([.target_pps, (if .relay == "kernel" then -1
+	else (.ingress as $i | ($paths | index($i)) // 99) end)]) | .[]
+    | "| \(.target_pps | commas) | \(.relay | relay_name)\(if .ingress then " (`--ingress \(.ingress)`)" else "" end) "
+      + "| \(.p50_us | num1) | \(.p99_us | num1) | \(.max_us | num1) | \(.p50_over_kernel | ratio) "
+      + "| \(.p99_over_kernel | ratio) | \(.lost | commas) / \(.received | commas) |"
+      + (if (.errors | length) > 0 then " \(.errors[0])" else "" end) ),
+  ""
+  else empty end ),
+( if ($r.timing // [] | length) > 0 then
+  "Time per section (s of measuring): "
+    + ($r.timing | map("\(.setup) \(.phase) \(.seconds)") | join(", ")) + ".",
+  ""
+  else empty end ),
+( if ($r.rows | length) == 0 then empty else
+"## Total egress, veth sinks (packets per second leaving the relay, all outputs)",
 "",
 "| fan-out | payload | streams | mcr | kernel (smcroute) | socat | mcr/kernel | ceiling (sender alone) |",
 "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -65,12 +166,12 @@ def rate_note:
   "† offered at a moderate rate (\($r.settings.moderate_egress_pps | commas) egress packets/s in all,"
 	+ " i.e. \($r.settings.moderate_egress_pps | commas)/N per second in), not at the sender's maximum."
   else empty end ),
-"",
-"![total egress pps against fan-out](\($r.chart // "latest.png"))",
+"" end ),
+"![total egress, capacity and overload against fan-out](\($r.chart // "latest.png"))",
 "",
 ( $r.rows | group_by([.payload, .streams]) | .[]
   | .[0] as $g
-  | "## \($g.payload)-byte payload, \($g.streams | streams_word)",
+  | "## veth sinks: \($g.payload)-byte payload, \($g.streams | streams_word)",
     "",
     "| fan-out | relay | offered pps | delivered pps per output | total egress pps | loss | relay CPU % | CPU\($r.settings.relay_cpu) busy % (softirq) | mcr buffer exhaustion | mcrsink lost / reordered @ pps | mcr/kernel |",
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -83,18 +184,20 @@ def rate_note:
 	  + "| \(.median.total_egress_pps | commas) | \(if .relay == "ceiling" then "–" else (.median.loss | pct) end) "
 	  + "| \(.median.relay_cpu_pct | num1) "
 	  + "| \(.median.cpu1_busy_pct | num1) (\(.median.cpu1_softirq_pct | num1)) "
-	  + "| \(if .relay == "mcr" then (.median.buffer_exhaustion | commas) else "–" end) "
+	  + "| \(if .relay == "mcr" then (.median.buffer_exhaustion | commas)
+		+ (if (.median.worker_restarts // 0) > 0 then " (\(.median.worker_restarts) worker restart(s))" else "" end)
+	       else "–" end) "
 	  + "| \(sink_cell) | \(if .relay == "mcr" then (.mcr_over_kernel | ratio) else "–" end) |"
 	end ),
     ""
 ),
 ( if ($r.zero_loss | length) > 0 then
-  "## Highest offered rate with zero loss (\($r.settings.search_steps)-step binary search, \($r.settings.search_trial_s) s trials, \($r.zero_loss[0].payload)-byte payload, 1 stream)",
+  "## Zero-loss searches in detail (\($r.settings.search_steps)-step binary search, \($r.settings.search_trial_s) s trials, \($r.zero_loss[0].payload)-byte payload, 1 stream)",
   "",
-  "| fan-out | relay | zero-loss rate (pps in) | total egress at that rate | trials (pps: ✓ zero loss, ✗ loss) |",
-  "|---|---|---:|---:|---|",
-  ( $r.zero_loss | sort_by([.fanout, (.relay | relay_order)]) | .[]
-    | "| 1:\(.fanout) | \(.relay | relay_name) | "
+  "| set-up | fan-out | relay | zero-loss rate (pps in) | total egress at that rate | trials (pps: ✓ zero loss, ✗ loss) |",
+  "|---|---|---|---:|---:|---|",
+  ( $r.zero_loss | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout, (.relay | relay_order)]) | .[]
+    | "| \(.setup // "veth" | setup_name) | 1:\(.fanout) | \(.relay | relay_name) | "
       + (if .zero_loss_pps == 0 then "< \(.trials | map(.target_pps) | min | commas)"
 	 else (.zero_loss_offered_pps | commas) + (if .sender_limited then " (sender's maximum)" else "" end) end)
       + " | \(if .zero_loss_pps == 0 then "–" else (.total_egress_pps | commas) end) | "
@@ -106,7 +209,7 @@ def rate_note:
   | ($r.ablation | map(select(.queue_depth != 1024 or .sndbuf == "default"))) as $small
   | ([$small[] | .vs_defaults | select(. != null)] | min) as $worst
   | ([$r.ablation[] | .median.buffer_exhaustion // 0] | max) as $exh
-  | "## Ablation: io_uring queue depth and socket send buffer (mcr, 1:\($a.fanout), \($a.payload)-byte payload, \($a.egress) egress)",
+  | "## Ablation, veth sinks: io_uring queue depth and socket send buffer (mcr, 1:\($a.fanout), \($a.payload)-byte payload, \($a.egress) egress)",
   "",
   "Each setting: \($a.runs) window(s) at a fixed \($a.target_pps | commas) packets/s in"
     + " (\(if $a.target_pps then $a.target_pps * $a.fanout else null end | commas) out demanded), the same load for all four.",
@@ -142,7 +245,8 @@ def rate_note:
 	+ (if $r.settings.rps_to_relay_cpu then " The ingress veth's receive processing is steered to CPU \($r.settings.relay_cpu) (RPS),"
 	   + " so the kernel's forwarding (smcroute only installs routes; the kernel forwards in softirq on the CPU"
 	   + " that receives) and mcr's AF_PACKET receive both run on the relay CPU, and the sender's CPU only sends." else
-	   " The kernel forwards in softirq on the CPU that receives, here the sender's; mcr's AF_PACKET receive runs there too." end),
+	   " In the veth sinks set-up the kernel forwards in softirq on the CPU that receives, the sender's; mcr's AF_PACKET"
+	   + " receive runs there too (the Set-ups section above says where the work lands in the others)." end),
 "- offered: packets per second the sender put on the ingress link (counted on it) during the"
 	+ " measured window, after \($r.settings.warm_s) s of warm-up; rows without † offer all the sender can."
 	+ " delivered per output and total egress: counted on the sink-side interfaces during the same"

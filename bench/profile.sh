@@ -4,12 +4,13 @@
 # Profile one relay under load, in the benchmark's own topology: where does
 # the relay CPU's time go?  Needs root and perf.
 #
-#   bench/profile.sh [-d SECONDS] [-s PAYLOAD] [-k mcr|kernel] [-c CPUS] [FANOUT]
+#   bench/profile.sh [-d SECONDS] [-s PAYLOAD] [-k mcr|kernel] [-c CPUS] [-u SETUP] [FANOUT]
 #
 #   -d  seconds of traffic (default 5), the sender at full speed
 #   -s  payload bytes (default 100)
 #   -k  the relay: mcr (default) or kernel (smcrouted)
 #   -c  the CPUs to sample, perf's -C list (default the relay CPU, 1)
+#   -u  the set-up, as for bench/run.sh: veth (default), onecore or free
 #
 # Prints the hottest symbols (children excluded) and the window's figures,
 # and leaves perf.data in /tmp/mcr-profile.data (PROFILE_OUT) for `perf report -i`.
@@ -23,14 +24,15 @@ usage()
 	sed -n '3,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
 }
 
-DURATION=5 PAYLOAD=100 KIND=mcr CPUS=1
+DURATION=5 PAYLOAD=100 KIND=mcr CPUS=1 SETUP=veth
 [ "${1:-}" != --help ] || { usage; exit 0; }
-while getopts d:s:k:c:h opt; do
+while getopts d:s:k:c:u:h opt; do
 	case $opt in
 	d) DURATION=$OPTARG ;;
 	s) PAYLOAD=$OPTARG ;;
 	k) KIND=$OPTARG ;;
 	c) CPUS=$OPTARG ;;
+	u) SETUP=$OPTARG ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
 	esac
@@ -57,7 +59,8 @@ OUT=${PROFILE_OUT:-/tmp/mcr-profile.data}
 
 b_init "$BIN"
 b_lock
-b_topo "$N"
+b_topo "$N" "$([ "$SETUP" = free ] && echo "$N" || echo 0)"
+b_setup "$SETUP"
 relay_start "$KIND" "$N" 1 || b_die "$KIND: $RELAY_ERROR"
 total=$(awk -v w="$WARM" -v d="$WINDOW" 'BEGIN { print w + d + 1 }')
 b_gen -r 0 -d "$total" -s "$PAYLOAD" -n 1 >"$B_TMP/gen.json" 2>"$B_TMP/gen.err" &
@@ -72,6 +75,6 @@ wait "$gpid" || true
 b_untrack "$gpid"
 m=$(b_window_json gen)
 relay_stop
-echo "1:$N $KIND: $m"
+echo "1:$N $KIND ($SETUP${B_STEER_NOTE:+: $B_STEER_NOTE}): $m"
 perf report -i "$OUT" --no-children --sort sym -g none --stdio -q 2>/dev/null |
 	grep -E '^ +[0-9]' | head -n "${PROFILE_TOP:-40}"

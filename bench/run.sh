@@ -5,15 +5,28 @@
 # socat and the bare sender, measured on this machine inside network
 # namespaces this script creates and always deletes.  Needs root.
 #
-#   bench/run.sh            the full suite (about 12 minutes of measuring on 2 CPUs)
-#   QUICK=1 bench/run.sh    1:1 and 1:4 only, one run (about 2.5 minutes)
+#   bench/run.sh            the full suite (about 22 minutes of measuring on 2 CPUs)
+#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 4.5 minutes)
+#   BENCH_SETUPS="onecore free" BENCH_PHASES="search overload latency" bench/run.sh
+#                           the figures of issue 10 only (about 7 minutes)
 #   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
 #                           just those rows, one run, 1 stream, no mcrsink
 #                           check, windows of SECONDS (default 5)
 #
 # Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*, rows
 # chosen on the command line: custom.*), and the Markdown is printed too.
-# What is measured:
+# What is measured, in up to three set-ups (BENCH_SETUPS, default all three;
+# bench/lib.sh has the details):
+#
+#   veth      today's rows: veth sinks, the ingress's receive on the
+#             sender's CPU (matrix, search, ablation)
+#   onecore   one relay core: all of the relay host's receive work on the
+#             relay CPU (GRO + threaded NAPI pinned there + RPS), one mcrd
+#             worker there, the sender alone on its CPU (search, latency)
+#   free      one relay core with free outputs: empty bridges instead of
+#             veth sinks (overload, search)
+#
+# and the phases (BENCH_PHASES), each where it applies:
 #
 #   matrix    fan-out 1:1 .. 1:1000 x payload 100/1316 B x 1/20 streams, for
 #             mcr, the kernel (up to its 31 outputs; past that the attempt
@@ -25,16 +38,25 @@
 #             count loss and order on the first and last output at a rate it
 #             can follow.
 #   search    the highest offered rate with zero loss (RFC 2544 style binary
-#             search) at 1:1 and 1:16, 100 B.
+#             search) at 1:1, 1:4 and 1:16, 100 B, in every set-up.
 #   ablation  mcrd's queue depth 128/1024 x send buffer default/4 MB.
+#   overload  the sender flat out at 1:1, 1:4 and 1:16 (free set-up): what
+#             each relay delivers, against its zero-loss capacity.
+#   latency   sender -> relay -> mcrsink, 1:1, at rates that do not divide
+#             1 ms (1,093 and 9,973 pps): p50/p99/max for the kernel and for
+#             mcr with each ingress path of BENCH_INGRESS (onecore set-up).
 #
 # Environment:
 #   MCRD_ARGS        extra mcrd options for every mcrd run (e.g. --egress udp)
 #   QUICK=1          the short development subset
 #   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
-#   BENCH_SEARCH_FANOUTS,
-#   BENCH_PHASES ("matrix search ablation"), BENCH_BUDGET (seconds after
-#   which remaining rows are skipped, default 840), BENCH_RPS=1 (steer the
+#   BENCH_SEARCH_FANOUTS, BENCH_OVERLOAD_FANOUTS,
+#   BENCH_SETUPS ("veth onecore free"),
+#   BENCH_PHASES ("matrix search ablation overload latency"),
+#   BENCH_INGRESS (mcr's ingress paths for the latency table, "ring multishot"),
+#   BENCH_LAT_RATES ("1093 9973"), BENCH_LAT_SECONDS (3),
+#   BENCH_BUDGET (seconds after which remaining rows are skipped,
+#   default 1800), BENCH_RPS=1 (steer the
 #   ingress receive to the relay CPU; see bench/lib.sh), BENCH_IGMP_JOIN=1
 #   (mcrd sends IGMP joins, as it does by default outside the benchmark), BENCH_KEEP=1 (keep work files),
 #   BENCH_LOCK (flock file, default /tmp/mcr-bench.lock; empty = no lock),
@@ -84,26 +106,37 @@ if [ "$CUSTOM" = 1 ]; then
 	SINK_CHECK=${BENCH_SINK_CHECK:-0}
 	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-1}
 	ABLATION_FANOUT=1
+	SETUPS=${BENCH_SETUPS:-veth}
 	NAME=custom
 elif [ "$QUICK" = 1 ]; then
 	RUNS=${BENCH_RUNS:-1}
 	FANOUTS=${BENCH_FANOUTS:-"1 4"}
-	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-1}
+	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-"1 16"}
 	ABLATION_FANOUT=4
+	BENCH_WINDOW=${BENCH_WINDOW:-1}
+	BENCH_PAYLOADS=${BENCH_PAYLOADS:-100}
+	BENCH_STREAMS=${BENCH_STREAMS:-1}
+	BENCH_LAT_SECONDS=${BENCH_LAT_SECONDS:-1}
+	SEARCH_STEPS=${BENCH_SEARCH_STEPS:-5}
 	NAME=quick
 else
 	RUNS=${BENCH_RUNS:-3}
 	FANOUTS=${BENCH_FANOUTS:-"1 4 16 31 50 200 1000"}
-	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-"1 16"}
+	SEARCH_FANOUTS=${BENCH_SEARCH_FANOUTS:-"1 4 16"}
 	ABLATION_FANOUT=16
 	NAME=latest
 fi
+SETUPS=${SETUPS:-${BENCH_SETUPS:-"veth onecore free"}}
+OVERLOAD_FANOUTS=${BENCH_OVERLOAD_FANOUTS:-$SEARCH_FANOUTS}
+INGRESS_LIST=${BENCH_INGRESS:-"ring multishot"}
+LAT_RATES=${BENCH_LAT_RATES:-"1093 9973"}
+LAT_SECONDS=${BENCH_LAT_SECONDS:-3}
 PAYLOADS=${BENCH_PAYLOADS:-"100 1316"}
 STREAMS_LIST=${BENCH_STREAMS:-"1 20"}
-PHASES=${BENCH_PHASES:-"matrix search ablation"}
+PHASES=${BENCH_PHASES:-"matrix search ablation overload latency"}
 OUT=${BENCH_OUT:-$TOP/bench/results}
 BENCH_LOCK=${BENCH_LOCK-/tmp/mcr-bench.lock}
-BUDGET=${BENCH_BUDGET:-840}
+BUDGET=${BENCH_BUDGET:-1800}
 
 # Seconds: warm-up before the window, the measured window per row.
 WARM=0.5
@@ -120,7 +153,7 @@ SINK_RATE=10000
 SINK_EGRESS=50000
 # The zero-loss search: steps of SEARCH_TRIAL seconds at SEARCH_PAYLOAD bytes,
 # each followed by SEARCH_DRAIN seconds for the packets in flight.
-SEARCH_STEPS=7
+SEARCH_STEPS=${SEARCH_STEPS:-7}
 SEARCH_TRIAL=2
 SEARCH_DRAIN=0.2
 SEARCH_PAYLOAD=100
@@ -145,9 +178,10 @@ b_budget_ok()
 	return 1
 }
 
+# b_record JSON: one measurement, tagged with the set-up in force.
 b_record()
 {
-	printf '%s\n' "$1" >>"$B_TMP/raw.jsonl"
+	jq -c --arg setup "$B_SETUP" '{setup: $setup} + .' <<<"$1" >>"$B_TMP/raw.jsonl"
 }
 
 fmt_row()
@@ -155,7 +189,8 @@ fmt_row()
 	jq -r '"offered \(.offered_pps) pps, egress \(.total_egress_pps) pps (\(.per_output_pps)/output),"
 		+ " loss \(.loss * 1000 | round / 10)%, relay CPU \(.relay_cpu_pct // "-")%,"
 		+ " CPU\('"$RELAY_CPU"') \(.cpu1_busy_pct)% (softirq \(.cpu1_softirq_pct)%)"
-		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)' <<<"$1"
+		+ (if .buffer_exhaustion != null then ", exhaustion \(.buffer_exhaustion)" else "" end)
+		+ (if (.worker_restarts // 0) > 0 then ", \(.worker_restarts) worker restart(s)" else "" end)' <<<"$1"
 }
 
 declare -A KERNEL_NA
@@ -206,6 +241,7 @@ do_row()
 		'{kind: "row", relay: $relay, fanout: $n, payload: $p, streams: $s, run: $run,
 		  status: "ok", rate_mode: $mode, target_pps: $rate} + .
 		 + {buffer_exhaustion: $t[0].buffer_exhaustion, kernel_drops: $t[0].kernel_drops,
+		    worker_restarts: $t[0].worker_restarts,
 		    relay_in: $t[0].packets_in, relay_out: $t[0].packets_out, sink: $sink}' <<<"$m")
 	b_record "$m"
 	b_log "$key: $(fmt_row "$m")"
@@ -289,13 +325,15 @@ search_start_pps()
 	echo "$hi"
 }
 
-# matrix_delivered RELAY N: the per-output rate RELAY delivered at 1:N in the
-# matrix (median of its runs, search payload, 1 stream), or 0.
-matrix_delivered()
+# overloaded_delivered RELAY N: the per-output rate RELAY delivered at 1:N
+# with the sender flat out, in this set-up's matrix or overload rows (median
+# of its runs, search payload, 1 stream), or 0.
+overloaded_delivered()
 {
-	jq -s --arg r "$1" --argjson n "$2" --argjson p "$SEARCH_PAYLOAD" \
-		'[.[] | select(.kind == "row" and .relay == $r and .status == "ok" and .fanout == $n
-		  and .payload == $p and .streams == 1) | .per_output_pps] | sort
+	jq -s --arg r "$1" --argjson n "$2" --argjson p "$SEARCH_PAYLOAD" --arg setup "$B_SETUP" \
+		'[.[] | select((.kind == "row" or .kind == "overload") and .setup == $setup
+		  and .relay == $r and .status == "ok" and .fanout == $n and .payload == $p
+		  and .streams == 1 and (.rate_mode // "max") == "max") | .per_output_pps] | sort
 		| if length == 0 then 0 else .[length / 2 | floor] end | floor' "$B_TMP/raw.jsonl"
 }
 
@@ -303,11 +341,13 @@ matrix_delivered()
 # running, for the highest rate at which all N outputs get every packet.
 # The first trial is at START (the sender's maximum); when it fails, the
 # second is at CAPACITY (what the relay delivered per output when
-# overloaded, if known and lower), and the rest bisect below it or, when it
+# overloaded, if known and lower; else what it delivered in the first
+# trial), and the rest bisect below it or, when it
 # passes, up to a quarter above it: the steps are spent near the relay's
 # limit rather than halving from the top.
 # Sets ZL_BEST (target pps), ZL_OFFERED (what the sender managed at it),
-# ZL_FIRST (1 when the first trial, at START, passed) and ZL_TRIALS (JSON).
+# ZL_FIRST (1 when the first trial, at START, passed), ZL_TRIALS (JSON) and
+# ZL_CPU (per-CPU accounting of the best passing trial, JSON).
 zero_loss_search()
 {
 	local n=$1 lo=0 top=$2 rate=$2 cap=${3:-0} step pass off sent min
@@ -315,15 +355,20 @@ zero_loss_search()
 	ZL_OFFERED=0
 	ZL_FIRST=0
 	ZL_TRIALS="[]"
+	ZL_CPU=null
 	for ((step = 1; step <= SEARCH_STEPS; step++)); do
 		read -r pass off sent min < <(search_trial "$n" "$SEARCH_PAYLOAD" "$rate")
+		# Where the work landed: at the best passing trial, else the first.
+		if [ "$pass" = 1 ] || [ "$step" -eq 1 ]; then
+			ZL_CPU=$(cat "$B_TMP/trial.cpu")
+		fi
 		ZL_TRIALS=$(jq -c --argjson r "$rate" --argjson o "$off" --argjson s "$sent" \
 			--argjson m "$min" --argjson p "$pass" \
 			'. + [{target_pps: $r, offered_pps: $o, sent: $s, min_output: $m,
 			       zero_loss: ($p == 1)}]' <<<"$ZL_TRIALS")
 		if [ "$pass" = 1 ]; then
 			ZL_BEST=$rate
-			ZL_OFFERED=$off
+			[ "$off" -le "$ZL_OFFERED" ] || ZL_OFFERED=$off
 			lo=$rate
 			[ "$step" -ne 1 ] || { ZL_FIRST=1; break; }
 			# At its overloaded rate the relay keeps up: its limit is near.
@@ -332,6 +377,11 @@ zero_loss_search()
 			fi
 		else
 			top=$rate
+			# Without a rate from an overloaded window, the first trial's
+			# own delivery (at the sender's full speed) is one.
+			if [ "$step" -eq 1 ] && [ "$cap" -le 0 ] && [ "$sent" -gt 0 ]; then
+				cap=$(awk -v m="$min" -v o="$off" -v s="$sent" 'BEGIN { printf "%d", m * o / s }')
+			fi
 		fi
 		rate=$(((lo + top) / 2))
 		if [ "$step" -eq 1 ] && [ "$cap" -gt 0 ] && [ "$cap" -lt "$top" ]; then
@@ -346,7 +396,7 @@ phase_search()
 	hi=$(search_start_pps)
 	for n in $SEARCH_FANOUTS; do
 		for relay in mcr kernel socat; do
-			[ "$relay" != socat ] || [ "$n" -eq 1 ] || continue
+			[ "$relay" != socat ] || { [ "$n" -eq 1 ] && [ "$B_SETUP" = veth ]; } || continue
 			b_budget_ok "search 1:$n $relay" || return 0
 			b_lock
 			if ! relay_start "$relay" "$n" 1; then
@@ -354,16 +404,16 @@ phase_search()
 				b_unlock
 				continue
 			fi
-			zero_loss_search "$n" "$hi" "$(matrix_delivered "$relay" "$n")"
+			zero_loss_search "$n" "$hi" "$(overloaded_delivered "$relay" "$n")"
 			relay_stop
 			b_unlock
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
 				--argjson p "$SEARCH_PAYLOAD" --argjson best "$ZL_BEST" \
 				--argjson off "$ZL_OFFERED" --argjson top "$hi" --argjson first "$ZL_FIRST" \
-				--argjson t "$ZL_TRIALS" \
+				--argjson t "$ZL_TRIALS" --argjson cpu "$ZL_CPU" \
 				'{kind: "search", relay: $relay, fanout: $n, payload: $p, streams: 1,
 				  zero_loss_pps: $best, zero_loss_offered_pps: $off, start_pps: $top,
-				  sender_limited: ($first == 1), trials: $t}')"
+				  sender_limited: ($first == 1), trials: $t, at_best: $cpu}')"
 			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
 				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
 		done
@@ -415,6 +465,136 @@ phase_ablation()
 	done
 }
 
+# The sender flat out at each fan-out, RUNS windows per relay: what a relay
+# still delivers when offered more than it can relay (the report sets it
+# against the same set-up's zero-loss capacity).
+phase_overload()
+{
+	local run n k r relays=(mcr kernel) m
+	for ((run = 1; run <= RUNS; run++)); do
+		for n in $OVERLOAD_FANOUTS; do
+			b_budget_ok "overload 1:$n run $run" || return 0
+			b_lock
+			for ((k = 0; k < ${#relays[@]}; k++)); do
+				r=${relays[$(((k + run - 1) % ${#relays[@]}))]}
+				if ! relay_start "$r" "$n" 1; then
+					b_log "overload 1:$n $r: $RELAY_ERROR"
+					continue
+				fi
+				m=$(measure_window "$SEARCH_PAYLOAD" 1 0)
+				relay_stop
+				m=$(jq -c --arg relay "$r" --argjson n "$n" --argjson p "$SEARCH_PAYLOAD" \
+					--argjson run "$run" --slurpfile t "$B_TMP/relay.totals" \
+					'{kind: "overload", relay: $relay, fanout: $n, payload: $p, streams: 1,
+					  run: $run, status: "ok", rate_mode: "max"} + .
+					 + {buffer_exhaustion: $t[0].buffer_exhaustion,
+					    kernel_drops: $t[0].kernel_drops,
+					    worker_restarts: $t[0].worker_restarts}' <<<"$m")
+				b_record "$m"
+				b_log "overload 1:$n $r run $run: $(fmt_row "$m")"
+			done
+			b_unlock
+		done
+	done
+}
+
+# lat_measure RATE: mcrsink on k1 (pinned to the sender's CPU, which is
+# otherwise idle at these rates) takes LAT_SECONDS of traffic at RATE.
+# Prints mcrsink's figures as a JSON object.
+lat_measure()
+{
+	local rate=$1 count spid rf=$B_TMP/lat.ready i
+	count=$(awk -v r="$rate" -v d="$LAT_SECONDS" 'BEGIN { c = int(r * d); print c < 1 ? 1 : c }')
+	rm -f "$rf"
+	ip netns exec "$NS_SNK" taskset -c "$SENDER_CPU" "$MCRSINK" -j "k1,$B_GROUP:$B_PORT" \
+		--count "$count" -d "$(awk -v d="$LAT_SECONDS" 'BEGIN { print d + 5 }')" \
+		--ready-file "$rf" --json --quiet >"$B_TMP/lat.json" 2>"$B_TMP/lat.err" &
+	spid=$!
+	b_track "$spid"
+	for ((i = 0; i < 50; i++)); do
+		[ ! -e "$rf" ] || break
+		sleep 0.1
+	done
+	b_gen -r "$rate" -c "$count" -s "$SEARCH_PAYLOAD" >"$B_TMP/latgen.json" \
+		2>"$B_TMP/latgen.err" || b_log "mcrgen: $(tail -n 1 "$B_TMP/latgen.err")"
+	for ((i = 0; i < 60; i++)); do
+		b_alive "$spid" || break
+		sleep 0.1
+	done
+	b_reap 10 "$spid"
+	jq -c --argjson rate "$rate" --argjson exp "$count" \
+		'{target_pps: $rate, expected: $exp, received, lost, reordered,
+		  p50_us: .latency_us.p50, p90_us: .latency_us.p90, p99_us: .latency_us.p99,
+		  max_us: .latency_us.max}' "$B_TMP/lat.json" 2>/dev/null ||
+		jq -nc --argjson rate "$rate" --arg err "$(tail -n 1 "$B_TMP/lat.err")" \
+			'{target_pps: $rate, error: "no mcrsink report: \($err)"}'
+}
+
+# Latency at 1:1 through each relay: the kernel, and mcr with each ingress
+# path of INGRESS_LIST (a new path slots in by name).
+phase_latency()
+{
+	local run rate spec relay ingress m
+	for ((run = 1; run <= RUNS; run++)); do
+		for rate in $LAT_RATES; do
+			b_budget_ok "latency run $run" || return 0
+			b_lock
+			for spec in kernel $INGRESS_LIST; do
+				if [ "$spec" = kernel ]; then
+					relay=kernel ingress=""
+					relay_start kernel 1 1 || { b_log "latency kernel: $RELAY_ERROR"; continue; }
+				else
+					relay=mcr ingress=$spec
+					relay_start mcr 1 1 --ingress "$ingress" ||
+						{ b_log "latency mcr $ingress: $RELAY_ERROR"; continue; }
+				fi
+				m=$(lat_measure "$rate")
+				relay_stop
+				m=$(jq -c --arg relay "$relay" --arg ing "$ingress" --argjson run "$run" \
+					'{kind: "latency", relay: $relay,
+					  ingress: (if $ing == "" then null else $ing end), fanout: 1, run: $run} + .' \
+					<<<"$m")
+				b_record "$m"
+				b_log "latency $relay${ingress:+ ($ingress)} at $rate pps run $run: $(jq -r \
+					'if .error then .error else "p50 \(.p50_us) us, p99 \(.p99_us) us, max \(.max_us) us, lost \(.lost) of \(.expected)" end' <<<"$m")"
+			done
+			b_unlock
+		done
+	done
+}
+
+# setup_phases SETUP: the phases that apply to it, in order.
+setup_phases()
+{
+	case $1 in
+	veth) echo matrix search ablation ;;
+	onecore) echo search latency ;;
+	free) echo overload search ;;
+	esac
+}
+
+# run_setup SETUP: switch to it and run its phases from PHASES, timing each.
+run_setup()
+{
+	local phase t0 how
+	b_setup "$1"
+	b_record "$(jq -nc --arg note "$B_STEER_NOTE" --arg steer "$B_STEER" --arg out "$B_OUT_PFX" \
+		--arg args "${B_SETUP_MCRD_ARGS[*]}" \
+		'{kind: "setup", steering: $steer, steering_note: $note,
+		  outputs: (if $out == "b" then "bridge" else "veth" end), mcrd_args: $args}')"
+	how=$B_STEER_NOTE
+	[ -n "$how" ] || how="no steering: the receive of rin runs on the sending CPU"
+	b_log "set-up $1: $how"
+	for phase in $(setup_phases "$1"); do
+		case " $PHASES " in *" $phase "*) ;; *) continue ;; esac
+		t0=$(b_worked)
+		"phase_$phase"
+		b_record "$(jq -nc --arg phase "$phase" --argjson s $(($(b_worked) - t0)) \
+			'{kind: "timing", phase: $phase, seconds: $s}')"
+		b_log "set-up $1, $phase: $(($(b_worked) - t0)) s"
+	done
+}
+
 write_meta()
 {
 	jq -n --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg kernel "$(uname -r)" \
@@ -430,6 +610,8 @@ write_meta()
 		--argjson steps "$SEARCH_STEPS" --argjson trial "$SEARCH_TRIAL" --argjson drain "$SEARCH_DRAIN" \
 		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
 		--argjson rps "$([ "${BENCH_RPS:-0}" = 1 ] && echo true || echo false)" \
+		--arg setups "$SETUPS" --arg ingress "$INGRESS_LIST" --arg latrates "$LAT_RATES" \
+		--argjson latsec "$LAT_SECONDS" \
 		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
 		--argjson secs "$(b_worked)" --argjson waited "$B_LOCK_WAITED" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
 		--arg abl "$ABLATION_EGRESS" --argjson ablrate "$ABLATION_RATE" \
@@ -441,32 +623,58 @@ write_meta()
 		    relay_cpu: $rcpu, rps_to_relay_cpu: $rps, moderate_from_fanout: $mfrom,
 		    moderate_egress_pps: $megress, sink_seconds: $ssec, sink_rate_max_pps: $srate,
 		    sink_egress_pps: $segress, search_steps: $steps, search_trial_s: $trial, search_drain_s: $drain,
-		    wmem_default: $wdef, ablation_egress: $abl, ablation_rate_pps: $ablrate, ttl: 16, group: "239.1.1.1"}}' \
+		    wmem_default: $wdef, ablation_egress: $abl, ablation_rate_pps: $ablrate, ttl: 16, group: "239.1.1.1",
+		    setups: ($setups | split(" ") | map(select(. != ""))),
+		    ingress_paths: ($ingress | split(" ") | map(select(. != ""))),
+		    latency_rates_pps: ($latrates | split(" ") | map(select(. != "") | tonumber)),
+		    latency_seconds: $latsec}}' \
 		>"$B_TMP/meta.json"
 }
 
 main()
 {
-	local maxn=1 n phase
+	local maxn=1 maxfree=0 n setup all=$SEARCH_FANOUTS
 	b_init "$BIN"
-	for n in $FANOUTS $SEARCH_FANOUTS $ABLATION_FANOUT; do
+	# Only the rows this run measures decide the topology's size (a
+	# thousand veths take a minute to create).
+	case " $SETUPS " in
+	*" veth "*)
+		case " $PHASES " in *" matrix "*) all+=" $FANOUTS" ;; esac
+		case " $PHASES " in *" ablation "*) all+=" $ABLATION_FANOUT" ;; esac
+		;;
+	esac
+	case " $SETUPS " in *" onecore "*) all+=" 1" ;; esac
+	for n in $all; do
 		[ "$n" -le "$maxn" ] || maxn=$n
 	done
+	case " $SETUPS " in
+	*" free "*)
+		for n in $SEARCH_FANOUTS $OVERLOAD_FANOUTS; do
+			[ "$n" -le "$maxfree" ] || maxfree=$n
+		done ;;
+	esac
 	b_log "mcr bench: runs $RUNS, ${WINDOW}s windows, fan-outs $FANOUTS, sender on CPU $SENDER_CPU," \
 		"relay on CPU $RELAY_CPU${MCRD_ARGS:+, MCRD_ARGS=$MCRD_ARGS}"
-	b_log "topology: 1 input, $maxn outputs (namespaces $B_PFX-*)"
-	b_topo "$maxn"
-	# Let the work that creating many interfaces leaves behind settle.
-	[ "$maxn" -lt 100 ] || sleep 3
+	b_log "topology: 1 input, $maxn outputs, $maxfree free outputs (namespaces $B_PFX-*)"
 	for phase in $PHASES; do
 		case $phase in
-		matrix | search | ablation) "phase_$phase" ;;
+		matrix | search | ablation | overload | latency) ;;
 		*) b_die "unknown phase $phase" ;;
 		esac
+	done
+	b_topo "$maxn" "$maxfree"
+	# Let the work that creating many interfaces leaves behind settle.
+	[ "$maxn" -lt 100 ] || sleep 3
+	for setup in $SETUPS; do
+		run_setup "$setup"
 	done
 	write_meta
 	mkdir -p "$OUT"
 	bench/report.sh "$B_TMP/raw.jsonl" "$B_TMP/meta.json" "$OUT" "$NAME"
+	# A full run into the committed results also renews README's figures.
+	if [ "$NAME" = latest ] && [ "$OUT" = "$TOP/bench/results" ] && [ "$TRUNCATED" = 0 ]; then
+		bench/readme.sh "bench/results/latest.json" README.md >&2
+	fi
 	b_log "done in $(b_worked) s (+ $B_LOCK_WAITED s waiting for the lock): $OUT/$NAME.md, $OUT/$NAME.json, $OUT/$NAME.png"
 }
 

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/addr.h"
+
 #define MCR_NAME_MAX		64	/* rule name, including NUL */
 #define MCR_MAX_RULES		4096
 #define MCR_MAX_OUTPUTS		4096	/* per rule */
@@ -87,7 +89,7 @@ enum output_when {
 	WHEN_MAX
 };
 
-/* The IPv4 source address an output sends from. */
+/* The source address an output sends from. */
 enum source_mode {
 	SOURCE_RELAY = 0,	/* the relay's address on the output interface */
 	SOURCE_KEEP,		/* the original sender's, as a router does */
@@ -98,12 +100,16 @@ enum source_mode {
 struct mcr_output {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;		/* resolved by config_resolve(); 0: missing */
-	struct in_addr group;		/* destination: multicast or unicast */
+	/*
+	 * Destination: multicast or unicast, of the input group's family;
+	 * none (family 0) until config_resolve() fills in the input's.
+	 */
+	struct mcr_addr group;
 	uint16_t port;			/* host order; 0 = keep the packet's port */
 	uint8_t ttl;			/* TTL_SET only */
 	enum ttl_mode ttl_mode;
 	enum source_mode source_mode;
-	struct in_addr source;		/* SOURCE_ADDR only */
+	struct mcr_addr source;		/* SOURCE_ADDR only; the group's family */
 	enum output_when when;
 	/*
 	 * WHEN_JOINED: the group has members on the interface now.  Run-time
@@ -116,9 +122,13 @@ struct mcr_rule {
 	char name[MCR_NAME_MAX];
 	char in_ifname[IF_NAMESIZE];
 	unsigned int in_ifindex;	/* resolved by config_resolve(); 0: missing */
-	struct in_addr in_group;	/* multicast group or unicast destination */
+	/*
+	 * Multicast group or unicast destination, IPv4 or IPv6: the family
+	 * of the whole rule (sources and outputs are refused in the other).
+	 */
+	struct mcr_addr in_group;
 	uint16_t in_port;		/* host order; 0 = every port */
-	struct in_addr in_source;	/* INADDR_ANY = any source */
+	struct mcr_addr in_source;	/* none (family 0) = any source */
 	/*
 	 * The VLAN the rule takes (1..MCR_VLAN_MAX), or 0: untagged frames
 	 * (and priority-tagged ones, VID 0).  Frames of any other VLAN, and

@@ -176,8 +176,9 @@ int config_check_output_source(const struct mcr_rule *rule, size_t rule_index, s
 {
 	const struct mcr_output *o = &rule->outputs[out];
 
-	if (o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group) ||
-	    ifaddr.s_addr != htonl(INADDR_ANY))
+	/* IPv6 always has a link-local address to send from. */
+	if (o->source_mode != SOURCE_RELAY || addr_ip_is_v6(&o->group) ||
+	    !addr_ip_is_multicast(&o->group) || ifaddr.s_addr != htonl(INADDR_ANY))
 		return 0;
 	return config_fail(err, -EADDRNOTAVAIL,
 			   "rules[%zu] (\"%s\").outputs[%zu]: interface \"%s\" has no IPv4 address "
@@ -227,7 +228,7 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cach
 	rc = resolve_ifname(c, o->ifname, &o->ifindex, i, j, err);
 	if (rc < 0)
 		return rc;
-	if (o->group.s_addr == htonl(INADDR_ANY))
+	if (!addr_ip_is_set(&o->group))
 		o->group = r->in_group;
 	if (o->port == 0)
 		o->port = r->in_port;
@@ -238,12 +239,13 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cach
 	 */
 	if ((strcmp(o->ifname, r->in_ifname) == 0 ||
 	     (o->ifindex != 0 && o->ifindex == r->in_ifindex)) &&
-	    o->group.s_addr == r->in_group.s_addr && (r->in_port == 0 || o->port == r->in_port))
+	    addr_ip_equal(&o->group, &r->in_group) && (r->in_port == 0 || o->port == r->in_port))
 		return config_fail(err, -EINVAL,
 				   "rules[%zu].outputs[%zu]: same interface, group and port as the input (it would relay the stream onto itself)",
 				   i, j);
 	/* An interface that does not exist yet has no address to check: the rule waits. */
-	if (o->ifindex == 0 || o->source_mode != SOURCE_RELAY || !addr_is_multicast(o->group))
+	if (o->ifindex == 0 || o->source_mode != SOURCE_RELAY || addr_ip_is_v6(&o->group) ||
+	    !addr_ip_is_multicast(&o->group))
 		return 0;
 	rc = iface_ipv4(c, o->ifname, &ifaddr);
 	if (rc < 0)
@@ -252,11 +254,51 @@ static int resolve_output(struct mcr_rule *r, size_t i, size_t j, struct if_cach
 	return config_check_output_source(r, i, j, ifaddr, err);
 }
 
+/*
+ * A rule relays one family: mcrd does not translate between IPv4 and IPv6,
+ * so a source or output of the other family than the input group is a
+ * mistake, named here with both values.
+ */
+static int check_one_family(const struct mcr_rule *r, size_t i, const char *what,
+			    const struct mcr_addr *a, struct config_error *err)
+{
+	char g[ADDR_IP_STR_MAX], v[ADDR_IP_STR_MAX];
+
+	if (!addr_ip_is_set(a) || a->family == r->in_group.family)
+		return 0;
+	return config_fail(err, -EINVAL,
+			   "rules[%zu] (\"%s\"): the input group %s is %s but %s %s is %s; a rule "
+			   "relays one family, so write both in %s",
+			   i, r->name, addr_ip_fmt(&r->in_group, g), addr_ip_family_name(&r->in_group),
+			   what, addr_ip_fmt(a, v), addr_ip_family_name(a),
+			   addr_ip_family_name(&r->in_group));
+}
+
+static int check_families(const struct mcr_rule *r, size_t i, struct config_error *err)
+{
+	char what[64];
+	int rc = check_one_family(r, i, "the input source", &r->in_source, err);
+
+	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++) {
+		const struct mcr_output *o = &r->outputs[j];
+
+		(void)snprintf(what, sizeof(what), "outputs[%zu]'s group", j);
+		rc = check_one_family(r, i, what, &o->group, err);
+		if (rc == 0 && o->source_mode == SOURCE_ADDR) {
+			(void)snprintf(what, sizeof(what), "outputs[%zu]'s source", j);
+			rc = check_one_family(r, i, what, &o->source, err);
+		}
+	}
+	return rc;
+}
+
 static int resolve_rule(struct mcr_rule *r, size_t i, struct if_cache *c,
 			struct config_error *err)
 {
-	int rc = resolve_ifname(c, r->in_ifname, &r->in_ifindex, i, SIZE_MAX, err);
+	int rc = check_families(r, i, err);
 
+	if (rc == 0)
+		rc = resolve_ifname(c, r->in_ifname, &r->in_ifindex, i, SIZE_MAX, err);
 	for (size_t j = 0; rc == 0 && j < r->n_outputs; j++)
 		rc = resolve_output(r, i, j, c, err);
 	return rc;
@@ -269,7 +311,7 @@ static int resolve_rule(struct mcr_rule *r, size_t i, struct if_cache *c,
  */
 static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct config_error *err)
 {
-	char g[INET_ADDRSTRLEN];
+	char g[ADDR_IP_STR_MAX];
 
 	for (size_t j = 1; j < r->n_outputs; j++) {
 		const struct mcr_output *o = &r->outputs[j];
@@ -277,13 +319,13 @@ static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct co
 		for (size_t k = 0; k < j; k++) {
 			const struct mcr_output *p = &r->outputs[k];
 
-			if (strcmp(o->ifname, p->ifname) != 0 || o->group.s_addr != p->group.s_addr ||
-			    o->port != p->port)
+			if (strcmp(o->ifname, p->ifname) != 0 ||
+			    !addr_ip_equal(&o->group, &p->group) || o->port != p->port)
 				continue;
-			(void)inet_ntop(AF_INET, &o->group, g, sizeof(g));
 			return config_fail(err, -EINVAL,
-					   "rules[%zu].outputs[%zu]: same interface, group and port as outputs[%zu] (%s, %s:%u) in rule \"%s\": every packet would be sent twice; remove one",
-					   i, j, k, o->ifname, g, o->port, r->name);
+					   "rules[%zu].outputs[%zu]: same interface, group and port as outputs[%zu] (%s, %s) in rule \"%s\": every packet would be sent twice; remove one",
+					   i, j, k, o->ifname, addr_ip_fmt_port(&o->group, o->port, g),
+					   r->name);
 		}
 	}
 	return 0;
@@ -293,8 +335,8 @@ static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct co
 struct input_entry {
 	struct {
 		char ifname[IF_NAMESIZE];
-		uint32_t group;
-		uint32_t source;
+		struct mcr_addr group;
+		struct mcr_addr source;
 		uint16_t port;
 		uint16_t vlan;
 	} key;
@@ -317,8 +359,8 @@ static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 
 		/* calloc zeroed the key's padding and the name's tail. */
 		(void)snprintf(e->key.ifname, sizeof(e->key.ifname), "%s", r->in_ifname);
-		e->key.group = r->in_group.s_addr;
-		e->key.source = r->in_source.s_addr;
+		e->key.group = r->in_group;
+		e->key.source = r->in_source;
 		e->key.port = r->in_port;
 		e->key.vlan = r->in_vlan;
 		e->index = i;

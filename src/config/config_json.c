@@ -574,7 +574,7 @@ static int json_set_new(json_t *obj, const char *key, json_t *v)
 
 static json_t *input_to_json(const struct mcr_rule *r)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 	json_t *in = json_object();
 	int rc;
 
@@ -582,11 +582,11 @@ static json_t *input_to_json(const struct mcr_rule *r)
 		return NULL;
 	rc = json_set_new(in, "interface", json_string(r->in_ifname));
 	if (!rc)
-		rc = json_set_new(in, "group", json_string(addr_fmt(r->in_group, buf)));
+		rc = json_set_new(in, "group", json_string(addr_ip_fmt(&r->in_group, buf)));
 	if (!rc && r->in_port)
 		rc = json_set_new(in, "port", json_integer(r->in_port));
-	if (!rc && r->in_source.s_addr != htonl(INADDR_ANY))
-		rc = json_set_new(in, "source", json_string(addr_fmt(r->in_source, buf)));
+	if (!rc && addr_ip_is_set(&r->in_source))
+		rc = json_set_new(in, "source", json_string(addr_ip_fmt(&r->in_source, buf)));
 	if (!rc && r->in_vlan)
 		rc = json_set_new(in, "vlan", json_integer(r->in_vlan));
 	if (rc < 0) {
@@ -599,15 +599,15 @@ static json_t *input_to_json(const struct mcr_rule *r)
 /* Group and port only when set: an unresolved output inherits them from the input. */
 static json_t *output_to_json(const struct mcr_output *o)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 	json_t *out = json_object();
 	int rc;
 
 	if (!out)
 		return NULL;
 	rc = json_set_new(out, "interface", json_string(o->ifname));
-	if (!rc && o->group.s_addr != htonl(INADDR_ANY))
-		rc = json_set_new(out, "group", json_string(addr_fmt(o->group, buf)));
+	if (!rc && addr_ip_is_set(&o->group))
+		rc = json_set_new(out, "group", json_string(addr_ip_fmt(&o->group, buf)));
 	if (!rc && o->port)
 		rc = json_set_new(out, "port", json_integer(o->port));
 	if (!rc)
@@ -617,7 +617,7 @@ static json_t *output_to_json(const struct mcr_output *o)
 	if (!rc && o->source_mode == SOURCE_KEEP)
 		rc = json_set_new(out, "source", json_string("keep"));
 	if (!rc && o->source_mode == SOURCE_ADDR)
-		rc = json_set_new(out, "source", json_string(addr_fmt(o->source, buf)));
+		rc = json_set_new(out, "source", json_string(addr_ip_fmt(&o->source, buf)));
 	if (!rc && o->when != WHEN_ALWAYS)
 		rc = json_set_new(out, "when", json_string(config_when_name(o->when)));
 	if (rc < 0) {

@@ -37,9 +37,10 @@ int config_check_when(const struct mcr_config *cfg, struct config_error *err)
 
 		for (size_t o = 0; o < rule->n_outputs; o++) {
 			const struct mcr_output *out = &rule->outputs[o];
-			struct in_addr g = out->group.s_addr ? out->group : rule->in_group;
+			const struct mcr_addr *g = addr_ip_is_set(&out->group) ? &out->group :
+										  &rule->in_group;
 
-			if (out->when == WHEN_JOINED && !IN_MULTICAST(ntohl(g.s_addr)))
+			if (out->when == WHEN_JOINED && !addr_ip_is_multicast(g))
 				return config_fail(err, -EINVAL,
 						   "rule \"%s\": output %zu (%s): \"when\": \"joined\" "
 						   "follows a multicast group's listeners; give the output "

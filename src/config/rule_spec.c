@@ -4,6 +4,8 @@
  *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
  *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][,when=joined]
  *       [; OUT...]
+ * GROUP is IPv4 or IPv6; an IPv6 one with a port goes in brackets,
+ * "[ff3e::1]:5000".
  * Its values go through the same checks as the JSON file's (value.h), and
  * messages quote the spec and name the part ("input", "output 2").
  */
@@ -78,22 +80,27 @@ static char *str_key_value(char *field, const char *key)
 	return *p == '=' ? str_trim(p + 1) : NULL;
 }
 
-/* "GROUP[:PORT]"; *ret_port is left alone when no port is given. */
-static int shorthand_group_port(char *s, struct in_addr *ret_group, uint16_t *ret_port,
+/* "GROUP[:PORT]" or "[IPV6][:PORT]"; *ret_port is left alone when no port is given. */
+static int shorthand_group_port(char *s, struct mcr_addr *ret_group, uint16_t *ret_port,
 				const char *where, struct config_error *err)
 {
 	char shown[SHOWN_MAX + 4];
-	char *colon = strchr(s, ':');
+	char *port, *group;
 	int rc;
 
-	if (colon)
-		*colon = '\0';
 	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, s);
-	rc = value_check_group(s, ret_group, where, shown, err);
-	if (rc < 0 || !colon)
+	group = addr_split_port(s, &port);
+	if (!group)
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not GROUP[:PORT] (an IPv6 group with a port is "
+				   "written in brackets: [ff3e::1]:5000)",
+				   where, shown);
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, group);
+	rc = value_check_group(group, ret_group, where, shown, err);
+	if (rc < 0 || !port)
 		return rc;
-	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, colon + 1);
-	return value_check_port(str_to_number(colon + 1), ret_port, where, shown, err);
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, port);
+	return value_check_port(str_to_number(port), ret_port, where, shown, err);
 }
 
 static int shorthand_input(struct mcr_rule *r, char *lhs, const char *ctx,

@@ -81,25 +81,46 @@ int value_check_rule_name(const char *s, char ret[MCR_NAME_MAX], const char *whe
 	return 0;
 }
 
-/* A destination: a multicast group or a unicast address, but not 0.0.0.0 or broadcast. */
-int value_check_group(const char *s, struct in_addr *ret, const char *where, const char *shown,
-			 struct config_error *err)
+/* 0.0.0.0, ::, 255.255.255.255 or ::ffff:A.B.C.D (an IPv4 address in IPv6 clothing). */
+static bool is_unusable(const struct mcr_addr *a)
 {
-	if (addr_parse_ipv4(s, ret) < 0)
-		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
-	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST))
+	if (addr_ip_is_v6(a))
+		return IN6_IS_ADDR_UNSPECIFIED(&a->v6) || IN6_IS_ADDR_V4MAPPED(&a->v6);
+	return a->v4.s_addr == htonl(INADDR_ANY) || a->v4.s_addr == htonl(INADDR_BROADCAST);
+}
+
+/* RFC 4291 2.7: scope 0 is reserved, 1 is interface-local (never on a wire). */
+static bool is_v6_unroutable_group(const struct mcr_addr *a)
+{
+	unsigned int scope = a->v6.s6_addr[1] & 0x0f;
+
+	return addr_ip_is_v6(a) && addr_ip_is_multicast(a) && scope <= 1;
+}
+
+int value_check_group(const char *s, struct mcr_addr *ret, const char *where, const char *shown,
+		      struct config_error *err)
+{
+	if (addr_ip_parse(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 or IPv6 address", where,
+				   shown);
+	if (is_unusable(ret))
 		return config_fail(err, -EINVAL, "%s: %s is not a usable destination address",
 				   where, shown);
+	if (is_v6_unroutable_group(ret))
+		return config_fail(err, -EINVAL,
+				   "%s: %s is an IPv6 group of scope %u, which never leaves its "
+				   "host; use a scope of 2 (link) or wider, as in ff0e::/16 or ff3e::/32",
+				   where, shown, ret->v6.s6_addr[1] & 0x0fu);
 	return 0;
 }
 
-int value_check_source(const char *s, struct in_addr *ret, const char *where, const char *shown,
-			  struct config_error *err)
+int value_check_source(const char *s, struct mcr_addr *ret, const char *where, const char *shown,
+		       struct config_error *err)
 {
-	if (addr_parse_ipv4(s, ret) < 0)
-		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 address", where, shown);
-	if (ret->s_addr == htonl(INADDR_ANY) || ret->s_addr == htonl(INADDR_BROADCAST) ||
-	    addr_is_multicast(*ret))
+	if (addr_ip_parse(s, ret) < 0)
+		return config_fail(err, -EINVAL, "%s: %s is not an IPv4 or IPv6 address", where,
+				   shown);
+	if (is_unusable(ret) || addr_ip_is_multicast(ret))
 		return config_fail(err, -EINVAL, "%s: %s must be a unicast address", where, shown);
 	return 0;
 }
@@ -163,9 +184,10 @@ int value_check_out_source(const char *s, struct mcr_output *o, const char *wher
 		o->source_mode = SOURCE_KEEP;
 		return 0;
 	}
-	if (addr_parse_ipv4(s, &o->source) < 0)
+	if (addr_ip_parse(s, &o->source) < 0)
 		return config_fail(err, -EINVAL,
-				   "%s: %s is not a source (\"relay\", \"keep\" or an IPv4 address)",
+				   "%s: %s is not a source (\"relay\", \"keep\" or an IPv4 or IPv6 "
+				   "address)",
 				   where, shown);
 	o->source_mode = SOURCE_ADDR;
 	return value_check_source(s, &o->source, where, shown, err);

@@ -24,11 +24,15 @@ int value_check_ifname(const char *s, char ret[IF_NAMESIZE], const char *where,
 		       const char *shown, struct config_error *err);
 int value_check_rule_name(const char *s, char ret[MCR_NAME_MAX], const char *where,
 			  const char *shown, struct config_error *err);
-/* A destination: a multicast group or a unicast address, but not 0.0.0.0 or broadcast. */
-int value_check_group(const char *s, struct in_addr *ret, const char *where, const char *shown,
+/*
+ * A destination, IPv4 or IPv6: a multicast group or a unicast address, but
+ * not 0.0.0.0, ::, broadcast, or an IPv6 multicast address of scope 0 or
+ * 1 (reserved, interface-local: nothing a relay can send to).
+ */
+int value_check_group(const char *s, struct mcr_addr *ret, const char *where, const char *shown,
 		      struct config_error *err);
-/* A unicast address (an input's or output's "source"). */
-int value_check_source(const char *s, struct in_addr *ret, const char *where, const char *shown,
+/* A unicast address of either family (an input's or output's "source"). */
+int value_check_source(const char *s, struct mcr_addr *ret, const char *where, const char *shown,
 		       struct config_error *err);
 int value_check_port(long long v, uint16_t *ret, const char *where, const char *shown,
 		     struct config_error *err);

@@ -116,7 +116,7 @@ static json_t *rule_canonical(json_t *rule)
 	if (config_rule_from_json(rule, &r, &err) < 0)
 		return NULL;
 	for (size_t i = 0; i < r.n_outputs; i++) {
-		if (r.outputs[i].group.s_addr == htonl(INADDR_ANY))
+		if (r.outputs[i].group.v4.s_addr == htonl(INADDR_ANY))
 			r.outputs[i].group = r.in_group;
 		if (r.outputs[i].port == 0)
 			r.outputs[i].port = r.in_port;

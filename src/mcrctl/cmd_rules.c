@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "mcrctl/cmd.h"
 #include "mcrctl/table.h"
 
@@ -37,10 +38,10 @@ static int parse_integer(const char *s, long long *ret)
 	return errno || end == s || *end ? -EINVAL : 0;
 }
 
-/* "IF[,GROUP[:PORT]]" as an output object. */
+/* "IF[,GROUP[:PORT]]" as an output object; an IPv6 GROUP with a port in brackets. */
 static int output_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json_t **ret)
 {
-	char *copy = strdup(spec), *comma, *colon;
+	char *copy = strdup(spec), *comma, *colon, *group;
 	long long port;
 	json_t *o;
 	int rc = EXIT_USAGE;
@@ -56,19 +57,24 @@ static int output_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json
 		return EXIT_FAILURE;
 	}
 	if (comma) {
-		colon = strchr(comma + 1, ':');
-		if (colon)
-			*colon = '\0';
-		if (!comma[1]) {
+		group = addr_split_port(comma + 1, &colon);
+		if (!group) {
+			(void)mcrctl_usage_error(cmd,
+						 "--output \"%s\": not IF,GROUP[:PORT] (an IPv6 "
+						 "GROUP with a port goes in brackets: [ff3e::1]:5000)",
+						 spec);
+			goto out_free;
+		}
+		if (!group[0]) {
 			(void)mcrctl_usage_error(cmd, "--output \"%s\": missing GROUP after ','",
 						 spec);
 			goto out_free;
 		}
-		if (json_object_set_new(o, "group", json_string(comma + 1)) < 0)
+		if (json_object_set_new(o, "group", json_string(group)) < 0)
 			goto out_free;
-		if (colon && parse_integer(colon + 1, &port) < 0) {
+		if (colon && parse_integer(colon, &port) < 0) {
 			(void)mcrctl_usage_error(cmd, "--output \"%s\": \"%s\" is not a port number",
-						 spec, colon + 1);
+						 spec, colon);
 			goto out_free;
 		}
 		if (colon && json_object_set_new(o, "port", json_integer(port)) < 0)
@@ -297,11 +303,13 @@ int cmd_remove(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **
 static void fmt_group_port(const json_t *obj, char *buf, size_t size)
 {
 	long long port = json_int_of(obj, "port");
+	char host[64];	/* "[" INET6_ADDRSTRLEN "]" fits */
 
+	(void)table_host(json_str_or(obj, "group", "?"), host, sizeof(host));
 	if (port)
-		(void)snprintf(buf, size, "%s:%lld", json_str_or(obj, "group", "?"), port);
+		(void)snprintf(buf, size, "%s:%lld", host, port);
 	else
-		(void)snprintf(buf, size, "%s:*", json_str_or(obj, "group", "?"));
+		(void)snprintf(buf, size, "%s:*", host);
 }
 
 /* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S][,when=W]; ...". */
@@ -309,6 +317,7 @@ static char *fmt_outputs(const json_t *outputs)
 {
 	char *buf = NULL;
 	size_t size = 0, i;
+	char host[64];
 	json_t *o;
 	FILE *f = open_memstream(&buf, &size);
 
@@ -316,7 +325,11 @@ static char *fmt_outputs(const json_t *outputs)
 		return NULL;
 	json_array_foreach(outputs, i, o) {
 		(void)fprintf(f, "%s%s", i ? "; " : "", json_str_or(o, "interface", "?"));
-		if (json_object_get(o, "group"))
+		/* As --rule takes it: an IPv6 group in brackets when a port follows. */
+		if (json_object_get(o, "group") && json_object_get(o, "port"))
+			(void)fprintf(f, ",%s",
+				      table_host(json_str_or(o, "group", "?"), host, sizeof(host)));
+		else if (json_object_get(o, "group"))
 			(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
 		if (json_object_get(o, "port"))
 			(void)fprintf(f, ":%lld", json_int_of(o, "port"));
@@ -354,7 +367,7 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	table_init(&t, cols);
 	json_array_foreach(json_object_get(result, "rules"), i, rule) {
 		json_t *in = json_object_get(rule, "input");
-		char gp[64], *outs = fmt_outputs(json_object_get(rule, "outputs"));
+		char gp[96], *outs = fmt_outputs(json_object_get(rule, "outputs"));
 
 		fmt_group_port(in, gp, sizeof(gp));
 		table_row(&t);

@@ -25,12 +25,12 @@
 /* "  -> IF GROUP:PORT" under its rule; port * keeps each packet's own. */
 static void fmt_output_name(const json_t *o, char *buf, size_t size)
 {
-	char port[16] = "*";
+	char port[16] = "*", host[64];
 
 	if (json_int_of(o, "port"))
 		(void)snprintf(port, sizeof(port), "%lld", json_int_of(o, "port"));
 	(void)snprintf(buf, size, "  -> %s %s:%s", json_str_or(o, "interface", "?"),
-		       json_str_or(o, "group", "?"), port);
+		       table_host(json_str_or(o, "group", "?"), host, sizeof(host)), port);
 }
 
 /*

@@ -134,3 +134,9 @@ const char *table_rate(double v, const char *unit, char buf[TABLE_RATE_MAX])
 		(void)snprintf(buf, TABLE_RATE_MAX, "%.0f %s%s", v, prefixes[p], unit);
 	return buf;
 }
+
+const char *table_host(const char *addr, char *buf, size_t size)
+{
+	(void)snprintf(buf, size, strchr(addr, ':') ? "[%s]" : "%s", addr);
+	return buf;
+}

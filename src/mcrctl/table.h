@@ -35,6 +35,12 @@ void table_free(struct table *t);
 void table_row(struct table *t);
 void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * An address as it goes before ":PORT": IPv6 (it has colons) in brackets,
+ * "[ff3e::1]", IPv4 as it is.  Returns buf.
+ */
+const char *table_host(const char *addr, char *buf, size_t size);
+
 /* Returns 0, or the first error met while filling the table. */
 int table_print(const struct table *t, FILE *f);
 

@@ -45,7 +45,7 @@
 struct gen_opts {
 	const char *ifname;
 	unsigned int ifindex;
-	struct in_addr group;
+	struct mcr_addr group;		/* IPv4 or IPv6 */
 	uint16_t port;
 	uint64_t rate;
 	uint64_t count;
@@ -57,7 +57,7 @@ struct gen_opts {
 	uint32_t batch;
 	enum toolopt_step step;
 	bool has_source;
-	struct in_addr source;
+	struct mcr_addr source;		/* the group's family */
 	uint32_t ttl;
 	uint32_t tos;
 	bool is_df_off;			/* --no-df: IP_PMTUDISC_DONT */
@@ -65,10 +65,16 @@ struct gen_opts {
 	bool quiet;
 };
 
+/* Where a stream goes, of the group's family. */
+union gen_dest {
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 struct gen {
 	const struct gen_opts *opts;
 	int fd;
-	struct sockaddr_in *dests;	/* one per stream */
+	union gen_dest *dests;		/* one per stream */
 	uint64_t *stream_sent;		/* one per stream */
 	uint8_t *bufs;			/* batch datagrams of opts->size bytes */
 	struct iovec *iovs;
@@ -101,7 +107,8 @@ static void usage(FILE *out)
 		"Send numbered UDP test packets (for mcrsink) to a multicast group or a unicast address.\n"
 		"\n"
 		"  -i, --interface IFACE   output interface for multicast (required)\n"
-		"  -g, --group GROUP:PORT  destination of stream 0 (required)\n"
+		"  -g, --group GROUP:PORT  destination of stream 0 (required); IPv6 in brackets,\n"
+		"                          [ff3e::1]:5000\n"
 		"  -r, --rate RATE         packets per second over all streams; k/M/G suffixes;\n"
 		"                          0 = as fast as possible (default 0, max 100M)\n"
 		"  -c, --count N           packets per stream, 1..10000000000\n"
@@ -183,7 +190,7 @@ static void parse_args(int argc, char **argv, struct gen_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *group_arg = NULL;
-	struct in_addr last;
+	struct mcr_addr last;
 	uint16_t last_port;
 	int c, r;
 
@@ -233,8 +240,9 @@ static void parse_args(int argc, char **argv, struct gen_opts *o)
 				usage_error("invalid --step '%s': expected 'port' or 'group'", optarg);
 			break;
 		case OPT_SOURCE:
-			if (addr_parse_ipv4(optarg, &o->source) < 0)
-				usage_error("invalid --source '%s': expected an IPv4 address", optarg);
+			if (addr_ip_parse(optarg, &o->source) < 0)
+				usage_error("invalid --source '%s': expected an IPv4 or IPv6 address",
+					    optarg);
 			o->has_source = true;
 			break;
 		case OPT_TTL:
@@ -273,11 +281,15 @@ static void parse_args(int argc, char **argv, struct gen_opts *o)
 		usage_error("missing -i/--interface");
 	if (!group_arg)
 		usage_error("missing -g/--group GROUP:PORT");
-	if (addr_parse_ipv4_port(group_arg, &o->group, &o->port) < 0 || o->port == 0 ||
-	    o->group.s_addr == htonl(INADDR_ANY))
-		usage_error("invalid --group '%s': expected GROUP:PORT, e.g. 239.1.1.1:5000",
+	if (addr_ip_parse_port(group_arg, &o->group, &o->port) < 0 || o->port == 0 ||
+	    (addr_ip_is_v6(&o->group) ? IN6_IS_ADDR_UNSPECIFIED(&o->group.v6) :
+					o->group.v4.s_addr == htonl(INADDR_ANY)))
+		usage_error("invalid --group '%s': expected GROUP:PORT, e.g. 239.1.1.1:5000 or "
+			    "[ff3e::1]:5000",
 			    group_arg);
-	if (toolopt_stream_addr(o->group, o->port, o->step, o->streams - 1, &last, &last_port) < 0)
+	if (o->has_source && o->source.family != o->group.family)
+		usage_error("--source and --group must be of one family (IPv4 or IPv6)");
+	if (toolopt_stream_ip(&o->group, o->port, o->step, o->streams - 1, &last, &last_port) < 0)
 		usage_error("%u streams with --step %s starting at %s run out of %s", o->streams,
 			    toolopt_step_name(o->step), group_arg,
 			    o->step == TOOLOPT_STEP_PORT ? "ports" : "addresses");
@@ -298,23 +310,81 @@ static int setsockopt_int(int fd, int level, int name, int value)
 	return 0;
 }
 
-static int gen_bind_source(int fd, struct in_addr source)
+/* The sockaddr of @a and @port; returns its length. */
+static socklen_t gen_sockaddr(const struct mcr_addr *a, uint16_t port, union gen_dest *ret)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = source };
+	memset(ret, 0, sizeof(*ret));
+	if (addr_ip_is_v6(a)) {
+		ret->v6.sin6_family = AF_INET6;
+		ret->v6.sin6_addr = a->v6;
+		ret->v6.sin6_port = htons(port);
+		return sizeof(ret->v6);
+	}
+	ret->v4.sin_family = AF_INET;
+	ret->v4.sin_addr = a->v4;
+	ret->v4.sin_port = htons(port);
+	return sizeof(ret->v4);
+}
+
+static int gen_bind_source(int fd, const struct mcr_addr *source)
+{
+	union gen_dest sa;
+	socklen_t len = gen_sockaddr(source, 0, &sa);
+	bool is_v6 = addr_ip_is_v6(source);
 	int err;
 
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+	if (bind(fd, (struct sockaddr *)&sa, len) == 0)
 		return 0;
 	err = -errno;
 	/*
 	 * Testing rp_filter needs a source the sending host need not own;
 	 * IP_TRANSPARENT (CAP_NET_ADMIN) lets us bind and route from it.
 	 */
-	if (err != -EADDRNOTAVAIL || setsockopt_int(fd, SOL_IP, IP_TRANSPARENT, 1) < 0)
+	if (err != -EADDRNOTAVAIL ||
+	    setsockopt_int(fd, is_v6 ? SOL_IPV6 : SOL_IP, is_v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+			   1) < 0)
 		return err;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (bind(fd, (struct sockaddr *)&sa, len) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * The IPv6 counterparts of gen_open_socket()'s options: the interface,
+ * hop limits, traffic class, no DF-like path MTU discovery with --no-df,
+ * no loop back, errors reported.
+ */
+static int gen_socket_v6(int fd, const struct gen_opts *o, const char **ret_what)
+{
+	int r;
+
+	*ret_what = "IPV6_MULTICAST_IF";
+	r = setsockopt_int(fd, SOL_IPV6, IPV6_MULTICAST_IF, (int)o->ifindex);
+	if (r == 0) {
+		*ret_what = "IPV6_MULTICAST_HOPS";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_MULTICAST_HOPS, (int)o->ttl);
+	}
+	if (r == 0) {
+		*ret_what = "IPV6_UNICAST_HOPS";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_UNICAST_HOPS, (int)o->ttl);
+	}
+	if (r == 0) {
+		*ret_what = "IPV6_TCLASS";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_TCLASS, (int)o->tos);
+	}
+	if (r == 0 && o->is_df_off) {
+		*ret_what = "IPV6_MTU_DISCOVER";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DONT);
+	}
+	if (r == 0) {
+		*ret_what = "IPV6_MULTICAST_LOOP";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_MULTICAST_LOOP, 0);
+	}
+	if (r == 0) {
+		*ret_what = "IPV6_RECVERR";
+		r = setsockopt_int(fd, SOL_IPV6, IPV6_RECVERR, 1);
+	}
+	return r;
 }
 
 /* Returns 0, or a negative errno with *ret_what naming the step that failed. */
@@ -323,7 +393,7 @@ static int gen_open_socket(const struct gen_opts *o, int *ret_fd, const char **r
 	struct ip_mreqn mreq = { .imr_ifindex = (int)o->ifindex };
 	int fd, r;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	fd = socket(o->group.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*ret_what = "socket";
 		return -errno;
@@ -332,12 +402,19 @@ static int gen_open_socket(const struct gen_opts *o, int *ret_fd, const char **r
 	if (setsockopt_int(fd, SOL_SOCKET, SO_SNDBUFFORCE, GEN_SNDBUF) < 0)
 		(void)setsockopt_int(fd, SOL_SOCKET, SO_SNDBUF, GEN_SNDBUF);
 	if (o->has_source) {
-		mreq.imr_address = o->source;
-		r = gen_bind_source(fd, o->source);
+		mreq.imr_address = o->source.v4;
+		r = gen_bind_source(fd, &o->source);
 		if (r < 0) {
 			*ret_what = "bind to --source";
 			goto out_close_fd;
 		}
+	}
+	if (addr_ip_is_v6(&o->group)) {
+		r = gen_socket_v6(fd, o, ret_what);
+		if (r < 0)
+			goto out_close_fd;
+		*ret_fd = fd;
+		return 0;
 	}
 	*ret_what = "IP_MULTICAST_IF";
 	if (setsockopt(fd, SOL_IP, IP_MULTICAST_IF, &mreq, sizeof(mreq)) < 0) {
@@ -397,6 +474,7 @@ static void gen_free(struct gen *g)
 
 static int gen_init(struct gen *g, const struct gen_opts *o)
 {
+	socklen_t namelen = sizeof(struct sockaddr_in);
 	const char *what = "";
 	int r;
 
@@ -411,13 +489,12 @@ static int gen_init(struct gen *g, const struct gen_opts *o)
 		return -ENOMEM;
 	}
 	for (uint32_t k = 0; k < o->streams; k++) {
-		struct sockaddr_in *d = &g->dests[k];
+		struct mcr_addr a;
+		uint16_t port;
 
-		d->sin_family = AF_INET;
 		/* parse_args() checked the last stream, so none of these can fail. */
-		(void)toolopt_stream_addr(o->group, o->port, o->step, k, &d->sin_addr,
-					  &d->sin_port);
-		d->sin_port = htons(d->sin_port);
+		(void)toolopt_stream_ip(&o->group, o->port, o->step, k, &a, &port);
+		namelen = gen_sockaddr(&a, port, &g->dests[k]);
 	}
 	for (uint32_t i = 0; i < o->batch; i++) {
 		uint8_t *buf = g->bufs + (size_t)i * o->size;
@@ -428,7 +505,7 @@ static int gen_init(struct gen *g, const struct gen_opts *o)
 		g->iovs[i] = (struct iovec){ .iov_base = buf, .iov_len = o->size };
 		g->msgs[i].msg_hdr.msg_iov = &g->iovs[i];
 		g->msgs[i].msg_hdr.msg_iovlen = 1;
-		g->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+		g->msgs[i].msg_hdr.msg_namelen = namelen;
 	}
 	g->total = o->has_count ? o->count * o->streams : UINT64_MAX;
 
@@ -447,16 +524,20 @@ static void sleep_ns(long ns)
 	(void)clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
-static void gen_report_error(struct gen *g, const struct sockaddr_in *dst, int err)
+static void gen_report_error(struct gen *g, const union gen_dest *dst, int err)
 {
-	char buf[ADDR_STR_MAX];
+	bool is_v6 = dst->v6.sin6_family == AF_INET6;
+	struct mcr_addr a = is_v6 ? (struct mcr_addr){ .family = AF_INET6, .v6 = dst->v6.sin6_addr } :
+				    addr_ip_v4(dst->v4.sin_addr);
+	char buf[ADDR_IP_STR_MAX];
 
 	g->errors++;
 	if (g->error_reported)
 		return;
 	g->error_reported = true;
-	(void)fprintf(stderr, "mcrgen: send to %s:%u: %s (further errors are only counted)\n",
-		      addr_fmt(dst->sin_addr, buf), ntohs(dst->sin_port), strerror(err));
+	(void)fprintf(stderr, "mcrgen: send to %s: %s (further errors are only counted)\n",
+		      addr_ip_fmt_port(&a, ntohs(is_v6 ? dst->v6.sin6_port : dst->v4.sin_port), buf),
+		      strerror(err));
 }
 
 /*

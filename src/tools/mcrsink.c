@@ -90,7 +90,7 @@ struct sink_stream {
 struct sink_listener {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;
-	struct in_addr group;
+	struct mcr_addr group;		/* IPv4 or IPv6 */
 	uint16_t port;
 	uint32_t stream;		/* the stream id it expects */
 	int fd;
@@ -140,7 +140,8 @@ static void usage(FILE *out)
 		"Receive mcrgen test packets and count loss, duplicates, reordering and latency.\n"
 		"\n"
 		"  -j, --join IFACE,GROUP:PORT  listen for GROUP:PORT on IFACE; GROUP may be a\n"
-		"                               local unicast address (repeatable, at least one)\n"
+		"                               local unicast address, or IPv6 in brackets:\n"
+		"                               [ff3e::1]:5000 (repeatable, at least one)\n"
 		"  -n, --streams N              each -j listens to N streams: listener k takes\n"
 		"                               PORT+k or GROUP+k and expects stream id k (default 1)\n"
 		"      --step port|group        how the streams of -n are addressed (default port)\n"
@@ -193,10 +194,13 @@ static void parse_join(const char *arg, struct sink_listener *ret)
 		usage_error("invalid --join '%s': expected IFACE,GROUP:PORT", arg);
 	memcpy(ret->ifname, arg, len);
 	ret->ifname[len] = '\0';
-	if (addr_parse_ipv4_port(comma + 1, &ret->group, &ret->port) < 0 || ret->port == 0)
-		usage_error("invalid --join '%s': expected IFACE,GROUP:PORT, e.g. eth0,239.1.1.1:5000",
+	if (addr_ip_parse_port(comma + 1, &ret->group, &ret->port) < 0 || ret->port == 0)
+		usage_error("invalid --join '%s': expected IFACE,GROUP:PORT, e.g. eth0,239.1.1.1:5000 "
+			    "or eth0,[ff3e::1]:5000",
 			    arg);
-	if (ret->group.s_addr == htonl(INADDR_ANY) || ret->group.s_addr == htonl(INADDR_BROADCAST))
+	if (addr_ip_is_v6(&ret->group) ? IN6_IS_ADDR_UNSPECIFIED(&ret->group.v6) :
+					 (ret->group.v4.s_addr == htonl(INADDR_ANY) ||
+					  ret->group.v4.s_addr == htonl(INADDR_BROADCAST)))
 		usage_error("invalid --join '%s': GROUP must be a multicast group or a local unicast address",
 			    arg);
 	r = toolopt_iface_index(ret->ifname, &ret->ifindex);
@@ -207,7 +211,7 @@ static void parse_join(const char *arg, struct sink_listener *ret)
 
 static bool listener_same(const struct sink_listener *a, const struct sink_listener *b)
 {
-	return a->ifindex == b->ifindex && a->group.s_addr == b->group.s_addr &&
+	return a->ifindex == b->ifindex && addr_ip_equal(&a->group, &b->group) &&
 	       a->port == b->port;
 }
 
@@ -215,7 +219,7 @@ static bool listener_same(const struct sink_listener *a, const struct sink_liste
 static void expand_listeners(struct sink_opts *o, const struct sink_listener *specs,
 			     unsigned int nspecs)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 	unsigned int n = 0;
 
 	if ((uint64_t)nspecs * o->streams > SINK_MAX_LISTENERS)
@@ -232,16 +236,16 @@ static void expand_listeners(struct sink_opts *o, const struct sink_listener *sp
 
 			*l = specs[i];
 			l->stream = k;
-			if (toolopt_stream_addr(specs[i].group, specs[i].port, o->step, k, &l->group,
-						&l->port) < 0)
-				usage_error("%u streams with --step %s starting at %s:%u run out of %s",
+			if (toolopt_stream_ip(&specs[i].group, specs[i].port, o->step, k, &l->group,
+					      &l->port) < 0)
+				usage_error("%u streams with --step %s starting at %s run out of %s",
 					    o->streams, toolopt_step_name(o->step),
-					    addr_fmt(specs[i].group, buf), specs[i].port,
+					    addr_ip_fmt_port(&specs[i].group, specs[i].port, buf),
 					    o->step == TOOLOPT_STEP_PORT ? "ports" : "addresses");
 			for (unsigned int j = 0; j < n; j++) {
 				if (listener_same(&o->listeners[j], l))
-					usage_error("listener %s,%s:%u is given twice", l->ifname,
-						    addr_fmt(l->group, buf), l->port);
+					usage_error("listener %s,%s is given twice", l->ifname,
+						    addr_ip_fmt_port(&l->group, l->port, buf));
 			}
 			n++;
 		}
@@ -506,17 +510,64 @@ static int setsockopt_int(int fd, int level, int name, int value)
 	return 0;
 }
 
+/* Join an IPv4 group on l's interface; only that group's packets reach fd. */
+static int sink_join_v4(int fd, const struct sink_listener *l, const char **ret_what)
+{
+	struct ip_mreqn mreq = { .imr_multiaddr = l->group.v4, .imr_ifindex = (int)l->ifindex };
+
+	*ret_what = "IP_ADD_MEMBERSHIP";
+	if (setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	/* Only the group we joined, not every group joined on this host. */
+	*ret_what = "IP_MULTICAST_ALL";
+	return setsockopt_int(fd, SOL_IP, IP_MULTICAST_ALL, 0);
+}
+
+/* The same for IPv6: an MLD report goes out for the group. */
+static int sink_join_v6(int fd, const struct sink_listener *l, const char **ret_what)
+{
+	struct ipv6_mreq mreq = { .ipv6mr_multiaddr = l->group.v6,
+				  .ipv6mr_interface = l->ifindex };
+
+	*ret_what = "IPV6_JOIN_GROUP";
+	if (setsockopt(fd, SOL_IPV6, IPV6_JOIN_GROUP, &mreq, sizeof(mreq)) < 0)
+		return -errno;
+	*ret_what = "IPV6_MULTICAST_ALL";
+	return setsockopt_int(fd, SOL_IPV6, IPV6_MULTICAST_ALL, 0);
+}
+
+/* l's address to bind to, of its family; returns its length. */
+static socklen_t sink_sockaddr(const struct sink_listener *l, struct sockaddr_storage *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	if (addr_ip_is_v6(&l->group)) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ret;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = l->group.v6;
+		sin6->sin6_port = htons(l->port);
+		/* A link-local unicast address names its interface. */
+		if (IN6_IS_ADDR_LINKLOCAL(&l->group.v6))
+			sin6->sin6_scope_id = l->ifindex;
+		return sizeof(*sin6);
+	}
+	((struct sockaddr_in *)ret)->sin_family = AF_INET;
+	((struct sockaddr_in *)ret)->sin_addr = l->group.v4;
+	((struct sockaddr_in *)ret)->sin_port = htons(l->port);
+	return sizeof(struct sockaddr_in);
+}
+
 /* Returns 0, or a negative errno with *ret_what naming the step that failed. */
 static int sink_open_listener(struct sink *s, struct sink_listener *l, uint64_t tag,
 			      const char **ret_what)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = l->group,
-				   .sin_port = htons(l->port) };
+	struct sockaddr_storage sa;
+	socklen_t sa_len = sink_sockaddr(l, &sa);
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 	int fd, r;
 
 	*ret_what = "socket";
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	*ret_what = "SO_REUSEADDR";
@@ -533,21 +584,13 @@ static int sink_open_listener(struct sink *s, struct sink_listener *l, uint64_t 
 		goto out_close_fd;
 	}
 	*ret_what = "bind";
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sa_len) < 0) {
 		r = -errno;
 		goto out_close_fd;
 	}
-	if (addr_is_multicast(l->group)) {
-		struct ip_mreqn mreq = { .imr_multiaddr = l->group, .imr_ifindex = (int)l->ifindex };
-
-		*ret_what = "IP_ADD_MEMBERSHIP";
-		if (setsockopt(fd, SOL_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
-			r = -errno;
-			goto out_close_fd;
-		}
-		/* Only the group we joined, not every group joined on this host. */
-		*ret_what = "IP_MULTICAST_ALL";
-		r = setsockopt_int(fd, SOL_IP, IP_MULTICAST_ALL, 0);
+	if (addr_ip_is_multicast(&l->group)) {
+		r = addr_ip_is_v6(&l->group) ? sink_join_v6(fd, l, ret_what) :
+					       sink_join_v4(fd, l, ret_what);
 		if (r < 0)
 			goto out_close_fd;
 	}
@@ -622,7 +665,7 @@ static void sink_free(struct sink *s)
 static int sink_init(struct sink *s, struct sink_opts *o)
 {
 	const char *what = "";
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 	sigset_t mask;
 	int r;
 
@@ -687,8 +730,8 @@ static int sink_init(struct sink *s, struct sink_opts *o)
 
 		r = sink_open_listener(s, l, i, &what);
 		if (r < 0) {
-			(void)fprintf(stderr, "mcrsink: %s,%s:%u: %s: %s\n", l->ifname,
-				      addr_fmt(l->group, buf), l->port, what, strerror(-r));
+			(void)fprintf(stderr, "mcrsink: %s,%s: %s: %s\n", l->ifname,
+				      addr_ip_fmt_port(&l->group, l->port, buf), what, strerror(-r));
 			return r;
 		}
 		/* The expected stream exists from the start, so silence shows up as loss. */
@@ -873,7 +916,7 @@ out_free:
 
 static int sink_print_json(struct sink *s, const struct sink_totals *all)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 	json_t *root, *listeners;
 	int r = -ENOMEM;
 
@@ -892,7 +935,7 @@ static int sink_print_json(struct sink *s, const struct sink_totals *all)
 		/* From here on the array owns lo, and lo owns streams. */
 		if (json_array_append_new(listeners, lo) < 0 ||
 		    json_object_set_new(lo, "interface", json_string(l->ifname)) < 0 ||
-		    json_object_set_new(lo, "group", json_string(addr_fmt(l->group, buf))) < 0 ||
+		    json_object_set_new(lo, "group", json_string(addr_ip_fmt(&l->group, buf))) < 0 ||
 		    json_object_set_new(lo, "port", json_integer(l->port)) < 0 ||
 		    json_add_counts(lo, &t, true) < 0 ||
 		    json_object_set_new(lo, "streams", json_array()) < 0)
@@ -918,14 +961,14 @@ out_free:
 static void sink_print_human(const struct sink *s, const struct sink_totals *all)
 {
 	const struct histogram *h = s->latency;
-	char buf[ADDR_STR_MAX];
+	char buf[ADDR_IP_STR_MAX];
 
 	for (unsigned int i = 0; i < s->nls; i++) {
 		const struct sink_listener *l = &s->ls[i];
 		struct sink_totals t = listener_totals(s, l);
 
-		(void)printf("mcrsink: %s %s:%u received %llu lost %llu dup %llu reord %llu malformed %llu\n",
-			     l->ifname, addr_fmt(l->group, buf), l->port,
+		(void)printf("mcrsink: %s %s received %llu lost %llu dup %llu reord %llu malformed %llu\n",
+			     l->ifname, addr_ip_fmt_port(&l->group, l->port, buf),
 			     (unsigned long long)t.received, (unsigned long long)t.lost,
 			     (unsigned long long)t.dups, (unsigned long long)t.reordered,
 			     (unsigned long long)t.malformed);

@@ -176,3 +176,22 @@ int toolopt_stream_addr(struct in_addr base, uint16_t port, enum toolopt_step st
 	*ret_port = port;
 	return 0;
 }
+
+int toolopt_stream_ip(const struct mcr_addr *base, uint16_t port, enum toolopt_step step,
+		      uint32_t k, struct mcr_addr *ret_addr, uint16_t *ret_port)
+{
+	uint32_t low, next;
+
+	*ret_addr = *base;
+	if (!addr_ip_is_v6(base))
+		return toolopt_stream_addr(base->v4, port, step, k, &ret_addr->v4, ret_port);
+	if (step == TOOLOPT_STEP_PORT)
+		return toolopt_stream_addr(base->v4, port, step, k, &(struct in_addr){ 0 }, ret_port);
+	memcpy(&low, base->v6.s6_addr + 12, sizeof(low));
+	if (__builtin_add_overflow(ntohl(low), k, &next))
+		return -ERANGE;
+	next = htonl(next);
+	memcpy(ret_addr->v6.s6_addr + 12, &next, sizeof(next));
+	*ret_port = port;
+	return 0;
+}

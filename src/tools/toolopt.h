@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
+#include "common/addr.h"
+
 #define TOOLOPT_MAX_DURATION_NS	(24ULL * 3600 * 1000000000ULL)
 #define TOOLOPT_MAX_STREAMS	4096u
 
@@ -75,5 +77,12 @@ int toolopt_iface_index(const char *name, unsigned int *ret_ifindex);
  */
 int toolopt_stream_addr(struct in_addr base, uint16_t port, enum toolopt_step step, uint32_t k,
 			struct in_addr *ret_addr, uint16_t *ret_port);
+
+/*
+ * toolopt_stream_addr() for either family: an IPv6 @base steps in its last
+ * 32 bits (ff3e::1, ff3e::2, ...), which must not wrap.
+ */
+int toolopt_stream_ip(const struct mcr_addr *base, uint16_t port, enum toolopt_step step,
+		      uint32_t k, struct mcr_addr *ret_addr, uint16_t *ret_port);
 
 #endif

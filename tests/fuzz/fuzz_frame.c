@@ -20,6 +20,7 @@
 
 #include "fuzz.h"
 #include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/packet.h"
 
 static const uint8_t GROUP_MAC[6] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
@@ -163,6 +164,105 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 	check_output(&t, ip, udp);
 }
 
+/* The IPv6 pseudo-header's sum for a UDP datagram between the addresses at @ip + 8. */
+static uint32_t pseudo6_sum(const uint8_t *ip, uint16_t udp_len)
+{
+	return sum_words(0, ip + 8, 32) + IPPROTO_UDP + udp_len;
+}
+
+/*
+ * One IPv6 output's header for the datagram at @ip/@udp: the UDP checksum
+ * verifies over the new pseudo-header and the payload, and is never 0.
+ */
+static void check_output6(const struct frame6_tmpl *t, const uint8_t *ip, const uint8_t *udp)
+{
+	uint8_t out[FRAME6_SEND_LEN];
+	const uint8_t *oip = out + FRAME6_OFF_IP, *oudp = out + FRAME6_OFF_UDP;
+	uint16_t udp_len = load16(udp + 4), check;
+	struct frame6_pkt p;
+	uint32_t sum;
+
+	frame6_pkt_init(&p, ip, udp);
+	frame6_build(out, t, &p, 3);
+	FUZZ_CHECK(load16(oip + 4) == udp_len && load16(oudp + 4) == udp_len,
+		   "frame6_build: lengths %u/%u, received %u", load16(oip + 4), load16(oudp + 4),
+		   udp_len);
+	check = load16(oudp + 6);
+	FUZZ_CHECK(check != 0, "frame6_build: UDP checksum 0");
+	if (p.csum == FRAME_CSUM_PARTIAL) {
+		FUZZ_CHECK(check == fold(pseudo6_sum(oip, udp_len)),
+			   "frame6_build: partial checksum 0x%04x is not the pseudo-header sum",
+			   check);
+		return;
+	}
+	sum = pseudo6_sum(oip, udp_len) + sum_words(0, oudp, 8) +
+	      sum_words(0, udp + 8, (size_t)udp_len - 8);
+	FUZZ_CHECK(fold(sum) == 0xffff, "frame6_build: UDP checksum 0x%04x does not verify",
+		   check);
+}
+
+/*
+ * An IPv6 datagram the parser accepted: the fixed header and its extension
+ * headers lie before the UDP header, the datagram inside the capture, the
+ * addresses are the header's, and its UDP checksum is not 0 (which IPv6
+ * forbids and the relay could not carry over).
+ */
+static void check_ipv6(const uint8_t *frame, size_t len, const struct pkt_info *info)
+{
+	const uint8_t *ip = frame + info->ip_off, *udp = frame + info->udp_off;
+
+	FUZZ_CHECK(info->vlan_depth <= 2, "vlan_depth %u", info->vlan_depth);
+	check_vlan(info, frame[0]);
+	FUZZ_CHECK(ip[0] >> 4 == 6, "IPv6 header of version %u", ip[0] >> 4);
+	FUZZ_CHECK(info->udp_off >= info->ip_off + 40u && (info->udp_off - info->ip_off) % 8 == 0,
+		   "UDP at %u, IPv6 at %u", info->udp_off, info->ip_off);
+	FUZZ_CHECK(info->payload_off == info->udp_off + 8u, "payload at %u, UDP at %u",
+		   info->payload_off, info->udp_off);
+	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <= len,
+		   "payload %u+%u past the %zu captured bytes", info->payload_off,
+		   info->payload_len, len);
+	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <=
+			   info->ip_off + 40u + load16(ip + 4),
+		   "payload %u+%u past the IPv6 payload length %u", info->payload_off,
+		   info->payload_len, load16(ip + 4));
+	FUZZ_CHECK(load16(udp + 4) == info->payload_len + 8u, "UDP length %u, payload %u",
+		   load16(udp + 4), info->payload_len);
+	FUZZ_CHECK(load16(udp + 6) != 0, "UDP checksum 0 accepted");
+	FUZZ_CHECK(memcmp(&info->saddr6, ip + 8, 16) == 0 && memcmp(&info->daddr6, ip + 24, 16) == 0,
+		   "addresses differ from the header's");
+	FUZZ_CHECK(info->ttl == ip[7], "hop limit %u, header %u", info->ttl, ip[7]);
+}
+
+/*
+ * The headers relayed for an IPv6 datagram, from a copy whose received
+ * checksum is made right first (complete or, by the payload's first
+ * byte, the pseudo-header's only), as a real sender's would be.
+ */
+static void check_ipv6_outputs(uint8_t *frame, const struct pkt_info *info)
+{
+	static const uint8_t mac6[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	struct in6_addr relay = { .s6_addr = { 0xfe, 0x80, [15] = 1 } }, keep = { 0 };
+	struct in6_addr group = { .s6_addr = { 0xff, 0x0e, [15] = 7 } };
+	uint8_t *ip = frame + info->ip_off, *udp = frame + info->udp_off;
+	uint16_t udp_len = load16(udp + 4), check;
+	struct frame6_tmpl t;
+
+	udp[6] = 0;
+	udp[7] = 0;
+	if (info->payload_len && frame[info->payload_off] & 1)
+		check = fold(pseudo6_sum(ip, udp_len));
+	else
+		check = (uint16_t)~fold(pseudo6_sum(ip, udp_len) + sum_words(0, udp, udp_len));
+	if (check == 0)
+		check = 0xffff;
+	udp[6] = (uint8_t)(check >> 8);
+	udp[7] = (uint8_t)check;
+	frame6_tmpl_init(&t, mac6, OUR_MAC, &relay, &group, 0);
+	check_output6(&t, ip, udp);
+	frame6_tmpl_init(&t, mac6, OUR_MAC, &keep, &group, 5001);
+	check_output6(&t, ip, udp);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pkt_info info;
@@ -172,6 +272,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&info, 0, sizeof(info));
 	v = packet_parse(data, size, &info);
 	FUZZ_CHECK(v >= PKT_OK && v < PKT_VERDICT_MAX, "verdict %d", (int)v);
+	if (v == PKT_OK_IPV6) {
+		check_ipv6(data, size, &info);
+		frame = (uint8_t *)fuzz_strdup(data, size);
+		check_ipv6_outputs(frame, &info);
+		free(frame);
+	}
 	if (v != PKT_OK)
 		return 0;
 	/* The checks rewrite the UDP checksum: work on a copy of the same size. */

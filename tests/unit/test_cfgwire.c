@@ -38,7 +38,7 @@ static void make_config(struct mcr_config *cfg)
 		(void)snprintf(rule->name, sizeof(rule->name), "rule-%zu", r);
 		(void)snprintf(rule->in_ifname, sizeof(rule->in_ifname), "eth%u", (unsigned int)(r % 8));
 		rule->in_ifindex = (unsigned int)(10 + r);
-		rule->in_group.s_addr = htonl(0xef010101u + (uint32_t)r);
+		rule->in_group.v4.s_addr = htonl(0xef010101u + (uint32_t)r);
 		rule->in_port = (uint16_t)(5000 + r);
 		rule->in_vlan = (uint16_t)(r * 2047);	/* 0 (untagged), 2047, 4094 */
 		rule->n_outputs = outs[r];
@@ -51,7 +51,7 @@ static void make_config(struct mcr_config *cfg)
 			rule->outputs[o].ttl = (uint8_t)(o + 1);
 			rule->outputs[o].ttl_mode = (enum ttl_mode)(o % TTL_MODE_MAX);
 			rule->outputs[o].source_mode = (enum source_mode)(o % SOURCE_MODE_MAX);
-			rule->outputs[o].source.s_addr = htonl(0xc612c800u + (uint32_t)o);
+			rule->outputs[o].source.v4.s_addr = htonl(0xc612c800u + (uint32_t)o);
 		}
 	}
 }
@@ -78,7 +78,7 @@ static void t_round_trip(void **state)
 		assert_string_equal(back.rules[r].name, cfg.rules[r].name);
 		assert_string_equal(back.rules[r].in_ifname, cfg.rules[r].in_ifname);
 		assert_int_equal(back.rules[r].in_ifindex, cfg.rules[r].in_ifindex);
-		assert_int_equal(back.rules[r].in_group.s_addr, cfg.rules[r].in_group.s_addr);
+		assert_int_equal(back.rules[r].in_group.v4.s_addr, cfg.rules[r].in_group.v4.s_addr);
 		assert_int_equal(back.rules[r].in_vlan, cfg.rules[r].in_vlan);
 		assert_int_equal(back.rules[r].n_outputs, cfg.rules[r].n_outputs);
 		assert_ptr_not_equal(back.rules[r].outputs, cfg.rules[r].outputs);

@@ -112,26 +112,26 @@ static void t_full_config(void **state)
 	r = &cfg.rules[0];
 	assert_string_equal(r->name, "cam1");
 	assert_string_equal(r->in_ifname, "veth0");
-	assert_int_equal(r->in_group.s_addr, ip("239.1.1.1"));
+	assert_int_equal(r->in_group.v4.s_addr, ip("239.1.1.1"));
 	assert_int_equal(r->in_port, 5000);
-	assert_int_equal(r->in_source.s_addr, ip("198.18.0.1"));
+	assert_int_equal(r->in_source.v4.s_addr, ip("198.18.0.1"));
 	assert_int_equal(r->in_ifindex, 0);
 	assert_int_equal(r->n_outputs, 2);
 	assert_string_equal(r->outputs[0].ifname, "veth1");
-	assert_int_equal(r->outputs[0].group.s_addr, ip("239.2.2.2"));
+	assert_int_equal(r->outputs[0].group.v4.s_addr, ip("239.2.2.2"));
 	assert_int_equal(r->outputs[0].port, 6000);
 	assert_int_equal(r->outputs[0].ttl, 8);
 	assert_string_equal(r->outputs[1].ifname, "veth2");
-	assert_int_equal(r->outputs[1].group.s_addr, ip("198.18.1.2"));
+	assert_int_equal(r->outputs[1].group.v4.s_addr, ip("198.18.1.2"));
 	assert_int_equal(r->outputs[1].port, 7000);
 	assert_int_equal(r->outputs[1].ttl, 255);
 
 	r = &cfg.rules[1];
 	assert_string_equal(r->name, "uni.to-multi_2");
 	assert_string_equal(r->in_ifname, "veth3");
-	assert_int_equal(r->in_group.s_addr, ip("198.18.0.7"));
+	assert_int_equal(r->in_group.v4.s_addr, ip("198.18.0.7"));
 	assert_int_equal(r->in_port, 9000);
-	assert_int_equal(r->in_source.s_addr, INADDR_ANY);
+	assert_int_equal(r->in_source.v4.s_addr, INADDR_ANY);
 	assert_int_equal(r->n_outputs, 1);
 	assert_int_equal(r->outputs[0].ttl_mode, TTL_DECREMENT);
 	assert_int_equal(r->outputs[0].source_mode, SOURCE_RELAY);
@@ -165,8 +165,8 @@ static void t_defaults(void **state)
 	r = &cfg.rules[0];
 	assert_string_equal(r->name, "rule1");
 	assert_int_equal(r->in_port, 0);
-	assert_int_equal(r->in_source.s_addr, INADDR_ANY);
-	assert_int_equal(r->outputs[0].group.s_addr, INADDR_ANY);
+	assert_int_equal(r->in_source.v4.s_addr, INADDR_ANY);
+	assert_int_equal(r->outputs[0].group.v4.s_addr, INADDR_ANY);
 	assert_int_equal(r->outputs[0].port, 0);
 	assert_int_equal(r->outputs[0].ttl_mode, TTL_DECREMENT);
 	assert_int_equal(r->outputs[0].source_mode, SOURCE_RELAY);
@@ -555,11 +555,11 @@ static const struct error_case error_cases[] = {
 	{ RULE_OUT("{'interface': 'lo', 'tll': 5}"), "rules[0].outputs[1]: unknown field 'tll'" },
 	/* addresses */
 	{ RULE_OUT("{'interface': 'lo', 'group': '239.1.1'}"),
-	  "rules[0].outputs[1].group: '239.1.1' is not an IPv4 address" },
+	  "rules[0].outputs[1].group: '239.1.1' is not an IPv4 or IPv6 address" },
 	{ RULE_OUT("{'interface': 'lo', 'group': '0.0.0.0'}"),
 	  "rules[0].outputs[1].group: '0.0.0.0' is not a usable destination address" },
 	{ RULE_IN("{'interface': 'lo', 'group': 'lo'}"),
-	  "rules[0].input.group: 'lo' is not an IPv4 address" },
+	  "rules[0].input.group: 'lo' is not an IPv4 or IPv6 address" },
 	{ RULE_IN("{'interface': 'lo', 'group': '255.255.255.255'}"),
 	  "rules[0].input.group: '255.255.255.255' is not a usable destination address" },
 	{ "{'rules': [" MIN_RULE ", " MIN_RULE ", {'input': {'interface': 'lo', 'group': '239.1.1.1',"
@@ -570,7 +570,7 @@ static const struct error_case error_cases[] = {
 	{ RULE_IN("{'interface': 'lo', 'group': '239.1.1.1', 'source': '255.255.255.255'}"),
 	  "rules[0].input.source: '255.255.255.255' must be a unicast address" },
 	{ RULE_IN("{'interface': 'lo', 'group': '239.1.1.1', 'source': '198.18.0.256'}"),
-	  "rules[0].input.source: '198.18.0.256' is not an IPv4 address" },
+	  "rules[0].input.source: '198.18.0.256' is not an IPv4 or IPv6 address" },
 	/* names */
 	{ RULE_NAME("'a b'"), "rules[0].name: 'a b' is not a rule name" },
 	{ RULE_NAME("''"), "rules[0].name: '' is not a rule name" },
@@ -622,7 +622,7 @@ static const struct error_case error_cases[] = {
 	  "rules[0].outputs[1].ttl: \"keeep\" is not a TTL (1 to 255, \"keep\" or \"decrement\")" },
 	{ RULE_OUT("{'interface': 'lo', 'ttl': '8'}"), "rules[0].outputs[1].ttl: \"8\" is not a TTL" },
 	{ RULE_OUT("{'interface': 'lo', 'source': 'sender'}"),
-	  "rules[0].outputs[1].source: \"sender\" is not a source (\"relay\", \"keep\" or an IPv4 address)" },
+	  "rules[0].outputs[1].source: \"sender\" is not a source (\"relay\", \"keep\" or an IPv4 or IPv6 address)" },
 	{ RULE_OUT("{'interface': 'lo', 'source': '239.1.1.1'}"),
 	  "rules[0].outputs[1].source: \"239.1.1.1\" must be a unicast address" },
 	{ RULE_OUT("{'interface': 'lo', 'source': 1}"), "rules[0].outputs[1].source: 1 is not a string" },
@@ -750,7 +750,7 @@ static void t_file_valid(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(cfg.buffers, 256);
 	assert_int_equal(cfg.n_rules, 1);
-	assert_int_equal(cfg.rules[0].outputs[0].group.s_addr, ip("239.2.2.2"));
+	assert_int_equal(cfg.rules[0].outputs[0].group.v4.s_addr, ip("239.2.2.2"));
 	config_free(&cfg);
 }
 
@@ -894,7 +894,7 @@ static void assert_out_source(const struct mcr_output *o, const char *want)
 		assert_int_equal(o->source_mode, SOURCE_KEEP);
 	} else {
 		assert_int_equal(o->source_mode, SOURCE_ADDR);
-		assert_int_equal(o->source.s_addr, ip(want));
+		assert_int_equal(o->source.v4.s_addr, ip(want));
 	}
 }
 
@@ -914,16 +914,16 @@ static void t_shorthand_valid(void **state)
 		r = &cfg.rules[0];
 		assert_string_equal(r->name, c->name);
 		assert_string_equal(r->in_ifname, c->in_ifname);
-		assert_int_equal(r->in_group.s_addr, ip(c->in_group));
+		assert_int_equal(r->in_group.v4.s_addr, ip(c->in_group));
 		assert_int_equal(r->in_port, c->in_port);
-		assert_int_equal(r->in_source.s_addr, c->in_source ? ip(c->in_source) : INADDR_ANY);
+		assert_int_equal(r->in_source.v4.s_addr, c->in_source ? ip(c->in_source) : INADDR_ANY);
 		assert_int_equal(r->in_vlan, strstr(c->spec, "vlan=666") ? 666 : 0);
 		assert_int_equal(r->n_outputs, c->n_outputs);
 		for (size_t j = 0; j < c->n_outputs; j++) {
 			const struct mcr_output *o = &r->outputs[j];
 
 			assert_string_equal(o->ifname, c->out[j].ifname);
-			assert_int_equal(o->group.s_addr,
+			assert_int_equal(o->group.v4.s_addr,
 					 c->out[j].group ? ip(c->out[j].group) : INADDR_ANY);
 			assert_int_equal(o->port, c->out[j].port);
 			assert_out_ttl(o, c->out[j].ttl);
@@ -941,8 +941,8 @@ static const struct error_case shorthand_errors[] = {
 	{ "x", "rule 'x': missing '->'" },
 	{ "a,239.1.1.1 -> b -> c", "more than one '->'" },
 	{ "a,239.1.1.1 -> b; c,abc",
-	  "rule 'a,239.1.1.1 -> b; c,abc': output 2: 'abc' is not an IPv4 address" },
-	{ "a,239.1.1.1 -> b,239.1.1", "output 1: '239.1.1' is not an IPv4 address" },
+	  "rule 'a,239.1.1.1 -> b; c,abc': output 2: 'abc' is not an IPv4 or IPv6 address" },
+	{ "a,239.1.1.1 -> b,239.1.1", "output 1: '239.1.1' is not an IPv4 or IPv6 address" },
 	{ "-> b", "input: missing interface" },
 	{ "a -> b", "input: missing group" },
 	{ "a, -> b", "input: missing group" },
@@ -952,7 +952,7 @@ static const struct error_case shorthand_errors[] = {
 	{ "a,239.1.1.1: -> b", "input: '' is not a port number" },
 	{ "a,0.0.0.0 -> b", "input: '0.0.0.0' is not a usable destination address" },
 	{ "a,239.1.1.1,source=239.3.3.3 -> b", "input: '239.3.3.3' must be a unicast address" },
-	{ "a,239.1.1.1,source=x -> b", "input: 'x' is not an IPv4 address" },
+	{ "a,239.1.1.1,source=x -> b", "input: 'x' is not an IPv4 or IPv6 address" },
 	{ "a,239.1.1.1,src=198.18.0.1 -> b", "input: unexpected 'src=198.18.0.1'" },
 	{ "a,239.1.1.1,source=198.18.0.1,more -> b", "input: unexpected 'more'" },
 	{ "bad name=a,239.1.1.1 -> b", "name: 'bad name' is not a rule name" },
@@ -971,12 +971,12 @@ static const struct error_case shorthand_errors[] = {
 	{ "a,239.1.1.1 -> b,ttl=1,ttl=2", "output 1: unexpected 'ttl=2'" },
 	{ "a,239.1.1.1 -> b,239.2.2.2,239.3.3.3", "output 1: unexpected '239.3.3.3'" },
 	{ "a,239.1.1.1 -> b,tll=3", "output 1: unexpected 'tll=3'" },
-	{ "a,239.1.1.1 -> b,ttl 3", "output 1: 'ttl 3' is not an IPv4 address" },
+	{ "a,239.1.1.1 -> b,ttl 3", "output 1: 'ttl 3' is not an IPv4 or IPv6 address" },
 	{ "a,239.1.1.1,sources=198.18.0.1 -> b", "input: unexpected 'sources=198.18.0.1'" },
 	{ "a,239.1.1.1 -> b,239.2.2.2:0", "output 1: '0' is not a port number" },
 	{ "a,239.1.1.1 -> b,ttl=kept", "output 1: 'kept' is not a TTL (1 to 255, 'keep' or 'decrement')" },
 	{ "a,239.1.1.1 -> b,ttl=-1", "output 1: '-1' is not a TTL" },
-	{ "a,239.1.1.1 -> b,source=x", "output 1: 'x' is not a source ('relay', 'keep' or an IPv4 address)" },
+	{ "a,239.1.1.1 -> b,source=x", "output 1: 'x' is not a source ('relay', 'keep' or an IPv4 or IPv6 address)" },
 	{ "a,239.1.1.1 -> b,source=0.0.0.0", "output 1: '0.0.0.0' must be a unicast address" },
 	{ "a,239.1.1.1 -> b,source=keep,source=relay", "output 1: unexpected 'source=relay'" },
 	{ "a,239.1.1.1 -> b,source=keep,239.2.2.2", "output 1: unexpected '239.2.2.2'" },
@@ -1022,7 +1022,7 @@ static void t_default_names_across_sources(void **state)
 	assert_string_equal(cfg.rules[1].name, "named");
 	assert_string_equal(cfg.rules[2].name, "rule3");
 	assert_string_equal(cfg.rules[3].name, "rule4");
-	assert_int_equal(cfg.rules[3].in_group.s_addr, ip("239.1.1.3"));
+	assert_int_equal(cfg.rules[3].in_group.v4.s_addr, ip("239.1.1.3"));
 	config_free(&cfg);
 }
 
@@ -1108,11 +1108,11 @@ static void t_resolve_inherits_group_and_port(void **state)
 			 &err) != 0)
 		fail_msg("%s", err.msg);
 	o = cfg.rules[0].outputs;
-	assert_int_equal(o[0].group.s_addr, ip("239.1.1.1"));
+	assert_int_equal(o[0].group.v4.s_addr, ip("239.1.1.1"));
 	assert_int_equal(o[0].port, 6000);
-	assert_int_equal(o[1].group.s_addr, ip("239.2.2.2"));
+	assert_int_equal(o[1].group.v4.s_addr, ip("239.2.2.2"));
 	assert_int_equal(o[1].port, 5000);
-	assert_int_equal(o[2].group.s_addr, ip("239.3.3.3"));
+	assert_int_equal(o[2].group.v4.s_addr, ip("239.3.3.3"));
 	assert_int_equal(o[2].port, 7000);
 	/* An any-port input leaves the output keeping each packet's port. */
 	assert_int_equal(cfg.rules[1].outputs[0].port, 0);
@@ -1326,13 +1326,13 @@ static void t_rule_from_json(void **state)
 	assert_int_equal(config_rule_from_json(obj, &r, &err), 0);
 	assert_string_equal(r.name, "cam9");
 	assert_string_equal(r.in_ifname, "lo");
-	assert_int_equal(r.in_group.s_addr, ip("239.1.1.1"));
+	assert_int_equal(r.in_group.v4.s_addr, ip("239.1.1.1"));
 	assert_int_equal(r.in_port, 5000);
-	assert_int_equal(r.in_source.s_addr, ip("198.18.0.1"));
+	assert_int_equal(r.in_source.v4.s_addr, ip("198.18.0.1"));
 	assert_int_equal(r.n_outputs, 2);
-	assert_int_equal(r.outputs[0].group.s_addr, ip("198.18.1.1"));
+	assert_int_equal(r.outputs[0].group.v4.s_addr, ip("198.18.1.1"));
 	assert_int_equal(r.outputs[0].ttl, 3);
-	assert_int_equal(r.outputs[1].group.s_addr, INADDR_ANY);
+	assert_int_equal(r.outputs[1].group.v4.s_addr, INADDR_ANY);
 	assert_int_equal(r.outputs[1].ttl_mode, TTL_DECREMENT);
 	config_rule_clear(&r);
 	assert_null(r.outputs);
@@ -1361,7 +1361,7 @@ static void t_rule_from_json_errors(void **state)
 		  " 'outputs': [{'interface': 'lo'}]}",
 		  "rule.name: \"a b\" is not a rule name" },
 		{ "{'input': {'interface': 'lo', 'group': '300.1.1.1'}, 'outputs': [{'interface': 'lo'}]}",
-		  "rule.input.group: \"300.1.1.1\" is not an IPv4 address" },
+		  "rule.input.group: \"300.1.1.1\" is not an IPv4 or IPv6 address" },
 		{ "{'input': {'interface': 'lo', 'group': '239.1.1.1', 'port': 0},"
 		  " 'outputs': [{'interface': 'lo'}]}",
 		  "rule.input.port: 0 is not a port number (1..65535)" },
@@ -1460,7 +1460,7 @@ static void t_remove_rule(void **state)
 	assert_int_equal(cfg.n_rules, 2);
 	assert_string_equal(cfg.rules[0].name, "a");
 	assert_string_equal(cfg.rules[1].name, "c");
-	assert_int_equal(cfg.rules[1].outputs[0].group.s_addr, ip("239.2.2.3"));
+	assert_int_equal(cfg.rules[1].outputs[0].group.v4.s_addr, ip("239.2.2.3"));
 	assert_int_equal(config_remove_rule(&cfg, "b"), -ENOENT);
 	assert_int_equal(config_remove_rule(&cfg, ""), -ENOENT);
 	assert_int_equal(config_remove_rule(&cfg, "c"), 0);
@@ -1489,20 +1489,20 @@ static void assert_config_equal(const struct mcr_config *a, const struct mcr_con
 
 		assert_string_equal(ra->name, rb->name);
 		assert_string_equal(ra->in_ifname, rb->in_ifname);
-		assert_int_equal(ra->in_group.s_addr, rb->in_group.s_addr);
+		assert_int_equal(ra->in_group.v4.s_addr, rb->in_group.v4.s_addr);
 		assert_int_equal(ra->in_port, rb->in_port);
-		assert_int_equal(ra->in_source.s_addr, rb->in_source.s_addr);
+		assert_int_equal(ra->in_source.v4.s_addr, rb->in_source.v4.s_addr);
 		assert_int_equal(ra->in_vlan, rb->in_vlan);
 		assert_int_equal(ra->n_outputs, rb->n_outputs);
 		for (size_t j = 0; j < ra->n_outputs; j++) {
 			assert_string_equal(ra->outputs[j].ifname, rb->outputs[j].ifname);
-			assert_int_equal(ra->outputs[j].group.s_addr, rb->outputs[j].group.s_addr);
+			assert_int_equal(ra->outputs[j].group.v4.s_addr, rb->outputs[j].group.v4.s_addr);
 			assert_int_equal(ra->outputs[j].port, rb->outputs[j].port);
 			assert_int_equal(ra->outputs[j].ttl_mode, rb->outputs[j].ttl_mode);
 			if (ra->outputs[j].ttl_mode == TTL_SET)
 				assert_int_equal(ra->outputs[j].ttl, rb->outputs[j].ttl);
 			assert_int_equal(ra->outputs[j].source_mode, rb->outputs[j].source_mode);
-			assert_int_equal(ra->outputs[j].source.s_addr, rb->outputs[j].source.s_addr);
+			assert_int_equal(ra->outputs[j].source.v4.s_addr, rb->outputs[j].source.v4.s_addr);
 		}
 	}
 }
@@ -1585,7 +1585,7 @@ static void t_output_source_needs_address(void **state)
 	assert_int_equal(config_check_output_source(r, 0, 0, some, &err), 0);
 	assert_int_equal(config_check_output_source(r, 0, 1, none, &err), 0);
 	/* Output 3 inherits the input's (multicast) group only when resolved. */
-	cfg.rules[0].outputs[2].group.s_addr = ip("239.1.1.1");
+	cfg.rules[0].outputs[2].group.v4.s_addr = ip("239.1.1.1");
 	assert_int_equal(config_check_output_source(r, 0, 2, none, &err), 0);
 	assert_int_equal(config_check_output_source(r, 0, 3, none, &err), 0);
 	config_free(&cfg);

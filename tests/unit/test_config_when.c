@@ -113,7 +113,7 @@ static void t_drop_idle(void **state)
 	assert_int_equal(cfg.n_rules, 1);
 	assert_string_equal(cfg.rules[0].name, "a");
 	assert_int_equal(cfg.rules[0].n_outputs, 1);
-	assert_int_equal(cfg.rules[0].outputs[0].group.s_addr, inet_addr("239.2.2.3"));
+	assert_int_equal(cfg.rules[0].outputs[0].group.v4.s_addr, inet_addr("239.2.2.3"));
 	config_free(&cfg);
 	/* b's listeners are there: everything else stays as it was. */
 	config_init(&cfg);

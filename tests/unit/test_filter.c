@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,7 @@
 
 #define FRAME_MAX	256
 #define PROG_CAP	(FILTER_MAX_DESTS + 64)
+#define PROG_CAP6	BPF_MAXINSNS
 
 struct frame_spec {
 	uint16_t tpid;		/* 0: untagged, else one tag with this TPID */
@@ -337,6 +339,144 @@ static void t_capacity_limits(void **state)
 	free(prog);
 }
 
+/* ---- IPv6 (filter_build_dual) ---- */
+
+static struct in6_addr v6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* Ethernet [+ 802.1Q tag] + IPv6 to @dst with next header @nh + 16 bytes. */
+static size_t v6_frame(uint8_t *buf, const struct in6_addr *dst, uint16_t tpid, uint8_t nh)
+{
+	static const uint8_t macs[12] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01,
+					  0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	size_t off;
+
+	memset(buf, 0, 128);
+	memcpy(buf, macs, sizeof(macs));
+	off = sizeof(macs);
+	if (tpid) {
+		off = put16(buf, off, tpid);
+		off = put16(buf, off, 100);
+	}
+	off = put16(buf, off, ETYPE_IPV6);
+	buf[off] = 0x60;
+	put16(buf, off + 4, 16);
+	buf[off + 6] = nh;
+	buf[off + 7] = 9;
+	buf[off + 9] = 0x20;
+	memcpy(buf + off + 24, dst, 16);
+	return off + 40 + 16;
+}
+
+static int attach_dual(const struct sock_pair *sp, const uint32_t *dests_host, size_t n,
+		       const struct in6_addr *dests6, size_t n6)
+{
+	struct sock_filter *prog = calloc(PROG_CAP6, sizeof(*prog));
+	uint32_t dests[8];
+	struct sock_fprog fprog;
+	int len;
+
+	assert_non_null(prog);
+	assert_true(n <= ARRAY_SIZE(dests));
+	for (size_t i = 0; i < n; i++)
+		dests[i] = htonl(dests_host[i]);
+	len = filter_build_dual(dests, n, dests6, n6, prog, PROG_CAP6);
+	assert_true(len > 0);
+	fprog.len = (unsigned short)len;
+	fprog.filter = prog;
+	if (setsockopt(sp->rx, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0)
+		fail_msg("SO_ATTACH_FILTER with %d instructions: %s", len, strerror(errno));
+	free(prog);
+	return len;
+}
+
+static bool v6_passes(const struct sock_pair *sp, const char *dst, uint16_t tpid, uint8_t nh)
+{
+	struct in6_addr d = v6(dst);
+	uint8_t buf[128];
+
+	return passes(sp, buf, v6_frame(buf, &d, tpid, nh));
+}
+
+/*
+ * IPv6 frames to a configured destination pass whatever their next header
+ * (userspace counts fragments and extension-header damage); IPv4 ones go on
+ * to the IPv4 program as before.
+ */
+static void t_ipv6_frames(void **state)
+{
+	static const uint32_t dests[] = { T_GROUP_A };
+	struct in6_addr dests6[] = { v6("ff3e::1"), v6("ff0e::1:2") };
+	struct sock_pair *sp = *state;
+
+	attach_dual(sp, dests, ARRAY_SIZE(dests), dests6, ARRAY_SIZE(dests6));
+	assert_true(v6_passes(sp, "ff3e::1", 0, PROTO_UDP));
+	assert_true(v6_passes(sp, "ff0e::1:2", 0, PROTO_UDP));
+	assert_true(v6_passes(sp, "ff3e::1", TPID_8021Q, PROTO_UDP));
+	assert_true(v6_passes(sp, "ff3e::1", 0, 44));	/* a fragment header */
+	assert_true(v6_passes(sp, "ff3e::1", 0, 0));	/* hop-by-hop options */
+	/* Each word of the address counts. */
+	assert_false(v6_passes(sp, "ff3e::2", 0, PROTO_UDP));
+	assert_false(v6_passes(sp, "ff3e:0:0:1::1", 0, PROTO_UDP));
+	assert_false(v6_passes(sp, "ff3e:0:1::1", 0, PROTO_UDP));
+	assert_false(v6_passes(sp, "ff3f::1", 0, PROTO_UDP));
+	assert_false(v6_passes(sp, "ff0e::1:2", TPID_8021AD, PROTO_UDP));
+	/* IPv4 still passes by its own destinations. */
+	assert_true(dest_passes(sp, T_GROUP_A));
+	assert_false(dest_passes(sp, T_GROUP_B));
+	{
+		struct frame_spec tagged = { .tpid = TPID_8021Q, .daddr = T_GROUP_A };
+
+		assert_true(spec_passes(sp, &tagged));
+	}
+}
+
+/* Only IPv6 destinations: IPv4 frames are dropped; many blocks reach the IPv4 part. */
+static void t_ipv6_only_and_many(void **state)
+{
+	static const uint32_t dests[] = { T_GROUP_A };
+	struct in6_addr many[FILTER_MAX_DESTS6];
+	struct sock_pair *sp = *state;
+	char s[64];
+
+	attach_dual(sp, NULL, 0, (struct in6_addr[]){ v6("ff3e::1") }, 1);
+	assert_true(v6_passes(sp, "ff3e::1", 0, PROTO_UDP));
+	assert_false(dest_passes(sp, T_GROUP_A));
+
+	for (size_t i = 0; i < ARRAY_SIZE(many); i++) {
+		(void)snprintf(s, sizeof(s), "ff3e::%zx:1", i + 1);
+		many[i] = v6(s);
+	}
+	attach_dual(sp, dests, 1, many, ARRAY_SIZE(many));
+	assert_true(v6_passes(sp, "ff3e::1:1", 0, PROTO_UDP));
+	(void)snprintf(s, sizeof(s), "ff3e::%zx:1", ARRAY_SIZE(many));
+	assert_true(v6_passes(sp, s, TPID_8021Q, PROTO_UDP));
+	assert_false(v6_passes(sp, "ff3e::1", 0, PROTO_UDP));
+	/* The IPv4 program sits past a jump longer than 255. */
+	assert_true(dest_passes(sp, T_GROUP_A));
+	assert_false(dest_passes(sp, T_GROUP_B));
+}
+
+static void t_ipv6_limits(void **state)
+{
+	static struct sock_filter prog[PROG_CAP6];
+	struct in6_addr d = v6("ff3e::1");
+	uint32_t a = htonl(T_GROUP_A);
+
+	(void)state;
+	assert_int_equal(filter_build_dual(&a, 1, &d, FILTER_MAX_DESTS6 + 1, prog, PROG_CAP6), -E2BIG);
+	assert_int_equal(filter_build_dual(&a, 1, &d, 1, prog, 12), -E2BIG);
+	assert_int_equal(filter_build_dual(NULL, 0, NULL, 0, prog, PROG_CAP6), -EINVAL);
+	/* No IPv6 destination: exactly filter_build()'s program. */
+	assert_int_equal(filter_build_dual(&a, 1, NULL, 0, prog, PROG_CAP6),
+			 filter_build(&a, 1, prog, PROG_CAP6));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +487,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_dest_order_and_repeats, pair_setup,
 						pair_teardown),
 		cmocka_unit_test(t_capacity_limits),
+		cmocka_unit_test_setup_teardown(t_ipv6_frames, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(t_ipv6_only_and_many, pair_setup, pair_teardown),
+		cmocka_unit_test(t_ipv6_limits),
 	};
 
 	return cmocka_run_group_tests_name("filter", tests, NULL, NULL);

@@ -29,13 +29,13 @@ static void make_rule(struct mcr_rule *r, const char *name, size_t n, const unsi
 	memset(r, 0, sizeof(*r));
 	(void)snprintf(r->name, sizeof(r->name), "%s", name);
 	(void)snprintf(r->in_ifname, sizeof(r->in_ifname), "in");
-	r->in_group.s_addr = htonl(0xef010101u);
+	r->in_group.v4.s_addr = htonl(0xef010101u);
 	r->n_outputs = n;
 	r->outputs = calloc(n ? n : 1, sizeof(*r->outputs));
 	assert_non_null(r->outputs);
 	for (size_t k = 0; k < n; k++) {
 		(void)snprintf(r->outputs[k].ifname, sizeof(r->outputs[k].ifname), "o1");
-		r->outputs[k].group.s_addr = htonl(0xef020202u);
+		r->outputs[k].group.v4.s_addr = htonl(0xef020202u);
 		r->outputs[k].port = (uint16_t)(6000 + ports[k]);
 	}
 }

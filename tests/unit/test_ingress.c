@@ -42,7 +42,7 @@ static void lo_config(struct mcr_config *cfg, struct mcr_rule *rule)
 	(void)snprintf(rule->in_ifname, sizeof(rule->in_ifname), "lo");
 	rule->in_ifindex = if_nametoindex("lo");
 	assert_int_not_equal(rule->in_ifindex, 0);
-	rule->in_group.s_addr = inet_addr("239.1.1.1");
+	rule->in_group.v4.s_addr = inet_addr("239.1.1.1");
 	cfg->rules = rule;
 	cfg->n_rules = 1;
 	cfg->igmp_join = false;
@@ -168,7 +168,7 @@ static void scale_config(struct mcr_config *cfg, struct mcr_rule *rules, unsigne
 		(void)snprintf(r->name, sizeof(r->name), "r%u", i);
 		(void)snprintf(r->in_ifname, sizeof(r->in_ifname), "lo");
 		r->in_ifindex = lo;
-		r->in_group.s_addr = scale_group((i + shift) % groups);
+		r->in_group.v4.s_addr = scale_group((i + shift) % groups);
 		r->in_port = (uint16_t)(5000 + i);
 	}
 	cfg->rules = rules;
@@ -214,8 +214,8 @@ static void t_memberships_by_difference(void **state)
 	/* Group 0 goes (its rules now take group 999), the others stay. */
 	scale_config(&cfg, rules, SCALE_GROUPS - 1, 0);
 	for (size_t i = 0; i < cfg.n_rules; i++)
-		if (rules[i].in_group.s_addr == scale_group(0))
-			rules[i].in_group.s_addr = scale_group(SCALE_GROUPS - 1);
+		if (rules[i].in_group.v4.s_addr == scale_group(0))
+			rules[i].in_group.v4.s_addr = scale_group(SCALE_GROUPS - 1);
 	assert_int_equal(ingress_update(&in, &cfg), 0);
 	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
 	assert_false(port_has_joined(p, scale_group(0)));
@@ -224,8 +224,8 @@ static void t_memberships_by_difference(void **state)
 	assert_ptr_not_equal(p->filter, filter);
 
 	/* A 1,001st group is over the filter's limit: refused, nothing changed. */
-	rules[0].in_group.s_addr = scale_group(0);
-	rules[1].in_group.s_addr = scale_group(SCALE_GROUPS);
+	rules[0].in_group.v4.s_addr = scale_group(0);
+	rules[1].in_group.v4.s_addr = scale_group(SCALE_GROUPS);
 	assert_int_equal(ingress_update(&in, &cfg), -E2BIG);
 	assert_int_equal(p->n_joined, SCALE_GROUPS - 1);
 	assert_false(port_has_joined(p, scale_group(0)));

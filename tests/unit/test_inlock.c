@@ -67,10 +67,10 @@ static int setup(void **state)
 		(void)snprintf(fx->rules[i].name, sizeof(fx->rules[i].name), "r%d", i);
 		(void)snprintf(fx->rules[i].in_ifname, sizeof(fx->rules[i].in_ifname), "%s",
 			       fx->ifname);
-		assert_int_equal(inet_pton(AF_INET, "239.1.1.1", &fx->rules[i].in_group), 1);
+		assert_int_equal(inet_pton(AF_INET, "239.1.1.1", &fx->rules[i].in_group.v4), 1);
 	}
 	fx->rules[0].in_port = 5000;
-	assert_int_equal(inet_pton(AF_INET, "198.18.0.1", &fx->rules[1].in_source), 1);
+	assert_int_equal(inet_pton(AF_INET, "198.18.0.1", &fx->rules[1].in_source.v4), 1);
 	fx->rules[1].in_vlan = 100;
 	fx->cfg.rules = fx->rules;
 	fx->cfg.n_rules = 2;

@@ -31,7 +31,7 @@ static void make_config(struct mcr_config *cfg, size_t n, size_t per_if, size_t 
 
 		(void)snprintf(rule->name, sizeof(rule->name), "r%zu", r);
 		(void)snprintf(rule->in_ifname, sizeof(rule->in_ifname), "in%zu", r / per_if);
-		rule->in_group.s_addr = htonl(0xef140000u + (uint32_t)(r % per_if));
+		rule->in_group.v4.s_addr = htonl(0xef140000u + (uint32_t)(r % per_if));
 		rule->in_port = 5000;
 		rule->n_outputs = outputs;
 		rule->outputs = calloc(outputs, sizeof(*rule->outputs));
@@ -130,6 +130,23 @@ static void t_empty_is_fine(void **state)
 	assert_int_equal(limits_check(&cfg, &err), 0);
 }
 
+/* Until the data path relays IPv6, an IPv6 rule is refused by name; IPv4 ones pass. */
+static void t_ipv6_refused(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+
+	(void)state;
+	make_config(&cfg, 3, 3, 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	cfg.rules[1].in_group = (struct mcr_addr){ .family = AF_INET6 };
+	assert_int_equal(inet_pton(AF_INET6, "ff3e::1", &cfg.rules[1].in_group.v6), 1);
+	assert_int_equal(limits_check(&cfg, &err), -EAFNOSUPPORT);
+	assert_non_null(strstr(err.msg, "rules[1] (\"r1\"): group ff3e::1 is IPv6, and this mcrd "
+					"relays IPv4 only"));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +156,7 @@ int main(void)
 		cmocka_unit_test(t_input_interfaces),
 		cmocka_unit_test(t_file_table),
 		cmocka_unit_test(t_empty_is_fine),
+		cmocka_unit_test(t_ipv6_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

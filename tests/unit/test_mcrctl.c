@@ -97,7 +97,7 @@ static json_t *stats_json(const struct mcr_config *cfg, int k)
 		char group[INET_ADDRSTRLEN];
 
 		for (size_t j = 0; j < r->n_outputs; j++) {
-			struct in_addr g = r->outputs[j].group;
+			struct in_addr g = r->outputs[j].group.v4;
 
 			(void)json_array_append_new(
 				outs, json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}",
@@ -509,7 +509,7 @@ static void t_add_from_flags(void **state)
 	assert_int_equal(rule->outputs[1].ttl, 4);
 	assert_int_equal(rule->outputs[1].ttl_mode, TTL_SET);
 	/* Resolved: the second output took the input's port. */
-	assert_int_equal(rule->outputs[1].group.s_addr, inet_addr("239.8.8.9"));
+	assert_int_equal(rule->outputs[1].group.v4.s_addr, inet_addr("239.8.8.9"));
 	assert_int_equal(rule->outputs[1].port, 7000);
 
 	/* The TTL as a word, and the address the outputs send from. */
@@ -520,7 +520,36 @@ static void t_add_from_flags(void **state)
 	rule = &fx->cfg.rules[3];
 	assert_int_equal(rule->outputs[0].ttl_mode, TTL_KEEP);
 	assert_int_equal(rule->outputs[0].source_mode, SOURCE_ADDR);
-	assert_int_equal(rule->outputs[0].source.s_addr, inet_addr("198.18.0.7"));
+	assert_int_equal(rule->outputs[0].source.v4.s_addr, inet_addr("198.18.0.7"));
+}
+
+/* IPv6 through flags and the control protocol; list writes groups with ports in brackets. */
+static void t_add_ipv6_and_list(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mcr_rule *rule;
+	char buf[ADDR_IP_STR_MAX];
+	struct run r;
+
+	run(fx, &r, "add", "--name", "v6", "--input-interface", "lo", "--input-group", "ff3e::1",
+	    "--input-port", "5000", "--source", "2001:db8::1", "--output", "lo,[ff3e::2]:6000",
+	    "--output", "lo,ff3e::3", NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "added rule v6\n");
+	rule = &fx->cfg.rules[2];
+	assert_string_equal(addr_ip_fmt(&rule->in_group, buf), "ff3e::1");
+	assert_string_equal(addr_ip_fmt(&rule->outputs[0].group, buf), "ff3e::2");
+	assert_int_equal(rule->outputs[0].port, 6000);
+	run(fx, &r, "list", NULL);
+	assert_status(&r, 0);
+	assert_has(r.out, "v6    lo     -     [ff3e::1]:5000  2001:db8::1 "
+			  " lo,[ff3e::2]:6000,ttl=decrement; lo,[ff3e::3]:5000,ttl=decrement\n");
+
+	/* A rule of two families is refused with both values named. */
+	run(fx, &r, "add", "--name", "mix", "--input-interface", "lo", "--input-group",
+	    "239.9.9.9", "--output", "lo,ff3e::9", NULL);
+	assert_status(&r, 1);
+	assert_has(r.err, "the input group 239.9.9.9 is IPv4 but outputs[0]'s group ff3e::9 is IPv6");
 }
 
 static void t_add_from_json(void **state)
@@ -546,7 +575,7 @@ static void t_add_refused(void **state)
 		const char *group, *iface, *name, *msg;
 	} cases[] = {
 		{ "300.1.1.1", "lo", "x1",
-		  "mcrctl: add: rule.input.group: \"300.1.1.1\" is not an IPv4 address\n" },
+		  "mcrctl: add: rule.input.group: \"300.1.1.1\" is not an IPv4 or IPv6 address\n" },
 		{ "239.7.7.7", "lo", "cam1", "mcrctl: add: rule.name: \"cam1\" is already in use\n" },
 		{ "239.1.1.1", "lo", "x3",
 		  "mcrctl: add: rules[2].input: same interface/group/port/source as rules[0] (\"cam1\")\n" },
@@ -811,7 +840,7 @@ static void t_config_show_save_check(void **state)
 		fail_msg("%s", err.msg);
 	assert_int_equal(saved.n_rules, 2);
 	assert_string_equal(saved.rules[1].name, "cam2");
-	assert_int_equal(saved.rules[1].in_source.s_addr, fx->cfg.rules[1].in_source.s_addr);
+	assert_int_equal(saved.rules[1].in_source.v4.s_addr, fx->cfg.rules[1].in_source.v4.s_addr);
 	config_free(&saved);
 
 	run(fx, &r, "config", "check", file, NULL);
@@ -923,6 +952,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(t_list_table),
+		T(t_add_ipv6_and_list),
 		T(t_json_passthrough),
 		T(t_stats_table),
 		T(t_workers_table),

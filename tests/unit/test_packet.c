@@ -488,12 +488,13 @@ static void t_other_ethertypes_are_not_ipv4(void **state)
 	/* The bytes after the ethertype are a valid IPv4 UDP packet in each case. */
 	static const struct verdict_case cases[] = {
 		{ "ARP", { .ethertype = ETYPE_ARP }, PATCH_NONE, 0, PKT_NOT_IPV4 },
-		{ "IPv6", { .ethertype = ETYPE_IPV6 }, PATCH_NONE, 0, PKT_NOT_IPV4 },
+		/* IPv6 is parsed now: an IPv4 header behind its ethertype is damage. */
+		{ "IPv6", { .ethertype = ETYPE_IPV6 }, PATCH_NONE, 0, PKT_MALFORMED },
 		{ "802.3 length", { .ethertype = 0x05dc }, PATCH_NONE, 0, PKT_NOT_IPV4 },
 		{ "tagged ARP", { .tpid = { TPID_8021Q }, .ntags = 1, .ethertype = ETYPE_ARP },
 		  PATCH_NONE, 0, PKT_NOT_IPV4 },
 		{ "QinQ IPv6", { .tpid = { TPID_8021AD, TPID_8021Q }, .ntags = 2,
-		  .ethertype = ETYPE_IPV6 }, PATCH_NONE, 0, PKT_NOT_IPV4 },
+		  .ethertype = ETYPE_IPV6 }, PATCH_NONE, 0, PKT_MALFORMED },
 		/* Three tags are more than we walk: the third TPID is the ethertype. */
 		{ "three tags", { .tpid = { TPID_8021AD, TPID_8021Q, TPID_8021Q }, .ntags = 3 },
 		  PATCH_NONE, 0, PKT_NOT_IPV4 },
@@ -564,6 +565,180 @@ static void t_vlan_of_frame(void **state)
 	}
 }
 
+/* ---- IPv6 ---- */
+
+#define V6_HLEN		40
+#define NH_HOP		0
+#define NH_ROUTING	43
+#define NH_FRAGMENT	44
+#define NH_DSTOPTS	60
+#define NH_NONE		59
+#define NH_ICMPV6	58
+
+/* One extension header: its type and its length in 8-byte units beyond the first. */
+struct v6_ext {
+	uint8_t type;
+	uint8_t len8;
+};
+
+/*
+ * An IPv6 UDP frame to ff3e::1 from 2001:db8::1 behind @ntags 802.1Q tags,
+ * with @n extension headers, then @last (UDP, or another protocol), then a
+ * UDP header and @payload bytes.  Returns the frame length; *ret_udp is
+ * the UDP header's offset.
+ */
+static size_t v6_build(uint8_t *buf, unsigned int ntags, const struct v6_ext *ext, size_t n,
+		       uint8_t last, size_t payload, size_t *ret_udp)
+{
+	static const uint8_t src[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	static const uint8_t dst[16] = { 0xff, 0x3e, [15] = 1 };
+	size_t off = 12, ip, p;
+
+	memset(buf, 0, FRAME_MAX);
+	for (unsigned int t = 0; t < ntags; t++) {
+		off = put16(buf, off, TPID_8021Q);
+		off = put16(buf, off, (uint16_t)(100 + t));
+	}
+	off = put16(buf, off, ETYPE_IPV6);
+	ip = off;
+	buf[ip] = 0x60;
+	buf[ip + 6] = n ? ext[0].type : last;
+	buf[ip + 7] = 9;	/* hop limit */
+	memcpy(buf + ip + 8, src, 16);
+	memcpy(buf + ip + 24, dst, 16);
+	p = ip + V6_HLEN;
+	for (size_t i = 0; i < n; i++) {
+		buf[p] = i + 1 < n ? ext[i + 1].type : last;
+		buf[p + 1] = ext[i].len8;
+		p += ((size_t)ext[i].len8 + 1) * 8;
+	}
+	*ret_udp = p;
+	put16(buf, p, T_SPORT);
+	put16(buf, p + 2, T_DPORT);
+	put16(buf, p + 4, (uint16_t)(8 + payload));
+	put16(buf, p + 6, 0x1234);
+	p += 8 + payload;
+	put16(buf, ip + 4, (uint16_t)(p - ip - V6_HLEN));
+	return p;
+}
+
+static void t_ipv6_udp(void **state)
+{
+	static const struct v6_ext chain[] = { { NH_HOP, 0 }, { NH_DSTOPTS, 1 }, { NH_ROUTING, 2 },
+					       { NH_DSTOPTS, 0 } };
+	uint8_t buf[FRAME_MAX];
+	struct pkt_info info;
+	size_t len, udp;
+
+	(void)state;
+	for (size_t n = 0; n <= ARRAY_SIZE(chain); n++) {
+		for (unsigned int tags = 0; tags <= 1; tags++) {
+			memset(&info, 0, sizeof(info));
+			len = v6_build(buf, tags, chain, n, IPPROTO_UDP, 100, &udp);
+			assert_int_equal(packet_parse(buf, len, &info), PKT_OK_IPV6);
+			assert_int_equal(info.ip_off, 14 + 4 * tags);
+			assert_int_equal(info.udp_off, udp);
+			assert_int_equal(info.payload_off, udp + 8);
+			assert_int_equal(info.payload_len, 100);
+			assert_int_equal(info.sport, T_SPORT);
+			assert_int_equal(info.dport, T_DPORT);
+			assert_int_equal(info.ttl, 9);
+			assert_int_equal(info.vlan_depth, tags);
+			assert_int_equal(info.daddr6.s6_addr[0], 0xff);
+			assert_int_equal(info.daddr6.s6_addr[1], 0x3e);
+			assert_int_equal(info.saddr6.s6_addr[1], 0x01);
+			/* Ethernet padding after the datagram is not part of it. */
+			assert_int_equal(packet_parse(buf, len + 20, &info), PKT_OK_IPV6);
+			assert_int_equal(info.payload_len, 100);
+			/* Every shorter capture is refused, never read past. */
+			for (size_t cut = 0; cut < len; cut++) {
+				uint8_t *copy = malloc(cut ? cut : 1);
+
+				memcpy(copy, buf, cut);
+				if (packet_parse(copy, cut, &info) == PKT_OK_IPV6)
+					fail_msg("%zu ext, %u tags: OK at %zu of %zu bytes", n,
+						 tags, cut, len);
+				free(copy);
+			}
+		}
+	}
+}
+
+/* Any fragment header is a fragment, first or not; a cut one is damage. */
+static void t_ipv6_fragments(void **state)
+{
+	static const struct v6_ext frag[] = { { NH_FRAGMENT, 0 } };
+	static const struct v6_ext hop_frag[] = { { NH_HOP, 0 }, { NH_FRAGMENT, 0 } };
+	uint8_t buf[FRAME_MAX];
+	struct pkt_info info;
+	size_t len, udp;
+
+	(void)state;
+	len = v6_build(buf, 0, frag, 1, IPPROTO_UDP, 32, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_FRAGMENT);
+	/* A later fragment: offset 1185 * 8, more fragments. */
+	put16(buf, 14 + V6_HLEN + 2, (uint16_t)(1185 << 3 | 1));
+	assert_int_equal(packet_parse(buf, len, &info), PKT_FRAGMENT);
+	len = v6_build(buf, 1, hop_frag, 2, IPPROTO_UDP, 0, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_FRAGMENT);
+	/* The payload ends inside the fragment header. */
+	len = v6_build(buf, 0, frag, 1, IPPROTO_UDP, 0, &udp);
+	put16(buf, 14 + 4, 4);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+}
+
+static void t_ipv6_malformed_and_other(void **state)
+{
+	static const struct v6_ext hop_late[] = { { NH_DSTOPTS, 0 }, { NH_HOP, 0 } };
+	static const struct v6_ext long_ext[] = { { NH_DSTOPTS, 200 } };
+	static const struct v6_ext nine[] = { { NH_HOP, 0 },	 { NH_DSTOPTS, 0 }, { NH_DSTOPTS, 0 },
+					      { NH_DSTOPTS, 0 }, { NH_DSTOPTS, 0 }, { NH_DSTOPTS, 0 },
+					      { NH_DSTOPTS, 0 }, { NH_DSTOPTS, 0 }, { NH_DSTOPTS, 0 } };
+	uint8_t buf[FRAME_MAX];
+	struct pkt_info info;
+	size_t len, udp;
+
+	(void)state;
+	/* Hop-by-hop options anywhere but first. */
+	len = v6_build(buf, 0, hop_late, 2, IPPROTO_UDP, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	/* An extension header longer than the payload. */
+	len = v6_build(buf, 0, long_ext, 1, IPPROTO_UDP, 0, &udp);
+	put16(buf, 14 + 4, 64);
+	assert_int_equal(packet_parse(buf, 14 + V6_HLEN + 64, &info), PKT_MALFORMED);
+	/* A chain longer than PKT_IPV6_MAX_EXT. */
+	len = v6_build(buf, 0, nine, PKT_IPV6_MAX_EXT, IPPROTO_UDP, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_OK_IPV6);
+	len = v6_build(buf, 0, nine, PKT_IPV6_MAX_EXT + 1, IPPROTO_UDP, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	/* Other protocols, and no next header. */
+	len = v6_build(buf, 0, NULL, 0, NH_ICMPV6, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_NOT_UDP);
+	len = v6_build(buf, 0, long_ext, 0, NH_NONE, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_NOT_UDP);
+	len = v6_build(buf, 0, NULL, 0, IPPROTO_UDP, 10, &udp);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_OK_IPV6);
+	/* Version 4 in an IPv6 frame, payload length 0 (a jumbogram), past the capture. */
+	buf[14] = 0x45;
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	buf[14] = 0x60;
+	put16(buf, 14 + 4, 0);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	put16(buf, 14 + 4, (uint16_t)(len - 14 - V6_HLEN + 1));
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	put16(buf, 14 + 4, (uint16_t)(len - 14 - V6_HLEN));
+	/* UDP: a zero checksum, lengths below 8 or past the payload. */
+	put16(buf, udp + 6, 0);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	put16(buf, udp + 6, 0xffff);
+	put16(buf, udp + 4, 7);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	put16(buf, udp + 4, 19);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_MALFORMED);
+	put16(buf, udp + 4, 18);
+	assert_int_equal(packet_parse(buf, len, &info), PKT_OK_IPV6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +756,9 @@ int main(void)
 		cmocka_unit_test(t_other_ethertypes_are_not_ipv4),
 		cmocka_unit_test(t_not_ipv4_needs_only_ethernet_header),
 		cmocka_unit_test(t_vlan_of_frame),
+		cmocka_unit_test(t_ipv6_udp),
+		cmocka_unit_test(t_ipv6_fragments),
+		cmocka_unit_test(t_ipv6_malformed_and_other),
 	};
 
 	return cmocka_run_group_tests_name("packet", tests, NULL, NULL);

@@ -44,9 +44,9 @@ static void rule_set(struct mcr_rule *r, const struct key *k)
 {
 	memset(r, 0, sizeof(*r));
 	r->in_ifindex = k->ifindex;
-	r->in_group.s_addr = ip(k->group);
+	r->in_group.v4.s_addr = ip(k->group);
 	r->in_port = k->port;
-	r->in_source.s_addr = k->source ? ip(k->source) : INADDR_ANY;
+	r->in_source.v4.s_addr = k->source ? ip(k->source) : INADDR_ANY;
 }
 
 /* A config over @rules (no outputs: the table never looks at them). */
@@ -361,27 +361,27 @@ static void t_many_rules(void **state)
 		struct mcr_rule *r = &rules[i];
 
 		r->in_ifindex = 1 + i % 4;
-		r->in_group.s_addr = htonl(0xef000000u | i);	/* 239.0.x.y */
+		r->in_group.v4.s_addr = htonl(0xef000000u | i);	/* 239.0.x.y */
 		r->in_port = i % 3 == 0 ? 0 : (uint16_t)(1000 + i);
-		r->in_source.s_addr = i % 5 == 0 ? htonl(0xc6120000u | i) : INADDR_ANY;
+		r->in_source.v4.s_addr = i % 5 == 0 ? htonl(0xc6120000u | i) : INADDR_ANY;
 	}
 	cfg = config_of(rules, MCR_MAX_RULES);
 	t = table_of(&cfg);
 	for (uint32_t i = 0; i < MCR_MAX_RULES; i++) {
 		const struct mcr_rule *r = &rules[i];
 		uint16_t port = r->in_port ? r->in_port : 9;
-		uint32_t src = r->in_source.s_addr ? r->in_source.s_addr : htonl(0xc6130001u);
+		uint32_t src = r->in_source.v4.s_addr ? r->in_source.v4.s_addr : htonl(0xc6130001u);
 		int got;
 
-		got = rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src, 0);
+		got = rule_table_lookup(t, r->in_ifindex, r->in_group.v4.s_addr, port, src, 0);
 		if (got != (int)i)
 			fail_msg("rule %u: got %d", i, got);
 		/* Same packet on the next interface or group: no rule. */
-		assert_int_equal(rule_table_lookup(t, 5, r->in_group.s_addr, port, src, 0), -1);
+		assert_int_equal(rule_table_lookup(t, 5, r->in_group.v4.s_addr, port, src, 0), -1);
 		assert_int_equal(rule_table_lookup(t, r->in_ifindex, htonl(0xef100000u | i), port,
 						   src, 0), -1);
 		/* Or tagged: only a rule naming the VLAN takes it. */
-		assert_int_equal(rule_table_lookup(t, r->in_ifindex, r->in_group.s_addr, port, src,
+		assert_int_equal(rule_table_lookup(t, r->in_ifindex, r->in_group.v4.s_addr, port, src,
 						   100), -1);
 	}
 	rule_table_free(t);
@@ -402,10 +402,68 @@ static void t_empty_table(void **state)
 	rule_table_free(NULL);
 }
 
+static struct in6_addr v6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* A pointer to the IPv6 address @s, for one call. */
+#define G(s)	(&(struct in6_addr[1]){ v6(s) }[0])
+
+/*
+ * IPv6 rules live in a table of their own beside IPv4 ones, with the same
+ * precedence; addresses alike in their first 32 bits are still two rules.
+ */
+static void t_ipv6_rules(void **state)
+{
+	static const char *const specs[] = {
+		"a=lo,[ff3e::1]:5000 -> lo,[ff3e::9]:1",
+		"b=lo,[ff3e::2]:5000 -> lo,[ff3e::9]:1",
+		"c=lo,[ff3e::2]:5000,source=2001:db8::7 -> lo,[ff3e::9]:1",
+		"d=lo,ff3e::3 -> lo,[ff3e::9]:1",
+		"e=lo,239.1.1.1:5000 -> lo,239.9.9.9",
+	};
+	struct in6_addr src = v6("2001:db8::1"), src7 = v6("2001:db8::7");
+	struct config_error err = { "" };
+	struct rule_table *t = NULL;
+	struct mcr_config cfg;
+	size_t dup = 0;
+
+	(void)state;
+	config_init(&cfg);
+	for (size_t i = 0; i < ARRAY_SIZE(specs); i++)
+		assert_int_equal(config_add_shorthand(&cfg, specs[i], &err), 0);
+	for (size_t i = 0; i < cfg.n_rules; i++)
+		cfg.rules[i].in_ifindex = 1;
+	assert_int_equal(rule_table_new(&cfg, &t, &dup), 0);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::1"), 5000, &src, 0), 0);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::2"), 5000, &src, 0), 1);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::2"), 5000, &src7, 0), 2);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::3"), 7, &src, 0), 3);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::1"), 5001, &src, 0), -1);
+	assert_int_equal(rule_table_lookup6(t, 2, G("ff3e::1"), 5000, &src, 0), -1);
+	assert_int_equal(rule_table_lookup6(t, 1, G("ff3e::1"), 5000, &src, 100), -1);
+	assert_int_equal(rule_table_lookup(t, 1, ip("239.1.1.1"), 5000, ip("198.18.0.1"), 0), 4);
+	/* The IPv4 view of an IPv6 group matches no IPv4 rule. */
+	assert_int_equal(rule_table_lookup(t, 1, htonl(0xff3e0000), 5000, 0, 0), -1);
+	rule_table_free(t);
+
+	/* Two IPv6 rules with one key: the second is named. */
+	assert_int_equal(config_add_shorthand(&cfg, "f=lo,[ff3e:0::1]:5000 -> lo,[ff3e::9]:1", &err), 0);
+	cfg.rules[cfg.n_rules - 1].in_ifindex = 1;
+	assert_int_equal(rule_table_new(&cfg, &t, &dup), -EEXIST);
+	assert_int_equal(dup, cfg.n_rules - 1);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_exact_and_misses),
+		cmocka_unit_test(t_ipv6_rules),
 		cmocka_unit_test(t_vlan),
 		cmocka_unit_test(t_precedence),
 		cmocka_unit_test(t_any_port_rule),

@@ -28,7 +28,7 @@ static struct mcr_output output(unsigned int ifindex, uint32_t group, uint16_t p
 
 	memset(&o, 0, sizeof(o));
 	o.ifindex = ifindex;
-	o.group.s_addr = htonl(group);
+	o.group.v4.s_addr = htonl(group);
 	o.port = port;
 	o.ttl_mode = TTL_DECREMENT;
 	o.source_mode = SOURCE_RELAY;
@@ -65,12 +65,12 @@ static void t_any_difference_misses(void **state)
 	for (size_t i = 0; i < 7; i++)
 		o[i] = base;
 	o[0].ifindex = 4;
-	o[1].group.s_addr = htonl(0xef010102u);
+	o[1].group.v4.s_addr = htonl(0xef010102u);
 	o[2].port = 5001;
 	o[3].ttl_mode = TTL_SET;
 	o[3].ttl = 9;
 	o[4].source_mode = SOURCE_ADDR;
-	o[4].source.s_addr = htonl(0xc6120001u);
+	o[4].source.v4.s_addr = htonl(0xc6120001u);
 	o[5].source_mode = SOURCE_KEEP;
 	assert_int_equal(udp_reuse_new(keys, fds, 1, &r), 0);
 	for (size_t i = 0; i < 6; i++) {

@@ -93,7 +93,7 @@ static int udp_transparent(int fd, const struct out_ref *ref, const char *what)
 static int udp_source(int fd, const struct out_ref *ref)
 {
 	const struct mcr_output *o = ref->o;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->source };
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->source.v4 };
 	char a[ADDR_STR_MAX], what[ADDR_STR_MAX + 32];
 	int ret;
 
@@ -106,11 +106,11 @@ static int udp_source(int fd, const struct out_ref *ref)
 	if (errno != EADDRNOTAVAIL) {
 		ret = -errno;
 		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
-			      ref->rule->name, ref->index, o->ifname, addr_fmt(o->source, a));
+			      ref->rule->name, ref->index, o->ifname, addr_fmt(o->source.v4, a));
 		return ret;
 	}
 	(void)snprintf(what, sizeof(what), "%s (not an address of this host)",
-		       addr_fmt(o->source, a));
+		       addr_fmt(o->source.v4, a));
 	ret = udp_transparent(fd, ref, what);
 	if (ret < 0)
 		return ret;
@@ -126,7 +126,7 @@ static int udp_source(int fd, const struct out_ref *ref)
 /* The socket's own TTL, for "ttl": N; the other modes set it per packet. */
 static int udp_ttl(int fd, const struct mcr_output *o)
 {
-	bool is_mc = addr_is_multicast(o->group);
+	bool is_mc = addr_is_multicast(o->group.v4);
 
 	if (o->ttl_mode != TTL_SET)
 		return 0;
@@ -189,7 +189,7 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 	if (o->port && connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
 		ret = -errno;
 		log_err_errno(errno, "output %s: cannot connect to %s:%u", o->ifname,
-			      addr_fmt(o->group, g), o->port);
+			      addr_fmt(o->group.v4, g), o->port);
 		goto out_close;
 	}
 	return fd;
@@ -436,7 +436,7 @@ static uint16_t l2_max_payload(unsigned int mtu)
 
 static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 {
-	return mode != EGRESS_UDP && addr_is_multicast(o->group);
+	return mode != EGRESS_UDP && addr_is_multicast(o->group.v4);
 }
 
 /*
@@ -488,7 +488,7 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 
 	switch (o->source_mode) {
 	case SOURCE_ADDR:
-		return o->source;
+		return o->source.v4;
 	case SOURCE_KEEP:
 		return any;
 	case SOURCE_RELAY:
@@ -525,7 +525,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	int fd, from, got = 0;
 
 	eo->dst.sin_family = AF_INET;
-	eo->dst.sin_addr = o->group;
+	eo->dst.sin_addr = o->group.v4;
 	eo->dst.sin_port = htons(o->port);
 	eo->ttl_mode = (uint8_t)o->ttl_mode;
 	eo->ttl = o->ttl;
@@ -537,8 +537,8 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		if (ret < 0)
 			return ret;
 		if (li->is_ether) {
-			addr_multicast_mac(o->group, dst_mac);
-			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li), o->group,
+			addr_multicast_mac(o->group.v4, dst_mac);
+			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li), o->group.v4,
 					o->port);
 			eo->file = li->file;
 			eo->tx = li->tx;
@@ -557,7 +557,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	}
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
 	if (o->source_mode == SOURCE_ADDR)
-		eo->source = o->source;
+		eo->source = o->source.v4;
 	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
 	from = udp_borrow(eg, prev, &eg->keys[k], &got);
 	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
@@ -693,7 +693,7 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 		for (size_t o = 0; o < cfg->rules[r].n_outputs && ret == 0; o++, k++) {
 			const struct out_ref ref = { &cfg->rules[r], o, &cfg->rules[r].outputs[o] };
 
-			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(ref.o->group))
+			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(ref.o->group.v4))
 				n_unicast++;
 			ret = output_init(eg, prev, k, &ref, cfg, ioctl_fd, id_seed);
 		}

@@ -19,6 +19,17 @@
  * The last compare of each chunk skips its accept when false, which lands on
  * the next chunk or, after the last chunk, on the final drop.
  *
+ * IPv6 destinations (filter_build_dual()) come first, in a section of
+ * their own that hands every other frame on to the IPv4 program:
+ *
+ *	ldx #0; ld ethertype; IPv6? -> V6; 802.1Q? no -> TO_V4
+ *	ld inner ethertype; IPv6? no -> TO_V4; ldx #4; ja V6
+ *	TO_V4: ja V4 (a 32-bit offset: the blocks may be long)
+ *	V6: per destination: four word compares, each false one skipping
+ *	    to the next block, then ret #FILTER_SNAPLEN
+ *	ret #0
+ *	V4: filter_build()'s program, or ret #0 without IPv4 destinations
+ *
  * VLANs are left to userspace on purpose.  The kernel has taken a frame's
  * outer tag off before the program runs (the bytes show at most an inner
  * one, which the prologue steps over), so a frame of any VLAN to a
@@ -30,6 +41,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <string.h>
 
 #include "mcrd/dataplane/filter.h"
 
@@ -46,6 +58,7 @@
 #define FILTER_VLAN_HLEN	4
 #define FILTER_IP_PROTO_OFF	9
 #define FILTER_IP_DADDR_OFF	16
+#define FILTER_IP6_DADDR_OFF	24
 
 /* Instruction indices of the prologue, so jump offsets can be computed. */
 enum filter_prologue {
@@ -138,4 +151,78 @@ int filter_build(const uint32_t *dests, size_t n, struct sock_filter *prog, size
 	prog[pc++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
 
 	return (int)pc;
+}
+
+/* Instruction indices of the IPv6 section's prologue. */
+enum filter_v6_prologue {
+	F6_LDX_UNTAGGED,
+	F6_LD_ETHERTYPE,
+	F6_IS_IPV6,
+	F6_IS_VLAN,
+	F6_LD_INNER_TYPE,
+	F6_INNER_IS_IPV6,
+	F6_LDX_TAGGED,
+	F6_JA_V6,
+	F6_TO_V4,
+	F6_MAX
+};
+
+_Static_assert(F6_MAX + FILTER_MAX_DESTS6 * FILTER_V6_BLOCK + 1 + FP_MAX + FILTER_MAX_DESTS +
+		       (FILTER_MAX_DESTS + FILTER_CHUNK - 1) / FILTER_CHUNK + 1 <= BPF_MAXINSNS,
+	       "FILTER_MAX_DESTS6 does not fit in a classic BPF program");
+
+/* One IPv6 destination: its four words compared, each mismatch skipping to the next block. */
+static void v6_block(struct sock_filter *p, const struct in6_addr *d)
+{
+	for (unsigned int w = 0; w < 4; w++) {
+		uint32_t word;
+
+		memcpy(&word, d->s6_addr + 4 * w, sizeof(word));
+		p[2 * w] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_IND,
+							ETH_HLEN + FILTER_IP6_DADDR_OFF + 4 * w);
+		p[2 * w + 1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(word),
+							    0, (uint8_t)(FILTER_V6_BLOCK - 2 * w - 2));
+	}
+	p[8] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, FILTER_SNAPLEN);
+}
+
+int filter_build_dual(const uint32_t *dests, size_t n, const struct in6_addr *dests6, size_t n6,
+		      struct sock_filter *prog, size_t cap)
+{
+	const size_t v4_at = F6_MAX + n6 * FILTER_V6_BLOCK + 1;
+	const struct sock_filter prologue[F6_MAX] = {
+		[F6_LDX_UNTAGGED] = BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),
+		[F6_LD_ETHERTYPE] = BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ETH_ALEN * 2),
+		[F6_IS_IPV6] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6,
+					FP_JMP(F6_IS_IPV6, F6_MAX), 0),
+		[F6_IS_VLAN] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_8021Q, 0,
+					FP_JMP(F6_IS_VLAN, F6_TO_V4)),
+		[F6_LD_INNER_TYPE] = BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
+					      ETH_ALEN * 2 + FILTER_VLAN_HLEN),
+		[F6_INNER_IS_IPV6] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0,
+					      FP_JMP(F6_INNER_IS_IPV6, F6_TO_V4)),
+		[F6_LDX_TAGGED] = BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, FILTER_VLAN_HLEN),
+		[F6_JA_V6] = BPF_STMT(BPF_JMP | BPF_JA, FP_JMP(F6_JA_V6, F6_MAX)),
+		[F6_TO_V4] = BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)FP_JMP(F6_TO_V4, v4_at)),
+	};
+	int v4;
+
+	if (n6 == 0)
+		return filter_build(dests, n, prog, cap);
+	if (!dests6 || !prog || (n && !dests))
+		return -EINVAL;
+	if (n6 > FILTER_MAX_DESTS6 || n > FILTER_MAX_DESTS)
+		return -E2BIG;
+	if (v4_at + 1 > cap)
+		return -E2BIG;
+	memcpy(prog, prologue, sizeof(prologue));
+	for (size_t i = 0; i < n6; i++)
+		v6_block(prog + F6_MAX + i * FILTER_V6_BLOCK, &dests6[i]);
+	prog[v4_at - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	if (n == 0) {
+		prog[v4_at] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+		return (int)(v4_at + 1);
+	}
+	v4 = filter_build(dests, n, prog + v4_at, cap - v4_at);
+	return v4 < 0 ? v4 : (int)v4_at + v4;
 }

@@ -8,6 +8,7 @@
 #define MCR_FILTER_H
 
 #include <linux/filter.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +24,21 @@
  * instruction count, or -E2BIG when cap is too small or n too large.
  */
 int filter_build(const uint32_t *dests, size_t n, struct sock_filter *prog, size_t cap);
+
+/* IPv6 destinations one program takes: each costs FILTER_V6_BLOCK instructions. */
+#define FILTER_MAX_DESTS6	256
+#define FILTER_V6_BLOCK		9
+
+/*
+ * Build a program accepting what filter_build() accepts for @dests (n may
+ * be 0 here) and, in front of it, IPv6 frames, untagged or with one 802.1Q
+ * tag in their bytes, whose destination is one of @dests6 (n6 >= 1),
+ * whatever their next header: extension headers, fragments and damage are
+ * judged and counted in userspace (packet_parse()).  With n6 == 0 it is
+ * filter_build().  Returns the instruction count, or -E2BIG (cap too small,
+ * too many destinations) or -EINVAL (no destination at all).
+ */
+int filter_build_dual(const uint32_t *dests, size_t n, const struct in6_addr *dests6, size_t n6,
+		      struct sock_filter *prog, size_t cap);
 
 #endif

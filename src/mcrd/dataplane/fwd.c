@@ -421,7 +421,7 @@ static void describe_output(const struct generation *g, uint32_t out, char *buf,
 			continue;
 		o = &rule->outputs[out - base];
 		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s", rule->name,
-			       out - base + 1, o->ifname, addr_fmt(o->group, group));
+			       out - base + 1, o->ifname, addr_fmt(o->group.v4, group));
 		if (o->port)
 			(void)snprintf(buf + strlen(buf), len - strlen(buf), ":%u)", o->port);
 		else

@@ -57,7 +57,7 @@ void gen_free(struct generation *g)
 
 static bool is_same_output(const struct mcr_output *a, const struct mcr_output *b)
 {
-	return strcmp(a->ifname, b->ifname) == 0 && a->group.s_addr == b->group.s_addr &&
+	return strcmp(a->ifname, b->ifname) == 0 && addr_ip_equal(&a->group, &b->group) &&
 	       a->port == b->port;
 }
 

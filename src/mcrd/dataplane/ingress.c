@@ -48,7 +48,7 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 
 	for (size_t r = 0; r < cfg->n_rules; r++)
 		if (cfg->rules[r].in_ifindex == ifindex)
-			dests[n++] = cfg->rules[r].in_group.s_addr;
+			dests[n++] = cfg->rules[r].in_group.v4.s_addr;
 	qsort(dests, n, sizeof(*dests), cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || dests[i] != dests[d - 1])
@@ -277,7 +277,7 @@ static int wanted_keys(const struct ingress_port *p, const struct mcr_config *cf
 		return -ENOMEM;
 	for (size_t r = 0; r < cfg->n_rules; r++)
 		if (cfg->rules[r].in_ifindex == p->ifindex)
-			k[n++] = membership_key(cfg->rules[r].in_group, cfg->rules[r].in_source);
+			k[n++] = membership_key(cfg->rules[r].in_group.v4, cfg->rules[r].in_source.v4);
 	qsort(k, n, sizeof(*k), cmp_u64);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || k[i] != k[d - 1])
@@ -662,7 +662,7 @@ static int check_filters_fit(const struct mcr_config *cfg)
 	if (!d)
 		return -ENOMEM;
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		d[r] = (struct if_dest){ cfg->rules[r].in_ifindex, cfg->rules[r].in_group.s_addr };
+		d[r] = (struct if_dest){ cfg->rules[r].in_ifindex, cfg->rules[r].in_group.v4.s_addr };
 	qsort(d, cfg->n_rules, sizeof(*d), cmp_if_dest);
 	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
 		bool is_new_if = i == 0 || d[i].ifindex != d[i - 1].ifindex;

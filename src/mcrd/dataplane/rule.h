@@ -11,6 +11,7 @@
 #ifndef MCR_RULE_H
 #define MCR_RULE_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -32,5 +33,13 @@ void rule_table_free(struct rule_table *t);
  */
 int rule_table_lookup(const struct rule_table *t, unsigned int ifindex, uint32_t daddr_be,
 		      uint16_t dport, uint32_t saddr_be, uint16_t vlan);
+
+/*
+ * The same for an IPv6 datagram (the IPv6 rules are a table of their own,
+ * with the same precedence): the index into cfg->rules, or -1.
+ */
+int rule_table_lookup6(const struct rule_table *t, unsigned int ifindex,
+		       const struct in6_addr *daddr, uint16_t dport, const struct in6_addr *saddr,
+		       uint16_t vlan);
 
 #endif

@@ -29,8 +29,8 @@ struct udp_key udp_key_make(const struct mcr_output *o, int sndbuf)
 
 	memset(&k, 0, sizeof(k));
 	k.ifindex = o->ifindex;
-	k.group = o->group.s_addr;
-	k.source = o->source_mode == SOURCE_ADDR ? o->source.s_addr : 0;
+	k.group = o->group.v4.s_addr;
+	k.source = o->source_mode == SOURCE_ADDR ? o->source.v4.s_addr : 0;
 	k.sndbuf = sndbuf;
 	k.port = o->port;
 	k.ttl_mode = (uint8_t)o->ttl_mode;

@@ -340,11 +340,15 @@ int member_timeout_ms(const struct member *m, uint64_t now)
 static bool is_listened(const struct member *m, const struct mcr_rule *r,
 			const struct mcr_output *o, uint64_t now)
 {
-	struct in_addr g = o->group.s_addr ? o->group : r->in_group;
+	const struct mcr_addr *g = addr_ip_is_set(&o->group) ? &o->group : &r->in_group;
 	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
 
-	/* IPv4 rules' groups: IGMP's table; IPv6 ones will look in mi->mld.tab. */
-	return mi && membership_has(&mi->tab, maddr_from4(g), now);
+	/* IPv4 groups: IGMP's table; IPv6 groups: MLD's. */
+	if (!mi)
+		return false;
+	if (g->family == AF_INET6)
+		return membership_has(&mi->mld.tab, g->v6, now);
+	return g->family == AF_INET && membership_has(&mi->tab, maddr_from4(g->v4), now);
 }
 
 bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)

@@ -51,8 +51,8 @@ static void key_of(const struct mcr_rule *r, struct inlock_key *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	(void)snprintf(ret->ifname, sizeof(ret->ifname), "%s", r->in_ifname);
-	ret->group = r->in_group;
-	ret->source = r->in_source;
+	ret->group = r->in_group.v4;
+	ret->source = r->in_source.v4;
 	ret->port = r->in_port;
 	ret->vlan = r->in_vlan;
 }
@@ -61,17 +61,17 @@ static void describe(const struct mcr_rule *r, struct inlock *e)
 {
 	char group[ADDR_STR_MAX], source[ADDR_STR_MAX], port[8], vlan[16] = "";
 
-	(void)addr_fmt(r->in_group, group);
-	(void)addr_fmt(r->in_source, source);
+	(void)addr_fmt(r->in_group.v4, group);
+	(void)addr_fmt(r->in_source.v4, source);
 	(void)snprintf(port, sizeof(port), "%u", r->in_port);
 	if (r->in_vlan)
 		(void)snprintf(vlan, sizeof(vlan), "-vlan%u", r->in_vlan);
 	(void)snprintf(e->name, sizeof(e->name), "mcr-in-%s-%s:%s-%s%s", r->in_ifname, group,
-		       r->in_port ? port : "*", r->in_source.s_addr ? source : "*", vlan);
+		       r->in_port ? port : "*", r->in_source.v4.s_addr ? source : "*", vlan);
 	if (r->in_vlan)
 		(void)snprintf(vlan, sizeof(vlan), " on VLAN %u", r->in_vlan);
 	(void)snprintf(e->what, sizeof(e->what), "input %s %s:%s from %s%s", r->in_ifname, group,
-		       r->in_port ? port : "any port", r->in_source.s_addr ? source : "any source",
+		       r->in_port ? port : "any port", r->in_source.v4.s_addr ? source : "any source",
 		       vlan);
 }
 

@@ -147,7 +147,7 @@ int stats_counts_add(struct stats_counts *acc, const struct stats_counts *x)
 
 static bool is_same_output(const struct mcr_output *a, const struct mcr_output *b)
 {
-	return strcmp(a->ifname, b->ifname) == 0 && a->group.s_addr == b->group.s_addr &&
+	return strcmp(a->ifname, b->ifname) == 0 && addr_ip_equal(&a->group, &b->group) &&
 	       a->port == b->port;
 }
 
@@ -330,7 +330,7 @@ static json_t *output_json(const struct mcr_output *out, const struct output_sta
 	json_t *obj;
 
 	obj = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
-			out->ifname, "group", addr_fmt(out->group, group), "port", (int)out->port,
+			out->ifname, "group", addr_fmt(out->group.v4, group), "port", (int)out->port,
 			"packets_out", (json_int_t)os->packets, "bytes_out", (json_int_t)os->bytes,
 			"send_errors", (json_int_t)os->send_errors, "retries",
 			(json_int_t)os->retries, "drops", (json_int_t)os->drops, "ttl_expired",
