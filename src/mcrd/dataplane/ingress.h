@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "mcrd/dataplane/rxring.h"
 #include "mcrd/dataplane/stats.h"
+#include "mcrd/dataplane/xsk.h"
 
 #define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy; */
 						/* times MTU / 1500 for jumbo inputs */
@@ -52,7 +53,8 @@ struct ingress_port {
 	unsigned int mtu;		/* the interface's, when last configured; 0: unknown */
 	struct sock_filter *filter;	/* a copy of the BPF program attached; NULL: none yet */
 	size_t filter_len;
-	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
+	struct rxring rx;		/* its TPACKET_V2 ring; rx.map NULL in multishot mode */
+	struct xsk_port *xsk;		/* --ingress xdp: its program and AF_XDP socket, or NULL */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
 	bool is_pending;		/* opened by ingress_prepare() for a change not yet in force */
@@ -113,6 +115,12 @@ static inline bool ingress_port_is_open(const struct ingress_port *p)
 	return p->fd >= 0;
 }
 
+/* A receive (of the packet socket or of the AF_XDP socket) is outstanding. */
+static inline bool ingress_port_is_armed(const struct ingress_port *p)
+{
+	return p->is_armed || (p->xsk && xsk_port_is_armed(p->xsk));
+}
+
 /* Close a port's sockets; its slot can be used again. */
 void ingress_port_close(struct ingress_port *p);
 
@@ -123,6 +131,12 @@ void ingress_port_close(struct ingress_port *p);
  * change of the inputs, not the hot path).
  */
 unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname);
+
+/*
+ * Give each port whose receive ring's slots are too small for its MTU (as
+ * ingress_max_mtu() last read it) a ring with bigger ones; logs failures.
+ */
+void ingress_fit_rings(struct ingress *in);
 
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);
