@@ -596,6 +596,24 @@ stack_mcast_in()
 		else print $c }' /proc/net/netstat
 }
 
+# e2e_ingress: the ingress path the suite runs on (ring, multishot or xdp),
+# from --ingress in MCRD_EXTRA_ARGS ("--ingress X" or "--ingress=X"); ring
+# when none is given.  Tests whose expectations differ by path ask this.
+e2e_ingress()
+{
+	# shellcheck disable=SC2086 # split MCRD_EXTRA_ARGS into words on purpose
+	set -- ${MCRD_EXTRA_ARGS:-}
+	_ing=ring
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--ingress=*) _ing=${1#--ingress=} ;;
+		--ingress) [ $# -gt 1 ] && { _ing=$2; shift; } ;;
+		esac
+		shift
+	done
+	echo "$_ing"
+}
+
 # xdp_prog_id NS IFACE: the id of the XDP program on IFACE, empty when none.
 xdp_prog_id()
 {
