@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -207,7 +208,7 @@ void egress_ring_put(struct txring *tx)
 	}
 }
 
-static uint16_t l2_max_payload(unsigned int mtu);
+static uint16_t l2_max_payload(unsigned int mtu, unsigned int ip_len);
 
 /*
  * A TX ring on fd whose slots hold the largest frame the interface's MTU
@@ -222,7 +223,7 @@ static int l2_ring(struct egress_iface *li, int fd, const struct egress *eg)
 	li->tx = malloc(sizeof(*li->tx));
 	if (!li->tx)
 		return -ENOMEM;
-	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + l2_max_payload(mtu), eg->ring_frames,
+	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + l2_max_payload(mtu, FRAME_IP_LEN), eg->ring_frames,
 			  eg->kick_batch);
 	if (ret < 0) {
 		log_err_errno(ret, "output %s: cannot set up a TX ring of %u frames", li->ifname,
@@ -427,16 +428,16 @@ static uint16_t ip_id_seed(void)
 	return seed;
 }
 
-static uint16_t l2_max_payload(unsigned int mtu)
+static uint16_t l2_max_payload(unsigned int mtu, unsigned int ip_len)
 {
-	unsigned int room = mtu > FRAME_IP_LEN + FRAME_UDP_LEN ? mtu - FRAME_IP_LEN - FRAME_UDP_LEN : 0;
+	unsigned int room = mtu > ip_len + FRAME_UDP_LEN ? mtu - ip_len - FRAME_UDP_LEN : 0;
 
 	return room > UINT16_MAX ? UINT16_MAX : (uint16_t)room;
 }
 
 static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 {
-	return mode != EGRESS_UDP && addr_is_multicast(o->group.v4);
+	return mode != EGRESS_UDP && addr_ip_is_multicast(&o->group);
 }
 
 /*
@@ -499,6 +500,59 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 }
 
 /*
+ * The first global IPv6 address of li's interface, or :: when it has none
+ * (then each frame keeps its received source, as an IPv4 output on an
+ * interface without an IPv4 address does).  Looked up once per interface
+ * and generation, and only for IPv6 outputs.
+ */
+static struct in6_addr iface_addr6(struct egress_iface *li)
+{
+	struct ifaddrs *all, *a;
+
+	if (li->is_addr6_known)
+		return li->addr6;
+	li->is_addr6_known = true;
+	if (getifaddrs(&all) < 0) {
+		log_warn_errno(errno, "output %s: cannot read the interface's IPv6 addresses, frames "
+			       "of outputs with \"source\": \"relay\" keep their received source",
+			       li->ifname);
+		return li->addr6;
+	}
+	for (a = all; a; a = a->ifa_next) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)a->ifa_addr;
+
+		if (!sin6 || sin6->sin6_family != AF_INET6 || strcmp(a->ifa_name, li->ifname) != 0 ||
+		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+			continue;
+		li->addr6 = sin6->sin6_addr;
+		break;
+	}
+	freeifaddrs(all);
+	if (IN6_IS_ADDR_UNSPECIFIED(&li->addr6))
+		log_warn("output %s: the interface has no global IPv6 address, frames of IPv6 "
+			 "outputs with \"source\": \"relay\" keep their received source",
+			 li->ifname);
+	return li->addr6;
+}
+
+/* The IPv6 source of an l2 output's frames; :: keeps each packet's. */
+static struct in6_addr l2_source6(const struct mcr_output *o, struct egress *eg,
+				  const struct egress_iface *li)
+{
+	switch (o->source_mode) {
+	case SOURCE_ADDR:
+		return o->source.v6;
+	case SOURCE_KEEP:
+		return in6addr_any;
+	case SOURCE_RELAY:
+	case SOURCE_MODE_MAX:
+		break;
+	}
+	/* li is eg's own: l2_iface_get() hands it out const. */
+	return iface_addr6(&eg->ifaces[li - eg->ifaces]);
+}
+
+/*
  * The index in prev->fds of a socket prev set up alike (see udpreuse.h),
  * or -1: then the caller opens one.  The socket is borrowed, not
  * duplicated: it stays prev's to close until egress_take_over() hands it
@@ -537,23 +591,42 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		if (ret < 0)
 			return ret;
 		if (li->is_ether) {
-			addr_multicast_mac(o->group.v4, dst_mac);
-			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li), o->group.v4,
-					o->port);
+			bool is_v6 = addr_ip_is_v6(&o->group);
+			unsigned int hdr = is_v6 ? FRAME6_SEND_LEN : FRAME_SEND_LEN;
+
+			if (is_v6) {
+				struct in6_addr src = l2_source6(o, eg, li);
+
+				frame6_multicast_mac(&o->group.v6, dst_mac);
+				frame6_tmpl_init(&eo->tmpl6, dst_mac, li->mac, &src, &o->group.v6,
+						 o->port);
+			} else {
+				addr_multicast_mac(o->group.v4, dst_mac);
+				frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li),
+						o->group.v4, o->port);
+			}
 			eo->file = li->file;
 			eo->tx = li->tx;
 			/* The kernel does not check a TX ring frame against the MTU. */
-			eo->max_payload = l2_max_payload(li->mtu);
+			eo->max_payload = l2_max_payload(li->mtu, is_v6 ? FRAME6_IP_LEN : FRAME_IP_LEN);
 			/* Nor may a frame outgrow its slot (the MTU may have grown since). */
-			if (eo->max_payload > txring_frame_capacity(li->tx) - FRAME_SEND_LEN)
-				eo->max_payload = (uint16_t)(txring_frame_capacity(li->tx) -
-							     FRAME_SEND_LEN);
+			if (eo->max_payload > txring_frame_capacity(li->tx) - hdr)
+				eo->max_payload = (uint16_t)(txring_frame_capacity(li->tx) - hdr);
 			/* An odd multiplier spreads the outputs over the id space. */
 			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;
 			eg->n_l2++;
 			return 0;
 		}
+	}
+	if (addr_ip_is_v6(&o->group)) {
+		char g[ADDR_IP_STR_MAX];
+
+		/* limits_check() refuses what would come here; an interface may change since. */
+		log_err("rule \"%s\" output %zu (%s %s): IPv6 outputs send only as frames (egress "
+			"l2) on an Ethernet interface, and this one is not; use an Ethernet interface",
+			ref->rule->name, ref->index, o->ifname, addr_ip_fmt(&o->group, g));
+		return -EAFNOSUPPORT;
 	}
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
 	if (o->source_mode == SOURCE_ADDR)

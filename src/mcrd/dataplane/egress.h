@@ -31,6 +31,7 @@
 
 #include "config/config.h"
 #include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/txring.h"
 #include "mcrd/dataplane/udpreuse.h"
 
@@ -44,7 +45,10 @@
 #define EGRESS_RING_FRAMES	128u
 
 struct egress_out {
-	struct frame_tmpl tmpl;		/* l2: the header template */
+	union {				/* l2: the header template, of the rule's family */
+		struct frame_tmpl tmpl;
+		struct frame6_tmpl tmpl6;
+	};
 	struct txring *tx;		/* l2: its interface's ring */
 	uint16_t max_payload;		/* l2: UDP payload that fits the interface's MTU */
 	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
@@ -67,6 +71,8 @@ struct egress_iface {
 	bool is_ether;
 	uint8_t mac[6];
 	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
+	struct in6_addr addr6;		/* its first global IPv6 address, or :: */
+	bool is_addr6_known;		/* addr6 was looked up (IPv6 outputs only) */
 	unsigned int mtu;		/* when the rules were set up */
 };
 

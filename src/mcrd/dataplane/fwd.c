@@ -250,7 +250,8 @@ static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 	struct egress_out *eo = &p->gen->egress.outs[out];
 	struct output_stats *os = &p->gen->stats->outputs[out];
 	struct txring *tx = eo->tx;
-	uint8_t ttl = egress_ttl(eo, p->frame.ttl);
+	uint8_t ttl = egress_ttl(eo, p->is_v6 ? p->frame6.hop_limit : p->frame.ttl);
+	size_t hdr = p->is_v6 ? FRAME6_SEND_LEN : FRAME_SEND_LEN;
 	uint8_t *f;
 
 	if (unlikely(ttl == 0)) {
@@ -269,11 +270,15 @@ static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 		arm_retry_timer(dp, 0);
 		return false;
 	}
-	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
-	memcpy(f + FRAME_SEND_LEN, ring_buf(&dp->bufs, p->bid) + p->off, p->len);
+	/* The rule's family is its outputs' (config_resolve() refuses a mix). */
+	if (p->is_v6)
+		frame6_build(f, &eo->tmpl6, &p->frame6, ttl);
+	else
+		frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
+	memcpy(f + hdr, ring_buf(&dp->bufs, p->bid) + p->off, p->len);
 	os->packets++;
 	os->bytes += p->len;
-	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out))
+	if (txring_commit(tx, hdr + p->len, out))
 		kick_now(dp, tx);
 	else
 		mark_dirty(&dp->fwd, tx);
@@ -352,11 +357,16 @@ void fwd_packet(struct dp *dp, uint16_t bid, const struct pkt_info *info, uint32
 		.len = info->payload_len,
 	};
 
-	/* packet_parse() checked both headers: IPv4 at ip_off, UDP before the payload. */
-	frame_pkt_init(&p.frame, ring_buf(&dp->bufs, bid) + info->ip_off,
-		       ring_buf(&dp->bufs, bid) + info->payload_off - FRAME_UDP_LEN);
-	/* One reference per output, on the buffer and on the rules alike. */
+	const uint8_t *buf = ring_buf(&dp->bufs, bid);
+
+	/* packet_parse() checked both headers: IP at ip_off, UDP right before the payload. */
 	p.gen = dp->gen;
+	p.is_v6 = addr_ip_is_v6(&p.gen->cfg.rules[rule].in_group);
+	if (p.is_v6)
+		frame6_pkt_init(&p.frame6, buf + info->ip_off, buf + info->payload_off - FRAME_UDP_LEN);
+	else
+		frame_pkt_init(&p.frame, buf + info->ip_off, buf + info->payload_off - FRAME_UDP_LEN);
+	/* One reference per output, on the buffer and on the rules alike. */
 	dp->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;
 	p.gen->refs += p.gen->cfg.rules[rule].n_outputs;
 	if (dp->fwd.backlog_len || !fan_out(dp, &p))
@@ -410,7 +420,7 @@ static bool may_warn(struct fwd *f)
  */
 static void describe_output(const struct generation *g, uint32_t out, char *buf, size_t len)
 {
-	char group[ADDR_STR_MAX];
+	char group[ADDR_IP_STR_MAX];
 
 	for (size_t r = 0; r < g->cfg.n_rules; r++) {
 		const struct mcr_rule *rule = &g->cfg.rules[r];
@@ -420,12 +430,8 @@ static void describe_output(const struct generation *g, uint32_t out, char *buf,
 		if (out < base || out >= base + rule->n_outputs)
 			continue;
 		o = &rule->outputs[out - base];
-		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s", rule->name,
-			       out - base + 1, o->ifname, addr_fmt(o->group.v4, group));
-		if (o->port)
-			(void)snprintf(buf + strlen(buf), len - strlen(buf), ":%u)", o->port);
-		else
-			(void)snprintf(buf + strlen(buf), len - strlen(buf), ")");
+		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s)", rule->name,
+			       out - base + 1, o->ifname, addr_ip_fmt_port(&o->group, o->port, group));
 		return;
 	}
 	(void)snprintf(buf, len, "output %u", out);

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/packet.h"
 
 #define FWD_MAX_ATTEMPTS	5	/* a transient error is retried this often */
@@ -59,7 +60,11 @@ struct pending_pkt {
 	uint16_t bid;
 	uint16_t off;
 	uint16_t len;
-	struct frame_pkt frame;	/* header fields and checksum state, for every output */
+	bool is_v6;		/* an IPv6 rule's datagram: frame6, else frame */
+	union {			/* header fields and checksum state, for every output */
+		struct frame_pkt frame;
+		struct frame6_pkt frame6;
+	};
 };
 
 struct fwd {

@@ -47,11 +47,32 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 	size_t n = 0, d = 0;
 
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		if (cfg->rules[r].in_ifindex == ifindex)
+		if (cfg->rules[r].in_ifindex == ifindex && !addr_ip_is_v6(&cfg->rules[r].in_group))
 			dests[n++] = cfg->rules[r].in_group.v4.s_addr;
 	qsort(dests, n, sizeof(*dests), cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || dests[i] != dests[d - 1])
+			dests[d++] = dests[i];
+	return d;
+}
+
+static int cmp_in6(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct in6_addr));
+}
+
+/* collect_dests() for the IPv6 rules. */
+static size_t collect_dests6(const struct mcr_config *cfg, unsigned int ifindex,
+			     struct in6_addr *dests)
+{
+	size_t n = 0, d = 0;
+
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex && addr_ip_is_v6(&cfg->rules[r].in_group))
+			dests[n++] = cfg->rules[r].in_group.v6;
+	qsort(dests, n, sizeof(*dests), cmp_in6);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_in6(&dests[i], &dests[d - 1]) != 0)
 			dests[d++] = dests[i];
 	return d;
 }
@@ -64,21 +85,31 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
  */
 static int attach_filter(struct ingress_port *p, const struct mcr_config *cfg)
 {
-	static struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
+	static struct sock_filter prog[3 * FILTER_MAX_DESTS +
+				       FILTER_V6_BLOCK * FILTER_MAX_DESTS6 + 32];
 	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	struct in6_addr *dests6 = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests6));
 	struct sock_filter *copy;
 	struct sock_fprog fprog;
-	size_t n;
+	size_t n, n6;
 	int len, ret;
 
-	if (!dests)
+	if (!dests || !dests6) {
+		free(dests);
+		free(dests6);
 		return -ENOMEM;
+	}
 	n = collect_dests(cfg, p->ifindex, dests);
-	len = filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
+	n6 = collect_dests6(cfg, p->ifindex, dests6);
+	/* The IPv4-only program stays as it was: IPv6 rules add their section. */
+	len = n6 ? filter_build_dual(dests, n, dests6, n6, prog, sizeof(prog) / sizeof(prog[0]))
+		 : filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
 	free(dests);
+	free(dests6);
 	if (len < 0) {
-		log_err("%s: %zu input groups on one interface, at most %d are supported",
-			p->ifname, n, FILTER_MAX_DESTS);
+		log_err("%s: %zu IPv4 and %zu IPv6 input groups on one interface, at most %d "
+			"IPv4 and %d IPv6 are supported; move some rules to another interface",
+			p->ifname, n, n6, FILTER_MAX_DESTS, FILTER_MAX_DESTS6);
 		return len;
 	}
 	fprog.len = (unsigned short)len;
@@ -276,7 +307,7 @@ static int wanted_keys(const struct ingress_port *p, const struct mcr_config *cf
 	if (!k)
 		return -ENOMEM;
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		if (cfg->rules[r].in_ifindex == p->ifindex)
+		if (cfg->rules[r].in_ifindex == p->ifindex && !addr_ip_is_v6(&cfg->rules[r].in_group))
 			k[n++] = membership_key(cfg->rules[r].in_group.v4, cfg->rules[r].in_source.v4);
 	qsort(k, n, sizeof(*k), cmp_u64);
 	for (size_t i = 0; i < n; i++)
@@ -342,6 +373,8 @@ static int update_memberships(struct ingress_port *p, const struct mcr_config *c
 		join_sockets_close(p);
 	free(want);
 	free(had);
+	if (ret == 0)
+		ret = ingress6_update(&p->v6, p->fd, p->ifindex, p->ifname, cfg);
 	return ret;
 }
 
@@ -545,6 +578,7 @@ void ingress_port_close(struct ingress_port *p)
 		(void)close(p->fd);
 	join_sockets_close(p);
 	free(p->joined);
+	ingress6_close(&p->v6);
 	free(p->filter);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;

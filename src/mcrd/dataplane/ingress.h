@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "mcrd/dataplane/rxring.h"
+#include "mcrd/dataplane/ingress6.h"
 #include "mcrd/dataplane/stats.h"
 
 #define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy; */
@@ -45,6 +46,7 @@ struct ingress_port {
 	size_t n_join_fds;
 	struct membership *joined;
 	size_t n_joined;
+	struct ingress6 v6;		/* the IPv6 groups' NIC filter entries and MLD joins */
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */

@@ -122,10 +122,30 @@ static int check_files(const struct mcr_config *cfg, struct config_error *err)
 }
 
 /*
- * The configuration takes IPv6 rules, the data path does not relay them
- * yet (issue 12): refused here, before any worker sees one.
+ * Why IPv6 output o of a rule cannot be relayed yet, or NULL.  IPv6 is
+ * sent as frames only (egress l2, issue 12): a UDP socket's output
+ * (egress udp, or a unicast destination) is not wired for it, nor is a
+ * "when": "joined" output (the querier hears IGMP, not MLD, reports).
  */
-static int check_ipv4_only(const struct mcr_config *cfg, struct config_error *err)
+static const char *v6_output_gap(const struct mcr_config *cfg, const struct mcr_output *o)
+{
+	if (cfg->egress == EGRESS_UDP)
+		return "IPv6 outputs are sent only as frames, and \"egress\" is \"udp\"; use "
+		       "\"egress\": \"auto\" or \"l2\"";
+	if (!addr_ip_is_multicast(&o->group))
+		return "IPv6 outputs to unicast destinations (sent through UDP sockets) are not "
+		       "supported yet; send to an IPv6 group";
+	if (o->when == WHEN_JOINED)
+		return "\"when\": \"joined\" follows IGMP reports only, not MLD; drop it from "
+		       "the output";
+	return NULL;
+}
+
+/*
+ * The configuration takes IPv6 rules the data path does not relay yet:
+ * refused here, before any worker sees one.
+ */
+static int check_ipv6_outputs(const struct mcr_config *cfg, struct config_error *err)
 {
 	char g[ADDR_IP_STR_MAX];
 
@@ -134,11 +154,17 @@ static int check_ipv4_only(const struct mcr_config *cfg, struct config_error *er
 
 		if (!addr_ip_is_v6(&rule->in_group))
 			continue;
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "rules[%zu] (\"%s\"): group %s is IPv6, and this mcrd relays IPv4 "
-			       "only; remove the rule or relay it with an mcrd that has IPv6 relaying",
-			       r, rule->name, addr_ip_fmt(&rule->in_group, g));
-		return -EAFNOSUPPORT;
+		for (size_t k = 0; k < rule->n_outputs; k++) {
+			const struct mcr_output *o = &rule->outputs[k];
+			const char *why = v6_output_gap(cfg, o);
+
+			if (!why)
+				continue;
+			(void)snprintf(err->msg, sizeof(err->msg),
+				       "rules[%zu] (\"%s\") outputs[%zu] (%s %s): %s", r, rule->name,
+				       k, o->ifname, addr_ip_fmt(&o->group, g), why);
+			return -EAFNOSUPPORT;
+		}
 	}
 	return 0;
 }
@@ -149,7 +175,7 @@ int limits_check(const struct mcr_config *cfg, struct config_error *err)
 
 	if (cfg->n_rules == 0)
 		return 0;
-	ret = check_ipv4_only(cfg, err);
+	ret = check_ipv6_outputs(cfg, err);
 	if (ret == 0)
 		ret = check_inputs(cfg, err);
 	if (ret == 0)
