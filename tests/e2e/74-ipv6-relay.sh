@@ -5,7 +5,8 @@
 # outputs (1:1 on the first), 20 streams rewritten from ff3e::1:1.. to
 # [ff0e::2:1]:6000.., and a source-specific rule on ff3e::9 that takes
 # 2001:db8::1's stream and counts 2001:db8::3's as unmatched.  Every
-# listener gets every packet once; the counters agree.
+# listener gets every packet once; the counters agree.  The inputs are
+# joined with MLD (the ssm rule's source-specific).
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +44,13 @@ set -- "$@" -r "ssm=$RELAY_IN,[ff3e::9]:5000,source=$V6_SRC -> $(topo_out 3),[ff
 
 step "Starting relay: $((STREAMS + 2)) IPv6 rules"
 start_mcrd relay "$@"
+
+step "MLD joins for the inputs: any source, and source-specific for ssm"
+v6_joined relay "$RELAY_IN" ff3e::1 || fail "no MLD membership of ff3e::1 on $RELAY_IN"
+v6_joined relay "$RELAY_IN" ff3e::1:14 || fail "no MLD membership of ff3e::1:14 on $RELAY_IN"
+v6_joined_ssm relay "$RELAY_IN" ff3e0000000000000000000000000009 20010db8000000000000000000000001 ||
+	fail "no source-specific MLD membership of ff3e::9 from $V6_SRC on $RELAY_IN"
+info "ok   MLD memberships of ff3e::1, ff3e::1:14 and (ff3e::9, $V6_SRC)"
 
 step "Starting sinks"
 # shellcheck disable=SC2086 # joins is split into words on purpose

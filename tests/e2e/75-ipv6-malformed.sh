@@ -11,7 +11,7 @@
 # passes any IPv6 frame to the group: the parser judges).  A valid chain
 # (hop-by-hop, destination options, UDP) on another port is relayed, its
 # extension headers dropped and its checksum right: the sink's kernel
-# takes every one.
+# takes every one.  With --no-igmp-join the input is not joined with MLD.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,8 +39,12 @@ step "Creating world"
 topo_v6 1
 
 step "Starting relay"
-start_mcrd relay -r "good=$RELAY_IN,[ff3e::1]:5000 -> $(topo_out 1)" \
+start_mcrd relay --no-igmp-join -r "good=$RELAY_IN,[ff3e::1]:5000 -> $(topo_out 1)" \
 	-r "chain=$RELAY_IN,[ff3e::1]:5001 -> $(topo_out 1)"
+# igmp_join off: the NIC filter only, no MLD membership (a veth passes the frames anyway).
+if v6_joined relay "$RELAY_IN" ff3e::1; then
+	fail "--no-igmp-join: $RELAY_IN holds an MLD membership of ff3e::1"
+fi
 
 step "Starting sinks"
 start_sink sink -j "$(topo_sinkif 1),[ff3e::1]:5000" --count $COUNT -d 20 --idle-exit 2

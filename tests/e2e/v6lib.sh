@@ -48,3 +48,17 @@ topo_v6()
 	ip -n "$(ns relay)" -batch "$_rb" || fail "cannot address the relay's outputs (IPv6)"
 	ip -n "$(ns sink)" -batch "$_sb" || fail "cannot address the sink side (IPv6)"
 }
+
+# v6_joined NS IF GROUP: 0 when IF in NS holds an MLD membership of GROUP.
+v6_joined()
+{
+	nsx "$1" ip -6 maddr show dev "$2" | grep -qE "inet6 $3( |\$)"
+}
+
+# v6_joined_ssm NS IF GROUP_HEX SOURCE_HEX: 0 when IF in NS holds a
+# source-specific membership (/proc/net/mcfilter6, 32 hex digits each).
+v6_joined_ssm()
+{
+	nsx "$1" cat /proc/net/mcfilter6 |
+		awk -v i="$2" -v g="$3" -v s="$4" '$2 == i && $3 == g && $4 == s { f = 1 } END { exit !f }'
+}
