@@ -78,9 +78,11 @@ struct out_ref {
  */
 static int udp_transparent(int fd, const struct out_ref *ref, const char *what)
 {
+	bool is_v6 = addr_ip_is_v6(&ref->o->group);
 	int one = 1, err;
 
-	if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) == 0)
+	if (setsockopt(fd, is_v6 ? SOL_IPV6 : IPPROTO_IP, is_v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+		       &one, sizeof(one)) == 0)
 		return 0;
 	err = errno;
 	log_err_errno(err, "rule \"%s\" output %zu (%s): a UDP socket cannot send from %s "
@@ -95,27 +97,32 @@ static int udp_source(int fd, const struct out_ref *ref)
 {
 	const struct mcr_output *o = ref->o;
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->source.v4 };
-	char a[ADDR_STR_MAX], what[ADDR_STR_MAX + 32];
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = o->source.v6 };
+	bool is_v6 = addr_ip_is_v6(&o->group);
+	const struct sockaddr *sa = is_v6 ? (const struct sockaddr *)&sin6
+					  : (const struct sockaddr *)&sin;
+	socklen_t sa_len = is_v6 ? sizeof(sin6) : sizeof(sin);
+	char a[ADDR_IP_STR_MAX], what[ADDR_IP_STR_MAX + 32];
 	int ret;
 
 	if (o->source_mode == SOURCE_KEEP)
 		return udp_transparent(fd, ref, "each packet's received source address");
 	if (o->source_mode != SOURCE_ADDR)
 		return 0;
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) == 0)
+	(void)addr_ip_fmt(&o->source, a);
+	if (bind(fd, sa, sa_len) == 0)
 		return 0;
 	if (errno != EADDRNOTAVAIL) {
 		ret = -errno;
 		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
-			      ref->rule->name, ref->index, o->ifname, addr_fmt(o->source.v4, a));
+			      ref->rule->name, ref->index, o->ifname, a);
 		return ret;
 	}
-	(void)snprintf(what, sizeof(what), "%s (not an address of this host)",
-		       addr_fmt(o->source.v4, a));
+	(void)snprintf(what, sizeof(what), "%s (not an address of this host)", a);
 	ret = udp_transparent(fd, ref, what);
 	if (ret < 0)
 		return ret;
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (bind(fd, sa, sa_len) < 0) {
 		ret = -errno;
 		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
 			      ref->rule->name, ref->index, o->ifname, a);
@@ -127,12 +134,42 @@ static int udp_source(int fd, const struct out_ref *ref)
 /* The socket's own TTL, for "ttl": N; the other modes set it per packet. */
 static int udp_ttl(int fd, const struct mcr_output *o)
 {
-	bool is_mc = addr_is_multicast(o->group.v4);
+	bool is_mc = addr_ip_is_multicast(&o->group);
 
 	if (o->ttl_mode != TTL_SET)
 		return 0;
+	if (addr_ip_is_v6(&o->group))
+		return set_int(fd, IPPROTO_IPV6, is_mc ? IPV6_MULTICAST_HOPS : IPV6_UNICAST_HOPS,
+			       o->ttl, is_mc ? "the multicast hop limit" : "the hop limit", o->ifname);
 	return set_int(fd, IPPROTO_IP, is_mc ? IP_MULTICAST_TTL : IP_TTL, o->ttl,
 		       is_mc ? "the multicast TTL" : "the TTL", o->ifname);
+}
+
+/* udp_socket() for an IPv6 output. */
+static int udp_socket6(unsigned int ifindex, const char *ifname)
+{
+	int fd, ret;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "output %s: cannot open an IPv6 UDP socket", ifname);
+		return -errno;
+	}
+	ret = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex, "IPV6_MULTICAST_IF", ifname);
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP", ifname);
+	/*
+	 * IPv6 routers never fragment: one too big for the link fails
+	 * (EMSGSIZE) and is counted, as on egress l2.
+	 */
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO,
+			      "IPV6_MTU_DISCOVER", ifname);
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1, "IPV6_DONTFRAG", ifname);
+	if (ret < 0)
+		(void)close(fd);
+	return ret < 0 ? ret : fd;
 }
 
 /* A UDP socket sending multicast out of ifindex, not looped back. */
@@ -161,15 +198,15 @@ out_close:
 	return ret;
 }
 
-static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *dst,
+static int udp_open(const struct out_ref *ref, int sndbuf, const struct egress_out *eo,
 		    int *ret_sndbuf)
 {
 	const struct mcr_output *o = ref->o;
-	char g[ADDR_STR_MAX];
+	char g[ADDR_IP_STR_MAX];
 	int fd, ret;
 
 	/* Unicast sends ignore IP_MULTICAST_IF: the routing table decides. */
-	fd = udp_socket(o->ifindex, o->ifname);
+	fd = eo->is_v6 ? udp_socket6(o->ifindex, o->ifname) : udp_socket(o->ifindex, o->ifname);
 	if (fd < 0)
 		return fd;
 	ret = udp_ttl(fd, o);
@@ -178,7 +215,7 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 	 * forwards them, and one too big for the link fails (EMSGSIZE) and is
 	 * counted, as on egress l2.
 	 */
-	if (ret == 0)
+	if (ret == 0 && !eo->is_v6)
 		ret = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, "IP_MTU_DISCOVER",
 			      o->ifname);
 	if (ret == 0)
@@ -187,10 +224,11 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 		goto out_close;
 	*ret_sndbuf = set_sndbuf(fd, sndbuf);
 
-	if (o->port && connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+	if (o->port && connect(fd, (const struct sockaddr *)&eo->dst6,
+			       eo->is_v6 ? sizeof(eo->dst6) : sizeof(eo->dst)) < 0) {
 		ret = -errno;
-		log_err_errno(errno, "output %s: cannot connect to %s:%u", o->ifname,
-			      addr_fmt(o->group.v4, g), o->port);
+		log_err_errno(errno, "output %s: cannot connect to %s", o->ifname,
+			      addr_ip_fmt_port(&o->group, o->port, g));
 		goto out_close;
 	}
 	return fd;
@@ -578,9 +616,19 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	struct egress_out *eo = &eg->outs[k];
 	int fd, from, got = 0;
 
-	eo->dst.sin_family = AF_INET;
-	eo->dst.sin_addr = o->group.v4;
-	eo->dst.sin_port = htons(o->port);
+	eo->is_v6 = addr_ip_is_v6(&o->group);
+	if (eo->is_v6) {
+		eo->dst6.sin6_family = AF_INET6;
+		eo->dst6.sin6_addr = o->group.v6;
+		eo->dst6.sin6_port = htons(o->port);
+		/* A link-scope group names its link. */
+		if (IN6_IS_ADDR_MC_LINKLOCAL(&o->group.v6))
+			eo->dst6.sin6_scope_id = o->ifindex;
+	} else {
+		eo->dst.sin_family = AF_INET;
+		eo->dst.sin_addr = o->group.v4;
+		eo->dst.sin_port = htons(o->port);
+	}
 	eo->ttl_mode = (uint8_t)o->ttl_mode;
 	eo->ttl = o->ttl;
 	if (wants_l2(cfg->egress, o)) {
@@ -619,21 +667,12 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 			return 0;
 		}
 	}
-	if (addr_ip_is_v6(&o->group)) {
-		char g[ADDR_IP_STR_MAX];
-
-		/* limits_check() refuses what would come here; an interface may change since. */
-		log_err("rule \"%s\" output %zu (%s %s): IPv6 outputs send only as frames (egress "
-			"l2) on an Ethernet interface, and this one is not; use an Ethernet interface",
-			ref->rule->name, ref->index, o->ifname, addr_ip_fmt(&o->group, g));
-		return -EAFNOSUPPORT;
-	}
 	eo->is_keep_source = o->source_mode == SOURCE_KEEP;
 	if (o->source_mode == SOURCE_ADDR)
 		eo->source = o->source.v4;
 	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
 	from = udp_borrow(eg, prev, &eg->keys[k], &got);
-	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
+	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, eo, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
@@ -641,6 +680,11 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	eg->fds[eg->n_fds++] = fd;
 	if (got < eg->sndbuf_min)
 		eg->sndbuf_min = got;
+	/* IPv6 has no DF bit: every datagram goes through the output's own socket. */
+	if (eo->is_v6) {
+		eo->file_nodf = eo->file;
+		return 0;
+	}
 	return udp_nodf_get(eg, ref, cfg->so_sndbuf, &eo->file_nodf);
 }
 
@@ -766,7 +810,7 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 		for (size_t o = 0; o < cfg->rules[r].n_outputs && ret == 0; o++, k++) {
 			const struct out_ref ref = { &cfg->rules[r], o, &cfg->rules[r].outputs[o] };
 
-			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(ref.o->group.v4))
+			if (cfg->egress == EGRESS_L2 && !addr_ip_is_multicast(&ref.o->group))
 				n_unicast++;
 			ret = output_init(eg, prev, k, &ref, cfg, ioctl_fd, id_seed);
 		}

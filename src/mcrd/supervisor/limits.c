@@ -122,19 +122,11 @@ static int check_files(const struct mcr_config *cfg, struct config_error *err)
 }
 
 /*
- * Why IPv6 output o of a rule cannot be relayed yet, or NULL.  IPv6 is
- * sent as frames only (egress l2, issue 12): a UDP socket's output
- * (egress udp, or a unicast destination) is not wired for it, nor is a
- * "when": "joined" output (the querier hears IGMP, not MLD, reports).
+ * Why IPv6 output o of a rule cannot be relayed yet, or NULL: a "when":
+ * "joined" output (the querier hears IGMP, not MLD, reports; issue 12).
  */
-static const char *v6_output_gap(const struct mcr_config *cfg, const struct mcr_output *o)
+static const char *v6_output_gap(const struct mcr_output *o)
 {
-	if (cfg->egress == EGRESS_UDP)
-		return "IPv6 outputs are sent only as frames, and \"egress\" is \"udp\"; use "
-		       "\"egress\": \"auto\" or \"l2\"";
-	if (!addr_ip_is_multicast(&o->group))
-		return "IPv6 outputs to unicast destinations (sent through UDP sockets) are not "
-		       "supported yet; send to an IPv6 group";
 	if (o->when == WHEN_JOINED)
 		return "\"when\": \"joined\" follows IGMP reports only, not MLD; drop it from "
 		       "the output";
@@ -156,7 +148,7 @@ static int check_ipv6_outputs(const struct mcr_config *cfg, struct config_error 
 			continue;
 		for (size_t k = 0; k < rule->n_outputs; k++) {
 			const struct mcr_output *o = &rule->outputs[k];
-			const char *why = v6_output_gap(cfg, o);
+			const char *why = v6_output_gap(o);
 
 			if (!why)
 				continue;
