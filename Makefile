@@ -64,7 +64,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c src/mcrd/keep.c \
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
-              src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/udpreuse.c \
+              src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/dataplane/udpreuse.c \
               src/mcrd/supervisor/commands.c src/mcrd/supervisor/notify.c src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c src/mcrd/supervisor/service.c \
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c src/mcrd/supervisor/stats_round.c \
@@ -151,9 +151,9 @@ $(BUILD)/tests/test_stats_merge: $(call obj,src/mcrd/supervisor/stats_merge.c sr
 	src/mcrd/dataplane/stats.c src/common/addr.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_keep: $(call obj,src/mcrd/keep.c)
-$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c tests/unit/netns_helpers.c)
+$(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
-$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/ingress6.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/keep.c \
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/ingress6.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/keep.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
 # test_gen needs gen.c's whole link (egress and its rings), though it builds generations by hand.
@@ -193,7 +193,7 @@ $(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/i
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
-$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c $(COMMON_SRC))
+$(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 

@@ -225,7 +225,7 @@ static void v3_drain(struct probe *p)
 static int run_v3(struct probe *p)
 {
 	static const struct probe_path path = { v3_arm, v3_on_cqe, v3_drain };
-	int ret = rxring_init(&p->rx, p->fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS, RXRING_TIMEOUT_MS);
+	int ret = rxring_init(&p->rx, p->fd, 1500, RXRING_BLOCKS);
 
 	if (ret < 0) {
 		fprintf(stderr, "rxprobe: TPACKET_V3 ring: %s\n", strerror(-ret));

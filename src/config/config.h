@@ -62,7 +62,7 @@ enum egress_mode {
 
 /* How a worker receives from its input interfaces. */
 enum ingress_mode {
-	INGRESS_RING = 0,	/* TPACKET_V3 ring: the kernel fills blocks, one wake-up per block */
+	INGRESS_RING = 0,	/* TPACKET_V2 ring: the kernel fills slots, a wake-up per frame */
 	INGRESS_MULTISHOT,	/* io_uring multishot receive into provided buffers */
 	INGRESS_MODE_MAX
 };
@@ -148,6 +148,13 @@ struct mcr_config {
 	 * CPU) carries a batch at high rates; 0 wakes on every completion.
 	 */
 	unsigned int coalesce_us;
+	/*
+	 * Run each worker SCHED_FIFO at this priority (1-99), so that under
+	 * overload it keeps its core against the receive softirq's thread
+	 * (ksoftirqd) and the kernel drops what it cannot take before the
+	 * copy; 0 leaves the normal policy.  Read when a worker starts.
+	 */
+	unsigned int worker_rt_priority;
 	int so_sndbuf;			/* egress socket send buffer, bytes */
 	unsigned int stats_interval_ms;	/* 0 = no periodic stats line */
 	unsigned int buffers;		/* ingress buffers, power of two */

@@ -72,6 +72,11 @@ static const struct setting table[] = {
 	  .max = MCR_MAX_COALESCE_US, .zero = "no coalescing",
 	  .help = "after a completion, wait up to N us for a batch\n"
 		  "before waking (Linux 6.12+)" },
+	{ .key = "worker_rt_priority", .option = "worker-rt-priority", .arg = "N",
+	  .type = SETTING_UINT, .offset = FIELD(worker_rt_priority), .def = 0, .min = 0,
+	  .max = 99, .zero = "normal scheduling",
+	  .help = "run workers SCHED_FIFO at priority N (1-99): under\n"
+		  "overload they keep their core against the receive softirq" },
 	{ .key = "so_sndbuf", .option = "sndbuf", .arg = "BYTES", .type = SETTING_INT,
 	  .offset = FIELD(so_sndbuf), .def = MCR_DEFAULT_SNDBUF, .min = 4096, .max = 1 << 30,
 	  .help = "egress socket send buffer" },
@@ -88,9 +93,9 @@ static const struct setting table[] = {
 		  "outputs, udp (UDP sockets) for unicast ones" },
 	{ .key = "ingress", .option = "ingress", .arg = "MODE", .type = SETTING_ENUM,
 	  .offset = FIELD(ingress), .def = INGRESS_RING, .names = ingress_names,
-	  .help = "ring (TPACKET_V3, a wake-up per block, up to ~1 ms\n"
-		  "later at low rates) or multishot (io_uring, a wake-up\n"
-		  "per packet: lowest latency)" },
+	  .help = "ring (TPACKET_V2, a wake-up per frame at low rates,\n"
+		  "many frames per wake-up at high ones) or multishot\n"
+		  "(io_uring receive into provided buffers)" },
 	{ .key = "workers", .option = "workers", .arg = "N", .type = SETTING_UINT,
 	  .offset = FIELD(workers), .def = 0, .min = 0, .max = MCR_MAX_WORKERS,
 	  .zero = "one per CPU", .help = "worker processes, each pinned to a CPU" },

@@ -460,12 +460,12 @@ static unsigned int iface_mtu(const struct ingress_port *p)
 /* Before the bind: the ring must exist when the first frame arrives. */
 static int rx_ring_open(struct ingress_port *p)
 {
-	int ret = rxring_init(&p->rx, p->fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS, RXRING_TIMEOUT_MS);
+	int ret = rxring_init(&p->rx, p->fd, p->mtu, RXRING_BLOCKS);
 
 	if (ret < 0)
-		log_err_errno(ret, "%s: cannot set up a TPACKET_V3 receive ring of %u x %u KiB "
-				   "(--ingress multishot does without)",
-			      p->ifname, RXRING_BLOCKS, RXRING_BLOCK_SIZE >> 10);
+		log_err_errno(ret, "%s: cannot set up a TPACKET_V2 receive ring of %u MiB for an MTU "
+				   "of %u (--ingress multishot does without)",
+			      p->ifname, (RXRING_BLOCKS * RXRING_BLOCK_SIZE) >> 20, p->mtu);
 	return ret;
 }
 
@@ -484,14 +484,14 @@ static int port_adopt(struct ingress_port *p, const struct mcr_config *cfg, enum
 	if (getsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, &len) < 0)
 		return -errno;
 	/* Kept under the other ingress mode: start afresh. */
-	if ((version == TPACKET_V3) != (mode == INGRESS_RING))
+	if ((version == RXRING_VERSION) != (mode == INGRESS_RING))
 		return -EPROTOTYPE;
 	p->mtu = iface_mtu(p);
 	ret = attach_filter(p, cfg);
 	if (ret < 0)
 		return ret;
 	if (mode == INGRESS_RING &&
-	    (ret = rxring_adopt(&p->rx, fd, RXRING_BLOCK_SIZE, RXRING_BLOCKS)) < 0)
+	    (ret = rxring_adopt(&p->rx, fd)) < 0)
 		return ret;
 	/* Set already by the socket's first owner; the VLAN check must not depend on it. */
 	if (mode == INGRESS_MULTISHOT &&
@@ -802,6 +802,28 @@ unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname)
 		}
 	}
 	return mtu ? mtu : 1500;
+}
+
+void ingress_fit_rings(struct ingress *in)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+		unsigned int had = p->rx.mtu;
+		int ret;
+
+		if (!ingress_port_is_open(p) || !p->rx.map || p->mtu <= had)
+			continue;
+		ret = rxring_resize(&p->rx, p->fd, p->mtu);
+		if (ret < 0)
+			log_err_errno(ret, "%s: cannot set the receive ring up again for MTU %u (%s): "
+					   "its frames longer than %u bytes are counted as too_big; "
+					   "restart mcrd, or use --ingress multishot",
+				      p->ifname, p->mtu, p->rx.map ? "kept the old one" : "none left",
+				      had);
+		else
+			log_info("%s: receive ring set up again for MTU %u (was %u)", p->ifname,
+				 p->mtu, had);
+	}
 }
 
 void ingress_collect_drops(struct ingress *in)

@@ -54,7 +54,7 @@ struct ingress_port {
 	unsigned int mtu;		/* the interface's, when last configured; 0: unknown */
 	struct sock_filter *filter;	/* a copy of the BPF program attached; NULL: none yet */
 	size_t filter_len;
-	struct rxring rx;		/* its TPACKET_V3 ring; rx.map NULL in multishot mode */
+	struct rxring rx;		/* its TPACKET_V2 ring; rx.map NULL in multishot mode */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
 	bool is_pending;		/* opened by ingress_prepare() for a change not yet in force */
@@ -125,6 +125,12 @@ void ingress_port_close(struct ingress_port *p);
  * change of the inputs, not the hot path).
  */
 unsigned int ingress_max_mtu(struct ingress *in, const char **ret_ifname);
+
+/*
+ * Give each port whose receive ring's slots are too small for its MTU (as
+ * ingress_max_mtu() last read it) a ring with bigger ones; logs failures.
+ */
+void ingress_fit_rings(struct ingress *in);
 
 /* Add the kernel's socket-queue drop counts to the ports' stats. */
 void ingress_collect_drops(struct ingress *in);

@@ -31,6 +31,7 @@ void rx_fit_buffers(struct dp *dp)
 	if (dp->ingress.mode == INGRESS_MULTISHOT)
 		size = RING_BUF_ALIGN(size + (unsigned int)RX_MSG_HDR);
 
+	ingress_fit_rings(&dp->ingress);
 	if (mtu > RING_MAX_MTU)
 		log_warn("input %s: MTU %u is above the %u mcrd receives: its longer frames are "
 			 "counted as too_big, not relayed; lower the MTU to %u",
@@ -47,8 +48,8 @@ void rx_arm(struct dp *dp, size_t port)
 
 	if (!sqe)
 		return;
-	if (dp->ingress.ports[port].rx.map) {
-		/* The kernel wakes us once per block it closes. */
+	if (dp->ingress.mode == INGRESS_RING) {
+		/* The kernel wakes us per frame, and we take all that are there. */
 		io_uring_prep_poll_multishot(sqe, dp->ingress.ports[port].file, POLLIN);
 		sqe->flags |= IOSQE_FIXED_FILE;
 	} else {
@@ -190,6 +191,8 @@ static void drain_ring(struct dp *dp, struct ingress_port *p)
 	struct rxring_frame f;
 
 	p->is_ring_starved = false;
+	if (unlikely(!p->rx.map))
+		return;
 	for (;;) {
 		int bid;
 
@@ -202,7 +205,7 @@ static void drain_ring(struct dp *dp, struct ingress_port *p)
 		}
 		if (!rxring_next(&p->rx, &f))
 			return;
-		if (unlikely(f.len > dp->bufs.size)) {
+		if (unlikely(f.is_cut || f.len > dp->bufs.size)) {
 			p->st.too_big++;
 			continue;
 		}
@@ -289,7 +292,7 @@ static void on_recv(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 				       p->ifname);
 		return;
 	}
-	if (p->rx.map) {
+	if (dp->ingress.mode == INGRESS_RING) {
 		drain_ring(dp, p);
 		return;
 	}

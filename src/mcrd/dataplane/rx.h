@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The receive path: arming each ingress port's receive on the ring (a
- * multishot receive into the buffer pool, or a poll of its TPACKET_V3
+ * multishot receive into the buffer pool, or a poll of its TPACKET_V2
  * ring), and what a receive completion brings: count, parse, match the
  * rules in force, and hand the packet to the fan-out.  Also the ports'
  * life on the ring: their fixed file, cancelling and closing.

@@ -78,6 +78,22 @@ static void pin_to_cpu(int cpu)
 		log_warn_errno(errno, "cannot pin to CPU %d, ignoring", cpu);
 }
 
+/*
+ * Before the worker drops its privileges: SCHED_FIFO needs CAP_SYS_NICE.
+ * Reset on fork, so that nothing a worker might start inherits it.
+ */
+static void set_worker_sched(unsigned int id, unsigned int rt_priority)
+{
+	struct sched_param sp = { .sched_priority = (int)rt_priority };
+
+	if (rt_priority == 0)
+		return;
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		log_warn_errno(errno, "worker %u: cannot run SCHED_FIFO at worker_rt_priority %u "
+				      "(needs CAP_SYS_NICE), running with the normal policy",
+			       id, rt_priority);
+}
+
 /* In the child: become a worker and never return. */
 static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct worker_slot *ws)
 {
@@ -119,6 +135,7 @@ static void __attribute__((noreturn)) become_worker(struct supervisor *s, struct
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	pin_to_cpu(ws->cpu);
+	set_worker_sched(ws->id, s->cfg->worker_rt_priority);
 	/* It drops privileges itself, once its ring exists (locked memory). */
 	ret = worker_init(&w, s->cfg, &opts);
 	if (ret == 0) {
