@@ -668,10 +668,10 @@ static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
 	return false;
 }
 
-/* One input's (interface, group), ordered by interface then group. */
+/* One input's (interface, group), ordered by interface, family, then group. */
 struct if_dest {
 	unsigned int ifindex;
-	uint32_t group;
+	struct mcr_addr group;		/* padding-free: compared as bytes */
 };
 
 static int cmp_if_dest(const void *a, const void *b)
@@ -680,12 +680,13 @@ static int cmp_if_dest(const void *a, const void *b)
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return x->group < y->group ? -1 : x->group > y->group;
+	return memcmp(&x->group, &y->group, sizeof(x->group));
 }
 
 /*
- * Every interface's destinations fit its filter: checked before anything
- * changes, over one sorted copy of the rules' inputs.
+ * Every interface's destinations fit its filter, IPv4 and IPv6 each within
+ * its limit: checked before anything changes, over one sorted copy of the
+ * rules' inputs.  An IPv4 rule may leave its group's family 0.
  */
 static int check_filters_fit(const struct mcr_config *cfg)
 {
@@ -695,22 +696,30 @@ static int check_filters_fit(const struct mcr_config *cfg)
 
 	if (!d)
 		return -ENOMEM;
-	for (size_t r = 0; r < cfg->n_rules; r++)
-		d[r] = (struct if_dest){ cfg->rules[r].in_ifindex, cfg->rules[r].in_group.v4.s_addr };
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		const struct mcr_addr *g = &cfg->rules[r].in_group;
+
+		d[r].ifindex = cfg->rules[r].in_ifindex;
+		d[r].group = addr_ip_is_v6(g) ? *g : addr_ip_v4(g->v4);
+	}
 	qsort(d, cfg->n_rules, sizeof(*d), cmp_if_dest);
 	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
-		bool is_new_if = i == 0 || d[i].ifindex != d[i - 1].ifindex;
+		bool is_new_run = i == 0 || d[i].ifindex != d[i - 1].ifindex ||
+				  d[i].group.family != d[i - 1].group.family;
+		bool is_v6 = addr_ip_is_v6(&d[i].group);
+		size_t max = is_v6 ? FILTER_MAX_DESTS6 : FILTER_MAX_DESTS;
 
-		if (is_new_if)
+		if (is_new_run)
 			run = 0;
-		if (is_new_if || d[i].group != d[i - 1].group)
+		if (is_new_run || !addr_ip_equal(&d[i].group, &d[i - 1].group))
 			run++;
-		if (run > FILTER_MAX_DESTS) {
+		if (run > max) {
 			char name[IF_NAMESIZE] = "?";
 
 			(void)if_indextoname(d[i].ifindex, name);
-			log_err("%s: more than %d input groups on one interface are not supported",
-				name, FILTER_MAX_DESTS);
+			log_err("%s: more than %zu %s input groups on one interface are not "
+				"supported; move some rules to another interface",
+				name, max, is_v6 ? "IPv6" : "IPv4");
 			ret = -E2BIG;
 		}
 	}
