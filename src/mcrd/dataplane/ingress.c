@@ -85,8 +85,7 @@ static size_t collect_dests6(const struct mcr_config *cfg, unsigned int ifindex,
  */
 static int attach_filter(struct ingress_port *p, const struct mcr_config *cfg)
 {
-	static struct sock_filter prog[3 * FILTER_MAX_DESTS +
-				       FILTER_V6_BLOCK * FILTER_MAX_DESTS6 + 32];
+	static struct sock_filter prog[BPF_MAXINSNS];
 	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
 	struct in6_addr *dests6 = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests6));
 	struct sock_filter *copy;
@@ -102,14 +101,16 @@ static int attach_filter(struct ingress_port *p, const struct mcr_config *cfg)
 	n = collect_dests(cfg, p->ifindex, dests);
 	n6 = collect_dests6(cfg, p->ifindex, dests6);
 	/* The IPv4-only program stays as it was: IPv6 rules add their section. */
-	len = n6 ? filter_build_dual(dests, n, dests6, n6, prog, sizeof(prog) / sizeof(prog[0]))
+	/* Both families on one interface may outgrow what the kernel loads. */
+	len = n6 ? filter_build_dual(dests, n, dests6, n6, prog, BPF_MAXINSNS)
 		 : filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
 	free(dests);
 	free(dests6);
 	if (len < 0) {
-		log_err("%s: %zu IPv4 and %zu IPv6 input groups on one interface, at most %d "
-			"IPv4 and %d IPv6 are supported; move some rules to another interface",
-			p->ifname, n, n6, FILTER_MAX_DESTS, FILTER_MAX_DESTS6);
+		log_err("%s: %zu IPv4 and %zu IPv6 input groups on one interface do not fit one "
+			"BPF program (%d instructions; an IPv6 group takes %d, an IPv4 one 3); "
+			"move some rules to another interface",
+			p->ifname, n, n6, BPF_MAXINSNS, FILTER_V6_BLOCK);
 		return len;
 	}
 	fprog.len = (unsigned short)len;
