@@ -44,6 +44,14 @@ endif
 
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# --ingress xdp: only mcrd links libxdp (AF_XDP sockets) and libbpf (the program).
+XDP_PKGS    := libxdp libbpf
+XDP_LIBS    = $(shell pkg-config --libs $(XDP_PKGS) 2>/dev/null)
+# The XDP program is built for the BPF target by clang, whatever CC is.
+BPF_CLANG  ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -Wextra -Werror -Isrc \
+              -I/usr/include/$(shell $(CC) -print-multiarch 2>/dev/null)
+XDP_OBJ    := $(BUILD)/bpf/xdp_relay.bpf.o
 
 ifeq ($(V),1)
 Q :=
@@ -65,6 +73,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
               src/mcrd/dataplane/txring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/dataplane/udpreuse.c \
+              src/mcrd/dataplane/xsk.c src/mcrd/dataplane/xdp_prog.c \
               src/mcrd/supervisor/commands.c src/mcrd/supervisor/notify.c src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c src/mcrd/supervisor/service.c \
               src/mcrd/supervisor/limits.c src/mcrd/supervisor/change.c src/config/cfgwire.c src/mcrd/supervisor/wchan.c \
               src/config/config_diff.c src/mcrd/supervisor/stats_line.c src/mcrd/supervisor/stats_round.c \
@@ -112,7 +121,15 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/mcrd: $(call obj,$(MCRD_SRC) $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(XDP_LIBS)
+
+$(XDP_OBJ): src/bpf/xdp_relay.bpf.c src/bpf/xdp_key.h
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  BPF     $<"
+	$(Q)$(BPF_CLANG) $(BPF_CFLAGS) -c -o $@ $<
+# xdp_prog.c embeds the object with .incbin.
+$(BUILD)/src/mcrd/dataplane/xdp_prog.o: $(XDP_OBJ)
+$(BUILD)/src/mcrd/dataplane/xdp_prog.o: CPPFLAGS += -DMCR_XDP_OBJ='"$(XDP_OBJ)"'
 
 $(BUILD)/mcrgen: $(call obj,$(MCRGEN_SRC) $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
@@ -153,7 +170,9 @@ $(BUILD)/tests/test_txring: $(call obj,src/mcrd/dataplane/txring.c tests/unit/ne
 $(BUILD)/tests/test_keep: $(call obj,src/mcrd/keep.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
+$(BUILD)/tests/test_ingress: PKG_LIBS += $(XDP_LIBS)
 $(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/ingress6.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/keep.c \
+	src/mcrd/dataplane/xsk.c src/mcrd/dataplane/xdp_prog.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
 # test_gen needs gen.c's whole link (egress and its rings), though it builds generations by hand.

@@ -10,7 +10,7 @@
 set -eu
 PKGS="build-essential pkg-config liburing-dev libjansson-dev libcmocka-dev uthash-dev libcap-dev libmnl-dev
 libsystemd-dev libmicrohttpd-dev iproute2 jq procps kmod socat valgrind tcpdump util-linux
-curl prometheus ethtool clang libclang-rt-dev"
+curl prometheus ethtool clang libclang-rt-dev llvm libbpf-dev libxdp-dev"
 [ $# -eq 0 ] || PKGS="$*"
 missing=""
 for p in $PKGS; do

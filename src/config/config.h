@@ -64,6 +64,7 @@ enum egress_mode {
 enum ingress_mode {
 	INGRESS_RING = 0,	/* TPACKET_V2 ring: the kernel fills slots, a wake-up per frame */
 	INGRESS_MULTISHOT,	/* io_uring multishot receive into provided buffers */
+	INGRESS_XDP,		/* AF_XDP: an XDP program redirects rule frames; ring for the rest */
 	INGRESS_MODE_MAX
 };
 

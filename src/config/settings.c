@@ -22,7 +22,7 @@ _Static_assert(sizeof(enum egress_mode) == sizeof(unsigned int), "enums are stor
 _Static_assert(sizeof(enum ingress_mode) == sizeof(unsigned int), "enums are stored as unsigned");
 
 static const char *const egress_names[] = { "auto", "l2", "udp", NULL };
-static const char *const ingress_names[] = { "ring", "multishot", NULL };
+static const char *const ingress_names[] = { "ring", "multishot", "xdp", NULL };
 _Static_assert(ARRAY_SIZE(egress_names) == EGRESS_MODE_MAX + 1, "a name per egress mode");
 _Static_assert(ARRAY_SIZE(ingress_names) == INGRESS_MODE_MAX + 1, "a name per ingress mode");
 
@@ -95,7 +95,8 @@ static const struct setting table[] = {
 	  .offset = FIELD(ingress), .def = INGRESS_RING, .names = ingress_names,
 	  .help = "ring (TPACKET_V2, a wake-up per frame at low rates,\n"
 		  "many frames per wake-up at high ones) or multishot\n"
-		  "(io_uring receive into provided buffers)" },
+		  "(io_uring receive into provided buffers) or xdp (an XDP\n"
+		  "program sends rule frames to an AF_XDP socket, past the IP stack)" },
 	{ .key = "workers", .option = "workers", .arg = "N", .type = SETTING_UINT,
 	  .offset = FIELD(workers), .def = 0, .min = 0, .max = MCR_MAX_WORKERS,
 	  .zero = "one per CPU", .help = "worker processes, each pinned to a CPU" },

@@ -361,6 +361,7 @@ int main(int argc, char **argv)
 		config_free(&cfg);
 		return EXIT_USAGE;
 	}
+	sup.privs.needs_xdp = cfg.ingress == INGRESS_XDP;
 	sup.n_workers = cfg.workers;
 	sup.control_path = o.has_no_control ? NULL : o.control ? o.control : MCRD_DEFAULT_CONTROL;
 	/* A reload re-reads the file: --config's or, without --rule, the default. */

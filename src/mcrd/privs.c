@@ -79,7 +79,7 @@ static bool is_permitted(cap_value_t cap)
 
 int privs_drop(const struct privs *p)
 {
-	cap_value_t keep[2];
+	cap_value_t keep[6];
 	int n_keep = 0;
 	cap_t caps;
 	int ret = 0;
@@ -87,8 +87,15 @@ int privs_drop(const struct privs *p)
 	/* Keep only what we hold: asking for more would fail with EPERM. */
 	if (is_permitted(CAP_NET_RAW))
 		keep[n_keep++] = CAP_NET_RAW;
-	if (p->needs_net_admin && is_permitted(CAP_NET_ADMIN))
+	if ((p->needs_net_admin || p->needs_xdp) && is_permitted(CAP_NET_ADMIN))
 		keep[n_keep++] = CAP_NET_ADMIN;
+	/* CAP_PERFMON: the verifier allows the program's packet pointer arithmetic. */
+	if (p->needs_xdp && is_permitted(CAP_BPF))
+		keep[n_keep++] = CAP_BPF;
+	if (p->needs_xdp && is_permitted(CAP_PERFMON))
+		keep[n_keep++] = CAP_PERFMON;
+	if (p->needs_xdp && is_permitted(CAP_IPC_LOCK))
+		keep[n_keep++] = CAP_IPC_LOCK;
 	if (p->has_user && (ret = switch_user(p)) < 0)
 		return ret;
 	caps = cap_init();
@@ -98,8 +105,9 @@ int privs_drop(const struct privs *p)
 			cap_set_flag(caps, CAP_EFFECTIVE, n_keep, keep, CAP_SET) < 0)) ||
 	    cap_set_proc(caps) < 0) {
 		ret = -errno;
-		log_err_errno(errno, "cannot reduce capabilities to CAP_NET_RAW%s",
-			      p->needs_net_admin ? " and CAP_NET_ADMIN" : "");
+		log_err_errno(errno, "cannot reduce capabilities to CAP_NET_RAW%s%s",
+			      p->needs_net_admin ? " and CAP_NET_ADMIN" : "",
+			      p->needs_xdp ? " with CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_IPC_LOCK" : "");
 	}
 	cap_free(caps);
 	if (ret == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

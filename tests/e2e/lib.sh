@@ -587,6 +587,21 @@ worker_fds()
 	echo "$_n"
 }
 
+# stack_mcast_in NS: the multicast datagrams NS's IP stack has received
+# (IpExtInMcastPkts); --ingress xdp keeps relayed ones out of it.
+stack_mcast_in()
+{
+	# shellcheck disable=SC2016 # awk's own variables
+	nsx "$1" awk '/^IpExt:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == "InMcastPkts") c = i; n = 1 }
+		else print $c }' /proc/net/netstat
+}
+
+# xdp_prog_id NS IFACE: the id of the XDP program on IFACE, empty when none.
+xdp_prog_id()
+{
+	ip -n "$(ns "$1")" -d link show dev "$2" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+}
+
 # ---------------------------------------------------------------- analysis
 
 # json_get FILE JQ_EXPR: print one value ("null" when absent).

@@ -242,7 +242,7 @@ static void t_egress_mode(void **state)
 	config_free(&cfg);
 }
 
-/* The ingress mode is "ring" or "multishot", in the file as on the command line. */
+/* The ingress mode is "ring", "multishot" or "xdp", in the file as on the command line. */
 static void t_ingress_mode(void **state)
 {
 	static const struct {
@@ -251,6 +251,7 @@ static void t_ingress_mode(void **state)
 		enum ingress_mode mode;
 	} cases[] = {
 		{ "ring", 0, INGRESS_RING }, { "multishot", 0, INGRESS_MULTISHOT },
+		{ "xdp", 0, INGRESS_XDP }, { "XDP", -EINVAL, INGRESS_RING },
 		{ "Ring", -EINVAL, INGRESS_RING }, { "", -EINVAL, INGRESS_RING },
 		{ "multi", -EINVAL, INGRESS_RING }, { "multishot ", -EINVAL, INGRESS_RING },
 	};
@@ -281,7 +282,7 @@ static void t_ingress_mode(void **state)
 	config_free(&cfg);
 	assert_int_equal(load_q(&cfg, "{'ingress': 'mmap', 'rules': [" MIN_RULE "]}", &err),
 			 -EINVAL);
-	assert_msg_has(&err, "ingress: \"mmap\" is not \"ring\" or \"multishot\"");
+	assert_msg_has(&err, "ingress: \"mmap\" is not \"ring\", \"multishot\" or \"xdp\"");
 	config_free(&cfg);
 	assert_int_equal(load_q(&cfg, "{'ingress': 1, 'rules': [" MIN_RULE "]}", &err), -EINVAL);
 	assert_msg_has(&err, "ingress: 1 is not a string");

@@ -54,7 +54,7 @@ static void log_memlock_advice(const char *what, size_t per_worker, const struct
 static int ring_setup(struct dp *dp, const struct mcr_config *cfg, unsigned int cq,
 		      const struct dp_opts *opts)
 {
-	bool is_own_pool = cfg->ingress == INGRESS_RING;
+	bool is_own_pool = cfg->ingress != INGRESS_MULTISHOT;
 	size_t locked = ring_locked_bytes(cfg->queue_depth, cq, is_own_pool ? 0 : cfg->buffers);
 	int ret;
 

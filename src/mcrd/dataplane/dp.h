@@ -30,6 +30,7 @@ enum op_kind {
 	OP_RETRY_TIMER,
 	OP_KICK,		/* low bits: the struct txring's address */
 	OP_CANCEL,
+	OP_XSK,			/* low bits: ingress port; its AF_XDP socket is readable */
 	OP_KIND_MAX
 };
 

@@ -16,6 +16,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bpf/xdp_key.h"
 #include "common/addr.h"
 #include "common/log.h"
 #include "mcrd/dataplane/filter.h"
@@ -485,13 +486,13 @@ static int port_adopt(struct ingress_port *p, const struct mcr_config *cfg, enum
 	if (getsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, &len) < 0)
 		return -errno;
 	/* Kept under the other ingress mode: start afresh. */
-	if ((version == RXRING_VERSION) != (mode == INGRESS_RING))
+	if ((version == RXRING_VERSION) != (mode != INGRESS_MULTISHOT))
 		return -EPROTOTYPE;
 	p->mtu = iface_mtu(p);
 	ret = attach_filter(p, cfg);
 	if (ret < 0)
 		return ret;
-	if (mode == INGRESS_RING &&
+	if (mode != INGRESS_MULTISHOT &&
 	    (ret = rxring_adopt(&p->rx, fd)) < 0)
 		return ret;
 	/* Set already by the socket's first owner; the VLAN check must not depend on it. */
@@ -540,7 +541,8 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 		return -errno;
 	}
 	set_rcvbuf(p);
-	if (mode == INGRESS_RING && (ret = rx_ring_open(p)) < 0)
+	/* Under xdp the ring takes what the XDP program passes on (see xsk.h). */
+	if (mode != INGRESS_MULTISHOT && (ret = rx_ring_open(p)) < 0)
 		return ret;
 	/*
 	 * The kernel takes a frame's outer VLAN tag off before any packet
@@ -574,6 +576,7 @@ static int port_open(struct ingress_port *p, const struct mcr_config *cfg, int f
 
 void ingress_port_close(struct ingress_port *p)
 {
+	xsk_port_free(p->xsk);
 	rxring_exit(&p->rx);
 	if (p->fd >= 0)
 		(void)close(p->fd);
@@ -748,6 +751,39 @@ void ingress_abort(struct ingress *in)
 			ingress_port_close(&in->ports[i]);
 }
 
+/*
+ * Under --ingress xdp: give each input without an AF_XDP socket one (the
+ * first worker to try takes the interface), and bring every program's rule
+ * map to cfg.  A port without one, or whose map lags, still relays through
+ * its packet socket what the program passes on: nothing is lost either way.
+ */
+static void sync_xdp(struct ingress *in, const struct mcr_config *cfg)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		struct ingress_port *p = &in->ports[i];
+		int ret;
+
+		if (!ingress_port_is_open(p) || p->is_closing)
+			continue;
+		if (!p->xsk) {
+			ret = xsk_port_open(&p->xsk, p->ifindex, p->ifname);
+			if (ret == -EBUSY)
+				log_debug("%s: another worker (or program) holds its XDP hook; this "
+					  "worker receives it through its packet socket",
+					  p->ifname);
+			if (ret < 0)
+				continue;
+			log_debug("%s: XDP program attached, AF_XDP socket on queue 0", p->ifname);
+		}
+		ret = xsk_port_set_rules(p->xsk, cfg, p->ifindex);
+		if (ret < 0)
+			log_warn_errno(ret, "%s: cannot bring the XDP rule map up to date (at most "
+					    "%d rules an input); the packet socket relays what it "
+					    "misses, continuing",
+				       p->ifname, XDP_RULES_MAX);
+	}
+}
+
 int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 {
 	bool is_new[INGRESS_MAX_PORTS] = { false };
@@ -792,6 +828,8 @@ int ingress_update(struct ingress *in, const struct mcr_config *cfg)
 			log_warn("%s: the ingress filter keeps the previous groups, continuing",
 				 p->ifname);
 	}
+	if (in->mode == INGRESS_XDP)
+		sync_xdp(in, cfg);
 	return 0;
 }
 
@@ -845,5 +883,8 @@ void ingress_collect_drops(struct ingress *in)
 		if (ingress_port_is_open(&in->ports[i]) &&
 		    getsockopt(in->ports[i].fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
 			in->ports[i].st.kernel_drops += st.tp_drops;
+		/* XDP's early drops: the socket's ring was full. */
+		if (in->ports[i].xsk)
+			in->ports[i].st.kernel_drops += xsk_port_drops(in->ports[i].xsk);
 	}
 }

@@ -27,6 +27,7 @@
 #include "mcrd/dataplane/rxring.h"
 #include "mcrd/dataplane/ingress6.h"
 #include "mcrd/dataplane/stats.h"
+#include "mcrd/dataplane/xsk.h"
 
 #define INGRESS_RCVBUF		(8 << 20)	/* absorbs bursts while the loop is busy; */
 						/* times MTU / 1500 for jumbo inputs */
@@ -55,6 +56,7 @@ struct ingress_port {
 	struct sock_filter *filter;	/* a copy of the BPF program attached; NULL: none yet */
 	size_t filter_len;
 	struct rxring rx;		/* its TPACKET_V2 ring; rx.map NULL in multishot mode */
+	struct xsk_port *xsk;		/* --ingress xdp: its program and AF_XDP socket, or NULL */
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
 	bool is_pending;		/* opened by ingress_prepare() for a change not yet in force */
@@ -113,6 +115,12 @@ void ingress_abort(struct ingress *in);
 static inline bool ingress_port_is_open(const struct ingress_port *p)
 {
 	return p->fd >= 0;
+}
+
+/* A receive (of the packet socket or of the AF_XDP socket) is outstanding. */
+static inline bool ingress_port_is_armed(const struct ingress_port *p)
+{
+	return p->is_armed || (p->xsk && xsk_port_is_armed(p->xsk));
 }
 
 /* Close a port's sockets; its slot can be used again. */

@@ -42,14 +42,31 @@ void rx_fit_buffers(struct dp *dp)
 	ring_bufs_resize(&dp->bufs, size);
 }
 
+/* Wait for the port's AF_XDP socket (not a fixed file: libxdp owns it). */
+static void arm_xsk(struct dp *dp, size_t port)
+{
+	struct xsk_port *x = dp->ingress.ports[port].xsk;
+	struct io_uring_sqe *sqe;
+
+	if (!x || xsk_port_is_armed(x) || !(sqe = ring_get_sqe(&dp->ring)))
+		return;
+	io_uring_prep_poll_multishot(sqe, xsk_port_fd(x), POLLIN);
+	io_uring_sqe_set_data64(sqe, OP_DATA(OP_XSK, port));
+	xsk_port_set_armed(x, true);
+}
+
 void rx_arm(struct dp *dp, size_t port)
 {
-	struct io_uring_sqe *sqe = ring_get_sqe(&dp->ring);
+	struct io_uring_sqe *sqe;
 
-	if (!sqe)
+	arm_xsk(dp, port);
+	if (dp->ingress.ports[port].is_armed || !(sqe = ring_get_sqe(&dp->ring)))
 		return;
-	if (dp->ingress.mode == INGRESS_RING) {
-		/* The kernel wakes us per frame, and we take all that are there. */
+	if (dp->ingress.mode != INGRESS_MULTISHOT) {
+		/*
+		 * A ring (under xdp too, for what its program passes on): the
+		 * kernel wakes us per frame, and we take all that are there.
+		 */
 		io_uring_prep_poll_multishot(sqe, dp->ingress.ports[port].file, POLLIN);
 		sqe->flags |= IOSQE_FIXED_FILE;
 	} else {
@@ -75,16 +92,22 @@ void rx_arm_idle(struct dp *dp)
 	for (size_t i = 0; i < dp->ingress.n; i++) {
 		const struct ingress_port *p = &dp->ingress.ports[i];
 
-		if (ingress_port_is_open(p) && !p->is_closing && !p->is_armed && p->file >= 0)
+		if (ingress_port_is_open(p) && !p->is_closing && p->file >= 0 &&
+		    (!p->is_armed || (p->xsk && !xsk_port_is_armed(p->xsk))))
 			rx_arm(dp, i);
 	}
 }
 
 void rx_cancel(struct dp *dp, size_t port)
 {
+	const struct ingress_port *p = &dp->ingress.ports[port];
 	struct io_uring_sqe *sqe;
 
-	if (!dp->ingress.ports[port].is_armed || !(sqe = ring_get_sqe(&dp->ring)))
+	if (p->xsk && xsk_port_is_armed(p->xsk) && (sqe = ring_get_sqe(&dp->ring))) {
+		io_uring_prep_cancel64(sqe, OP_DATA(OP_XSK, port), 0);
+		io_uring_sqe_set_data64(sqe, OP_DATA(OP_CANCEL, port));
+	}
+	if (!p->is_armed || !(sqe = ring_get_sqe(&dp->ring)))
 		return;
 	io_uring_prep_cancel64(sqe, OP_DATA(OP_RECV, port), 0);
 	io_uring_sqe_set_data64(sqe, OP_DATA(OP_CANCEL, port));
@@ -95,7 +118,7 @@ void rx_close_idle_ports(struct dp *dp)
 	for (size_t i = 0; i < dp->ingress.n; i++) {
 		struct ingress_port *p = &dp->ingress.ports[i];
 
-		if (!ingress_port_is_open(p) || !p->is_closing || p->is_armed)
+		if (!ingress_port_is_open(p) || !p->is_closing || ingress_port_is_armed(p))
 			continue;
 		if (p->file >= 0)
 			file_slots_clear(&dp->files, &dp->ring, (unsigned int)p->file, 1);
@@ -216,6 +239,52 @@ static void drain_ring(struct dp *dp, struct ingress_port *p)
 	}
 }
 
+/* Frames an AF_XDP socket takes in one pass: the others wait for the next. */
+#define RX_XSK_BATCH 64u
+
+/*
+ * Take what the port's AF_XDP socket received, copied into buffers of our
+ * own as drain_ring() does, so that the fan-out and egress are the ring's.
+ * The XDP program saw the frame's bytes, tag included, so the tag is in the
+ * frame (packet_parse() reads it) and none comes beside it.
+ */
+static void drain_xsk(struct dp *dp, struct ingress_port *p)
+{
+	struct xsk_port *x = p->xsk;
+
+	xsk_port_set_starved(x, false);
+	for (;;) {
+		unsigned int max = dp->bufs.n_free < RX_XSK_BATCH ? dp->bufs.n_free : RX_XSK_BATCH;
+		unsigned int n;
+		uint32_t idx;
+
+		if (max == 0) {
+			if (xsk_port_has_frame(x)) {
+				p->st.buffer_exhaustion++;
+				xsk_port_set_starved(x, true);
+			}
+			return;
+		}
+		n = xsk_port_peek(x, max, &idx);
+		if (n == 0)
+			return;
+		for (unsigned int i = 0; i < n; i++) {
+			uint32_t len;
+			const uint8_t *data = xsk_port_frame(x, idx + i, &len);
+			int bid;
+
+			if (unlikely(len > dp->bufs.size)) {
+				p->st.too_big++;
+				continue;
+			}
+			bid = ring_buf_take(&dp->bufs);
+			memcpy(ring_buf(&dp->bufs, (uint16_t)bid), data, len);
+			relay_frame(dp, p, (uint16_t)bid, 0, len, (struct rx_tag){ 0 });
+		}
+		xsk_port_release(x, n);
+	}
+}
+
 /* Ports whose ring waited for buffers: go on once some are free again. */
 void rx_drain_starved(struct dp *dp)
 {
@@ -226,7 +295,26 @@ void rx_drain_starved(struct dp *dp)
 
 		if (p->is_ring_starved && ingress_port_is_open(p))
 			drain_ring(dp, p);
+		if (p->xsk && xsk_port_is_starved(p->xsk) && ingress_port_is_open(p))
+			drain_xsk(dp, p);
 	}
+}
+
+void rx_xsk_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
+{
+	struct ingress_port *p = &dp->ingress.ports[port];
+
+	if (!p->xsk)
+		return;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		xsk_port_set_armed(p->xsk, false);
+	if (cqe->res < 0 && cqe->res != -ECANCELED)
+		log_warn_errno(cqe->res, "input interface %s: AF_XDP poll failed, re-arming",
+			       p->ifname);
+	if (cqe->res > 0)
+		drain_xsk(dp, p);
+	if (p->is_closing && !ingress_port_is_armed(p))
+		rx_close_idle_ports(dp);
 }
 
 /*
@@ -292,7 +380,7 @@ static void on_recv(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 				       p->ifname);
 		return;
 	}
-	if (dp->ingress.mode == INGRESS_RING) {
+	if (dp->ingress.mode != INGRESS_MULTISHOT) {
 		drain_ring(dp, p);
 		return;
 	}
@@ -309,6 +397,6 @@ void rx_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 	const struct ingress_port *p = &dp->ingress.ports[port];
 
 	on_recv(dp, port, cqe);
-	if (p->is_closing && !p->is_armed)
+	if (p->is_closing && !ingress_port_is_armed(p))
 		rx_close_idle_ports(dp);
 }

@@ -14,7 +14,10 @@
 
 struct dp;
 
-/* Arm port's receive (it must have its fixed file). */
+/*
+ * Arm port's receives that are not armed (it must have its fixed file): its
+ * packet socket's and, under --ingress xdp, its AF_XDP socket's.
+ */
 void rx_arm(struct dp *dp, size_t port);
 /*
  * Re-arm the receives that ended (for lack of buffers, usually), once
@@ -25,6 +28,8 @@ void rx_arm_idle(struct dp *dp);
 void rx_cancel(struct dp *dp, size_t port);
 /* A receive completion of port: relay what it brought. */
 void rx_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe);
+/* Port's AF_XDP socket is readable (--ingress xdp): relay what it holds. */
+void rx_xsk_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe);
 /* Go on with the receive rings that waited for buffers. */
 void rx_drain_starved(struct dp *dp);
 /* Close the ports no longer configured whose last receive has ended. */

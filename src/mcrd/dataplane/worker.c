@@ -501,6 +501,9 @@ static void dispatch(struct worker *w, const struct io_uring_cqe *cqe)
 	case OP_RECV:
 		rx_done(&w->dp, (size_t)idx, cqe);
 		break;
+	case OP_XSK:
+		rx_xsk_done(&w->dp, (size_t)idx, cqe);
+		break;
 	case OP_SEND:
 		fwd_send_done(&w->dp, (uint32_t)idx, cqe->res);
 		break;
@@ -535,7 +538,7 @@ static bool is_done(const struct worker *w)
 		return true;
 	}
 	for (size_t i = 0; i < w->dp.ingress.n; i++)
-		if (w->dp.ingress.ports[i].is_armed)
+		if (ingress_port_is_armed(&w->dp.ingress.ports[i]))
 			return false;
 	return fwd_is_idle(&w->dp.fwd) && !w->chan_out && !w->chan_queue;
 }
