@@ -80,8 +80,10 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/netlink.c src/mcrd/supervisor/ifwatch.c \
               src/mcrd/supervisor/inlock.c \
               src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
+              src/mcrd/membership/mld_wire.c src/mcrd/membership/mld_sock.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
               src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
+              src/mcrd/membership/member_mld.c src/mcrd/membership/maddr.c \
               src/mcrd/membership/follow.c \
               src/mcrd/main.c
 MCRGEN_SRC := src/tools/mcrgen.c src/tools/toolopt.c
@@ -96,13 +98,13 @@ UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
-UNIT_TESTS += test_igmp_wire test_membership test_config_when
+UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
 UNIT_TESTS += test_config_v6 test_frame6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
-FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply
+FUZZ_TARGETS := fuzz_frame fuzz_config fuzz_rule_spec fuzz_control fuzz_reply fuzz_mld
 REPLAY_BINS  := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_TARGETS))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -189,8 +191,9 @@ $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
+$(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
-$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c \
+$(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 
 check: $(UNIT_BINS) $(REPLAY_BINS)
@@ -211,12 +214,18 @@ $(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/i
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# An MLD injector: a second querier, a host, or broken MLD (e2e 80-82).
+$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
+	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/ctlhold
+e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/mldsend $(BUILD)/tests/ctlhold
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).
@@ -275,6 +284,7 @@ $(FUZZ_BUILD)/fuzz_%: $(call fuzzobj,tests/fuzz/fuzz_%.c $(FUZZ_COMMON))
 	@[ "$(V)" = 1 ] || echo "  FUZZLD  $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 $(FUZZ_BUILD)/fuzz_frame: $(call fuzzobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
+$(FUZZ_BUILD)/fuzz_mld: $(call fuzzobj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(FUZZ_BUILD)/fuzz_config: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(FUZZ_BUILD)/fuzz_rule_spec: $(call fuzzobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
@@ -310,6 +320,7 @@ $(BUILD)/replay/replay_fuzz_%.o: tests/fuzz/replay.c
 	$(Q)$(CC) $(CPPFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/fuzz_$*"' $(CFLAGS) \
 		$(REPLAY_SAN) $(PKG_CFLAGS) -c -o $@ $<
 $(BUILD)/tests/replay_fuzz_frame: $(call replayobj,src/mcrd/dataplane/packet.c src/mcrd/dataplane/frame.c src/mcrd/dataplane/frame6.c)
+$(BUILD)/tests/replay_fuzz_mld: $(call replayobj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/replay_fuzz_config: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \
 	src/mcrd/dataplane/rule.c tests/fuzz/fake_if.c)
 $(BUILD)/tests/replay_fuzz_rule_spec: $(call replayobj,tests/fuzz/roundtrip.c $(CONFIG_SRC) \

@@ -172,15 +172,20 @@ b_init()
 	MCRD=$B_TMP/bin/mcrd
 	# Options every mcrd run gets: no control socket (it would live in the
 	# host's /run, shared by every instance), where this mcrd has one.
+	# The help is read whole before it is searched: grep -q in a pipe stops
+	# reading at its match, and under pipefail mcrd's SIGPIPE would read as
+	# "no such option" (and mcrd would take the host's control socket).
 	B_MCRD_BASE=()
-	if "$MCRD" --help 2>&1 | grep -q -- --no-control; then
+	local help
+	help=$("$MCRD" --help 2>&1) || b_die "$MCRD --help failed"
+	if grep -q -- --no-control <<<"$help"; then
 		B_MCRD_BASE+=(--no-control)
 	fi
 	# Like smcrouted without an mgroup line, mcrd sends no IGMP join: on a
 	# veth nothing needs the report, and a join would make the relay
 	# namespace's IP stack take every packet for local delivery too, on
 	# the sender's CPU, which the kernel relay does not pay.
-	if [ "${BENCH_IGMP_JOIN:-0}" != 1 ] && "$MCRD" --help 2>&1 | grep -q -- --no-igmp-join; then
+	if [ "${BENCH_IGMP_JOIN:-0}" != 1 ] && grep -q -- --no-igmp-join <<<"$help"; then
 		B_MCRD_BASE+=(--no-igmp-join)
 	fi
 	MCRGEN=$B_TMP/bin/mcrgen

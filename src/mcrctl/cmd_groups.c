@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * mcrctl groups: the IGMP querier of each interface mcrd listens on, and
- * the groups with listeners there, with their timers.
+ * mcrctl groups: the IGMP and MLD queriers of each interface mcrd listens
+ * on, and the groups with listeners there, with their timers.  An
+ * interface's MLD state ("mld") has the shape of its IGMP state.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,27 +20,47 @@ static const char *secs(json_int_t ms, char buf[24])
 	return buf;
 }
 
+/* The protocols of an interface: its IGMP state is the object itself, MLD's under "mld". */
+static const json_t *proto_state(const json_t *mi, int proto)
+{
+	const json_t *mld = json_object_get(mi, "mld");
+
+	if (proto == 0)
+		return mi;
+	return json_is_true(json_object_get(mld, "listening")) ? mld : NULL;
+}
+
+static const char *const proto_names[] = { "IGMP", "MLD" };
+
+static void querier_row(struct table *t, const char *ifname, int proto, const json_t *st)
+{
+	const json_t *q = json_object_get(st, "querier");
+	char b1[24], b2[24];
+
+	table_row(t);
+	table_cell(t, "%s", ifname);
+	table_cell(t, "%s", proto_names[proto]);
+	table_cell(t, "%s", json_str_or(q, "address", "-"));
+	table_cell(t, "%s", json_str_or(q, "querier", "-"));
+	table_cell(t, "%s", json_is_true(json_object_get(q, "is_us")) ? "us" :
+			    json_is_true(json_object_get(q, "enabled")) ? "other" : "listen only");
+	table_cell(t, "%s", secs(json_int_of(q, "next_query_ms"), b1));
+	table_cell(t, "%s", secs(json_int_of(q, "other_querier_expires_ms"), b2));
+	table_cell(t, "%lld", json_int_of(q, "queries_sent"));
+	table_cell(t, "%lld", json_int_of(q, "queries_received"));
+	table_cell(t, "%lld", json_int_of(st, "malformed"));
+}
+
 static void querier_rows(struct table *t, const json_t *ifs)
 {
 	const json_t *mi;
 	size_t i;
 
-	json_array_foreach(ifs, i, mi) {
-		const json_t *q = json_object_get(mi, "querier");
-		char b1[24], b2[24];
-
-		table_row(t);
-		table_cell(t, "%s", json_str_or(mi, "interface", "?"));
-		table_cell(t, "%s", json_str_or(q, "address", "-"));
-		table_cell(t, "%s", json_str_or(q, "querier", "-"));
-		table_cell(t, "%s", json_is_true(json_object_get(q, "is_us")) ? "us" :
-				    json_is_true(json_object_get(q, "enabled")) ? "other" : "listen only");
-		table_cell(t, "%s", secs(json_int_of(q, "next_query_ms"), b1));
-		table_cell(t, "%s", secs(json_int_of(q, "other_querier_expires_ms"), b2));
-		table_cell(t, "%lld", json_int_of(q, "queries_sent"));
-		table_cell(t, "%lld", json_int_of(q, "queries_received"));
-		table_cell(t, "%lld", json_int_of(mi, "malformed"));
-	}
+	json_array_foreach(ifs, i, mi)
+		for (int p = 0; p < 2; p++)
+			if (proto_state(mi, p))
+				querier_row(t, json_str_or(mi, "interface", "?"), p,
+					    proto_state(mi, p));
 }
 
 /* "198.18.0.1 (3.2 s), ..." or "*" (every source). */
@@ -65,33 +86,43 @@ static void sources_cell(struct table *t, const json_t *g)
 	table_cell(t, "%s", buf);
 }
 
+static void group_rows_of(struct table *t, const char *ifname, int proto, const json_t *st)
+{
+	const json_t *g;
+	size_t k;
+
+	json_array_foreach(json_object_get(st, "groups"), k, g) {
+		char b[24];
+
+		table_row(t);
+		table_cell(t, "%s", ifname);
+		table_cell(t, "%s", proto_names[proto]);
+		table_cell(t, "%s", json_str_or(g, "group", "?"));
+		table_cell(t, "%s", json_is_true(json_object_get(g, "has_listeners")) ? "yes" : "no");
+		table_cell(t, "%s", json_str_or(g, "mode", "?"));
+		table_cell(t, "%s", secs(json_int_of(g, "expires_ms"), b));
+		table_cell(t, "%s", json_str_or(g, "last_reporter", "-"));
+		sources_cell(t, g);
+	}
+}
+
 static void group_rows(struct table *t, const json_t *ifs)
 {
-	const json_t *mi, *g;
-	size_t i, k;
+	const json_t *mi;
+	size_t i;
 
-	json_array_foreach(ifs, i, mi) {
-		json_array_foreach(json_object_get(mi, "groups"), k, g) {
-			char b[24];
-
-			table_row(t);
-			table_cell(t, "%s", json_str_or(mi, "interface", "?"));
-			table_cell(t, "%s", json_str_or(g, "group", "?"));
-			table_cell(t, "%s", json_is_true(json_object_get(g, "has_listeners")) ?
-					    "yes" : "no");
-			table_cell(t, "%s", json_str_or(g, "mode", "?"));
-			table_cell(t, "%s", secs(json_int_of(g, "expires_ms"), b));
-			table_cell(t, "%s", json_str_or(g, "last_reporter", "-"));
-			sources_cell(t, g);
-		}
-	}
+	json_array_foreach(ifs, i, mi)
+		for (int p = 0; p < 2; p++)
+			if (proto_state(mi, p))
+				group_rows_of(t, json_str_or(mi, "interface", "?"), p,
+					      proto_state(mi, p));
 }
 
 int cmd_groups(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **argv)
 {
-	static const char *const qcols[] = { "INTERFACE", "ADDRESS", "QUERIER", "ROLE",
+	static const char *const qcols[] = { "INTERFACE", "PROTO", "ADDRESS", "QUERIER", "ROLE",
 		"NEXT QUERY", "OTHER EXPIRES", ">SENT", ">RECEIVED", ">MALFORMED", NULL };
-	static const char *const gcols[] = { "INTERFACE", "GROUP", "LISTENERS", "MODE",
+	static const char *const gcols[] = { "INTERFACE", "PROTO", "GROUP", "LISTENERS", "MODE",
 		"EXPIRES", "LAST REPORTER", "SOURCES", NULL };
 	struct table t;
 	json_t *result, *ifs;

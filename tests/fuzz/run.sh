@@ -24,10 +24,12 @@ OUT=${FUZZ_BUILD:-build/fuzz}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 
 # The longest input worth trying, per harness: a jumbo frame's headers fit in
-# far less; configurations and control lines need room for a few rules.
+# far less, an MLD packet no more than mcrd reads; configurations and
+# control lines need room for a few rules.
 max_len() {
 	case "$1" in
 	fuzz_frame) echo 1600 ;;
+	fuzz_mld) echo 2048 ;;
 	fuzz_rule_spec) echo 1024 ;;
 	fuzz_config) echo 16384 ;;
 	*) echo 8192 ;;

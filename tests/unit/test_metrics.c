@@ -35,7 +35,10 @@ static const char *const doc_text =
 	"   \"fragments\": 0, \"not_udp\": 0, \"unmatched\": 1, \"buffer_exhaustion\": 0,"
 	"   \"kernel_drops\": 3}],"
 	" \"workers\": [{\"id\": 0, \"cpu\": 0, \"pid\": 10, \"restarts\": 2, \"state\": \"running\"},"
-	"   {\"id\": 1, \"cpu\": 1, \"pid\": 11, \"restarts\": 0, \"state\": \"restarting\"}]}";
+	"   {\"id\": 1, \"cpu\": 1, \"pid\": 11, \"restarts\": 0, \"state\": \"restarting\"}],"
+	" \"membership\": {\"joins\": 4, \"leaves\": 3, \"queries_sent\": 9, \"queries_received\": 1,"
+	"   \"malformed\": 2, \"mld\": {\"joins\": 5, \"leaves\": 1, \"queries_sent\": 7,"
+	"   \"queries_received\": 6, \"reports\": 11, \"dones\": 8, \"malformed\": 12}}}";
 
 static char *render(void)
 {
@@ -84,6 +87,14 @@ static void t_render_samples(void **state)
 	assert_line(text, "mcr_worker_up{worker=\"1\"} 0");
 	assert_line(text, "# TYPE mcr_output_packets_total counter");
 	assert_line(text, "# TYPE mcr_worker_up gauge");
+	assert_line(text, "mcr_igmp_joins_total 4");
+	assert_line(text, "mcr_igmp_malformed_total 2");
+	assert_line(text, "mcr_mld_joins_total 5");
+	assert_line(text, "mcr_mld_queries_sent_total 7");
+	assert_line(text, "mcr_mld_queries_received_total 6");
+	assert_line(text, "mcr_mld_reports_total 11");
+	assert_line(text, "mcr_mld_dones_total 8");
+	assert_line(text, "mcr_mld_malformed_total 12");
 	free(text);
 }
 

@@ -60,7 +60,7 @@ struct ingress_port {
 	bool is_armed;			/* a multishot receive (or poll of rx) is outstanding */
 	bool is_closing;		/* no longer configured; closes once disarmed */
 	bool is_pending;		/* opened by ingress_prepare() for a change not yet in force */
-	bool is_ring_starved;		/* rx holds frames we had no buffer for */
+	bool has_ring_frames;		/* rx holds frames to take at the next pass (rx.h) */
 	struct input_stats st;
 };
 

@@ -16,6 +16,13 @@
 #include "mcrd/dataplane/rx.h"
 
 /*
+ * Frames one port hands over in one pass of the worker's loop: enough to
+ * amortise a pass, few enough that the loop comes back to its channel (the
+ * heartbeat) within milliseconds even at a wide fan-out.
+ */
+#define RX_DRAIN_BUDGET 512u
+
+/*
  * Where a multishot receive puts the frame in its buffer: after the
  * io_uring_recvmsg_out header, no address and the control room
  * (INGRESS_AUX_SPACE), whatever the kernel filled of it.
@@ -207,22 +214,31 @@ out_recycle:
  * of our own (a UDP output's send and a back-logged packet read it later,
  * while the ring's block must go back to the kernel).  Without a free
  * buffer the rest waits in the ring, counted once as buffer exhaustion, and
- * the next pass of the loop goes on from there.
+ * the next pass of the loop goes on from there.  So it does after
+ * RX_DRAIN_BUDGET frames: under overload the kernel refills the ring as fast
+ * as we empty it, and a drain that ran until the ring was empty would never
+ * end (the worker would miss its heartbeat and be killed).
  */
 static void drain_ring(struct dp *dp, struct ingress_port *p)
 {
 	struct rxring_frame f;
 
-	p->is_ring_starved = false;
+	p->has_ring_frames = false;
 	if (unlikely(!p->rx.map))
 		return;
-	for (;;) {
+	for (unsigned int budget = RX_DRAIN_BUDGET;; budget--) {
 		int bid;
+
+		if (budget == 0) {
+			if (rxring_has_frame(&p->rx))
+				p->has_ring_frames = true;
+			return;
+		}
 
 		if (dp->bufs.n_free == 0) {
 			if (rxring_has_frame(&p->rx)) {
 				p->st.buffer_exhaustion++;
-				p->is_ring_starved = true;
+				p->has_ring_frames = true;
 			}
 			return;
 		}
@@ -239,7 +255,7 @@ static void drain_ring(struct dp *dp, struct ingress_port *p)
 	}
 }
 
-/* Frames an AF_XDP socket takes in one pass: the others wait for the next. */
+/* Frames an AF_XDP socket hands over at a time. */
 #define RX_XSK_BATCH 64u
 
 /*
@@ -253,11 +269,17 @@ static void drain_xsk(struct dp *dp, struct ingress_port *p)
 	struct xsk_port *x = p->xsk;
 
 	xsk_port_set_starved(x, false);
-	for (;;) {
+	for (unsigned int budget = RX_DRAIN_BUDGET / RX_XSK_BATCH;; budget--) {
 		unsigned int max = dp->bufs.n_free < RX_XSK_BATCH ? dp->bufs.n_free : RX_XSK_BATCH;
 		unsigned int n;
 		uint32_t idx;
 
+		/* As drain_ring(): a pass ends after its budget, even under overload. */
+		if (budget == 0) {
+			if (xsk_port_has_frame(x))
+				xsk_port_set_starved(x, true);
+			return;
+		}
 		if (max == 0) {
 			if (xsk_port_has_frame(x)) {
 				p->st.buffer_exhaustion++;
@@ -285,15 +307,30 @@ static void drain_xsk(struct dp *dp, struct ingress_port *p)
 	}
 }
 
-/* Ports whose ring waited for buffers: go on once some are free again. */
-void rx_drain_starved(struct dp *dp)
+bool rx_has_pending(const struct dp *dp)
+{
+	if (dp->bufs.n_free == 0)
+		return false;
+	for (size_t i = 0; i < dp->ingress.n; i++) {
+		const struct ingress_port *p = &dp->ingress.ports[i];
+
+		if (!ingress_port_is_open(p))
+			continue;
+		if (p->has_ring_frames || (p->xsk && xsk_port_is_starved(p->xsk)))
+			return true;
+	}
+	return false;
+}
+
+/* Ports whose ring or AF_XDP socket holds frames not yet taken: take them, a budget each. */
+void rx_drain_pending(struct dp *dp)
 {
 	if (dp->bufs.n_free == 0)
 		return;
 	for (size_t i = 0; i < dp->ingress.n; i++) {
 		struct ingress_port *p = &dp->ingress.ports[i];
 
-		if (p->is_ring_starved && ingress_port_is_open(p))
+		if (p->has_ring_frames && ingress_port_is_open(p))
 			drain_ring(dp, p);
 		if (p->xsk && xsk_port_is_starved(p->xsk) && ingress_port_is_open(p))
 			drain_xsk(dp, p);
@@ -311,8 +348,9 @@ void rx_xsk_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 	if (cqe->res < 0 && cqe->res != -ECANCELED)
 		log_warn_errno(cqe->res, "input interface %s: AF_XDP poll failed, re-arming",
 			       p->ifname);
+	/* Taken at the next pass, as a ring's frames are (on_recv()). */
 	if (cqe->res > 0)
-		drain_xsk(dp, p);
+		xsk_port_set_starved(p->xsk, true);
 	if (p->is_closing && !ingress_port_is_armed(p))
 		rx_close_idle_ports(dp);
 }
@@ -381,7 +419,12 @@ static void on_recv(struct dp *dp, size_t port, const struct io_uring_cqe *cqe)
 		return;
 	}
 	if (dp->ingress.mode != INGRESS_MULTISHOT) {
-		drain_ring(dp, p);
+		/*
+		 * Taken at the top of the next pass (rx_drain_pending()), once
+		 * per pass however many wake-ups came in: a completion queue
+		 * full of them must not each drain a budget.
+		 */
+		p->has_ring_frames = true;
 		return;
 	}
 	if (!(cqe->flags & IORING_CQE_F_BUFFER))

@@ -9,6 +9,7 @@
 #ifndef MCR_RX_H
 #define MCR_RX_H
 
+#include <stdbool.h>
 #include <liburing.h>
 #include <stddef.h>
 
@@ -30,8 +31,14 @@ void rx_cancel(struct dp *dp, size_t port);
 void rx_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe);
 /* Port's AF_XDP socket is readable (--ingress xdp): relay what it holds. */
 void rx_xsk_done(struct dp *dp, size_t port, const struct io_uring_cqe *cqe);
-/* Go on with the receive rings that waited for buffers. */
-void rx_drain_starved(struct dp *dp);
+/*
+ * Take the frames waiting in the receive rings and AF_XDP sockets (woken
+ * since the last pass, or left by the last one for want of buffers or
+ * budget): at most a budget of frames per port, once per pass of the loop.
+ */
+void rx_drain_pending(struct dp *dp);
+/* Frames wait and buffers are free to take them: the loop must not sleep. */
+bool rx_has_pending(const struct dp *dp);
 /* Close the ports no longer configured whose last receive has ended. */
 void rx_close_idle_ports(struct dp *dp);
 /*

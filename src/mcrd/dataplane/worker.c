@@ -549,7 +549,15 @@ static int wait_completions(struct worker *w)
 	int ret;
 
 	w->dp.fwd.queued = 0;
-	if (!w->dp.is_stopping && w->coalesce_us && ring_has_min_wait(&w->dp.ring)) {
+	if (!w->dp.is_stopping && rx_has_pending(&w->dp)) {
+		/*
+		 * Frames wait for the next pass: collect what completed, do not
+		 * sleep.  get_events, not a plain submit: under DEFER_TASKRUN
+		 * completions (the channel's reads: the heartbeat) are only
+		 * posted when we ask for events.
+		 */
+		ret = io_uring_submit_and_get_events(&w->dp.ring);
+	} else if (!w->dp.is_stopping && w->coalesce_us && ring_has_min_wait(&w->dp.ring)) {
 		ret = ring_submit_and_wait_min(&w->dp.ring, w->dp.send_batch, w->coalesce_us);
 	} else if (!w->dp.is_stopping) {
 		ret = io_uring_submit_and_wait(&w->dp.ring, 1);
@@ -570,7 +578,8 @@ static int wait_completions(struct worker *w)
 static int send_final_stats(struct worker *w)
 {
 	size_t len;
-	char *msg = counters_message(w, "final", false, &len);
+	/* With the rules' image, whatever went before: the last word must be readable alone. */
+	char *msg = counters_message(w, "final", true, &len);
 	int ret;
 
 	if (!msg)
@@ -619,7 +628,7 @@ int worker_run(struct worker *w, const struct worker_opts *opts)
 		unsigned int head, count = 0;
 
 		fwd_drain_backlog(&w->dp);
-		rx_drain_starved(&w->dp);
+		rx_drain_pending(&w->dp);
 		fwd_flush_kicks(&w->dp);
 		rx_arm_idle(&w->dp);
 		ring_bufs_publish(&w->dp.bufs);

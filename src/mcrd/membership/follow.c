@@ -133,10 +133,16 @@ json_t *follow_counters_json(const struct supervisor *s)
 
 	if (s->member)
 		c = member_counters(s->member);
-	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "joins", (json_int_t)c.joins,
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "joins", (json_int_t)c.joins,
 			 "leaves", (json_int_t)c.leaves, "queries_sent", (json_int_t)c.queries_sent,
 			 "queries_received", (json_int_t)c.queries_received,
-			 "malformed", (json_int_t)c.malformed);
+			 "malformed", (json_int_t)c.malformed, "mld",
+			 "joins", (json_int_t)c.mld.joins, "leaves", (json_int_t)c.mld.leaves,
+			 "queries_sent", (json_int_t)c.mld.queries_sent,
+			 "queries_received", (json_int_t)c.mld.queries_received,
+			 "reports", (json_int_t)c.mld.reports, "dones", (json_int_t)c.mld.dones,
+			 "malformed", (json_int_t)c.mld.malformed);
 }
 
 json_t *follow_groups_json(const struct supervisor *s)

@@ -26,7 +26,7 @@ void follow_on_event(struct supervisor *s, uint64_t tag);
 void follow_tick(struct supervisor *s);
 /* Milliseconds until follow_tick() has work, or -1. */
 int follow_timeout_ms(const struct supervisor *s);
-/* {"joins": N, "leaves": N, ...}: membership's counters for the metrics. */
+/* {"joins": N, ..., "mld": {...}}: membership's counters (IGMP, MLD) for the metrics. */
 json_t *follow_counters_json(const struct supervisor *s);
 /* {"interfaces": [...]} for the "groups" command; new reference or NULL. */
 json_t *follow_groups_json(const struct supervisor *s);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The querier and listener of every watched interface, in the supervisor's
- * loop: read IGMP as it arrives, send the queries the timers call for,
- * keep the tables, and say (is_dirty) when an output's listeners changed.
+ * loop (IGMP here, MLD in member_mld.c): read IGMP as it arrives, send the
+ * queries the timers call for, keep the tables, and say (is_dirty) when an
+ * output's listeners changed.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,12 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "common/addr.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "mcrd/membership/igmp_sock.h"
 #include "mcrd/membership/igmp_wire.h"
+#include "mcrd/membership/maddr.h"
 #include "mcrd/membership/member.h"
+#include "mcrd/membership/member_mld.h"
 
 #define ALL_HOSTS	0xe0000001u	/* 224.0.0.1: general queries go there */
 
@@ -34,6 +36,14 @@ static void if_close(struct member *m, struct member_if *mi)
 	m->gone.queries_sent += mi->q.queries_sent;
 	m->gone.queries_received += mi->q.queries_heard;
 	m->gone.malformed += mi->malformed;
+	m->gone.mld.joins += mi->mld.tab.joins;
+	m->gone.mld.leaves += mi->mld.tab.leaves;
+	m->gone.mld.queries_sent += mi->mld.q.queries_sent;
+	m->gone.mld.queries_received += mi->mld.q.queries_heard;
+	m->gone.mld.malformed += mi->mld.malformed;
+	m->gone.mld.reports += mi->mld.reports;
+	m->gone.mld.dones += mi->mld.dones;
+	member_mld_close(&mi->mld, m->epoll_fd);
 	if (mi->rx_fd >= 0) {
 		(void)epoll_ctl(m->epoll_fd, EPOLL_CTL_DEL, mi->rx_fd, NULL);
 		(void)close(mi->rx_fd);
@@ -66,7 +76,8 @@ static int if_open(struct member *m, struct member_if *mi, const struct mcr_outp
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = m->tag + o->ifindex };
 	int ret;
 
-	*mi = (struct member_if){ .ifindex = o->ifindex, .rx_fd = -1, .tx_fd = -1 };
+	*mi = (struct member_if){ .ifindex = o->ifindex, .rx_fd = -1, .tx_fd = -1,
+				  .mld.fd = -1 };
 	(void)snprintf(mi->ifname, sizeof(mi->ifname), "%s", o->ifname);
 	querier_init(&mi->q, &m->t, m->is_querier, now);
 	membership_init(&mi->tab, &m->t);
@@ -88,6 +99,9 @@ static int if_open(struct member *m, struct member_if *mi, const struct mcr_outp
 	}
 	log_info("membership: listening for IGMP on %s%s", o->ifname,
 		 m->is_querier ? " and querying" : "");
+	/* Without MLD the interface still follows its IPv4 listeners. */
+	(void)member_mld_open(&mi->mld, mi->ifname, mi->ifindex, &m->t, m->is_querier,
+			      m->epoll_fd, m->tag + mi->ifindex + MEMBER_TAG_MLD, now);
 	return 0;
 }
 
@@ -116,6 +130,11 @@ static void settings_from(struct member *m, const struct mcr_config *cfg)
 		m->ifs[i].q.is_enabled = m->is_querier;
 		if (!m->is_querier)
 			m->ifs[i].q.is_querier = false;
+		m->ifs[i].mld.q.t = m->t;
+		m->ifs[i].mld.tab.t = m->t;
+		m->ifs[i].mld.q.is_enabled = m->is_querier;
+		if (!m->is_querier)
+			m->ifs[i].mld.q.is_querier = false;
 	}
 }
 
@@ -161,23 +180,16 @@ void member_sync(struct member *m, const struct mcr_config *cfg, uint64_t now)
 		m->is_dirty = true;
 }
 
-static void log_change(const struct member_if *mi, struct in_addr group, struct in_addr by,
-		       uint64_t now)
-{
-	char g[ADDR_STR_MAX], r[ADDR_STR_MAX];
-
-	if (membership_has(&mi->tab, group, now))
-		log_info("membership: %s: %s has listeners (report from %s)", mi->ifname,
-			 addr_fmt(group, g), addr_fmt(by, r));
-	else
-		log_info("membership: %s: %s has no listeners left", mi->ifname, addr_fmt(group, g));
-}
-
 static void on_record(struct member *m, struct member_if *mi, const struct igmp_record *rec,
 		      struct in_addr from, uint64_t now)
 {
-	if (membership_on_record(&mi->tab, rec, from, mi->q.is_querier, now)) {
-		log_change(mi, rec->group, from, now);
+	struct member_record r = {
+		.type = rec->type, .group = maddr_from4(rec->group), .n_sources = rec->n_sources,
+		.sources = rec->sources, .source_len = sizeof(struct in_addr),
+	};
+
+	if (membership_on_record(&mi->tab, &r, maddr_from4(from), mi->q.is_querier, now)) {
+		member_log_change(mi->ifname, &mi->tab, r.group, maddr_from4(from), now);
 		m->is_dirty = true;
 	}
 }
@@ -189,9 +201,10 @@ static void on_message(struct member *m, struct member_if *mi, const struct igmp
 
 	switch (msg->type) {
 	case IGMP_TYPE_QUERY:
-		querier_on_query(&mi->q, msg->src, now);
-		if (msg->group.s_addr && !msg->is_suppress && msg->src.s_addr != mi->q.addr.s_addr)
-			membership_on_group_query(&mi->tab, msg->group, now);
+		querier_on_query(&mi->q, maddr_from4(msg->src), now);
+		if (msg->group.s_addr && !msg->is_suppress &&
+		    !maddr_eq(maddr_from4(msg->src), mi->q.addr))
+			membership_on_group_query(&mi->tab, maddr_from4(msg->group), now);
 		break;
 	case IGMP_TYPE_V1_REPORT:
 	case IGMP_TYPE_V2_REPORT:
@@ -211,14 +224,19 @@ static void on_message(struct member *m, struct member_if *mi, const struct igmp
 	}
 }
 
-void member_on_event(struct member *m, unsigned int ifindex, uint64_t now)
+void member_on_event(struct member *m, unsigned int id, uint64_t now)
 {
 	struct igmp_msg msg;
-	struct member_if *mi = find_if(m, ifindex);
+	struct member_if *mi = find_if(m, id & ~MEMBER_TAG_MLD);
 	uint8_t buf[2048];
 
 	if (!mi)
 		return;
+	if (id & MEMBER_TAG_MLD) {
+		if (member_mld_on_event(&mi->mld, mi->ifname, now))
+			m->is_dirty = true;
+		return;
+	}
 	for (int i = 0; i < MEMBER_READ_BATCH; i++) {
 		ssize_t n = recv(mi->rx_fd, buf, sizeof(buf), MSG_TRUNC);
 		int ret;
@@ -242,10 +260,10 @@ void member_on_event(struct member *m, unsigned int ifindex, uint64_t now)
 	}
 }
 
-static void send_query(struct member_if *mi, struct in_addr group, uint32_t max_resp_ms)
+static void send_query(struct member_if *mi, struct in6_addr group6, uint32_t max_resp_ms)
 {
 	uint8_t q[IGMP_V3_QUERY_LEN];
-	struct in_addr dst = group;
+	struct in_addr group = maddr_to4(group6), dst = group;
 	int ret;
 
 	if (!group.s_addr)
@@ -266,22 +284,25 @@ static void if_tick(struct member *m, struct member_if *mi, uint64_t now)
 {
 	struct membership_due due;
 	struct in_addr addr;
+	bool is_refresh = now >= mi->addr_checked_ns + MEMBER_ADDR_REFRESH_MS * NSEC_PER_MSEC;
 
-	if (now >= mi->addr_checked_ns + MEMBER_ADDR_REFRESH_MS * NSEC_PER_MSEC) {
+	if (is_refresh) {
 		mi->addr_checked_ns = now;
 		if (igmp_sock_ifaddr(mi->tx_fd, mi->ifname, &addr) == 0)
-			querier_set_addr(&mi->q, addr, now);
+			querier_set_addr(&mi->q, maddr_from4(addr), now);
 	}
 	if (querier_tick(&mi->q, now))
-		send_query(mi, (struct in_addr){ 0 }, mi->q.t.response_ms);
+		send_query(mi, in6addr_any, mi->q.t.response_ms);
 	if (membership_tick(&mi->tab, now, &due))
 		m->is_dirty = true;
 	for (size_t i = 0; i < due.n_left; i++)
-		log_change(mi, due.left[i], (struct in_addr){ 0 }, now);
+		member_log_change(mi->ifname, &mi->tab, due.left[i], in6addr_any, now);
 	for (size_t i = 0; i < due.n_queries; i++) {
 		send_query(mi, due.queries[i], mi->q.t.last_member_ms);
 		mi->q.queries_sent++;
 	}
+	if (member_mld_tick(&mi->mld, mi->ifname, mi->ifindex, is_refresh, now))
+		m->is_dirty = true;
 }
 
 void member_tick(struct member *m, uint64_t now)
@@ -306,6 +327,9 @@ int member_timeout_ms(const struct member *m, uint64_t now)
 		t = membership_next_ns(&mi->tab);
 		if (t < next)
 			next = t;
+		t = member_mld_next_ns(&mi->mld);
+		if (t < next)
+			next = t;
 	}
 	if (next == UINT64_MAX)
 		return -1;
@@ -319,8 +343,12 @@ static bool is_listened(const struct member *m, const struct mcr_rule *r,
 	const struct mcr_addr *g = addr_ip_is_set(&o->group) ? &o->group : &r->in_group;
 	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
 
-	/* IGMP only: IPv6 groups wait for MLD (issue 12), never listened yet. */
-	return mi && g->family == AF_INET && membership_has(&mi->tab, g->v4, now);
+	/* IPv4 groups: IGMP's table; IPv6 groups: MLD's. */
+	if (!mi)
+		return false;
+	if (g->family == AF_INET6)
+		return membership_has(&mi->mld.tab, g->v6, now);
+	return g->family == AF_INET && membership_has(&mi->tab, maddr_from4(g->v4), now);
 }
 
 bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)
@@ -366,6 +394,13 @@ struct member_counters member_counters(const struct member *m)
 		c.queries_sent += m->ifs[i].q.queries_sent;
 		c.queries_received += m->ifs[i].q.queries_heard;
 		c.malformed += m->ifs[i].malformed;
+		c.mld.joins += m->ifs[i].mld.tab.joins;
+		c.mld.leaves += m->ifs[i].mld.tab.leaves;
+		c.mld.queries_sent += m->ifs[i].mld.q.queries_sent;
+		c.mld.queries_received += m->ifs[i].mld.q.queries_heard;
+		c.mld.malformed += m->ifs[i].mld.malformed;
+		c.mld.reports += m->ifs[i].mld.reports;
+		c.mld.dones += m->ifs[i].mld.dones;
 	}
 	return c;
 }

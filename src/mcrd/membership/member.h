@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Group membership in the supervisor: an IGMP querier and listener on every
- * interface that has a "when": "joined" output, run from the supervisor's
+ * Group membership in the supervisor: an IGMP and an MLD querier and
+ * listener on every interface that has a "when": "joined" output (the same
+ * timers and state machines for both, querier.h and membership.h, each
+ * protocol with its own table), run from the supervisor's
  * event loop (never a worker's).  It keeps each interface's membership
  * table and marks which of those outputs have listeners (is_joined); the
  * supervisor turns a change of marks into an ordinary rule change.
@@ -23,6 +25,18 @@
 /* Our address on a link is looked up again this often. */
 #define MEMBER_ADDR_REFRESH_MS	1000
 
+/* An MLD socket's epoll tag: tag + ifindex + MEMBER_TAG_MLD (IGMP's: tag + ifindex). */
+#define MEMBER_TAG_MLD	0x80000000u
+
+/* MLD on one interface: one socket both ways (mld_sock.h), IPv6 keys. */
+struct member_mld {
+	int fd;				/* -1: no MLD here (no IPv6, no socket) */
+	struct querier q;
+	struct membership tab;
+	uint64_t reports, dones, malformed;
+	bool is_logged_send_error;
+};
+
 struct member_if {
 	char ifname[IF_NAMESIZE];
 	unsigned int ifindex;
@@ -32,10 +46,16 @@ struct member_if {
 	uint64_t addr_checked_ns;
 	uint64_t malformed;
 	bool is_logged_send_error;	/* once per interface until a send works */
+	struct member_mld mld;
+};
+
+struct member_mld_counters {
+	uint64_t joins, leaves, queries_sent, queries_received, malformed, reports, dones;
 };
 
 struct member_counters {
-	uint64_t joins, leaves, queries_sent, queries_received, malformed;
+	uint64_t joins, leaves, queries_sent, queries_received, malformed;	/* IGMP */
+	struct member_mld_counters mld;
 };
 
 struct member {
@@ -65,8 +85,8 @@ void member_exit(struct member *m);
  */
 void member_sync(struct member *m, const struct mcr_config *cfg, uint64_t now);
 
-/* An event on the socket tagged tag + ifindex. */
-void member_on_event(struct member *m, unsigned int ifindex, uint64_t now);
+/* An event on the socket tagged tag + id: id is ifindex, + MEMBER_TAG_MLD for MLD's. */
+void member_on_event(struct member *m, unsigned int id, uint64_t now);
 
 /* Timers: queries due, memberships expired.  Call every loop pass. */
 void member_tick(struct member *m, uint64_t now);

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The membership tables and querier states as JSON, for "mcrctl groups":
- * timers as milliseconds from now.
+ * timers as milliseconds from now.  An interface's IGMP state is at its
+ * top level, its MLD state under "mld" in the same shape.
  */
 #include <jansson.h>
 
-#include "common/addr.h"
 #include "common/util.h"
+#include "mcrd/membership/maddr.h"
 #include "mcrd/membership/member.h"
 
 static json_int_t ms_left(uint64_t when, uint64_t now)
@@ -16,11 +17,11 @@ static json_int_t ms_left(uint64_t when, uint64_t now)
 	return when <= now ? 0 : (json_int_t)((when - now) / NSEC_PER_MSEC);
 }
 
-static json_t *addr_json(struct in_addr a)
+static json_t *addr_json(struct in6_addr a)
 {
-	char buf[ADDR_STR_MAX];
+	char buf[MADDR_STR_MAX];
 
-	return a.s_addr ? json_string(addr_fmt(a, buf)) : json_null();
+	return maddr_is_none(a) ? json_null() : json_string(maddr_fmt(a, buf));
 }
 
 static json_t *querier_json(const struct querier *q, uint64_t now)
@@ -32,7 +33,7 @@ static json_t *querier_json(const struct querier *q, uint64_t now)
 			 "enabled", q->is_enabled,
 			 "next_query_ms", q->is_querier ? ms_left(q->next_query_ns, now) : -1,
 			 "other_querier_expires_ms",
-			 q->is_querier || !q->querier_addr.s_addr ? -1 : ms_left(q->other_until_ns, now),
+			 q->is_querier || maddr_is_none(q->querier_addr) ? -1 : ms_left(q->other_until_ns, now),
 			 "queries_sent", (json_int_t)q->queries_sent,
 			 "queries_received", (json_int_t)q->queries_heard);
 }
@@ -51,33 +52,57 @@ static json_t *group_json(const struct member_group *g, uint64_t now)
 		}
 	if (!sources)
 		return NULL;
-	obj = json_pack("{s:o, s:s, s:b, s:I, s:o, s:o}",
+	obj = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o}",
 			"group", addr_json(g->group),
 			"mode", g->is_exclude ? "exclude" : "include",
 			"has_listeners", g->is_member,
+			"listeners_for_ms", g->is_member && now >= g->since_ns ?
+				(json_int_t)((now - g->since_ns) / NSEC_PER_MSEC) : -1,
 			"expires_ms", g->is_exclude ? ms_left(g->expires_ns, now) : -1,
 			"last_reporter", addr_json(g->last_reporter),
 			"sources", sources);
 	return obj;
 }
 
-static json_t *if_json(const struct member_if *mi, uint64_t now)
+static json_t *groups_json(const struct membership *tab, uint64_t now)
 {
 	json_t *groups = json_array();
 
-	for (size_t i = 0; groups && i < mi->tab.n_groups; i++)
-		if (json_array_append_new(groups, group_json(&mi->tab.groups[i], now)) < 0) {
+	for (size_t i = 0; groups && i < tab->n_groups; i++)
+		if (json_array_append_new(groups, group_json(&tab->groups[i], now)) < 0) {
 			json_decref(groups);
 			groups = NULL;
 		}
+	return groups;
+}
+
+static json_t *mld_json(const struct member_mld *ml, uint64_t now)
+{
+	json_t *groups = groups_json(&ml->tab, now);
+
 	if (!groups)
 		return NULL;
-	return json_pack("{s:s, s:i, s:o, s:o, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "listening", ml->fd >= 0, "querier", querier_json(&ml->q, now),
+			 "groups", groups,
+			 "joins", (json_int_t)ml->tab.joins, "leaves", (json_int_t)ml->tab.leaves,
+			 "reports", (json_int_t)ml->reports, "dones", (json_int_t)ml->dones,
+			 "malformed", (json_int_t)ml->malformed,
+			 "dropped", (json_int_t)ml->tab.dropped);
+}
+
+static json_t *if_json(const struct member_if *mi, uint64_t now)
+{
+	json_t *groups = groups_json(&mi->tab, now);
+
+	if (!groups)
+		return NULL;
+	return json_pack("{s:s, s:i, s:o, s:o, s:I, s:I, s:I, s:I, s:o}",
 			 "interface", mi->ifname, "ifindex", (int)mi->ifindex,
 			 "querier", querier_json(&mi->q, now), "groups", groups,
 			 "joins", (json_int_t)mi->tab.joins, "leaves", (json_int_t)mi->tab.leaves,
 			 "malformed", (json_int_t)mi->malformed,
-			 "dropped", (json_int_t)mi->tab.dropped);
+			 "dropped", (json_int_t)mi->tab.dropped, "mld", mld_json(&mi->mld, now));
 }
 
 json_t *member_json(const struct member *m, uint64_t now)

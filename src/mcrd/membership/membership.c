@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcrd/membership/maddr.h"
 #include "mcrd/membership/membership.h"
 
 void membership_init(struct membership *m, const struct igmp_timers *t)
@@ -21,15 +22,15 @@ void membership_exit(struct membership *m)
 	m->n_groups = m->cap = 0;
 }
 
-static struct member_group *find(const struct membership *m, struct in_addr group)
+static struct member_group *find(const struct membership *m, struct in6_addr group)
 {
 	for (size_t i = 0; i < m->n_groups; i++)
-		if (m->groups[i].group.s_addr == group.s_addr)
+		if (maddr_eq(m->groups[i].group, group))
 			return &m->groups[i];
 	return NULL;
 }
 
-const struct member_group *membership_find(const struct membership *m, struct in_addr group)
+const struct member_group *membership_find(const struct membership *m, struct in6_addr group)
 {
 	return find(m, group);
 }
@@ -44,14 +45,14 @@ static bool group_has(const struct member_group *g, uint64_t now)
 	return false;
 }
 
-bool membership_has(const struct membership *m, struct in_addr group, uint64_t now)
+bool membership_has(const struct membership *m, struct in6_addr group, uint64_t now)
 {
 	const struct member_group *g = find(m, group);
 
 	return g && group_has(g, now);
 }
 
-static struct member_group *add(struct membership *m, struct in_addr group)
+static struct member_group *add(struct membership *m, struct in6_addr group)
 {
 	struct member_group *g;
 
@@ -76,10 +77,24 @@ static struct member_group *add(struct membership *m, struct in_addr group)
 	return g;
 }
 
-static void source_refresh(struct member_group *g, struct in_addr s, uint64_t until)
+/* Source i of a record, as a table key. */
+static struct in6_addr record_source(const struct member_record *rec, size_t i)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+
+	if (rec->source_len == sizeof(v4)) {
+		memcpy(&v4, rec->sources + i * sizeof(v4), sizeof(v4));
+		return maddr_from4(v4);
+	}
+	memcpy(&v6, rec->sources + i * sizeof(v6), sizeof(v6));
+	return v6;
+}
+
+static void source_refresh(struct member_group *g, struct in6_addr s, uint64_t until)
 {
 	for (unsigned int i = 0; i < g->n_sources; i++) {
-		if (g->sources[i].addr.s_addr == s.s_addr) {
+		if (maddr_eq(g->sources[i].addr, s)) {
 			g->sources[i].expires_ns = until;
 			return;
 		}
@@ -88,10 +103,10 @@ static void source_refresh(struct member_group *g, struct in_addr s, uint64_t un
 		g->sources[g->n_sources++] = (struct member_source){ s, until };
 }
 
-static void source_lower(struct member_group *g, struct in_addr s, uint64_t until)
+static void source_lower(struct member_group *g, struct in6_addr s, uint64_t until)
 {
 	for (unsigned int i = 0; i < g->n_sources; i++)
-		if (g->sources[i].addr.s_addr == s.s_addr && g->sources[i].expires_ns > until)
+		if (maddr_eq(g->sources[i].addr, s) && g->sources[i].expires_ns > until)
 			g->sources[i].expires_ns = until;
 }
 
@@ -110,7 +125,7 @@ static void confirm_leave(struct membership *m, struct member_group *g, bool is_
 }
 
 static void apply_record(struct membership *m, struct member_group *g,
-			 const struct igmp_record *rec, bool is_querier, uint64_t now)
+			 const struct member_record *rec, bool is_querier, uint64_t now)
 {
 	uint64_t gmi = now + igmp_group_membership_ns(&m->t);
 
@@ -125,13 +140,13 @@ static void apply_record(struct membership *m, struct member_group *g,
 	case IGMP_MODE_IS_INCLUDE:
 	case IGMP_ALLOW_NEW_SOURCES:
 		for (size_t i = 0; i < rec->n_sources; i++)
-			source_refresh(g, igmp_source(rec->sources, i), gmi);
+			source_refresh(g, record_source(rec, i), gmi);
 		if (rec->n_sources)
 			g->queries_left = 0;
 		break;
 	case IGMP_CHANGE_TO_INCLUDE:
 		for (size_t i = 0; i < rec->n_sources; i++)
-			source_refresh(g, igmp_source(rec->sources, i), gmi);
+			source_refresh(g, record_source(rec, i), gmi);
 		/* Someone left EXCLUDE mode (n_sources 0: left the group). */
 		confirm_leave(m, g, is_querier, now);
 		break;
@@ -139,7 +154,7 @@ static void apply_record(struct membership *m, struct member_group *g,
 		if (g->is_exclude)
 			break;
 		for (size_t i = 0; i < rec->n_sources; i++)
-			source_lower(g, igmp_source(rec->sources, i),
+			source_lower(g, record_source(rec, i),
 				     now + igmp_last_member_ns(&m->t));
 		confirm_leave(m, g, is_querier, now);
 		break;
@@ -148,14 +163,13 @@ static void apply_record(struct membership *m, struct member_group *g,
 	}
 }
 
-bool membership_on_record(struct membership *m, const struct igmp_record *rec,
-			  struct in_addr reporter, bool is_querier, uint64_t now)
+bool membership_on_record(struct membership *m, const struct member_record *rec,
+			  struct in6_addr reporter, bool is_querier, uint64_t now)
 {
 	struct member_group *g = find(m, rec->group);
 	bool had = g && g->is_member;
 
-	if (!IN_MULTICAST(ntohl(rec->group.s_addr)) ||
-	    ntohl(rec->group.s_addr) <= INADDR_MAX_LOCAL_GROUP)
+	if (!maddr_is_routed_group(rec->group))
 		return false;
 	if (!g) {
 		/* A leave for a group nobody joined changes nothing. */
@@ -172,14 +186,16 @@ bool membership_on_record(struct membership *m, const struct igmp_record *rec,
 	g->is_member = group_has(g, now);
 	if (had == g->is_member)
 		return false;
-	if (had)
+	if (had) {
 		m->leaves++;
-	else
+	} else {
 		m->joins++;
+		g->since_ns = now;
+	}
 	return true;
 }
 
-void membership_on_group_query(struct membership *m, struct in_addr group, uint64_t now)
+void membership_on_group_query(struct membership *m, struct in6_addr group, uint64_t now)
 {
 	struct member_group *g = find(m, group);
 	uint64_t until = now + igmp_last_member_ns(&m->t);
@@ -215,7 +231,7 @@ bool membership_tick(struct membership *m, uint64_t now, struct membership_due *
 	ret->n_queries = ret->n_left = 0;
 	for (size_t i = 0; i < m->n_groups;) {
 		struct member_group *g = &m->groups[i];
-		struct in_addr group = g->group;
+		struct in6_addr group = g->group;
 		bool is_removed;
 
 		if (g->queries_left && now >= g->next_query_ns &&

@@ -3,9 +3,9 @@
  * Querier election and the general query timer.  RFC 3376 compares
  * addresses as numbers: the lower one wins.
  */
-#include <arpa/inet.h>
 #include <stdint.h>
 
+#include "mcrd/membership/maddr.h"
 #include "mcrd/membership/querier.h"
 
 #define NS_PER_MS 1000000ULL
@@ -25,11 +25,6 @@ uint64_t igmp_last_member_ns(const struct igmp_timers *t)
 	return t->robustness * (uint64_t)t->last_member_ms * NS_PER_MS;
 }
 
-static bool is_lower(struct in_addr a, struct in_addr b)
-{
-	return ntohl(a.s_addr) < ntohl(b.s_addr);
-}
-
 static void become_querier(struct querier *q, uint64_t now, unsigned int startup)
 {
 	q->is_querier = true;
@@ -45,35 +40,35 @@ void querier_init(struct querier *q, const struct igmp_timers *t, bool is_enable
 	(void)now;
 }
 
-void querier_set_addr(struct querier *q, struct in_addr addr, uint64_t now)
+void querier_set_addr(struct querier *q, struct in6_addr addr, uint64_t now)
 {
-	bool is_first = q->queries_sent == 0 && !q->querier_addr.s_addr;
+	bool is_first = q->queries_sent == 0 && maddr_is_none(q->querier_addr);
 
-	if (addr.s_addr == q->addr.s_addr)
+	if (maddr_eq(addr, q->addr))
 		return;
 	q->addr = addr;
 	if (!q->is_enabled)
 		return;
-	if (!addr.s_addr) {
+	if (maddr_is_none(addr)) {
 		/* No address, no queries: whoever else queries keeps the link. */
 		if (q->is_querier)
-			q->querier_addr.s_addr = 0;
+			q->querier_addr = in6addr_any;
 		q->is_querier = false;
 		return;
 	}
 	if (q->is_querier)
 		q->querier_addr = addr;
-	else if (now >= q->other_until_ns || is_lower(addr, q->querier_addr))
+	else if (now >= q->other_until_ns || maddr_is_lower(addr, q->querier_addr))
 		become_querier(q, now, is_first ? q->t.robustness : 0);
 }
 
-void querier_on_query(struct querier *q, struct in_addr src, uint64_t now)
+void querier_on_query(struct querier *q, struct in6_addr src, uint64_t now)
 {
-	if (src.s_addr == 0 || src.s_addr == q->addr.s_addr)
+	if (maddr_is_none(src) || maddr_eq(src, q->addr))
 		return;
 	q->queries_heard++;
 	/* A query from a higher address than ours does not silence us. */
-	if (q->is_enabled && q->addr.s_addr && !is_lower(src, q->addr))
+	if (q->is_enabled && !maddr_is_none(q->addr) && !maddr_is_lower(src, q->addr))
 		return;
 	q->is_querier = false;
 	q->startup_left = 0;
@@ -83,7 +78,7 @@ void querier_on_query(struct querier *q, struct in_addr src, uint64_t now)
 
 bool querier_tick(struct querier *q, uint64_t now)
 {
-	if (!q->is_enabled || !q->addr.s_addr)
+	if (!q->is_enabled || maddr_is_none(q->addr))
 		return false;
 	if (!q->is_querier) {
 		if (now < q->other_until_ns)
@@ -106,7 +101,7 @@ bool querier_tick(struct querier *q, uint64_t now)
 
 uint64_t querier_next_ns(const struct querier *q)
 {
-	if (!q->is_enabled || !q->addr.s_addr)
+	if (!q->is_enabled || maddr_is_none(q->addr))
 		return UINT64_MAX;
 	return q->is_querier ? q->next_query_ns : q->other_until_ns;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The IGMP querier of one interface (RFC 3376 6.6.2, 8): querier election
- * (the lowest address on the link queries, the others stay silent while it
- * is heard), startup queries and the general query timer.  Time is passed
+ * The querier of one interface, IGMP (RFC 3376 6.6.2, 8) or MLD (RFC 3810
+ * 7.6.2, 9: the same machine and timers): querier election (the lowest
+ * address on the link queries, the others stay silent while it is heard),
+ * startup queries and the general query timer.  Addresses are maddr.h's.  Time is passed
  * in (nanoseconds, CLOCK_MONOTONIC or a test's), so the logic is driven
  * without sockets or sleeps; the caller sends what querier_tick() asks for.
  */
@@ -13,7 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The protocol's timers, from the settings (RFC 3376 8). */
+/* The protocols' timers, from the settings (RFC 3376 8, RFC 3810 9: the same for both). */
 struct igmp_timers {
 	uint32_t query_interval_ms;	/* QI, default 125 s */
 	uint32_t response_ms;		/* QRI (max response time of general queries), 10 s */
@@ -35,8 +36,8 @@ struct querier {
 	struct igmp_timers t;
 	bool is_enabled;		/* false: listen only, never query */
 	bool is_querier;		/* we are the link's querier */
-	struct in_addr addr;		/* ours on the link (0: none yet) */
-	struct in_addr querier_addr;	/* the link's querier (ours when is_querier) */
+	struct in6_addr addr;		/* ours on the link (::: none yet) */
+	struct in6_addr querier_addr;	/* the link's querier (ours when is_querier) */
 	uint64_t other_until_ns;	/* other querier present until, when !is_querier */
 	uint64_t next_query_ns;		/* our next general query, when is_querier */
 	unsigned int startup_left;	/* startup queries still to send */
@@ -47,11 +48,11 @@ struct querier {
 /* An enabled querier starts as the querier (RFC 3376 6.6.2) with RV startup queries due now. */
 void querier_init(struct querier *q, const struct igmp_timers *t, bool is_enabled, uint64_t now);
 
-/* Our address on the link changed (0: none: we cannot query). */
-void querier_set_addr(struct querier *q, struct in_addr addr, uint64_t now);
+/* Our address on the link changed (::: none: we cannot query). */
+void querier_set_addr(struct querier *q, struct in6_addr addr, uint64_t now);
 
 /* A query from src was heard: a lower address than ours takes over. */
-void querier_on_query(struct querier *q, struct in_addr src, uint64_t now);
+void querier_on_query(struct querier *q, struct in6_addr src, uint64_t now);
 
 /* True when a general query is due now (counted as sent; the timer moves on). */
 bool querier_tick(struct querier *q, uint64_t now);

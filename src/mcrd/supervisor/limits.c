@@ -121,55 +121,13 @@ static int check_files(const struct mcr_config *cfg, struct config_error *err)
 	return 0;
 }
 
-/*
- * Why IPv6 output o of a rule cannot be relayed yet, or NULL: a "when":
- * "joined" output (the querier hears IGMP, not MLD, reports; issue 12).
- */
-static const char *v6_output_gap(const struct mcr_output *o)
-{
-	if (o->when == WHEN_JOINED)
-		return "\"when\": \"joined\" follows IGMP reports only, not MLD; drop it from "
-		       "the output";
-	return NULL;
-}
-
-/*
- * The configuration takes IPv6 rules the data path does not relay yet:
- * refused here, before any worker sees one.
- */
-static int check_ipv6_outputs(const struct mcr_config *cfg, struct config_error *err)
-{
-	char g[ADDR_IP_STR_MAX];
-
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		const struct mcr_rule *rule = &cfg->rules[r];
-
-		if (!addr_ip_is_v6(&rule->in_group))
-			continue;
-		for (size_t k = 0; k < rule->n_outputs; k++) {
-			const struct mcr_output *o = &rule->outputs[k];
-			const char *why = v6_output_gap(o);
-
-			if (!why)
-				continue;
-			(void)snprintf(err->msg, sizeof(err->msg),
-				       "rules[%zu] (\"%s\") outputs[%zu] (%s %s): %s", r, rule->name,
-				       k, o->ifname, addr_ip_fmt(&o->group, g), why);
-			return -EAFNOSUPPORT;
-		}
-	}
-	return 0;
-}
-
 int limits_check(const struct mcr_config *cfg, struct config_error *err)
 {
 	int ret;
 
 	if (cfg->n_rules == 0)
 		return 0;
-	ret = check_ipv6_outputs(cfg, err);
-	if (ret == 0)
-		ret = check_inputs(cfg, err);
+	ret = check_inputs(cfg, err);
 	if (ret == 0)
 		ret = check_files(cfg, err);
 	if (ret == -ENOMEM)

@@ -233,10 +233,26 @@ static void gauges_section(FILE *f, const json_t *stats)
 	      json_array_size(json_object_get(stats, "workers")));
 }
 
-/* Group membership (membership/), when the stats carry it: counters since start. */
+struct counter_row {
+	const char *key, *name, *help;
+};
+
+static void counter_rows(FILE *f, const json_t *obj, const struct counter_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		family_head(f, rows[i].name, rows[i].help, "counter");
+		(void)fprintf(f, "%s %lld\n", rows[i].name,
+			      (long long)json_integer_value(json_object_get(obj, rows[i].key)));
+	}
+}
+
+/*
+ * Group membership (membership/), when the stats carry it: counters since
+ * start, IGMP at the top of the object and MLD under "mld".
+ */
 static void membership_section(FILE *f, const json_t *m)
 {
-	static const struct { const char *key, *name, *help; } counters[] = {
+	static const struct counter_row igmp[] = {
 		{ "joins", "mcr_igmp_joins_total", "Groups that gained their first listener." },
 		{ "leaves", "mcr_igmp_leaves_total", "Groups that lost their last listener." },
 		{ "queries_sent", "mcr_igmp_queries_sent_total", "IGMP queries sent." },
@@ -244,14 +260,22 @@ static void membership_section(FILE *f, const json_t *m)
 		  "IGMP queries heard from other queriers." },
 		{ "malformed", "mcr_igmp_malformed_total", "IGMP packets malformed, ignored." },
 	};
+	static const struct counter_row mld[] = {
+		{ "joins", "mcr_mld_joins_total", "IPv6 groups that gained their first listener." },
+		{ "leaves", "mcr_mld_leaves_total", "IPv6 groups that lost their last listener." },
+		{ "queries_sent", "mcr_mld_queries_sent_total", "MLD queries sent." },
+		{ "queries_received", "mcr_mld_queries_received_total",
+		  "MLD queries heard from other queriers." },
+		{ "reports", "mcr_mld_reports_total", "MLD reports (v1 and v2) received." },
+		{ "dones", "mcr_mld_dones_total", "MLDv1 done messages received." },
+		{ "malformed", "mcr_mld_malformed_total", "MLD packets malformed, ignored." },
+	};
 
 	if (!json_is_object(m))
 		return;
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		family_head(f, counters[i].name, counters[i].help, "counter");
-		(void)fprintf(f, "%s %lld\n", counters[i].name,
-			      (long long)json_integer_value(json_object_get(m, counters[i].key)));
-	}
+	counter_rows(f, m, igmp, sizeof(igmp) / sizeof(igmp[0]));
+	if (json_is_object(json_object_get(m, "mld")))
+		counter_rows(f, json_object_get(m, "mld"), mld, sizeof(mld) / sizeof(mld[0]));
 }
 
 char *metrics_render(const json_t *stats, size_t *ret_len)
