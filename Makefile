@@ -66,8 +66,9 @@ CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.
               src/config/config_check.c src/config/value.c src/config/settings.c \
               src/config/config_when.c
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
-              src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c
-MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c \
+              src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c \
+              src/mcrd/dataplane/frame6.c
+MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c src/mcrd/dataplane/ingress6.c \
               src/mcrd/dataplane/egress.c src/mcrd/dataplane/fwd.c src/mcrd/dataplane/worker.c src/mcrd/chan.c src/mcrd/keep.c \
               src/mcrd/supervisor/stats_merge.c src/mcrd/supervisor/supervisor.c src/mcrd/supervisor/control.c \
               src/mcrd/privs.c src/mcrd/dataplane/dp.c src/mcrd/dataplane/rx.c src/mcrd/dataplane/gen.c src/mcrd/dataplane/apply.c src/mcrd/dataplane/fileslots.c \
@@ -172,7 +173,7 @@ $(BUILD)/tests/test_keep: $(call obj,src/mcrd/keep.c)
 $(BUILD)/tests/test_rxring: $(call obj,src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ring: $(call obj,src/mcrd/dataplane/ring.c)
 $(BUILD)/tests/test_ingress: PKG_LIBS += $(XDP_LIBS)
-$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/keep.c \
+$(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/dataplane/ingress6.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c src/mcrd/keep.c \
 	src/mcrd/dataplane/xsk.c src/mcrd/dataplane/xdp_prog.c \
 	src/mcrd/dataplane/stats.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c \
 	tests/unit/netns_helpers.c)
@@ -180,7 +181,7 @@ $(BUILD)/tests/test_ingress: $(call obj,src/mcrd/dataplane/ingress.c src/mcrd/da
 $(BUILD)/tests/test_gen: $(call obj,src/mcrd/dataplane/gen.c src/mcrd/dataplane/stats.c \
 	src/mcrd/dataplane/rule.c src/mcrd/dataplane/fileslots.c src/mcrd/dataplane/egress.c \
 	src/mcrd/dataplane/udpreuse.c src/mcrd/dataplane/txring.c src/mcrd/dataplane/frame.c \
-	src/mcrd/dataplane/ring.c $(CONFIG_SRC))
+	src/mcrd/dataplane/frame6.c src/mcrd/dataplane/ring.c $(CONFIG_SRC))
 $(BUILD)/tests/test_udpreuse: $(call obj,src/mcrd/dataplane/udpreuse.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)

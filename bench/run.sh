@@ -53,7 +53,7 @@
 #   BENCH_SEARCH_FANOUTS, BENCH_OVERLOAD_FANOUTS,
 #   BENCH_SETUPS ("veth onecore free"),
 #   BENCH_PHASES ("matrix search ablation overload latency"),
-#   BENCH_INGRESS (mcr's ingress paths for the latency table, "ring multishot"),
+#   BENCH_INGRESS (mcr's ingress paths for the latency table, "ring multishot xdp"),
 #   BENCH_LAT_RATES ("1093 9973"), BENCH_LAT_SECONDS (3),
 #   BENCH_BUDGET (seconds after which remaining rows are skipped,
 #   default 1800), BENCH_RPS=1 (steer the
@@ -128,7 +128,7 @@ else
 fi
 SETUPS=${SETUPS:-${BENCH_SETUPS:-"veth onecore free"}}
 OVERLOAD_FANOUTS=${BENCH_OVERLOAD_FANOUTS:-$SEARCH_FANOUTS}
-INGRESS_LIST=${BENCH_INGRESS:-"ring multishot"}
+INGRESS_LIST=${BENCH_INGRESS:-"ring multishot xdp"}
 LAT_RATES=${BENCH_LAT_RATES:-"1093 9973"}
 LAT_SECONDS=${BENCH_LAT_SECONDS:-3}
 PAYLOADS=${BENCH_PAYLOADS:-"100 1316"}

@@ -51,6 +51,15 @@ for MODE in ring multishot; do
 		fail "mcrctl add failed under valgrind"
 	"$MCRCTL" --socket "$TMPD/vg.sock" remove extra >/dev/null ||
 		fail "mcrctl remove failed under valgrind"
+	# An IPv6 one (MLD joins, the dual filter, frame6 templates), any source and SSM.
+	"$MCRCTL" --socket "$TMPD/vg.sock" add --name extra6 --input-interface "$RELAY_IN" \
+		--input-group ff3e::9 --output "$(topo_out 1)" >/dev/null ||
+		fail "mcrctl add of an IPv6 rule failed under valgrind"
+	"$MCRCTL" --socket "$TMPD/vg.sock" add --name ssm6 --input-interface "$RELAY_IN" \
+		--input-group ff3e::9 --source 2001:db8::1 --output "$(topo_out 1),[ff3e::a]:6000" \
+		>/dev/null || fail "mcrctl add of an IPv6 SSM rule failed under valgrind"
+	"$MCRCTL" --socket "$TMPD/vg.sock" remove extra6 >/dev/null ||
+		fail "mcrctl remove of an IPv6 rule failed under valgrind"
 	kill -TERM "$VPID"
 	wait_pid_exit "$VPID" 300 || fail "mcrd under valgrind still running 30 s after SIGTERM"
 	wait "$VPID"

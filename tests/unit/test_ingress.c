@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mcrd/dataplane/filter.h"
 #include "mcrd/dataplane/ingress.h"
 #include "netns_helpers.h"
 
@@ -234,6 +235,58 @@ static void t_memberships_by_difference(void **state)
 	free(rules);
 }
 
+/* IPv6 group k of t_ipv6_groups: ff3e::1:k. */
+static void v6_group(struct mcr_addr *a, unsigned int k)
+{
+	*a = (struct mcr_addr){ .family = AF_INET6 };
+	a->v6.s6_addr[0] = 0xff;
+	a->v6.s6_addr[1] = 0x3e;
+	a->v6.s6_addr[13] = 1;
+	a->v6.s6_addr[14] = (uint8_t)(k >> 8);
+	a->v6.s6_addr[15] = (uint8_t)k;
+}
+
+/*
+ * IPv6 inputs: each group once in the NIC filter (two rules share one),
+ * alone in the filter's IPv6 section; a group over FILTER_MAX_DESTS6 is
+ * refused before anything changes, and the IPv4 count is not theirs.
+ */
+static void t_ipv6_groups(void **state)
+{
+	const unsigned int n = FILTER_MAX_DESTS6;
+	struct mcr_rule *rules = calloc(n + 2, sizeof(*rules));
+	struct mcr_config cfg = { .rules = rules, .n_rules = n + 1, .ingress = INGRESS_MULTISHOT };
+	unsigned int lo = if_nametoindex("lo");
+	struct ingress in;
+
+	(void)state;
+	need_netns();
+	assert_non_null(rules);
+	for (unsigned int i = 0; i < n + 2; i++) {
+		(void)snprintf(rules[i].name, sizeof(rules[i].name), "v%u", i);
+		(void)snprintf(rules[i].in_ifname, sizeof(rules[i].in_ifname), "lo");
+		rules[i].in_ifindex = lo;
+		v6_group(&rules[i].in_group, i < n ? i : 0);
+		rules[i].in_port = (uint16_t)(5000 + i);
+	}
+	assert_int_equal(ingress_init(&in, -1, INGRESS_MULTISHOT), 0);
+	/* n groups, the last rule sharing group 0. */
+	assert_int_equal(ingress_update(&in, &cfg), 0);
+	assert_int_equal(in.ports[0].v6.n_joined, n);
+	assert_int_equal(in.ports[0].n_joined, 0);
+	/* One group more is over the limit: refused, nothing changed. */
+	v6_group(&rules[n + 1].in_group, n);
+	cfg.n_rules = n + 2;
+	assert_int_equal(ingress_prepare(&in, &cfg), -E2BIG);
+	assert_int_equal(in.ports[0].v6.n_joined, n);
+	/* Fewer: the others leave. */
+	cfg.n_rules = 2;
+	assert_int_equal(ingress_update(&in, &cfg), 0);
+	assert_int_equal(in.ports[0].v6.n_joined, 2);
+	ingress_exit(&in);
+	free(rules);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +295,7 @@ int main(void)
 		cmocka_unit_test(t_daemons_do_not_share),
 		cmocka_unit_test(t_one_worker_no_group),
 		cmocka_unit_test(t_memberships_by_difference),
+		cmocka_unit_test(t_ipv6_groups),
 	};
 
 	if (netns_init("ingress") < 0)

@@ -133,6 +133,60 @@ static void t_second_relay(void **state)
 	assert_true(is_held(fx, "239.1.1.1:*-198.18.0.1-vlan100"));
 }
 
+/* The 64-bit FNV-1a hash inlock.c names a long input by (the spec, written out again). */
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
+}
+
+static void set_v6(struct mcr_addr *a, const char *s)
+{
+	*a = (struct mcr_addr){ .family = AF_INET6 };
+	assert_int_equal(inet_pton(AF_INET6, s, &a->v6), 1);
+}
+
+/*
+ * IPv6 inputs are held by their whole address: ff3e::1 and ff3e::2, alike
+ * in their first 32 bits, are two inputs.  A name longer than an abstract
+ * address holds (an IPv6 group and source) goes by its hash, and a second
+ * daemon still finds it held.
+ */
+static void t_ipv6_names(void **state)
+{
+	struct fixture *fx = *state;
+	const char *g = "ff3e:ffff:ffff:ffff:ffff:ffff:ffff:fff1";
+	const char *src = "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff";
+	struct mcr_config one = { .rules = &fx->rules[1], .n_rules = 1 };
+	struct sockaddr_un sa;
+	char want[160], hashed[40];
+
+	set_v6(&fx->rules[0].in_group, "ff3e::1");
+	set_v6(&fx->rules[1].in_group, "ff3e::2");
+	fx->rules[1].in_source = (struct mcr_addr){ 0 };
+	fx->rules[1].in_vlan = 0;
+	inlocks_sync(&fx->a, &fx->cfg, 1);
+	assert_true(is_held(fx, "[ff3e::1]:5000-*"));
+	assert_true(is_held(fx, "[ff3e::2]:*-*"));
+	inlocks_exit(&fx->a);
+
+	set_v6(&fx->rules[1].in_group, g);
+	set_v6(&fx->rules[1].in_source, src);
+	fx->rules[1].in_port = 65535;
+	fx->rules[1].in_vlan = 4095;
+	(void)snprintf(want, sizeof(want), "mcr-in-%s-[%s]:65535-%s-vlan4095", fx->ifname, g, src);
+	assert_true(strlen(want) >= sizeof(sa.sun_path) - 1);
+	assert_int_equal(inlocks_init(&fx->a), 0);
+	inlocks_sync(&fx->a, &one, 1);
+	(void)snprintf(hashed, sizeof(hashed), "mcr-in-h-%016llx", (unsigned long long)fnv1a(want));
+	assert_int_equal(try_bind(hashed), -EADDRINUSE);
+	inlocks_exit(&fx->a);
+	assert_int_equal(try_bind(hashed), 0);
+}
+
 /* A forked child that forgets the locks closes its copies: the parent alone holds the names. */
 static void t_forget_in_child(void **state)
 {
@@ -164,6 +218,7 @@ int main(void)
 		T(t_hold_and_release),
 		T(t_second_relay),
 		T(t_forget_in_child),
+		T(t_ipv6_names),
 	};
 
 	log_init("test_inlock", false, LOG_CRIT);

@@ -130,20 +130,25 @@ static void t_empty_is_fine(void **state)
 	assert_int_equal(limits_check(&cfg, &err), 0);
 }
 
-/* Until the data path relays IPv6, an IPv6 rule is refused by name; IPv4 ones pass. */
-static void t_ipv6_refused(void **state)
+/* An IPv6 rule relays whatever its egress and outputs: limits_check() takes it. */
+static void t_ipv6_outputs(void **state)
 {
 	struct config_error err = { "" };
 	struct mcr_config cfg;
+	struct mcr_output *o;
 
 	(void)state;
 	make_config(&cfg, 3, 3, 1);
-	assert_int_equal(limits_check(&cfg, &err), 0);
 	cfg.rules[1].in_group = (struct mcr_addr){ .family = AF_INET6 };
 	assert_int_equal(inet_pton(AF_INET6, "ff3e::1", &cfg.rules[1].in_group.v6), 1);
-	assert_int_equal(limits_check(&cfg, &err), -EAFNOSUPPORT);
-	assert_non_null(strstr(err.msg, "rules[1] (\"r1\"): group ff3e::1 is IPv6, and this mcrd "
-					"relays IPv4 only"));
+	o = &cfg.rules[1].outputs[0];
+	o->group = (struct mcr_addr){ .family = AF_INET6 };
+	assert_int_equal(inet_pton(AF_INET6, "ff3e::2", &o->group.v6), 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	cfg.egress = EGRESS_UDP;
+	o->when = WHEN_JOINED;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::9", &o->group.v6), 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
 	config_free(&cfg);
 }
 
@@ -156,7 +161,7 @@ int main(void)
 		cmocka_unit_test(t_input_interfaces),
 		cmocka_unit_test(t_file_table),
 		cmocka_unit_test(t_empty_is_fine),
-		cmocka_unit_test(t_ipv6_refused),
+		cmocka_unit_test(t_ipv6_outputs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -159,7 +159,7 @@ static void t_code(void **state)
 
 static void t_malformed(void **state)
 {
-	uint8_t m[24] = { 131 }, pkt[256];
+	uint8_t m[24] = { 131 }, q26[26] = { 130 }, pkt[256];
 	struct in6_addr g = a6("ff3e::7");
 	size_t len;
 
@@ -186,12 +186,12 @@ static void t_malformed(void **state)
 	m[8] = 0x20;
 	len = make_packet(pkt, "ff3e::7", m, sizeof(m));
 	assert_int_equal(mld_decode(pkt, len, &msg), -EBADMSG);
-	/* A v2 query of 26 bytes. */
-	memset(m, 0, sizeof(m));
-	m[0] = 130;
-	len = make_packet(pkt, "ff02::1", m, 26);
+	/* A v2 query of 26 bytes (q26: 24-byte m cannot lend 26). */
+	len = make_packet(pkt, "ff02::1", q26, sizeof(q26));
 	assert_int_equal(mld_decode(pkt, len, &msg), -EBADMSG);
 	/* Hop-by-hop option whose length runs past its header. */
+	memset(m, 0, sizeof(m));
+	m[0] = 130;
 	len = make_packet(pkt, "ff02::1", m, 24);
 	pkt[43] = 9;
 	assert_int_equal(mld_decode(pkt, len, &msg), -EBADMSG);

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -77,9 +78,11 @@ struct out_ref {
  */
 static int udp_transparent(int fd, const struct out_ref *ref, const char *what)
 {
+	bool is_v6 = addr_ip_is_v6(&ref->o->group);
 	int one = 1, err;
 
-	if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) == 0)
+	if (setsockopt(fd, is_v6 ? SOL_IPV6 : IPPROTO_IP, is_v6 ? IPV6_TRANSPARENT : IP_TRANSPARENT,
+		       &one, sizeof(one)) == 0)
 		return 0;
 	err = errno;
 	log_err_errno(err, "rule \"%s\" output %zu (%s): a UDP socket cannot send from %s "
@@ -94,27 +97,32 @@ static int udp_source(int fd, const struct out_ref *ref)
 {
 	const struct mcr_output *o = ref->o;
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr = o->source.v4 };
-	char a[ADDR_STR_MAX], what[ADDR_STR_MAX + 32];
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_addr = o->source.v6 };
+	bool is_v6 = addr_ip_is_v6(&o->group);
+	const struct sockaddr *sa = is_v6 ? (const struct sockaddr *)&sin6
+					  : (const struct sockaddr *)&sin;
+	socklen_t sa_len = is_v6 ? sizeof(sin6) : sizeof(sin);
+	char a[ADDR_IP_STR_MAX], what[ADDR_IP_STR_MAX + 32];
 	int ret;
 
 	if (o->source_mode == SOURCE_KEEP)
 		return udp_transparent(fd, ref, "each packet's received source address");
 	if (o->source_mode != SOURCE_ADDR)
 		return 0;
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) == 0)
+	(void)addr_ip_fmt(&o->source, a);
+	if (bind(fd, sa, sa_len) == 0)
 		return 0;
 	if (errno != EADDRNOTAVAIL) {
 		ret = -errno;
 		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
-			      ref->rule->name, ref->index, o->ifname, addr_fmt(o->source.v4, a));
+			      ref->rule->name, ref->index, o->ifname, a);
 		return ret;
 	}
-	(void)snprintf(what, sizeof(what), "%s (not an address of this host)",
-		       addr_fmt(o->source.v4, a));
+	(void)snprintf(what, sizeof(what), "%s (not an address of this host)", a);
 	ret = udp_transparent(fd, ref, what);
 	if (ret < 0)
 		return ret;
-	if (bind(fd, (const struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (bind(fd, sa, sa_len) < 0) {
 		ret = -errno;
 		log_err_errno(-ret, "rule \"%s\" output %zu (%s): cannot bind to source %s",
 			      ref->rule->name, ref->index, o->ifname, a);
@@ -126,12 +134,42 @@ static int udp_source(int fd, const struct out_ref *ref)
 /* The socket's own TTL, for "ttl": N; the other modes set it per packet. */
 static int udp_ttl(int fd, const struct mcr_output *o)
 {
-	bool is_mc = addr_is_multicast(o->group.v4);
+	bool is_mc = addr_ip_is_multicast(&o->group);
 
 	if (o->ttl_mode != TTL_SET)
 		return 0;
+	if (addr_ip_is_v6(&o->group))
+		return set_int(fd, IPPROTO_IPV6, is_mc ? IPV6_MULTICAST_HOPS : IPV6_UNICAST_HOPS,
+			       o->ttl, is_mc ? "the multicast hop limit" : "the hop limit", o->ifname);
 	return set_int(fd, IPPROTO_IP, is_mc ? IP_MULTICAST_TTL : IP_TTL, o->ttl,
 		       is_mc ? "the multicast TTL" : "the TTL", o->ifname);
+}
+
+/* udp_socket() for an IPv6 output. */
+static int udp_socket6(unsigned int ifindex, const char *ifname)
+{
+	int fd, ret;
+
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		log_err_errno(errno, "output %s: cannot open an IPv6 UDP socket", ifname);
+		return -errno;
+	}
+	ret = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, (int)ifindex, "IPV6_MULTICAST_IF", ifname);
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP", ifname);
+	/*
+	 * IPv6 routers never fragment: one too big for the link fails
+	 * (EMSGSIZE) and is counted, as on egress l2.
+	 */
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_DO,
+			      "IPV6_MTU_DISCOVER", ifname);
+	if (ret == 0)
+		ret = set_int(fd, IPPROTO_IPV6, IPV6_DONTFRAG, 1, "IPV6_DONTFRAG", ifname);
+	if (ret < 0)
+		(void)close(fd);
+	return ret < 0 ? ret : fd;
 }
 
 /* A UDP socket sending multicast out of ifindex, not looped back. */
@@ -160,15 +198,15 @@ out_close:
 	return ret;
 }
 
-static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *dst,
+static int udp_open(const struct out_ref *ref, int sndbuf, const struct egress_out *eo,
 		    int *ret_sndbuf)
 {
 	const struct mcr_output *o = ref->o;
-	char g[ADDR_STR_MAX];
+	char g[ADDR_IP_STR_MAX];
 	int fd, ret;
 
 	/* Unicast sends ignore IP_MULTICAST_IF: the routing table decides. */
-	fd = udp_socket(o->ifindex, o->ifname);
+	fd = eo->is_v6 ? udp_socket6(o->ifindex, o->ifname) : udp_socket(o->ifindex, o->ifname);
 	if (fd < 0)
 		return fd;
 	ret = udp_ttl(fd, o);
@@ -177,7 +215,7 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 	 * forwards them, and one too big for the link fails (EMSGSIZE) and is
 	 * counted, as on egress l2.
 	 */
-	if (ret == 0)
+	if (ret == 0 && !eo->is_v6)
 		ret = set_int(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, "IP_MTU_DISCOVER",
 			      o->ifname);
 	if (ret == 0)
@@ -186,10 +224,11 @@ static int udp_open(const struct out_ref *ref, int sndbuf, struct sockaddr_in *d
 		goto out_close;
 	*ret_sndbuf = set_sndbuf(fd, sndbuf);
 
-	if (o->port && connect(fd, (const struct sockaddr *)dst, sizeof(*dst)) < 0) {
+	if (o->port && connect(fd, (const struct sockaddr *)&eo->dst6,
+			       eo->is_v6 ? sizeof(eo->dst6) : sizeof(eo->dst)) < 0) {
 		ret = -errno;
-		log_err_errno(errno, "output %s: cannot connect to %s:%u", o->ifname,
-			      addr_fmt(o->group.v4, g), o->port);
+		log_err_errno(errno, "output %s: cannot connect to %s", o->ifname,
+			      addr_ip_fmt_port(&o->group, o->port, g));
 		goto out_close;
 	}
 	return fd;
@@ -207,7 +246,7 @@ void egress_ring_put(struct txring *tx)
 	}
 }
 
-static uint16_t l2_max_payload(unsigned int mtu);
+static uint16_t l2_max_payload(unsigned int mtu, unsigned int ip_len);
 
 /*
  * A TX ring on fd whose slots hold the largest frame the interface's MTU
@@ -222,7 +261,7 @@ static int l2_ring(struct egress_iface *li, int fd, const struct egress *eg)
 	li->tx = malloc(sizeof(*li->tx));
 	if (!li->tx)
 		return -ENOMEM;
-	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + l2_max_payload(mtu), eg->ring_frames,
+	ret = txring_init(li->tx, fd, FRAME_SEND_LEN + l2_max_payload(mtu, FRAME_IP_LEN), eg->ring_frames,
 			  eg->kick_batch);
 	if (ret < 0) {
 		log_err_errno(ret, "output %s: cannot set up a TX ring of %u frames", li->ifname,
@@ -427,16 +466,16 @@ static uint16_t ip_id_seed(void)
 	return seed;
 }
 
-static uint16_t l2_max_payload(unsigned int mtu)
+static uint16_t l2_max_payload(unsigned int mtu, unsigned int ip_len)
 {
-	unsigned int room = mtu > FRAME_IP_LEN + FRAME_UDP_LEN ? mtu - FRAME_IP_LEN - FRAME_UDP_LEN : 0;
+	unsigned int room = mtu > ip_len + FRAME_UDP_LEN ? mtu - ip_len - FRAME_UDP_LEN : 0;
 
 	return room > UINT16_MAX ? UINT16_MAX : (uint16_t)room;
 }
 
 static bool wants_l2(enum egress_mode mode, const struct mcr_output *o)
 {
-	return mode != EGRESS_UDP && addr_is_multicast(o->group.v4);
+	return mode != EGRESS_UDP && addr_ip_is_multicast(&o->group);
 }
 
 /*
@@ -499,6 +538,59 @@ static struct in_addr l2_source(const struct mcr_output *o, const struct egress_
 }
 
 /*
+ * The first global IPv6 address of li's interface, or :: when it has none
+ * (then each frame keeps its received source, as an IPv4 output on an
+ * interface without an IPv4 address does).  Looked up once per interface
+ * and generation, and only for IPv6 outputs.
+ */
+static struct in6_addr iface_addr6(struct egress_iface *li)
+{
+	struct ifaddrs *all, *a;
+
+	if (li->is_addr6_known)
+		return li->addr6;
+	li->is_addr6_known = true;
+	if (getifaddrs(&all) < 0) {
+		log_warn_errno(errno, "output %s: cannot read the interface's IPv6 addresses, frames "
+			       "of outputs with \"source\": \"relay\" keep their received source",
+			       li->ifname);
+		return li->addr6;
+	}
+	for (a = all; a; a = a->ifa_next) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)a->ifa_addr;
+
+		if (!sin6 || sin6->sin6_family != AF_INET6 || strcmp(a->ifa_name, li->ifname) != 0 ||
+		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+			continue;
+		li->addr6 = sin6->sin6_addr;
+		break;
+	}
+	freeifaddrs(all);
+	if (IN6_IS_ADDR_UNSPECIFIED(&li->addr6))
+		log_warn("output %s: the interface has no global IPv6 address, frames of IPv6 "
+			 "outputs with \"source\": \"relay\" keep their received source",
+			 li->ifname);
+	return li->addr6;
+}
+
+/* The IPv6 source of an l2 output's frames; :: keeps each packet's. */
+static struct in6_addr l2_source6(const struct mcr_output *o, struct egress *eg,
+				  const struct egress_iface *li)
+{
+	switch (o->source_mode) {
+	case SOURCE_ADDR:
+		return o->source.v6;
+	case SOURCE_KEEP:
+		return in6addr_any;
+	case SOURCE_RELAY:
+	case SOURCE_MODE_MAX:
+		break;
+	}
+	/* li is eg's own: l2_iface_get() hands it out const. */
+	return iface_addr6(&eg->ifaces[li - eg->ifaces]);
+}
+
+/*
  * The index in prev->fds of a socket prev set up alike (see udpreuse.h),
  * or -1: then the caller opens one.  The socket is borrowed, not
  * duplicated: it stays prev's to close until egress_take_over() hands it
@@ -524,9 +616,19 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	struct egress_out *eo = &eg->outs[k];
 	int fd, from, got = 0;
 
-	eo->dst.sin_family = AF_INET;
-	eo->dst.sin_addr = o->group.v4;
-	eo->dst.sin_port = htons(o->port);
+	eo->is_v6 = addr_ip_is_v6(&o->group);
+	if (eo->is_v6) {
+		eo->dst6.sin6_family = AF_INET6;
+		eo->dst6.sin6_addr = o->group.v6;
+		eo->dst6.sin6_port = htons(o->port);
+		/* A link-scope group names its link. */
+		if (IN6_IS_ADDR_MC_LINKLOCAL(&o->group.v6))
+			eo->dst6.sin6_scope_id = o->ifindex;
+	} else {
+		eo->dst.sin_family = AF_INET;
+		eo->dst.sin_addr = o->group.v4;
+		eo->dst.sin_port = htons(o->port);
+	}
 	eo->ttl_mode = (uint8_t)o->ttl_mode;
 	eo->ttl = o->ttl;
 	if (wants_l2(cfg->egress, o)) {
@@ -537,17 +639,27 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		if (ret < 0)
 			return ret;
 		if (li->is_ether) {
-			addr_multicast_mac(o->group.v4, dst_mac);
-			frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li), o->group.v4,
-					o->port);
+			bool is_v6 = addr_ip_is_v6(&o->group);
+			unsigned int hdr = is_v6 ? FRAME6_SEND_LEN : FRAME_SEND_LEN;
+
+			if (is_v6) {
+				struct in6_addr src = l2_source6(o, eg, li);
+
+				frame6_multicast_mac(&o->group.v6, dst_mac);
+				frame6_tmpl_init(&eo->tmpl6, dst_mac, li->mac, &src, &o->group.v6,
+						 o->port);
+			} else {
+				addr_multicast_mac(o->group.v4, dst_mac);
+				frame_tmpl_init(&eo->tmpl, dst_mac, li->mac, l2_source(o, li),
+						o->group.v4, o->port);
+			}
 			eo->file = li->file;
 			eo->tx = li->tx;
 			/* The kernel does not check a TX ring frame against the MTU. */
-			eo->max_payload = l2_max_payload(li->mtu);
+			eo->max_payload = l2_max_payload(li->mtu, is_v6 ? FRAME6_IP_LEN : FRAME_IP_LEN);
 			/* Nor may a frame outgrow its slot (the MTU may have grown since). */
-			if (eo->max_payload > txring_frame_capacity(li->tx) - FRAME_SEND_LEN)
-				eo->max_payload = (uint16_t)(txring_frame_capacity(li->tx) -
-							     FRAME_SEND_LEN);
+			if (eo->max_payload > txring_frame_capacity(li->tx) - hdr)
+				eo->max_payload = (uint16_t)(txring_frame_capacity(li->tx) - hdr);
 			/* An odd multiplier spreads the outputs over the id space. */
 			eo->ip_id = (uint16_t)(id_seed + k * 40503u);
 			eo->is_l2 = true;
@@ -560,7 +672,7 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 		eo->source = o->source.v4;
 	eg->keys[k] = udp_key_make(o, cfg->so_sndbuf);
 	from = udp_borrow(eg, prev, &eg->keys[k], &got);
-	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, &eo->dst, &got);
+	fd = from >= 0 ? prev->fds[from] : udp_open(ref, cfg->so_sndbuf, eo, &got);
 	if (fd < 0)
 		return fd;
 	eo->file = (unsigned int)eg->n_fds;
@@ -568,6 +680,11 @@ static int output_init(struct egress *eg, const struct egress *prev, size_t k,
 	eg->fds[eg->n_fds++] = fd;
 	if (got < eg->sndbuf_min)
 		eg->sndbuf_min = got;
+	/* IPv6 has no DF bit: every datagram goes through the output's own socket. */
+	if (eo->is_v6) {
+		eo->file_nodf = eo->file;
+		return 0;
+	}
 	return udp_nodf_get(eg, ref, cfg->so_sndbuf, &eo->file_nodf);
 }
 
@@ -693,7 +810,7 @@ int egress_init_from(struct egress *eg, const struct mcr_config *cfg, const stru
 		for (size_t o = 0; o < cfg->rules[r].n_outputs && ret == 0; o++, k++) {
 			const struct out_ref ref = { &cfg->rules[r], o, &cfg->rules[r].outputs[o] };
 
-			if (cfg->egress == EGRESS_L2 && !addr_is_multicast(ref.o->group.v4))
+			if (cfg->egress == EGRESS_L2 && !addr_ip_is_multicast(&ref.o->group))
 				n_unicast++;
 			ret = output_init(eg, prev, k, &ref, cfg, ioctl_fd, id_seed);
 		}

@@ -31,6 +31,7 @@
 
 #include "config/config.h"
 #include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/txring.h"
 #include "mcrd/dataplane/udpreuse.h"
 
@@ -44,18 +45,25 @@
 #define EGRESS_RING_FRAMES	128u
 
 struct egress_out {
-	struct frame_tmpl tmpl;		/* l2: the header template */
+	union {				/* l2: the header template, of the rule's family */
+		struct frame_tmpl tmpl;
+		struct frame6_tmpl tmpl6;
+	};
 	struct txring *tx;		/* l2: its interface's ring */
 	uint16_t max_payload;		/* l2: UDP payload that fits the interface's MTU */
-	struct sockaddr_in dst;		/* udp: destination; port 0 = the packet's port */
+	union {				/* udp: destination; port 0 = the packet's port */
+		struct sockaddr_in dst;		/* sin_port and sin6_port share their place */
+		struct sockaddr_in6 dst6;	/* an IPv6 rule's */
+	};
 	unsigned int file;		/* the output's socket: an index into fds */
 	unsigned int file_nodf;		/* udp: its interface's socket that never sets DF */
-	struct in_addr source;		/* udp: "source": an address */
+	struct in_addr source;		/* udp: "source": an address (IPv4; IPv6 binds it) */
 	uint16_t ip_id;			/* l2: IPv4 identification of the next frame */
 	uint8_t ttl_mode;		/* enum ttl_mode */
 	uint8_t ttl;			/* TTL_SET */
 	bool is_l2;
 	bool is_keep_source;		/* udp: each packet's source goes with it */
+	bool is_v6;			/* an IPv6 rule's output */
 };
 
 /* An interface that l2 outputs asked for. */
@@ -67,6 +75,8 @@ struct egress_iface {
 	bool is_ether;
 	uint8_t mac[6];
 	struct in_addr addr;		/* primary IPv4 address, or INADDR_ANY */
+	struct in6_addr addr6;		/* its first global IPv6 address, or :: */
+	bool is_addr6_known;		/* addr6 was looked up (IPv6 outputs only) */
 	unsigned int mtu;		/* when the rules were set up */
 };
 

@@ -93,7 +93,8 @@ static void note_queued(struct dp *dp)
 /* Append one control message of len bytes at offset at of s's buffer; returns the new end. */
 static size_t cmsg_put(struct send_slot *s, size_t at, int type, const void *data, size_t len)
 {
-	struct cmsghdr h = { .cmsg_len = CMSG_LEN(len), .cmsg_level = IPPROTO_IP,
+	struct cmsghdr h = { .cmsg_len = CMSG_LEN(len),
+			     .cmsg_level = s->is_v6 ? IPPROTO_IPV6 : IPPROTO_IP,
 			     .cmsg_type = type };
 
 	memcpy(s->cmsg + at, &h, sizeof(h));
@@ -107,9 +108,35 @@ static size_t cmsg_put(struct send_slot *s, size_t at, int type, const void *dat
  * interface's shared no-DF socket also the output's own TTL and source.
  * Returns the control length, 0 when the socket's settings do.
  */
+static size_t slot_cmsgs6(struct send_slot *s, const struct egress_out *eo)
+{
+	size_t n = 0;
+
+	if (s->tos) {
+		int v = s->tos;
+
+		n = cmsg_put(s, n, IPV6_TCLASS, &v, sizeof(v));
+	}
+	if (eo->ttl_mode != TTL_SET) {
+		int v = s->ttl;
+
+		n = cmsg_put(s, n, IPV6_HOPLIMIT, &v, sizeof(v));
+	}
+	if (eo->is_keep_source) {
+		struct in6_pktinfo pi = { .ipi6_addr = s->saddr6 };
+
+		n = cmsg_put(s, n, IPV6_PKTINFO, &pi, sizeof(pi));
+	}
+	return n;
+}
+
 static size_t slot_cmsgs(struct send_slot *s, const struct egress_out *eo, bool is_shared)
 {
 	size_t n = 0;
+
+	/* IPv6 has no DF and so no shared socket; its source is bound. */
+	if (s->is_v6)
+		return slot_cmsgs6(s, eo);
 
 	if (s->tos) {
 		int v = s->tos;
@@ -156,11 +183,11 @@ static bool slot_submit(struct dp *dp, uint32_t i)
 		s->msg.msg_name = NULL;
 		s->msg.msg_namelen = 0;
 		if (!is_connected) {
-			s->dst = eo->dst;
+			s->dst6 = eo->dst6;	/* the larger of the two */
 			if (!egress_is_connected(eg, s->out))
-				s->dst.sin_port = htons(s->dport);
-			s->msg.msg_name = &s->dst;
-			s->msg.msg_namelen = sizeof(s->dst);
+				s->dst.sin_port = htons(s->dport);	/* sin6_port alike */
+			s->msg.msg_name = &s->dst6;
+			s->msg.msg_namelen = s->is_v6 ? sizeof(s->dst6) : sizeof(s->dst);
 		}
 		s->iov[0].iov_base = data;
 		s->iov[0].iov_len = s->len;
@@ -250,7 +277,8 @@ static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 	struct egress_out *eo = &p->gen->egress.outs[out];
 	struct output_stats *os = &p->gen->stats->outputs[out];
 	struct txring *tx = eo->tx;
-	uint8_t ttl = egress_ttl(eo, p->frame.ttl);
+	uint8_t ttl = egress_ttl(eo, p->is_v6 ? p->frame6.hop_limit : p->frame.ttl);
+	size_t hdr = p->is_v6 ? FRAME6_SEND_LEN : FRAME_SEND_LEN;
 	uint8_t *f;
 
 	if (unlikely(ttl == 0)) {
@@ -269,11 +297,15 @@ static bool l2_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 		arm_retry_timer(dp, 0);
 		return false;
 	}
-	frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
-	memcpy(f + FRAME_SEND_LEN, ring_buf(&dp->bufs, p->bid) + p->off, p->len);
+	/* The rule's family is its outputs' (config_resolve() refuses a mix). */
+	if (p->is_v6)
+		frame6_build(f, &eo->tmpl6, &p->frame6, ttl);
+	else
+		frame_build(f, &eo->tmpl, &p->frame, eo->ip_id++, ttl);
+	memcpy(f + hdr, ring_buf(&dp->bufs, p->bid) + p->off, p->len);
 	os->packets++;
 	os->bytes += p->len;
-	if (txring_commit(tx, FRAME_SEND_LEN + p->len, out))
+	if (txring_commit(tx, hdr + p->len, out))
 		kick_now(dp, tx);
 	else
 		mark_dirty(&dp->fwd, tx);
@@ -286,7 +318,8 @@ out_done:
 /* Queue a slot's send for udp output out; false when no slot is free. */
 static bool udp_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 {
-	uint8_t ttl = egress_ttl(&p->gen->egress.outs[out], p->frame.ttl);
+	uint8_t ttl = egress_ttl(&p->gen->egress.outs[out],
+				 p->is_v6 ? p->frame6.hop_limit : p->frame.ttl);
 	struct send_slot *s;
 	uint32_t i;
 
@@ -304,11 +337,19 @@ static bool udp_send(struct dp *dp, struct pending_pkt *p, uint32_t out)
 	s->bid = p->bid;
 	s->off = p->off;
 	s->len = p->len;
-	s->dport = p->frame.dport;
-	s->saddr_be = p->frame.saddr_be;
-	s->tos = p->frame.tos;
 	s->ttl = ttl;
-	s->is_df = p->frame.is_df;
+	s->is_v6 = p->is_v6;
+	if (p->is_v6) {
+		s->dport = p->frame6.dport;
+		s->saddr6 = p->frame6.saddr;
+		s->tos = (uint8_t)(ntohl(p->frame6.vtcfl) >> 20);	/* the traffic class */
+		s->is_df = true;	/* no DF bit: the output's own socket, never fragmenting */
+	} else {
+		s->dport = p->frame.dport;
+		s->saddr_be = p->frame.saddr_be;
+		s->tos = p->frame.tos;
+		s->is_df = p->frame.is_df;
+	}
 	s->attempts = 0;
 	s->gen = p->gen;
 	if (!slot_submit(dp, i)) {
@@ -352,11 +393,16 @@ void fwd_packet(struct dp *dp, uint16_t bid, const struct pkt_info *info, uint32
 		.len = info->payload_len,
 	};
 
-	/* packet_parse() checked both headers: IPv4 at ip_off, UDP before the payload. */
-	frame_pkt_init(&p.frame, ring_buf(&dp->bufs, bid) + info->ip_off,
-		       ring_buf(&dp->bufs, bid) + info->payload_off - FRAME_UDP_LEN);
-	/* One reference per output, on the buffer and on the rules alike. */
+	const uint8_t *buf = ring_buf(&dp->bufs, bid);
+
+	/* packet_parse() checked both headers: IP at ip_off, UDP right before the payload. */
 	p.gen = dp->gen;
+	p.is_v6 = addr_ip_is_v6(&p.gen->cfg.rules[rule].in_group);
+	if (p.is_v6)
+		frame6_pkt_init(&p.frame6, buf + info->ip_off, buf + info->payload_off - FRAME_UDP_LEN);
+	else
+		frame_pkt_init(&p.frame, buf + info->ip_off, buf + info->payload_off - FRAME_UDP_LEN);
+	/* One reference per output, on the buffer and on the rules alike. */
 	dp->bufs.refs[bid] = (uint16_t)p.gen->cfg.rules[rule].n_outputs;
 	p.gen->refs += p.gen->cfg.rules[rule].n_outputs;
 	if (dp->fwd.backlog_len || !fan_out(dp, &p))
@@ -410,7 +456,7 @@ static bool may_warn(struct fwd *f)
  */
 static void describe_output(const struct generation *g, uint32_t out, char *buf, size_t len)
 {
-	char group[ADDR_STR_MAX];
+	char group[ADDR_IP_STR_MAX];
 
 	for (size_t r = 0; r < g->cfg.n_rules; r++) {
 		const struct mcr_rule *rule = &g->cfg.rules[r];
@@ -420,12 +466,8 @@ static void describe_output(const struct generation *g, uint32_t out, char *buf,
 		if (out < base || out >= base + rule->n_outputs)
 			continue;
 		o = &rule->outputs[out - base];
-		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s", rule->name,
-			       out - base + 1, o->ifname, addr_fmt(o->group.v4, group));
-		if (o->port)
-			(void)snprintf(buf + strlen(buf), len - strlen(buf), ":%u)", o->port);
-		else
-			(void)snprintf(buf + strlen(buf), len - strlen(buf), ")");
+		(void)snprintf(buf, len, "rule \"%s\" output %zu (%s %s)", rule->name,
+			       out - base + 1, o->ifname, addr_ip_fmt_port(&o->group, o->port, group));
 		return;
 	}
 	(void)snprintf(buf, len, "output %u", out);

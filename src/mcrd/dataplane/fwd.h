@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "mcrd/dataplane/frame.h"
+#include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/packet.h"
 
 #define FWD_MAX_ATTEMPTS	5	/* a transient error is retried this often */
@@ -24,8 +25,11 @@
 struct generation;
 struct dp;
 
-/* Ancillary data of one udp send: IP_TOS, IP_TTL (ints) and IP_PKTINFO. */
-#define FWD_CMSG_LEN	(2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in_pktinfo)))
+/*
+ * Ancillary data of one udp send: IP_TOS, IP_TTL (ints) and IP_PKTINFO, or
+ * for IPv6 IPV6_TCLASS, IPV6_HOPLIMIT and IPV6_PKTINFO (the larger).
+ */
+#define FWD_CMSG_LEN	(2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)))
 
 /*
  * The state one udp output's send needs until its completion: four cache
@@ -33,7 +37,11 @@ struct dp;
  * ring, payload copied, and are done with the packet at once.
  */
 struct send_slot {
-	struct sockaddr_in dst;	/* unconnected udp outputs: the destination */
+	union {			/* unconnected udp outputs: the destination */
+		struct sockaddr_in dst;
+		struct sockaddr_in6 dst6;	/* an IPv6 rule's */
+	};
+	struct in6_addr saddr6;	/* IPv6: the received source, for "source": "keep" */
 	uint16_t bid;		/* the buffer this send reads from */
 	uint16_t off;		/* payload offset in the buffer */
 	uint16_t len;		/* payload bytes */
@@ -45,6 +53,7 @@ struct send_slot {
 	uint8_t tos;		/* the received TOS byte */
 	uint8_t ttl;		/* the TTL to send with */
 	bool is_df;		/* it came with DF: the output's own socket, else the no-DF one */
+	bool is_v6;		/* an IPv6 rule's: dst6, saddr6, IPv6 control messages */
 	struct generation *gen;	/* whose egress and counters; holds a reference */
 	struct msghdr msg;	/* sendmsg: unconnected udp outputs, and ancillary data */
 	struct iovec iov[1];
@@ -59,7 +68,11 @@ struct pending_pkt {
 	uint16_t bid;
 	uint16_t off;
 	uint16_t len;
-	struct frame_pkt frame;	/* header fields and checksum state, for every output */
+	bool is_v6;		/* an IPv6 rule's datagram: frame6, else frame */
+	union {			/* header fields and checksum state, for every output */
+		struct frame_pkt frame;
+		struct frame6_pkt frame6;
+	};
 };
 
 struct fwd {

@@ -48,11 +48,32 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
 	size_t n = 0, d = 0;
 
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		if (cfg->rules[r].in_ifindex == ifindex)
+		if (cfg->rules[r].in_ifindex == ifindex && !addr_ip_is_v6(&cfg->rules[r].in_group))
 			dests[n++] = cfg->rules[r].in_group.v4.s_addr;
 	qsort(dests, n, sizeof(*dests), cmp_u32);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || dests[i] != dests[d - 1])
+			dests[d++] = dests[i];
+	return d;
+}
+
+static int cmp_in6(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct in6_addr));
+}
+
+/* collect_dests() for the IPv6 rules. */
+static size_t collect_dests6(const struct mcr_config *cfg, unsigned int ifindex,
+			     struct in6_addr *dests)
+{
+	size_t n = 0, d = 0;
+
+	for (size_t r = 0; r < cfg->n_rules; r++)
+		if (cfg->rules[r].in_ifindex == ifindex && addr_ip_is_v6(&cfg->rules[r].in_group))
+			dests[n++] = cfg->rules[r].in_group.v6;
+	qsort(dests, n, sizeof(*dests), cmp_in6);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || cmp_in6(&dests[i], &dests[d - 1]) != 0)
 			dests[d++] = dests[i];
 	return d;
 }
@@ -65,21 +86,32 @@ static size_t collect_dests(const struct mcr_config *cfg, unsigned int ifindex,
  */
 static int attach_filter(struct ingress_port *p, const struct mcr_config *cfg)
 {
-	static struct sock_filter prog[3 * FILTER_MAX_DESTS + 16];
+	static struct sock_filter prog[BPF_MAXINSNS];
 	uint32_t *dests = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests));
+	struct in6_addr *dests6 = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*dests6));
 	struct sock_filter *copy;
 	struct sock_fprog fprog;
-	size_t n;
+	size_t n, n6;
 	int len, ret;
 
-	if (!dests)
+	if (!dests || !dests6) {
+		free(dests);
+		free(dests6);
 		return -ENOMEM;
+	}
 	n = collect_dests(cfg, p->ifindex, dests);
-	len = filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
+	n6 = collect_dests6(cfg, p->ifindex, dests6);
+	/* The IPv4-only program stays as it was: IPv6 rules add their section. */
+	/* Both families on one interface may outgrow what the kernel loads. */
+	len = n6 ? filter_build_dual(dests, n, dests6, n6, prog, BPF_MAXINSNS)
+		 : filter_build(dests, n, prog, sizeof(prog) / sizeof(prog[0]));
 	free(dests);
+	free(dests6);
 	if (len < 0) {
-		log_err("%s: %zu input groups on one interface, at most %d are supported",
-			p->ifname, n, FILTER_MAX_DESTS);
+		log_err("%s: %zu IPv4 and %zu IPv6 input groups on one interface do not fit one "
+			"BPF program (%d instructions; an IPv6 group takes %d, an IPv4 one 3); "
+			"move some rules to another interface",
+			p->ifname, n, n6, BPF_MAXINSNS, FILTER_V6_BLOCK);
 		return len;
 	}
 	fprog.len = (unsigned short)len;
@@ -277,7 +309,7 @@ static int wanted_keys(const struct ingress_port *p, const struct mcr_config *cf
 	if (!k)
 		return -ENOMEM;
 	for (size_t r = 0; r < cfg->n_rules; r++)
-		if (cfg->rules[r].in_ifindex == p->ifindex)
+		if (cfg->rules[r].in_ifindex == p->ifindex && !addr_ip_is_v6(&cfg->rules[r].in_group))
 			k[n++] = membership_key(cfg->rules[r].in_group.v4, cfg->rules[r].in_source.v4);
 	qsort(k, n, sizeof(*k), cmp_u64);
 	for (size_t i = 0; i < n; i++)
@@ -343,6 +375,8 @@ static int update_memberships(struct ingress_port *p, const struct mcr_config *c
 		join_sockets_close(p);
 	free(want);
 	free(had);
+	if (ret == 0)
+		ret = ingress6_update(&p->v6, p->fd, p->ifindex, p->ifname, cfg);
 	return ret;
 }
 
@@ -548,6 +582,7 @@ void ingress_port_close(struct ingress_port *p)
 		(void)close(p->fd);
 	join_sockets_close(p);
 	free(p->joined);
+	ingress6_close(&p->v6);
 	free(p->filter);
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
@@ -637,10 +672,10 @@ static bool is_used_by(const struct mcr_config *cfg, unsigned int ifindex)
 	return false;
 }
 
-/* One input's (interface, group), ordered by interface then group. */
+/* One input's (interface, group), ordered by interface, family, then group. */
 struct if_dest {
 	unsigned int ifindex;
-	uint32_t group;
+	struct mcr_addr group;		/* padding-free: compared as bytes */
 };
 
 static int cmp_if_dest(const void *a, const void *b)
@@ -649,12 +684,13 @@ static int cmp_if_dest(const void *a, const void *b)
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return x->group < y->group ? -1 : x->group > y->group;
+	return memcmp(&x->group, &y->group, sizeof(x->group));
 }
 
 /*
- * Every interface's destinations fit its filter: checked before anything
- * changes, over one sorted copy of the rules' inputs.
+ * Every interface's destinations fit its filter, IPv4 and IPv6 each within
+ * its limit: checked before anything changes, over one sorted copy of the
+ * rules' inputs.  An IPv4 rule may leave its group's family 0.
  */
 static int check_filters_fit(const struct mcr_config *cfg)
 {
@@ -664,22 +700,30 @@ static int check_filters_fit(const struct mcr_config *cfg)
 
 	if (!d)
 		return -ENOMEM;
-	for (size_t r = 0; r < cfg->n_rules; r++)
-		d[r] = (struct if_dest){ cfg->rules[r].in_ifindex, cfg->rules[r].in_group.v4.s_addr };
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		const struct mcr_addr *g = &cfg->rules[r].in_group;
+
+		d[r].ifindex = cfg->rules[r].in_ifindex;
+		d[r].group = addr_ip_is_v6(g) ? *g : addr_ip_v4(g->v4);
+	}
 	qsort(d, cfg->n_rules, sizeof(*d), cmp_if_dest);
 	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
-		bool is_new_if = i == 0 || d[i].ifindex != d[i - 1].ifindex;
+		bool is_new_run = i == 0 || d[i].ifindex != d[i - 1].ifindex ||
+				  d[i].group.family != d[i - 1].group.family;
+		bool is_v6 = addr_ip_is_v6(&d[i].group);
+		size_t max = is_v6 ? FILTER_MAX_DESTS6 : FILTER_MAX_DESTS;
 
-		if (is_new_if)
+		if (is_new_run)
 			run = 0;
-		if (is_new_if || d[i].group != d[i - 1].group)
+		if (is_new_run || !addr_ip_equal(&d[i].group, &d[i - 1].group))
 			run++;
-		if (run > FILTER_MAX_DESTS) {
+		if (run > max) {
 			char name[IF_NAMESIZE] = "?";
 
 			(void)if_indextoname(d[i].ifindex, name);
-			log_err("%s: more than %d input groups on one interface are not supported",
-				name, FILTER_MAX_DESTS);
+			log_err("%s: more than %zu %s input groups on one interface are not "
+				"supported; move some rules to another interface",
+				name, max, is_v6 ? "IPv6" : "IPv4");
 			ret = -E2BIG;
 		}
 	}

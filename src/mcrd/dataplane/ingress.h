@@ -25,6 +25,7 @@
 
 #include "config/config.h"
 #include "mcrd/dataplane/rxring.h"
+#include "mcrd/dataplane/ingress6.h"
 #include "mcrd/dataplane/stats.h"
 #include "mcrd/dataplane/xsk.h"
 
@@ -46,6 +47,7 @@ struct ingress_port {
 	size_t n_join_fds;
 	struct membership *joined;
 	size_t n_joined;
+	struct ingress6 v6;		/* the IPv6 groups' NIC filter entries and MLD joins */
 	unsigned int ifindex;
 	char ifname[IF_NAMESIZE];
 	int file;			/* fixed-file slot, -1 when not registered */

@@ -154,6 +154,7 @@ static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, siz
 {
 	struct input_stats *is = &p->st;
 	struct pkt_info info;
+	enum pkt_verdict v;
 	uint16_t vlan = 0;
 	int rule;
 
@@ -161,8 +162,9 @@ static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, siz
 		goto out_recycle;
 	is->frames++;
 	is->bytes += len;
-	switch (packet_parse(ring_buf(&dp->bufs, bid) + off, len, &info)) {
+	switch (v = packet_parse(ring_buf(&dp->bufs, bid) + off, len, &info)) {
 	case PKT_OK:
+	case PKT_OK_IPV6:
 		break;
 	case PKT_FRAGMENT:
 		is->fragments++;
@@ -184,8 +186,13 @@ static void relay_frame(struct dp *dp, struct ingress_port *p, uint16_t bid, siz
 	/* The fan-out finds the headers from the buffer's start. */
 	info.ip_off = (uint16_t)(info.ip_off + off);
 	info.payload_off = (uint16_t)(info.payload_off + off);
-	rule = rule_table_lookup(dp->gen->table, p->ifindex, info.daddr, info.dport, info.saddr,
-				 vlan);
+	info.udp_off = (uint16_t)(info.udp_off + off);
+	if (v == PKT_OK_IPV6)
+		rule = rule_table_lookup6(dp->gen->table, p->ifindex, &info.daddr6, info.dport,
+					  &info.saddr6, vlan);
+	else
+		rule = rule_table_lookup(dp->gen->table, p->ifindex, info.daddr, info.dport,
+					 info.saddr, vlan);
 	if (rule < 0) {
 		if (vlan)
 			is->vlan_dropped++;

@@ -10,7 +10,7 @@
 
 #include "mcrd/dataplane/udpreuse.h"
 
-_Static_assert(sizeof(struct udp_key) == 24, "udp_key must have no padding");
+_Static_assert(sizeof(struct udp_key) == 56, "udp_key must have no padding");
 
 struct reuse_entry {
 	struct udp_key key;
@@ -29,8 +29,9 @@ struct udp_key udp_key_make(const struct mcr_output *o, int sndbuf)
 
 	memset(&k, 0, sizeof(k));
 	k.ifindex = o->ifindex;
-	k.group = o->group.v4.s_addr;
-	k.source = o->source_mode == SOURCE_ADDR ? o->source.v4.s_addr : 0;
+	k.group = o->group;
+	if (o->source_mode == SOURCE_ADDR)
+		k.source = o->source;
 	k.sndbuf = sndbuf;
 	k.port = o->port;
 	k.ttl_mode = (uint8_t)o->ttl_mode;

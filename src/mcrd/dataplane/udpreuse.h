@@ -23,8 +23,8 @@
 /* What a UDP output's socket was set up with; all zero for an l2 output. */
 struct udp_key {
 	uint32_t ifindex;
-	uint32_t group;		/* network order */
-	uint32_t source;	/* network order; "source": an address */
+	struct mcr_addr group;	/* IPv4 or IPv6: padding-free, compared as bytes */
+	struct mcr_addr source;	/* "source": an address; else zero */
 	int32_t sndbuf;		/* the so_sndbuf setting */
 	uint16_t port;
 	uint8_t ttl_mode;

@@ -578,7 +578,8 @@ static int wait_completions(struct worker *w)
 static int send_final_stats(struct worker *w)
 {
 	size_t len;
-	char *msg = counters_message(w, "final", false, &len);
+	/* With the rules' image, whatever went before: the last word must be readable alone. */
+	char *msg = counters_message(w, "final", true, &len);
 	int ret;
 
 	if (!msg)

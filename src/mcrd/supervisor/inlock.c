@@ -30,8 +30,8 @@
 /* What makes two inputs the same, as a fixed-size hash key: no formatting per rule and sync. */
 struct inlock_key {
 	char ifname[IF_NAMESIZE];	/* zero-padded */
-	struct in_addr group;
-	struct in_addr source;
+	struct mcr_addr group;		/* padding-free: the key hashes as bytes */
+	struct mcr_addr source;
 	uint16_t port;
 	uint16_t vlan;			/* 0: untagged; relays of two VLANs are no duplicates */
 };
@@ -41,7 +41,7 @@ struct inlock {
 	struct inlock_key key;
 	char name[NAME_MAX_LEN];	/* the abstract name, without its leading NUL */
 	char rule[MCR_NAME_MAX];	/* the rule with this input, for messages */
-	char what[96];			/* "input eth1 239.1.1.1:5000 from any source" */
+	char what[160];			/* "input eth1 239.1.1.1:5000 from any source" */
 	int fd;				/* listening; -1 while another process holds the name */
 	uint64_t version;		/* of the last configuration that had this input */
 	bool has_warned;		/* another process's relay of it was logged */
@@ -51,28 +51,61 @@ static void key_of(const struct mcr_rule *r, struct inlock_key *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	(void)snprintf(ret->ifname, sizeof(ret->ifname), "%s", r->in_ifname);
-	ret->group = r->in_group.v4;
-	ret->source = r->in_source.v4;
+	ret->group = r->in_group;
+	ret->source = r->in_source;
 	ret->port = r->in_port;
 	ret->vlan = r->in_vlan;
 }
 
+/* "239.1.1.1" or "ff3e::1", or "" for no source; an IPv4 rule may leave the family 0. */
+static const char *fmt_addr(const struct mcr_addr *a, char buf[ADDR_IP_STR_MAX])
+{
+	if (addr_ip_is_v6(a))
+		return addr_ip_fmt(a, buf);
+	if (a->v4.s_addr == 0)
+		return strcpy(buf, "");
+	return addr_fmt(a->v4, buf);
+}
+
+/* FNV-1a, 64 bits: a name too long for an abstract address goes by its hash. */
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/*
+ * e's abstract name: "mcr-in-eth1-239.1.1.1:5000-*", "mcr-in-eth1-[ff3e::1]:*-2001:db8::1",
+ * or, when that is longer than an abstract address holds (an IPv6 group
+ * and source take up to 78 bytes), "mcr-in-h-" and the hash of it.
+ */
 static void describe(const struct mcr_rule *r, struct inlock *e)
 {
-	char group[ADDR_STR_MAX], source[ADDR_STR_MAX], port[8], vlan[16] = "";
+	char group[ADDR_IP_STR_MAX], source[ADDR_IP_STR_MAX], port[8], vlan[16] = "";
+	char full[sizeof(e->what)];
+	bool is_v6 = addr_ip_is_v6(&r->in_group);
 
-	(void)addr_fmt(r->in_group.v4, group);
-	(void)addr_fmt(r->in_source.v4, source);
+	(void)fmt_addr(&r->in_group, group);
+	(void)fmt_addr(&r->in_source, source);
 	(void)snprintf(port, sizeof(port), "%u", r->in_port);
 	if (r->in_vlan)
 		(void)snprintf(vlan, sizeof(vlan), "-vlan%u", r->in_vlan);
-	(void)snprintf(e->name, sizeof(e->name), "mcr-in-%s-%s:%s-%s%s", r->in_ifname, group,
-		       r->in_port ? port : "*", r->in_source.v4.s_addr ? source : "*", vlan);
+	(void)snprintf(full, sizeof(full), "mcr-in-%s-%s%s%s:%s-%s%s", r->in_ifname,
+		       is_v6 ? "[" : "", group, is_v6 ? "]" : "", r->in_port ? port : "*",
+		       *source ? source : "*", vlan);
+	if (strlen(full) < sizeof(e->name))
+		memcpy(e->name, full, strlen(full) + 1);
+	else
+		(void)snprintf(e->name, sizeof(e->name), "mcr-in-h-%016llx",
+			       (unsigned long long)name_hash(full));
 	if (r->in_vlan)
 		(void)snprintf(vlan, sizeof(vlan), " on VLAN %u", r->in_vlan);
-	(void)snprintf(e->what, sizeof(e->what), "input %s %s:%s from %s%s", r->in_ifname, group,
-		       r->in_port ? port : "any port", r->in_source.v4.s_addr ? source : "any source",
-		       vlan);
+	(void)snprintf(e->what, sizeof(e->what), "input %s %s%s%s:%s from %s%s", r->in_ifname,
+		       is_v6 ? "[" : "", group, is_v6 ? "]" : "", r->in_port ? port : "any port",
+		       *source ? source : "any source", vlan);
 }
 
 static socklen_t abstract_addr(const char *name, struct sockaddr_un *sa)

@@ -121,37 +121,13 @@ static int check_files(const struct mcr_config *cfg, struct config_error *err)
 	return 0;
 }
 
-/*
- * The configuration takes IPv6 rules, the data path does not relay them
- * yet (issue 12): refused here, before any worker sees one.
- */
-static int check_ipv4_only(const struct mcr_config *cfg, struct config_error *err)
-{
-	char g[ADDR_IP_STR_MAX];
-
-	for (size_t r = 0; r < cfg->n_rules; r++) {
-		const struct mcr_rule *rule = &cfg->rules[r];
-
-		if (!addr_ip_is_v6(&rule->in_group))
-			continue;
-		(void)snprintf(err->msg, sizeof(err->msg),
-			       "rules[%zu] (\"%s\"): group %s is IPv6, and this mcrd relays IPv4 "
-			       "only; remove the rule or relay it with an mcrd that has IPv6 relaying",
-			       r, rule->name, addr_ip_fmt(&rule->in_group, g));
-		return -EAFNOSUPPORT;
-	}
-	return 0;
-}
-
 int limits_check(const struct mcr_config *cfg, struct config_error *err)
 {
 	int ret;
 
 	if (cfg->n_rules == 0)
 		return 0;
-	ret = check_ipv4_only(cfg, err);
-	if (ret == 0)
-		ret = check_inputs(cfg, err);
+	ret = check_inputs(cfg, err);
 	if (ret == 0)
 		ret = check_files(cfg, err);
 	if (ret == -ENOMEM)

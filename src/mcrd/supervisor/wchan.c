@@ -98,6 +98,14 @@ json_t *wchan_await(struct supervisor *s, struct worker_slot *ws, const char *ke
 				drop_msg(ws, msg, len);
 				return val;
 			}
+			/*
+			 * A report sent before the one awaited may carry the
+			 * rules' image the later one leaves out: dropped, the
+			 * final counters could not be read (a summary of zeros).
+			 */
+			val = json_object_get(msg, "stats");
+			if (val && data)
+				stats_on_report(s, ws, val, data, len);
 			drop_msg(ws, msg, len);
 		}
 		if (now >= deadline_ns)
