@@ -1,10 +1,12 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # Jumbo frames: with MTU 9000 on the input and on two outputs, 8,900-byte
 # payloads are relayed 1:2 without loss, on both egress paths (l2 frames in
-# the TX ring, udp sockets) and both ingress modes (receive ring, multishot
-# receives into provided buffers).  A third output at MTU 1500 cannot carry
+# the TX ring, udp sockets) and every ingress mode (receive ring, multishot
+# receives into provided buffers, xdp, whose program passes frames longer
+# than an AF_XDP frame on to the packet socket's ring).  A third output at MTU 1500 cannot carry
 # them: an l2 output counts each as too_big (not as a send error, and the
 # input counts nothing as malformed); a udp output leaves them to the
 # kernel, which fragments them unless they must not be.
@@ -69,7 +71,7 @@ cell()
 	fi
 }
 
-for ingress in ring multishot; do
+for ingress in ring multishot xdp; do
 	for egress in l2 udp; do
 		cell $ingress $egress
 	done

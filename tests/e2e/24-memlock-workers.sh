@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # Many workers under a small locked-memory limit.  Each worker's io_uring
 # (and, in multishot mode, its buffer ring) is locked memory, and every

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # Latency of a low-rate stream through the default receive ring: a frame is
 # relayed as soon as it arrives, not when a receive-ring block fills or its

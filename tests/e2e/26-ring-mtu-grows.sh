@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # The receive ring follows its input's MTU.  Its slots are fixed-size
 # (TPACKET_V2), sized for the MTU the input had when the ring was set up:

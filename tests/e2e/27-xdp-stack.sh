@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # --ingress xdp takes relayed frames out of the relay's IP stack and leaves
 # everything else to it.  While mcrd relays 239.1.1.1:5000, its XDP program

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # --ingress xdp and killed processes: the XDP program belongs to a worker
 # through a BPF link, so the kernel detaches it when the worker dies, even

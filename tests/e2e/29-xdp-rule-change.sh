@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # --ingress xdp keeps the XDP program's rule map in step with the rules.
 # With rule A (239.1.1.1:5000) only, group B (239.1.1.2:5000) would pass to

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
+# e2e: chooses its own ingress paths
 #
 # The worker death gap: a worker killed with SIGKILL under a steady stream
 # costs its flows nothing.  Its input socket outlives it (the supervisor
