@@ -16,30 +16,13 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
+#include "mcrd/dataplane/csum.h"
 #include "mcrd/dataplane/frame.h"
 
 /* Offsets of the patched fields inside the 42-byte wire header. */
 #define IP_OFF		FRAME_ETH_LEN
 #define UDP_OFF		(FRAME_ETH_LEN + FRAME_IP_LEN)
 #define IP_DF		0x4000	/* in the flags/fragment offset word */
-
-static inline uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint16_t csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* An address's two 16-bit words, summed; a is in network order. */
 static inline uint32_t addr_words(uint32_t a_be)

@@ -11,30 +11,13 @@
 #include <linux/virtio_net.h>
 #include <string.h>
 
+#include "mcrd/dataplane/csum.h"
 #include "mcrd/dataplane/frame6.h"
 
 #define IP6_OFF		FRAME_ETH_LEN
 #define UDP6_OFF	(FRAME_ETH_LEN + FRAME6_IP_LEN)
 /* The eight words of one address, each "subtracted" once: 8 * 0xffff - sum. */
 #define ADDR6_WORDS	8
-
-static inline uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint16_t csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* An address's eight 16-bit words, summed (at most 8 * 0xffff: no overflow). */
 static uint32_t addr6_words(const uint8_t a[16])
