@@ -139,6 +139,9 @@ static bool is_multicast(const uint8_t *a)
 
 static int decode_query(const uint8_t *m, size_t len, struct mld_msg *ret)
 {
+	/* The group is read first: a query shorter than MLDv1's has none. */
+	if (len < MLD_V1_LEN)
+		return -EBADMSG;
 	ret->group = get_addr(m + 8);
 	if (!IN6_IS_ADDR_UNSPECIFIED(&ret->group) && !is_multicast(m + 8))
 		return -EBADMSG;
