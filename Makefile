@@ -64,7 +64,7 @@ COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common
 # The configuration: mcrd and mcrctl link all of it.
 CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.c \
               src/config/config_check.c src/config/value.c src/config/settings.c \
-              src/config/config_when.c
+              src/config/config_when.c src/config/config_downstream.c
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c \
               src/mcrd/dataplane/frame6.c

@@ -196,12 +196,14 @@ int cfgwire_decode(const char *data, size_t len, struct mcr_config *cfg,
 				config_free(&c);
 				return bad(err, "rule %u: an output interface without its end", i);
 			}
-			unsigned char joined;
+			unsigned char joined, downstream;
 
 			memcpy(&joined, (const char *)out + offsetof(struct mcr_output, is_joined), 1);
+			memcpy(&downstream,
+			       (const char *)out + offsetof(struct mcr_output, is_downstream), 1);
 			if ((unsigned int)out->ttl_mode >= TTL_MODE_MAX ||
 			    (unsigned int)out->source_mode >= SOURCE_MODE_MAX ||
-			    (unsigned int)out->when >= WHEN_MAX || joined > 1) {
+			    (unsigned int)out->when >= WHEN_MAX || joined > 1 || downstream > 1) {
 				config_free(&c);
 				return bad(err, "rule %u: output %zu: unknown ttl or source mode, or when", i, o);
 			}

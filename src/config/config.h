@@ -22,7 +22,7 @@
 
 #define MCR_NAME_MAX		64	/* rule name, including NUL */
 #define MCR_MAX_RULES		4096
-#define MCR_MAX_OUTPUTS		4096	/* per rule */
+#define MCR_MAX_OUTPUTS		4096	/* per rule, downstream interfaces included */
 #define MCR_VLAN_MAX		4094	/* the highest VID a rule may name (4095 is reserved) */
 #define MCR_MAX_CONFIG_BYTES	(4 << 20)
 
@@ -117,6 +117,13 @@ struct mcr_output {
 	 * state the supervisor sets (membership.h); not in the file.
 	 */
 	bool is_joined;
+	/*
+	 * Expanded from the rule's "downstream" list (config_downstream.c):
+	 * always WHEN_JOINED, written back as that list, not as an output.
+	 * A listed interface that does not exist does not hold the rule
+	 * (config_rule_waiting_for()); it has no listeners, so it is idle.
+	 */
+	bool is_downstream;
 };
 
 struct mcr_rule {
@@ -213,6 +220,8 @@ int config_load_string(struct mcr_config *cfg, const char *json, struct config_e
  * Append one rule written in the command-line shorthand:
  *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
  *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][,when=joined][; OUT...]
+ * where one OUT may be downstream=IFACE[+IFACE...][,GROUP[:PORT]][,ttl=...][,source=...]:
+ * the "downstream" list.
  * A rule without NAME= is named "ruleN" (N = its 1-based position).
  */
 int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err);
@@ -297,7 +306,9 @@ int config_resolve_interfaces(struct mcr_config *cfg);
 
 /*
  * The first interface a resolved rule names that does not exist (its input
- * first, then its outputs in order), or NULL when the rule can relay.
+ * first, then its outputs in order), or NULL when the rule can relay.  A
+ * "downstream" interface is not waited for: until it exists it has no
+ * listeners, and the rule relays to the others.
  */
 const char *config_rule_waiting_for(const struct mcr_rule *r);
 

@@ -444,7 +444,7 @@ const char *config_rule_waiting_for(const struct mcr_rule *r)
 	if (r->in_ifindex == 0)
 		return r->in_ifname;
 	for (size_t j = 0; j < r->n_outputs; j++)
-		if (r->outputs[j].ifindex == 0)
+		if (r->outputs[j].ifindex == 0 && !r->outputs[j].is_downstream)
 			return r->outputs[j].ifname;
 	return NULL;
 }

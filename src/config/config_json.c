@@ -27,9 +27,11 @@
 
 /* ---- loader ---- */
 
-static const char *const rule_fields[] = { "name", "input", "outputs" };
+static const char *const rule_fields[] = { "name", "input", "outputs", "downstream" };
 static const char *const input_fields[] = { "interface", "group", "port", "source", "vlan" };
 static const char *const output_fields[] = { "interface", "group", "port", "ttl", "source", "when" };
+/* "downstream" written as an object: the interfaces, and the options they share. */
+static const char *const downstream_fields[] = { "interfaces", "group", "port", "ttl", "source" };
 
 /*
  * snprintf() for messages and JSON paths, where a cut-short result is
@@ -206,22 +208,15 @@ static int json_parse_output_ttl(struct mcr_output *o, json_t *out, const char *
 	return value_check_ttl(json_integer_value(v), &o->ttl, f.path, f.shown, err);
 }
 
-static int json_parse_output(struct mcr_output *o, json_t *out, const char *prefix,
-			     struct config_error *err)
+/* What an output and a "downstream" object share: group, port, ttl and source. */
+static int json_parse_output_options(struct mcr_output *o, json_t *out, const char *prefix,
+				     struct config_error *err)
 {
 	struct json_field f;
 	const char *s = NULL;
 	long long n = 0;
 	int rc;
 
-	rc = json_check_object(out, prefix, output_fields, ARRAY_SIZE(output_fields), err);
-	if (rc < 0)
-		return rc;
-	rc = json_get_str(out, prefix, "interface", true, &s, &f, err);
-	if (rc > 0)
-		rc = value_check_ifname(s, o->ifname, f.path, f.shown, err);
-	if (rc < 0)
-		return rc;
 	rc = json_get_str(out, prefix, "group", false, &s, &f, err);
 	if (rc > 0)
 		rc = value_check_group(s, &o->group, f.path, f.shown, err);
@@ -238,6 +233,25 @@ static int json_parse_output(struct mcr_output *o, json_t *out, const char *pref
 	rc = json_get_str(out, prefix, "source", false, &s, &f, err);
 	if (rc > 0)
 		rc = value_check_out_source(s, o, f.path, f.shown, err);
+	return rc < 0 ? rc : 0;
+}
+
+static int json_parse_output(struct mcr_output *o, json_t *out, const char *prefix,
+			     struct config_error *err)
+{
+	struct json_field f;
+	const char *s = NULL;
+	int rc;
+
+	rc = json_check_object(out, prefix, output_fields, ARRAY_SIZE(output_fields), err);
+	if (rc < 0)
+		return rc;
+	rc = json_get_str(out, prefix, "interface", true, &s, &f, err);
+	if (rc > 0)
+		rc = value_check_ifname(s, o->ifname, f.path, f.shown, err);
+	if (rc < 0)
+		return rc;
+	rc = json_parse_output_options(o, out, prefix, err);
 	if (rc < 0)
 		return rc;
 	rc = json_get_str(out, prefix, "when", false, &s, &f, err);
@@ -281,6 +295,62 @@ static int json_parse_outputs(struct mcr_rule *r, json_t *outs, const char *pref
 }
 
 /*
+ * "downstream": an array of interface names, or an object with that array
+ * as "interfaces" and the options every listed interface sends with.
+ * Parsed after "outputs", so that an interface in both is caught.
+ */
+static int json_parse_downstream(struct mcr_rule *r, json_t *ds, const char *prefix,
+				 struct config_error *err)
+{
+	struct mcr_output tmpl = { .ttl_mode = TTL_DECREMENT, .source_mode = SOURCE_RELAY };
+	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	json_t *names = ds, *v;
+	const char **list;
+	size_t n, i;
+	int rc;
+
+	path_join(path, prefix, "downstream");
+	if (json_is_object(ds)) {
+		rc = json_check_object(ds, path, downstream_fields, ARRAY_SIZE(downstream_fields),
+				       err);
+		if (rc == 0)
+			rc = json_parse_output_options(&tmpl, ds, path, err);
+		if (rc < 0)
+			return rc;
+		names = json_required(ds, path, "interfaces", err);
+		if (!names)
+			return -EINVAL;
+		path_join(path, path, "interfaces");
+	}
+	if (!json_is_array(names)) {
+		config_json_show(names, shown);
+		return config_fail(err, -EINVAL,
+				   "%s: %s is not an array of interface names (or an object with "
+				   "one as \"interfaces\")",
+				   path, shown);
+	}
+	n = json_array_size(names);
+	if (n > MCR_MAX_OUTPUTS)
+		return config_fail(err, -EINVAL, "%s: %zu interfaces, at most %d", path, n,
+				   MCR_MAX_OUTPUTS);
+	list = calloc(n ? n : 1, sizeof(*list));
+	if (!list)
+		return config_fail(err, -ENOMEM, "%s: out of memory", path);
+	json_array_foreach(names, i, v) {
+		if (!json_is_string(v)) {
+			config_json_show(v, shown);
+			free(list);
+			return config_fail(err, -EINVAL, "%s[%zu]: %s is not an interface name",
+					   path, i, shown);
+		}
+		list[i] = json_string_value(v);
+	}
+	rc = config_downstream_add(r, list, n, &tmpl, path, err);
+	free(list);
+	return rc;
+}
+
+/*
  * One rule object; @prefix names it in messages ("rules[3]" or "rule").  A
  * rule without "name" is left with an empty one for the caller to fill in,
  * since only the caller knows which default is right.  On failure r may hold
@@ -313,10 +383,17 @@ static int json_parse_rule(struct mcr_rule *r, json_t *obj, const char *prefix,
 	if (rc < 0)
 		return rc;
 
+	/* A rule with a "downstream" list may have no other outputs. */
+	v = json_object_get(obj, "downstream");
+	if (v && !json_object_get(obj, "outputs"))
+		return json_parse_downstream(r, v, prefix, err);
 	v = json_required(obj, prefix, "outputs", err);
 	if (!v)
 		return -EINVAL;
-	return json_parse_outputs(r, v, prefix, err);
+	rc = json_parse_outputs(r, v, prefix, err);
+	if (rc == 0 && json_object_get(obj, "downstream"))
+		rc = json_parse_downstream(r, json_object_get(obj, "downstream"), prefix, err);
+	return rc;
 }
 
 static int json_parse_rules(struct mcr_config *cfg, json_t *rules, struct config_error *err)
@@ -627,21 +704,64 @@ static json_t *output_to_json(const struct mcr_output *o)
 	return out;
 }
 
+/*
+ * The "downstream" list as the operator wrote it: the names alone, or with
+ * the options they share (the first one's: they were expanded from one).
+ * The input's group and port are left out, as they were inherited.
+ */
+static json_t *downstream_to_json(const struct mcr_rule *r, const struct mcr_output *first)
+{
+	json_t *names = json_array(), *obj;
+	int rc = names ? 0 : -ENOMEM;
+
+	for (size_t i = 0; !rc && i < r->n_outputs; i++)
+		if (r->outputs[i].is_downstream)
+			rc = json_array_append_new(names, json_string(r->outputs[i].ifname)) < 0 ?
+				     -ENOMEM : 0;
+	if (rc < 0 || config_downstream_is_plain(r, first)) {
+		if (rc < 0)
+			json_decref(names);
+		return rc < 0 ? NULL : names;
+	}
+	obj = output_to_json(first);
+	if (!obj) {
+		json_decref(names);
+		return NULL;
+	}
+	(void)json_object_del(obj, "interface");
+	(void)json_object_del(obj, "when");
+	if (addr_ip_equal(&first->group, &r->in_group))
+		(void)json_object_del(obj, "group");
+	if (first->port == r->in_port)
+		(void)json_object_del(obj, "port");
+	if (json_set_new(obj, "interfaces", names) < 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
 json_t *config_rule_to_json(const struct mcr_rule *r)
 {
+	const struct mcr_output *first = config_downstream_first(r);
 	json_t *obj = json_object(), *outs = json_array();
 	int rc = obj && outs ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !rc && i < r->n_outputs; i++)
-		rc = json_array_append_new(outs, output_to_json(&r->outputs[i])) < 0 ? -ENOMEM : 0;
+		if (!r->outputs[i].is_downstream)
+			rc = json_array_append_new(outs, output_to_json(&r->outputs[i])) < 0 ?
+				     -ENOMEM : 0;
 	if (!rc)
 		rc = json_set_new(obj, "name", json_string(r->name));
 	if (!rc)
 		rc = json_set_new(obj, "input", input_to_json(r));
-	if (!rc) {
+	/* A rule with a "downstream" list and nothing else has no "outputs". */
+	if (!rc && (json_array_size(outs) || !first)) {
 		rc = json_set_new(obj, "outputs", outs);
 		outs = NULL;
 	}
+	if (!rc && first)
+		rc = json_set_new(obj, "downstream", downstream_to_json(r, first));
 	json_decref(outs);
 	if (rc < 0) {
 		json_decref(obj);

@@ -51,9 +51,10 @@ int config_check_when(const struct mcr_config *cfg, struct config_error *err)
 	return 0;
 }
 
+/* A downstream interface that does not exist yet has no listeners, whatever a mark says. */
 static bool is_idle(const struct mcr_output *o)
 {
-	return o->when == WHEN_JOINED && !o->is_joined;
+	return o->when == WHEN_JOINED && (!o->is_joined || (o->is_downstream && !o->ifindex));
 }
 
 size_t config_drop_idle(struct mcr_config *cfg)

@@ -4,6 +4,8 @@
  *   [NAME=]IN_IFACE,GROUP[:PORT][,source=IP][,vlan=VID] ->
  *       OUT_IFACE[,GROUP[:PORT]][,ttl=N|keep|decrement][,source=relay|keep|IP][,when=joined]
  *       [; OUT...]
+ * One OUT may instead be the rule's "downstream" list:
+ *   downstream=IFACE[+IFACE...][,GROUP[:PORT]][,ttl=...][,source=...]
  * GROUP is IPv4 or IPv6; an IPv6 one with a port goes in brackets,
  * "[ff3e::1]:5000".
  * Its values go through the same checks as the JSON file's (value.h), and
@@ -194,24 +196,16 @@ static int shorthand_output_option(struct mcr_output *o, char *field, bool *has_
 			   where, SHOWN_MAX, field);
 }
 
-static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
-			    struct config_error *err)
+/* What follows an output's interface (or the downstream list): [GROUP[:PORT]][,KEY=VALUE...]. */
+static int shorthand_output_fields(struct mcr_output *o, char *cursor, const char *where,
+				   struct config_error *err)
 {
-	char shown[SHOWN_MAX + 4];
-	char *cursor = spec, *field;
 	bool has_group = false, has_option = false, has_ttl = false, has_source = false;
+	char *field;
 	int rc;
 
-	field = str_next_field(&cursor, ',');
-	if (!field || !field[0])
-		return config_fail(err, -EINVAL, "%s: missing interface", where);
-	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, field);
-	rc = value_check_ifname(field, o->ifname, where, shown, err);
-	if (rc < 0)
-		return rc;
 	o->ttl_mode = TTL_DECREMENT;
 	o->source_mode = SOURCE_RELAY;
-
 	while ((field = str_next_field(&cursor, ','))) {
 		if (!has_group && !has_option && field[0] && !strchr(field, '=')) {
 			rc = shorthand_group_port(field, &o->group, &o->port, where, err);
@@ -226,11 +220,79 @@ static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
 	return 0;
 }
 
+static int shorthand_output(struct mcr_output *o, char *spec, const char *where,
+			    struct config_error *err)
+{
+	char shown[SHOWN_MAX + 4];
+	char *cursor = spec, *field;
+	int rc;
+
+	field = str_next_field(&cursor, ',');
+	if (!field || !field[0])
+		return config_fail(err, -EINVAL, "%s: missing interface", where);
+	(void)snprintf(shown, sizeof(shown), "\"%.*s\"", SHOWN_MAX, field);
+	rc = value_check_ifname(field, o->ifname, where, shown, err);
+	if (rc < 0)
+		return rc;
+	return shorthand_output_fields(o, cursor, where, err);
+}
+
+/* Whether an output part is "downstream=...", the list (spaces allowed around '='). */
+static bool is_downstream_part(char *part)
+{
+	return str_key_value(str_trim(part), "downstream") != NULL;
+}
+
+/*
+ * "downstream=IF+IF[,GROUP[:PORT]][,ttl=...][,source=...]": the list's
+ * names split on '+' (an interface name with '+' cannot be listed), then
+ * the options as an output takes them, checked through a template output.
+ */
+static int shorthand_downstream(struct mcr_rule *r, char *part, const char *ctx,
+				struct config_error *err)
+{
+	char where[SPEC_SHOWN_MAX + 64];
+	struct mcr_output tmpl = { .when = WHEN_ALWAYS };
+	char *cursor = part, *names;
+	const char **list;
+	size_t n = 1, i = 0;
+	int rc;
+
+	(void)snprintf(where, sizeof(where), "%s: downstream", ctx);
+	names = str_key_value(str_next_field(&cursor, ','), "downstream");
+	rc = shorthand_output_fields(&tmpl, cursor, where, err);
+	if (rc < 0)
+		return rc;
+	if (tmpl.when != WHEN_ALWAYS)
+		return config_fail(err, -EINVAL,
+				   "%s: when= does not apply: downstream interfaces always follow "
+				   "their listeners",
+				   where);
+	for (const char *p = names; *p; p++)
+		n += *p == '+';
+	if (n > MCR_MAX_OUTPUTS)
+		return config_fail(err, -EINVAL, "%s: %zu interfaces, at most %d", where, n,
+				   MCR_MAX_OUTPUTS);
+	list = calloc(n, sizeof(*list));
+	if (!list)
+		return config_fail(err, -ENOMEM, "%s: out of memory", where);
+	cursor = names;
+	while (i < n)
+		list[i++] = str_next_field(&cursor, '+');
+	rc = config_downstream_add(r, list, n, &tmpl, where, err);
+	free(list);
+	return rc;
+}
+
+/*
+ * The outputs, then the downstream list (at most one, wherever it is
+ * written), so that an interface given in both is caught either way.
+ */
 static int shorthand_outputs(struct mcr_rule *r, char *rhs, const char *ctx,
 			     struct config_error *err)
 {
 	char where[SPEC_SHOWN_MAX + 64];
-	char *cursor = rhs;
+	char *cursor = rhs, *part, *downstream = NULL;
 	size_t n = 1;
 	int rc;
 
@@ -242,14 +304,23 @@ static int shorthand_outputs(struct mcr_rule *r, char *rhs, const char *ctx,
 	r->outputs = calloc(n, sizeof(*r->outputs));
 	if (!r->outputs)
 		return config_fail(err, -ENOMEM, "%s: out of memory", ctx);
-	r->n_outputs = n;
 	for (size_t i = 0; i < n; i++) {
+		part = str_next_field(&cursor, ';');
+		if (is_downstream_part(part)) {
+			if (downstream)
+				return config_fail(err, -EINVAL,
+						   "%s: more than one downstream=; list every "
+						   "interface in one, joined with '+'",
+						   ctx);
+			downstream = part;
+			continue;
+		}
 		(void)snprintf(where, sizeof(where), "%s: output %zu", ctx, i + 1);
-		rc = shorthand_output(&r->outputs[i], str_next_field(&cursor, ';'), where, err);
+		rc = shorthand_output(&r->outputs[r->n_outputs++], part, where, err);
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
+	return downstream ? shorthand_downstream(r, downstream, ctx, err) : 0;
 }
 
 int config_add_shorthand(struct mcr_config *cfg, const char *spec, struct config_error *err)

@@ -302,7 +302,8 @@ static bool report_changes(const struct mcr_config *cfg, const unsigned int *old
 		was_waiting |= old[k] == 0;
 		is_changed |= old[k++] != rule->in_ifindex;
 		for (size_t o = 0; o < rule->n_outputs; o++) {
-			was_waiting |= old[k] == 0;
+			/* A missing downstream interface never held the rule. */
+			was_waiting |= old[k] == 0 && !rule->outputs[o].is_downstream;
 			is_changed |= old[k++] != rule->outputs[o].ifindex;
 		}
 		if (missing && !was_waiting)
