@@ -25,6 +25,7 @@ enum {
 	OPT_TTL,
 	OPT_OUT_SOURCE,
 	OPT_WHEN,
+	OPT_DOWNSTREAM,
 	OPT_RULE_JSON,
 };
 
@@ -95,7 +96,54 @@ struct add_flags {
 	const char *when;
 	const char *rule_json;
 	json_t *outputs;
+	json_t *downstream;	/* interface names, from every --downstream */
 };
+
+/* "IF[+IF...]" appended to the list; mcrd checks each name. */
+static int downstream_from_spec(const struct mcrctl_cmd *cmd, const char *spec, json_t *list)
+{
+	char *copy = strdup(spec), *cursor = copy, *name;
+	int rc = 0;
+
+	if (!copy)
+		return EXIT_FAILURE;
+	while (rc == 0 && (name = strsep(&cursor, "+"))) {
+		if (!name[0])
+			rc = mcrctl_usage_error(cmd, "--downstream \"%s\": an empty interface name",
+						spec);
+		else if (json_array_append_new(list, json_string(name)) < 0)
+			rc = EXIT_FAILURE;
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * The "downstream" field: the names alone, or with --ttl and
+ * --output-source, which apply to every output, the listed ones too.
+ */
+static int add_downstream(const struct add_flags *f, json_t *rule)
+{
+	json_t *ds;
+	long long v;
+
+	if (!f->ttl && !f->out_source)
+		return json_object_set(rule, "downstream", f->downstream) < 0 ? -ENOMEM : 0;
+	ds = json_pack("{s:O}", "interfaces", f->downstream);
+	if (!ds)
+		return -ENOMEM;
+	if (f->ttl && json_object_set_new(ds, "ttl", parse_integer(f->ttl, &v) == 0 ?
+							     json_integer(v) :
+							     json_string(f->ttl)) < 0)
+		goto out_free;
+	if (f->out_source && json_object_set_new(ds, "source", json_string(f->out_source)) < 0)
+		goto out_free;
+	return json_object_set_new(rule, "downstream", ds) < 0 ? -ENOMEM : 0;
+
+out_free:
+	json_decref(ds);
+	return -ENOMEM;
+}
 
 static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags *f,
 			   json_t **ret)
@@ -108,12 +156,16 @@ static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags 
 		return mcrctl_usage_error(cmd, "missing --input-interface");
 	if (!f->in_group)
 		return mcrctl_usage_error(cmd, "missing --input-group");
-	if (json_array_size(f->outputs) == 0)
-		return mcrctl_usage_error(cmd, "missing --output");
+	if (json_array_size(f->outputs) == 0 && json_array_size(f->downstream) == 0)
+		return mcrctl_usage_error(cmd, "missing --output or --downstream");
 	in = json_pack("{s:s, s:s}", "interface", f->in_iface, "group", f->in_group);
-	rule = json_pack("{s:o, s:O}", "input", in, "outputs", f->outputs);
+	rule = json_pack("{s:o}", "input", in);
 	if (!rule)
 		return EXIT_FAILURE;
+	if (json_array_size(f->outputs) && json_object_set(rule, "outputs", f->outputs) < 0)
+		goto out_nomem;
+	if (json_array_size(f->downstream) && add_downstream(f, rule) < 0)
+		goto out_nomem;
 	if (f->in_port) {
 		if (parse_integer(f->in_port, &v) < 0)
 			goto out_bad_port;
@@ -164,7 +216,8 @@ static int rule_from_json_arg(const struct mcrctl_cmd *cmd, const struct add_fla
 	json_t *rule;
 
 	if (f->name || f->in_iface || f->in_group || f->in_port || f->source || f->vlan || f->ttl ||
-	    f->out_source || f->when || json_array_size(f->outputs))
+	    f->out_source || f->when || json_array_size(f->outputs) ||
+	    json_array_size(f->downstream))
 		return mcrctl_usage_error(cmd, "--json RULE replaces the other rule options");
 	rule = json_loads(f->rule_json, JSON_REJECT_DUPLICATES, &jerr);
 	if (!rule)
@@ -193,15 +246,16 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 		{ "ttl", required_argument, NULL, OPT_TTL },
 		{ "output-source", required_argument, NULL, OPT_OUT_SOURCE },
 		{ "when", required_argument, NULL, OPT_WHEN },
+		{ "downstream", required_argument, NULL, OPT_DOWNSTREAM },
 		MCRCTL_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct add_flags f = { .outputs = json_array() };
+	struct add_flags f = { .outputs = json_array(), .downstream = json_array() };
 	json_t *rule = NULL, *args, *result, *o;
 	int c, rc = EXIT_FAILURE;
 
-	if (!f.outputs)
-		return EXIT_FAILURE;
+	if (!f.outputs || !f.downstream)
+		goto out_free_outputs;
 	while ((c = mcrctl_getopt(m, cmd, argc, argv, "h", options)) != -1) {
 		switch (c) {
 		case OPT_NAME:
@@ -233,6 +287,12 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 			break;
 		case OPT_RULE_JSON:
 			f.rule_json = optarg;
+			break;
+		case OPT_DOWNSTREAM:
+			rc = downstream_from_spec(cmd, optarg, f.downstream);
+			if (rc)
+				goto out_free_outputs;
+			rc = EXIT_FAILURE;
 			break;
 		case OPT_OUTPUT:
 			rc = output_from_spec(cmd, optarg, &o);
@@ -272,6 +332,7 @@ int cmd_add(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **arg
 
 out_free_outputs:
 	json_decref(f.outputs);
+	json_decref(f.downstream);
 	return rc;
 }
 
@@ -312,36 +373,54 @@ static void fmt_group_port(const json_t *obj, char *buf, size_t size)
 		(void)snprintf(buf, size, "%s:*", host);
 }
 
-/* The outputs as in the --rule shorthand: "IF[,GROUP[:PORT]][,ttl=T][,source=S][,when=W]; ...". */
-static char *fmt_outputs(const json_t *outputs)
+/* An output's options as --rule writes them: "[,GROUP[:PORT]][,ttl=T][,source=S][,when=W]". */
+static void fmt_output_options(FILE *f, const json_t *o)
 {
+	char host[64];
+
+	/* As --rule takes it: an IPv6 group in brackets when a port follows. */
+	if (json_object_get(o, "group") && json_object_get(o, "port"))
+		(void)fprintf(f, ",%s",
+			      table_host(json_str_or(o, "group", "?"), host, sizeof(host)));
+	else if (json_object_get(o, "group"))
+		(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
+	if (json_object_get(o, "port"))
+		(void)fprintf(f, ":%lld", json_int_of(o, "port"));
+	if (json_is_integer(json_object_get(o, "ttl")))
+		(void)fprintf(f, ",ttl=%lld", json_int_of(o, "ttl"));
+	else if (json_object_get(o, "ttl"))
+		(void)fprintf(f, ",ttl=%s", json_str_or(o, "ttl", "?"));
+	if (json_object_get(o, "source"))
+		(void)fprintf(f, ",source=%s", json_str_or(o, "source", "?"));
+	if (json_object_get(o, "when"))
+		(void)fprintf(f, ",when=%s", json_str_or(o, "when", "?"));
+}
+
+/*
+ * The outputs as in the --rule shorthand, "IF[,options]; ...", then the
+ * downstream list as "downstream=IF+IF[,options]".
+ */
+static char *fmt_outputs(const json_t *rule)
+{
+	const json_t *ds = json_object_get(rule, "downstream");
+	const json_t *names = json_is_object(ds) ? json_object_get(ds, "interfaces") : ds;
+	bool has_outputs = json_array_size(json_object_get(rule, "outputs")) > 0;
 	char *buf = NULL;
 	size_t size = 0, i;
-	char host[64];
 	json_t *o;
 	FILE *f = open_memstream(&buf, &size);
 
 	if (!f)
 		return NULL;
-	json_array_foreach(outputs, i, o) {
+	json_array_foreach(json_object_get(rule, "outputs"), i, o) {
 		(void)fprintf(f, "%s%s", i ? "; " : "", json_str_or(o, "interface", "?"));
-		/* As --rule takes it: an IPv6 group in brackets when a port follows. */
-		if (json_object_get(o, "group") && json_object_get(o, "port"))
-			(void)fprintf(f, ",%s",
-				      table_host(json_str_or(o, "group", "?"), host, sizeof(host)));
-		else if (json_object_get(o, "group"))
-			(void)fprintf(f, ",%s", json_str_or(o, "group", "?"));
-		if (json_object_get(o, "port"))
-			(void)fprintf(f, ":%lld", json_int_of(o, "port"));
-		if (json_is_integer(json_object_get(o, "ttl")))
-			(void)fprintf(f, ",ttl=%lld", json_int_of(o, "ttl"));
-		else if (json_object_get(o, "ttl"))
-			(void)fprintf(f, ",ttl=%s", json_str_or(o, "ttl", "?"));
-		if (json_object_get(o, "source"))
-			(void)fprintf(f, ",source=%s", json_str_or(o, "source", "?"));
-		if (json_object_get(o, "when"))
-			(void)fprintf(f, ",when=%s", json_str_or(o, "when", "?"));
+		fmt_output_options(f, o);
 	}
+	json_array_foreach(names, i, o)
+		(void)fprintf(f, "%s%s", i ? "+" : has_outputs ? "; downstream=" : "downstream=",
+			      json_is_string(o) ? json_string_value(o) : "?");
+	if (json_is_object(ds))
+		fmt_output_options(f, ds);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -367,7 +446,7 @@ int cmd_list(struct mcrctl *m, const struct mcrctl_cmd *cmd, int argc, char **ar
 	table_init(&t, cols);
 	json_array_foreach(json_object_get(result, "rules"), i, rule) {
 		json_t *in = json_object_get(rule, "input");
-		char gp[96], *outs = fmt_outputs(json_object_get(rule, "outputs"));
+		char gp[96], *outs = fmt_outputs(rule);
 
 		fmt_group_port(in, gp, sizeof(gp));
 		table_row(&t);

@@ -23,7 +23,7 @@ static const struct mcrctl_cmd commands[] = {
 	{ "add", PROTO_CMD_ADD,
 	  "--input-interface IF --input-group GROUP [--input-port PORT] [--source IP]\n"
 	  "           [--vlan VID] [--name NAME] --output IF[,GROUP[:PORT]]... [--ttl N|keep|decrement]\n"
-	  "           [--output-source relay|keep|IP] [--when always|joined]\n"
+	  "           [--output-source relay|keep|IP] [--when always|joined] [--downstream IF[+IF...]]...\n"
 	  "       mcrctl add --json RULE",
 	  NULL,
 	  "Add a rule to the running mcrd.  --output may be repeated; an output without\n"
@@ -31,6 +31,9 @@ static const struct mcrctl_cmd commands[] = {
 	  "outputs send from; --source is the input's sender) apply to every output, and so\n"
 	  "does --when joined (send only while the group has listeners there).  --json takes\n"
 	  "a whole rule object in the configuration file's form instead of the flags.\n"
+	  "--downstream lists interfaces the rule relays to only while the group has\n"
+	  "listeners there (igmpproxy's downstream interfaces); it may stand instead of\n"
+	  "--output, and --ttl and --output-source apply to it too.\n"
 	  "--vlan: the rule takes frames tagged with that VLAN (1-4094), not untagged ones.\n"
 	  "mcrd checks the rule and answers with the message naming any bad field.",
 	  cmd_add },
