@@ -552,6 +552,39 @@ static void t_add_ipv6_and_list(void **state)
 	assert_has(r.err, "the input group 239.9.9.9 is IPv4 but outputs[0]'s group ff3e::9 is IPv6");
 }
 
+/* --downstream, alone or with --output, and list showing it as downstream=IF+IF. */
+static void t_add_downstream_and_list(void **state)
+{
+	struct fixture *fx = *state;
+	const struct mcr_rule *rule;
+	struct run r;
+
+	run(fx, &r, "add", "--name", "ds", "--input-interface", "lo", "--input-group", "239.9.9.9",
+	    "--downstream", "mcrds-a+mcrds-b", "--downstream", "mcrds-c", "--ttl", "3", NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "added rule ds\n");
+	rule = &fx->cfg.rules[2];
+	assert_int_equal(rule->n_outputs, 3);
+	assert_true(rule->outputs[2].is_downstream);
+	assert_int_equal(rule->outputs[2].when, WHEN_JOINED);
+	assert_int_equal(rule->outputs[2].ttl, 3);
+	run(fx, &r, "add", "--name", "ds2", "--input-interface", "lo", "--input-group",
+	    "239.9.9.10", "--output", "lo,239.8.8.8", "--downstream", "mcrds-a", NULL);
+	assert_status(&r, 0);
+	run(fx, &r, "list", NULL);
+	assert_status(&r, 0);
+	assert_has(r.out, " downstream=mcrds-a+mcrds-b+mcrds-c,ttl=3\n");
+	assert_has(r.out, " lo,239.8.8.8,ttl=decrement; downstream=mcrds-a\n");
+	/* The input interface in the list: refused by mcrd, naming rule and interface. */
+	run(fx, &r, "add", "--name", "loop", "--input-interface", "lo", "--input-group",
+	    "239.9.9.11", "--downstream", "mcrds-a+lo", NULL);
+	assert_status(&r, 1);
+	assert_has(r.err, "\"lo\" is the input interface of rule \"loop\"");
+	run(fx, &r, "add", "--input-interface", "lo", "--input-group", "239.9.9.11",
+	    "--downstream", "a++b", NULL);
+	assert_status(&r, 2);
+}
+
 static void t_add_from_json(void **state)
 {
 	struct fixture *fx = *state;
@@ -958,6 +991,7 @@ int main(void)
 		T(t_workers_table),
 		T(t_ping_version_log_level),
 		T(t_add_from_flags),
+		T(t_add_downstream_and_list),
 		T(t_add_from_json),
 		T(t_add_refused),
 		T(t_remove),
