@@ -734,6 +734,8 @@ static json_t *downstream_to_json(const struct mcr_rule *r, const struct mcr_out
 		(void)json_object_del(obj, "group");
 	if (first->port == r->in_port)
 		(void)json_object_del(obj, "port");
+	if (first->ttl_mode == TTL_DECREMENT)
+		(void)json_object_del(obj, "ttl");
 	if (json_set_new(obj, "interfaces", names) < 0) {
 		json_decref(obj);
 		return NULL;
