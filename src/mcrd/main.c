@@ -71,7 +71,8 @@ static const struct process_option process_options[] = {
 	  "add a rule (repeatable), in the form\n"
 	  "[NAME=]IN_IF,GROUP[:PORT][,source=IP][,vlan=VID]\n"
 	  "  -> OUT_IF[,GROUP[:PORT]][,ttl=N|keep|decrement]\n"
-	  "     [,source=relay|keep|IP][,when=always|joined][; ...]" },
+	  "     [,source=relay|keep|IP][,when=always|joined][; ...]\n"
+	  "  one OUT may be downstream=IF[+IF...][,GROUP[:PORT]][,ttl=..][,source=..]" },
 	{ "check-config", 0, OPT_CHECK, NULL,
 	  "validate the configuration and exit (0 = good, 2 = bad)" },
 	{ "user", 0, OPT_USER, "NAME",
