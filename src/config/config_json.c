@@ -303,7 +303,7 @@ static int json_parse_downstream(struct mcr_rule *r, json_t *ds, const char *pre
 				 struct config_error *err)
 {
 	struct mcr_output tmpl = { .ttl_mode = TTL_DECREMENT, .source_mode = SOURCE_RELAY };
-	char path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
+	char path[PATH_MAX_LEN], list_path[PATH_MAX_LEN], shown[SHOWN_MAX + 4];
 	json_t *names = ds, *v;
 	const char **list;
 	size_t n, i;
@@ -320,7 +320,8 @@ static int json_parse_downstream(struct mcr_rule *r, json_t *ds, const char *pre
 		names = json_required(ds, path, "interfaces", err);
 		if (!names)
 			return -EINVAL;
-		path_join(path, path, "interfaces");
+		path_join(list_path, path, "interfaces");
+		memcpy(path, list_path, sizeof(path));
 	}
 	if (!json_is_array(names)) {
 		config_json_show(names, shown);
