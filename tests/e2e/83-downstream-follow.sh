@@ -56,8 +56,8 @@ expect_json "$GJSON" '.interfaces | length' -eq 2 "interfaces watched"
 
 step "Streaming $IN, nobody listening downstream"
 start_gen src -i "$SRC_IF" -g $IN -r 2000 -c 16000 -d 20
-sleep 0.5
-expect_still sink "$K1" 400
+sleep 0.2
+expect_still sink "$K1" 300
 expect_still sink "$K2" 100
 
 step "A socket on link 1 joins $OUT"
