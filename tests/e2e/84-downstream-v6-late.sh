@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: MIT
 # e2e: chooses its own ingress paths
 #
-# (It names none: what it tests is the rule's list and the interfaces that
-# come, not a receive path, and 83 runs on every path; so CI runs it once.)
 # An IPv6 rule with a "downstream" list whose second interface does not
 # exist yet: the rule does not wait for it (mcrctl list names no missing
 # interface) and relays to the first as soon as a listener there joins
 # with MLD; when the second link appears, mcrd listens and queries there
 # too, and a listener's join brings the stream to it, while the first
 # keeps its own.
+# It names no ingress path: what it tests is the rule's list and interfaces
+# that come, not a receive path, and 83 runs on every path; CI runs it once.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
