@@ -158,6 +158,9 @@ static int rule_from_flags(const struct mcrctl_cmd *cmd, const struct add_flags 
 		return mcrctl_usage_error(cmd, "missing --input-group");
 	if (json_array_size(f->outputs) == 0 && json_array_size(f->downstream) == 0)
 		return mcrctl_usage_error(cmd, "missing --output or --downstream");
+	if (f->when && json_array_size(f->outputs) == 0)
+		return mcrctl_usage_error(cmd, "--when applies to --output; --downstream "
+					       "interfaces always follow their listeners");
 	in = json_pack("{s:s, s:s}", "interface", f->in_iface, "group", f->in_group);
 	rule = json_pack("{s:o}", "input", in);
 	if (!rule)

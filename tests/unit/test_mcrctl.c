@@ -583,6 +583,10 @@ static void t_add_downstream_and_list(void **state)
 	run(fx, &r, "add", "--input-interface", "lo", "--input-group", "239.9.9.11",
 	    "--downstream", "a++b", NULL);
 	assert_status(&r, 2);
+	run(fx, &r, "add", "--input-interface", "lo", "--input-group", "239.9.9.11",
+	    "--downstream", "a", "--when", "always", NULL);
+	assert_status(&r, 2);
+	assert_has(r.err, "--downstream interfaces always follow their listeners");
 }
 
 static void t_add_from_json(void **state)
