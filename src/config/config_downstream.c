@@ -16,20 +16,27 @@
 #include "config/config_internal.h"
 #include "config/value.h"
 
-static const char *rule_label(const struct mcr_rule *r)
+/* " of rule \"NAME\"" (@prep "of"), or nothing for a rule not named yet (the path names it). */
+static const char *rule_label(const struct mcr_rule *r, const char *prep,
+			      char buf[MCR_NAME_MAX + 16])
 {
-	return r->name[0] ? r->name : "(unnamed)";
+	if (!r->name[0])
+		return "";
+	(void)snprintf(buf, MCR_NAME_MAX + 16, " %s rule \"%s\"", prep, r->name);
+	return buf;
 }
 
 /* An interface the rule already names: its input, an output, or an earlier list entry. */
 static int check_new_name(const struct mcr_rule *r, const char *ifname, const char *where,
 			  struct config_error *err)
 {
+	char label[MCR_NAME_MAX + 16];
+
 	if (!strcmp(ifname, r->in_ifname))
 		return config_fail(err, -EINVAL,
-				   "%s: \"%s\" is the input interface of rule \"%s\"; a rule never "
-				   "relays back onto its input: remove it from the list",
-				   where, ifname, rule_label(r));
+				   "%s: \"%s\" is the input interface%s; a rule never relays back "
+				   "onto its input: remove it from the list",
+				   where, ifname, rule_label(r, "of", label));
 	for (size_t o = 0; o < r->n_outputs; o++) {
 		const struct mcr_output *out = &r->outputs[o];
 
@@ -37,14 +44,12 @@ static int check_new_name(const struct mcr_rule *r, const char *ifname, const ch
 			continue;
 		if (out->is_downstream)
 			return config_fail(err, -EINVAL,
-					   "%s: \"%s\" is listed twice in rule \"%s\"; list each "
-					   "interface once",
-					   where, ifname, rule_label(r));
+					   "%s: \"%s\" is listed twice%s; list each interface once",
+					   where, ifname, rule_label(r, "in", label));
 		return config_fail(err, -EINVAL,
-				   "%s: \"%s\" is also an output of rule \"%s\"; name it in one "
-				   "place: in \"downstream\" (it follows listeners) or in "
-				   "\"outputs\"",
-				   where, ifname, rule_label(r));
+				   "%s: \"%s\" is also an output%s; name it in one place: in "
+				   "\"downstream\" (it follows listeners) or in \"outputs\"",
+				   where, ifname, rule_label(r, "of", label));
 	}
 	return 0;
 }
