@@ -64,7 +64,8 @@ COMMON_SRC := src/common/log.c src/common/addr.c src/common/payload.c src/common
 # The configuration: mcrd and mcrctl link all of it.
 CONFIG_SRC := src/config/config.c src/config/config_json.c src/config/rule_spec.c \
               src/config/config_check.c src/config/value.c src/config/settings.c \
-              src/config/config_when.c src/config/config_downstream.c
+              src/config/config_when.c
+CONFIG_SRC += src/config/config_downstream.c
 MCRD_LIB   := src/mcrd/dataplane/packet.c src/mcrd/dataplane/rule.c $(CONFIG_SRC) \
               src/mcrd/dataplane/stats.c src/mcrd/dataplane/filter.c src/mcrd/dataplane/frame.c \
               src/mcrd/dataplane/frame6.c
@@ -98,7 +99,8 @@ UNIT_TESTS += test_ring test_ingress test_gen test_udpreuse
 UNIT_TESTS += test_netlink test_ifwatch
 UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
-UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire test_config_downstream
+UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
+UNIT_TESTS += test_config_downstream
 UNIT_TESTS += test_table
 UNIT_TESTS += test_config_v6 test_frame6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
