@@ -40,12 +40,19 @@ int config_check_when(const struct mcr_config *cfg, struct config_error *err)
 			const struct mcr_addr *g = addr_ip_is_set(&out->group) ? &out->group :
 										  &rule->in_group;
 
-			if (out->when == WHEN_JOINED && !addr_ip_is_multicast(g))
+			if (out->when != WHEN_JOINED || addr_ip_is_multicast(g))
+				continue;
+			if (out->is_downstream)
 				return config_fail(err, -EINVAL,
-						   "rule \"%s\": output %zu (%s): \"when\": \"joined\" "
-						   "follows a multicast group's listeners; give the output "
-						   "a multicast group or remove \"when\"",
-						   rule->name, o + 1, out->ifname);
+						   "rule \"%s\": downstream interface %s follows a "
+						   "multicast group's listeners; give the \"downstream\" "
+						   "list a multicast group, or make %s an output",
+						   rule->name, out->ifname, out->ifname);
+			return config_fail(err, -EINVAL,
+					   "rule \"%s\": output %zu (%s): \"when\": \"joined\" "
+					   "follows a multicast group's listeners; give the output a "
+					   "multicast group or remove \"when\"",
+					   rule->name, o + 1, out->ifname);
 		}
 	}
 	return 0;

@@ -230,7 +230,7 @@ static void t_shorthand(void **state)
 static void t_waiting_and_idle(void **state)
 {
 	struct config_error err;
-	struct mcr_config cfg;
+	struct mcr_config cfg, other;
 
 	(void)state;
 	config_init(&cfg);
@@ -239,6 +239,13 @@ static void t_waiting_and_idle(void **state)
 	    config_resolve(&cfg, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_null(config_rule_waiting_for(&cfg.rules[0]));
+	/* Listeners are a multicast group's: a unicast destination is refused, named. */
+	config_init(&other);
+	assert_int_equal(config_add_shorthand(&other, "u=lo,239.1.1.1 -> downstream=br1,198.18.0.9",
+					      &err), 0);
+	assert_int_equal(config_resolve(&other, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "rule \"u\": downstream interface br1 follows a multicast"));
+	config_free(&other);
 	/* An ordinary output still holds its rule. */
 	assert_string_equal(config_rule_waiting_for(&cfg.rules[1]), "mcrds-c");
 	/* A stale mark on a missing interface does not make it relay. */
