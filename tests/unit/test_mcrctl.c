@@ -557,6 +557,7 @@ static void t_add_downstream_and_list(void **state)
 {
 	struct fixture *fx = *state;
 	const struct mcr_rule *rule;
+	char file[64];
 	struct run r;
 
 	run(fx, &r, "add", "--name", "ds", "--input-interface", "lo", "--input-group", "239.9.9.9",
@@ -575,6 +576,13 @@ static void t_add_downstream_and_list(void **state)
 	assert_status(&r, 0);
 	assert_has(r.out, " downstream=mcrds-a+mcrds-b+mcrds-c,ttl=3\n");
 	assert_has(r.out, " lo,239.8.8.8,ttl=decrement; downstream=mcrds-a\n");
+	/* Saved as the lists, which load again as the same rules. */
+	(void)snprintf(file, sizeof(file), "%s/ds.json", fx->dir);
+	run(fx, &r, "config", "save", file, NULL);
+	assert_status(&r, 0);
+	run(fx, &r, "config", "load", file, NULL);
+	assert_status(&r, 0);
+	assert_string_equal(r.out, "0 removed, 0 replaced, 0 added, 4 unchanged\n");
 	/* The input interface in the list: refused by mcrd, naming rule and interface. */
 	run(fx, &r, "add", "--name", "loop", "--input-interface", "lo", "--input-group",
 	    "239.9.9.11", "--downstream", "mcrds-a+lo", NULL);
