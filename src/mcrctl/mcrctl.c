@@ -40,7 +40,8 @@ static const struct mcrctl_cmd commands[] = {
 	{ "remove", PROTO_CMD_REMOVE, "NAME", NULL, NULL, cmd_remove },
 	{ "list", PROTO_CMD_LIST, "", NULL,
 	  "One line per rule: name, input interface, VLAN (- = untagged), group:port\n"
-	  "(* = any port), source (* = any) and the outputs in the --rule shorthand's form.",
+	  "(* = any port), source (* = any) and the outputs in the --rule shorthand's form\n"
+	  "(a downstream list last: downstream=IF+IF).",
 	  cmd_list },
 	{ "stats", PROTO_CMD_STATS, "[-v]", NULL,
 	  "Per rule: average packet rates in and out since mcrd started, packets,\n"
