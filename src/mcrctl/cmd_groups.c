@@ -63,26 +63,65 @@ static void querier_rows(struct table *t, const json_t *ifs)
 					    proto_state(mi, p));
 }
 
-/* "198.18.0.1 (3.2 s), ..." or "*" (every source). */
-static void sources_cell(struct table *t, const json_t *g)
+/*
+ * Appends the sources excluded (or not) to buf at len: "198.18.0.3, ..."
+ * or "198.18.0.1 (3.2 s), ...".  Returns the new length.
+ */
+static size_t sources_text(char *buf, size_t cap, size_t len, const json_t *sources,
+			   bool is_excluded)
 {
-	const json_t *sources = json_object_get(g, "sources"), *src;
-	char buf[512] = "", b[24];
-	size_t i, len = 0;
+	const json_t *src;
+	bool is_first = true;
+	char b[24];
+	size_t i;
 
-	if (!strcmp(json_str_or(g, "mode", ""), "exclude") || json_array_size(sources) == 0) {
-		table_cell(t, "*");
-		return;
-	}
 	json_array_foreach(sources, i, src) {
-		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s (%s)", i ? ", " : "",
-				 json_str_or(src, "source", "?"),
-				 secs(json_int_of(src, "expires_ms"), b));
+		int n;
 
-		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+		if (json_is_true(json_object_get(src, "excluded")) != is_excluded)
+			continue;
+		if (is_excluded)
+			n = snprintf(buf + len, cap - len, "%s%s", is_first ? "" : ", ",
+				     json_str_or(src, "source", "?"));
+		else
+			n = snprintf(buf + len, cap - len, "%s%s (%s)", is_first ? "" : ", ",
+				     json_str_or(src, "source", "?"),
+				     secs(json_int_of(src, "expires_ms"), b));
+		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += (size_t)n;
+		is_first = false;
 	}
+	return len;
+}
+
+/*
+ * Include mode: "198.18.0.1 (3.2 s), ...".  Exclude mode: "*" (every
+ * source), "* except 198.18.0.3, ..." and the requested sources' timers
+ * after a "; ".
+ */
+static void sources_cell(struct table *t, const json_t *g)
+{
+	const json_t *sources = json_object_get(g, "sources");
+	char buf[512] = "";
+	size_t len = 0;
+	int n;
+
+	if (strcmp(json_str_or(g, "mode", ""), "exclude") != 0) {
+		(void)sources_text(buf, sizeof(buf), 0, sources, false);
+		table_cell(t, "%s", buf[0] ? buf : "-");
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "*");
+	len = (size_t)n;
+	n = snprintf(buf + len, sizeof(buf) - len, " except ");
+	len = sources_text(buf, sizeof(buf), len + (size_t)n, sources, true);
+	if (len == strlen("* except "))
+		len = 1;	/* none excluded */
+	buf[len] = '\0';
+	n = snprintf(buf + len, sizeof(buf) - len, "; ");
+	if (sources_text(buf, sizeof(buf), len + (size_t)n, sources, false) == len + (size_t)n)
+		buf[len] = '\0';	/* none requested */
 	table_cell(t, "%s", buf);
 }
 
