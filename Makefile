@@ -220,12 +220,18 @@ $(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# A source-filtered listener: (S,G) joins or blocked sources on a real socket (e2e 85, 86).
+$(BUILD)/tests/ssmlisten: $(call obj,tests/tools/ssmlisten.c)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/mldsend $(BUILD)/tests/ctlhold
+e2e: $(BUILD)/tests/ssmlisten
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).

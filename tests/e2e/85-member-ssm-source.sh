@@ -1,0 +1,148 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# A source-specific rule's "when": "joined" output follows the listeners of
+# its source (IGMPv3, RFC 3376 6.4): a real socket on the sink's link that
+# asks for 232.1.1.1 from another sender (MCAST_JOIN_SOURCE_GROUP) does not
+# make the stream flow; one that asks for it from the rule's source does,
+# within one query response interval, and receives it from that source
+# (the output keeps it); when that socket closes, its kernel sends a BLOCK,
+# mcrd asks with a group-and-source-specific query naming the source (seen
+# on the wire), and the stream stops after the last member query time
+# while the group keeps its other listener.
+#
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=memberlib.sh
+. "$(dirname "$0")/memberlib.sh"
+
+GROUP=232.1.1.1
+PORT=5000
+OTHER=198.18.0.99	# a source nobody sends from
+RESPONSE_MS=1000
+LMQT_MS=200
+SSMLISTEN=$BIN/tests/ssmlisten
+
+e2e_init
+require_bins mcrd mcrgen mcrctl tests/ssmlisten
+command -v tcpdump >/dev/null || skip "needs tcpdump"
+
+# ssm_listen NAME SOURCE: a socket on the sink's link joins (SOURCE, GROUP).
+ssm_listen()
+{
+	ip netns exec "$(ns sink)" "$SSMLISTEN" -i "$SINK_IF" -g $GROUP -p $PORT -s "$2" -d 20 \
+		-r "$TMPD/$1.ready" >"$TMPD/$1.json" 2>"$TMPD/$1.err" &
+	_pid=$!
+	track_pid "$_pid"
+	echo "$_pid" >"$TMPD/$1.pid"
+	wait_file "$TMPD/$1.ready" "$_pid" || fail "ssmlisten $1 did not join: $(cat "$TMPD/$1.err")"
+}
+
+# ssm_stop NAME: the socket closes (its kernel sends a BLOCK for its source).
+ssm_stop()
+{
+	_pid=$(cat "$TMPD/$1.pid")
+	kill -TERM "$_pid"
+	wait "$_pid" || fail "ssmlisten $1 failed: $(cat "$TMPD/$1.err")"
+	untrack_pid "$_pid"
+}
+
+# sources_of: the sources mcrd's table lists for GROUP, comma-separated.
+sources_of()
+{
+	json_get "$GJSON" "[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].sources |
+		map(.source) | sort | join(\",\")"
+}
+
+# wait_sources LIST LIMIT_MS: poll "mcrctl groups" until GROUP's sources are LIST.
+wait_sources()
+{
+	_t0=$(now_ms)
+	while :; do
+		groups_json poll
+		[ "$(sources_of)" = "$1" ] && return 0
+		[ $(($(now_ms) - _t0)) -lt "$2" ] || fail "sources of $GROUP are '$(sources_of)', not '$1'"
+		sleep 0.02
+	done
+}
+
+step "Creating world"
+topo_standard 1
+SINK_IF=$(topo_sinkif 1)
+
+step "Starting relay: an SSM rule whose output follows listeners of its source"
+# shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
+start_mcrd relay $MEMBER_ARGS \
+	-r "ssm=$RELAY_IN,$GROUP:$PORT,source=$SRC_ADDR -> $(topo_out 1),source=keep,when=joined"
+ip netns exec "$(ns sink)" timeout 20 tcpdump -i "$SINK_IF" -n -U -w "$TMPD/igmp.pcap" igmp \
+	2>"$TMPD/tcpdump.err" &
+TCPDUMP_PID=$!
+track_pid "$TCPDUMP_PID"
+i=0
+until grep -q "listening on" "$TMPD/tcpdump.err"; do
+	[ $i -lt 100 ] || fail "tcpdump did not start: $(cat "$TMPD/tcpdump.err")"
+	sleep 0.02
+	i=$((i + 1))
+done
+start_gen src -i "$SRC_IF" -g $GROUP:$PORT -r 2000 -c 16000 -d 20
+
+step "A socket on the sink asks for $GROUP from $OTHER only"
+ssm_listen other $OTHER
+wait_sources $OTHER 3000
+expect_json_str "$GJSON" "[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].mode" include
+expect_json_str "$GJSON" \
+	"[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].has_listeners" true
+expect_still sink "$SINK_IF" 500
+
+step "Another socket asks for $GROUP from $SRC_ADDR: the stream flows"
+watch_flow_start sink "$SINK_IF" 5000
+ssm_listen right $SRC_ADDR
+watch_flow_wait
+join_ms=$((FLOW_AT - $(mtime_ms "$TMPD/right.ready")))
+info "join latency: the stream arrived $join_ms ms after the (S,G) join" \
+	"(query response interval $RESPONSE_MS ms)"
+expect "$join_ms" -lt "$RESPONSE_MS" "join latency (ms)"
+wait_sources "$SRC_ADDR,$OTHER" 2000
+ctl groups | tee "$TMPD/groups.txt"
+grep -Eq "IGMP +$GROUP +yes +include .*$SRC_ADDR \(" "$TMPD/groups.txt" ||
+	fail "mcrctl groups does not list $GROUP with $SRC_ADDR"
+queries=$(json_get "$GJSON" '.interfaces[0].querier.queries_sent')
+
+step "The $SRC_ADDR socket closes: BLOCK, a group-and-source query, the stream stops"
+sleep 0.5
+t_leave=$(now_ms)
+ssm_stop right
+wait_still sink "$SINK_IF" 3000
+leave_ms=$((STILL_AT - t_leave))
+info "leave latency: the stream stopped $leave_ms ms after the BLOCK" \
+	"(last member query time $LMQT_MS ms)"
+expect "$leave_ms" -lt $((LMQT_MS + 800)) "leave latency (ms)"
+expect_json "$TMPD/right.json" .received -gt 100 "packets the (S,G) listener received"
+expect_json "$TMPD/right.json" ".from[\"$SRC_ADDR\"]" -eq "$(json_get "$TMPD/right.json" .received)" \
+	"of them from $SRC_ADDR"
+wait_sources $OTHER 2000
+expect_json_str "$GJSON" \
+	"[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].has_listeners" true
+expect_json "$GJSON" '.interfaces[0].querier.queries_sent' -ge $((queries + 2)) \
+	"queries sent (RV group-and-source queries)"
+expect_still sink "$SINK_IF" 400
+
+step "The group-and-source query on the wire"
+kill -INT "$TCPDUMP_PID"
+wait "$TCPDUMP_PID"
+untrack_pid "$TCPDUMP_PID"
+tcpdump -r "$TMPD/igmp.pcap" -n -vv 2>/dev/null >"$TMPD/igmp.out"
+grep -A1 "igmp query v3" "$TMPD/igmp.out" | grep "gaddr $GROUP { $SRC_ADDR }" | tee "$TMPD/gsq.txt"
+expect "$(wc -l <"$TMPD/gsq.txt")" -ge 2 "group-and-source queries for ($SRC_ADDR, $GROUP) seen"
+expect "$(grep -c "gaddr $GROUP block { $SRC_ADDR }" "$TMPD/igmp.out")" -ge 1 \
+	"BLOCK records from the sink's kernel seen"
+
+step "Stopping"
+ssm_stop other
+expect_json "$TMPD/other.json" .received -eq 0 "packets the $OTHER listener received"
+kill -TERM "$(cat "$TMPD/gen$GEN_N.pid")"
+wait_gen
+stop_mcrd
+expect "$MCRD_RC" -eq 0 "mcrd exit status"
+echo "$join_ms $leave_ms" >"$TMPD/latency.txt"
+pass
