@@ -15,56 +15,19 @@
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=memberlib.sh
 . "$(dirname "$0")/memberlib.sh"
+# shellcheck source=ssmlib.sh
+. "$(dirname "$0")/ssmlib.sh"
 
 GROUP=232.1.1.1
 PORT=5000
 OTHER=198.18.0.99	# a source nobody sends from
 RESPONSE_MS=1000
 LMQT_MS=200
-SSMLISTEN=$BIN/tests/ssmlisten
+IGMP='.interfaces[0]'
 
 e2e_init
 require_bins mcrd mcrgen mcrctl tests/ssmlisten
 command -v tcpdump >/dev/null || skip "needs tcpdump"
-
-# ssm_listen NAME SOURCE: a socket on the sink's link joins (SOURCE, GROUP).
-ssm_listen()
-{
-	ip netns exec "$(ns sink)" "$SSMLISTEN" -i "$SINK_IF" -g $GROUP -p $PORT -s "$2" -d 20 \
-		-r "$TMPD/$1.ready" >"$TMPD/$1.json" 2>"$TMPD/$1.err" &
-	_pid=$!
-	track_pid "$_pid"
-	echo "$_pid" >"$TMPD/$1.pid"
-	wait_file "$TMPD/$1.ready" "$_pid" || fail "ssmlisten $1 did not join: $(cat "$TMPD/$1.err")"
-}
-
-# ssm_stop NAME: the socket closes (its kernel sends a BLOCK for its source).
-ssm_stop()
-{
-	_pid=$(cat "$TMPD/$1.pid")
-	kill -TERM "$_pid"
-	wait "$_pid" || fail "ssmlisten $1 failed: $(cat "$TMPD/$1.err")"
-	untrack_pid "$_pid"
-}
-
-# sources_of: the sources mcrd's table lists for GROUP, comma-separated.
-sources_of()
-{
-	json_get "$GJSON" "[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].sources |
-		map(.source) | sort | join(\",\")"
-}
-
-# wait_sources LIST LIMIT_MS: poll "mcrctl groups" until GROUP's sources are LIST.
-wait_sources()
-{
-	_t0=$(now_ms)
-	while :; do
-		groups_json poll
-		[ "$(sources_of)" = "$1" ] && return 0
-		[ $(($(now_ms) - _t0)) -lt "$2" ] || fail "sources of $GROUP are '$(sources_of)', not '$1'"
-		sleep 0.02
-	done
-}
 
 step "Creating world"
 topo_standard 1
@@ -87,22 +50,21 @@ done
 start_gen src -i "$SRC_IF" -g $GROUP:$PORT -r 2000 -c 16000 -d 20
 
 step "A socket on the sink asks for $GROUP from $OTHER only"
-ssm_listen other $OTHER
-wait_sources $OTHER 3000
-expect_json_str "$GJSON" "[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].mode" include
-expect_json_str "$GJSON" \
-	"[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].has_listeners" true
+ssm_listen other sink "$SINK_IF" $GROUP $PORT -s $OTHER
+ssm_wait "$IGMP" $GROUP false $OTHER 3000
+expect_json_str "$GJSON" "$(ssm_group "$IGMP" $GROUP).mode" include
+expect_json_str "$GJSON" "$(ssm_group "$IGMP" $GROUP).has_listeners" true
 expect_still sink "$SINK_IF" 500
 
 step "Another socket asks for $GROUP from $SRC_ADDR: the stream flows"
 watch_flow_start sink "$SINK_IF" 5000
-ssm_listen right $SRC_ADDR
+ssm_listen right sink "$SINK_IF" $GROUP $PORT -s $SRC_ADDR
 watch_flow_wait
 join_ms=$((FLOW_AT - $(mtime_ms "$TMPD/right.ready")))
 info "join latency: the stream arrived $join_ms ms after the (S,G) join" \
 	"(query response interval $RESPONSE_MS ms)"
 expect "$join_ms" -lt "$RESPONSE_MS" "join latency (ms)"
-wait_sources "$SRC_ADDR,$OTHER" 2000
+ssm_wait "$IGMP" $GROUP false "$SRC_ADDR,$OTHER" 2000
 ctl groups | tee "$TMPD/groups.txt"
 grep -Eq "IGMP +$GROUP +yes +include .*$SRC_ADDR \(" "$TMPD/groups.txt" ||
 	fail "mcrctl groups does not list $GROUP with $SRC_ADDR"
@@ -120,9 +82,8 @@ expect "$leave_ms" -lt $((LMQT_MS + 800)) "leave latency (ms)"
 expect_json "$TMPD/right.json" .received -gt 100 "packets the (S,G) listener received"
 expect_json "$TMPD/right.json" ".from[\"$SRC_ADDR\"]" -eq "$(json_get "$TMPD/right.json" .received)" \
 	"of them from $SRC_ADDR"
-wait_sources $OTHER 2000
-expect_json_str "$GJSON" \
-	"[.interfaces[0].groups[] | select(.group == \"$GROUP\")][0].has_listeners" true
+ssm_wait "$IGMP" $GROUP false $OTHER 2000
+expect_json_str "$GJSON" "$(ssm_group "$IGMP" $GROUP).has_listeners" true
 expect_json "$GJSON" '.interfaces[0].querier.queries_sent' -ge $((queries + 2)) \
 	"queries sent (RV group-and-source queries)"
 expect_still sink "$SINK_IF" 400
