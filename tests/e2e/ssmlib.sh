@@ -67,3 +67,16 @@ ssm_wait()
 		sleep 0.02
 	done
 }
+
+# ssm_wait_listened TABLE GROUP LIMIT_MS: poll "mcrctl groups" until GROUP
+# has listeners in TABLE.
+ssm_wait_listened()
+{
+	_t0=$(now_ms)
+	while :; do
+		groups_json poll
+		[ "$(json_get "$GJSON" "$(ssm_group "$1" "$2").has_listeners")" = true ] && return 0
+		[ $(($(now_ms) - _t0)) -lt "$3" ] || fail "$2 has no listeners after $3 ms"
+		sleep 0.02
+	done
+}
