@@ -63,17 +63,13 @@ static void querier_rows(struct table *t, const json_t *ifs)
 					    proto_state(mi, p));
 }
 
-/*
- * Appends the sources excluded (or not) to buf at len: "198.18.0.3, ..."
- * or "198.18.0.1 (3.2 s), ...".  Returns the new length.
- */
-static size_t sources_text(char *buf, size_t cap, size_t len, const json_t *sources,
-			   bool is_excluded)
+/* The sources excluded (or not) into buf: "198.18.0.3, ..." or "198.18.0.1 (3.2 s), ...". */
+static void sources_text(char *buf, size_t cap, const json_t *sources, bool is_excluded)
 {
 	const json_t *src;
 	bool is_first = true;
+	size_t i, len = 0;
 	char b[24];
-	size_t i;
 
 	json_array_foreach(sources, i, src) {
 		int n;
@@ -92,37 +88,26 @@ static size_t sources_text(char *buf, size_t cap, size_t len, const json_t *sour
 		len += (size_t)n;
 		is_first = false;
 	}
-	return len;
 }
 
 /*
  * Include mode: "198.18.0.1 (3.2 s), ...".  Exclude mode: "*" (every
- * source), "* except 198.18.0.3, ..." and the requested sources' timers
- * after a "; ".
+ * source), "* except 198.18.0.3, ...", and the sources still requested
+ * with their timers after a "; ".
  */
 static void sources_cell(struct table *t, const json_t *g)
 {
 	const json_t *sources = json_object_get(g, "sources");
-	char buf[512] = "";
-	size_t len = 0;
-	int n;
+	char excluded[256] = "", requested[256] = "";
 
+	sources_text(requested, sizeof(requested), sources, false);
 	if (strcmp(json_str_or(g, "mode", ""), "exclude") != 0) {
-		(void)sources_text(buf, sizeof(buf), 0, sources, false);
-		table_cell(t, "%s", buf[0] ? buf : "-");
+		table_cell(t, "%s", requested[0] ? requested : "-");
 		return;
 	}
-	n = snprintf(buf, sizeof(buf), "*");
-	len = (size_t)n;
-	n = snprintf(buf + len, sizeof(buf) - len, " except ");
-	len = sources_text(buf, sizeof(buf), len + (size_t)n, sources, true);
-	if (len == strlen("* except "))
-		len = 1;	/* none excluded */
-	buf[len] = '\0';
-	n = snprintf(buf + len, sizeof(buf) - len, "; ");
-	if (sources_text(buf, sizeof(buf), len + (size_t)n, sources, false) == len + (size_t)n)
-		buf[len] = '\0';	/* none requested */
-	table_cell(t, "%s", buf);
+	sources_text(excluded, sizeof(excluded), sources, true);
+	table_cell(t, "*%s%s%s%s", excluded[0] ? " except " : "", excluded,
+		   requested[0] ? "; " : "", requested);
 }
 
 static void group_rows_of(struct table *t, const char *ifname, int proto, const json_t *st)

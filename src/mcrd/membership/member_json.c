@@ -43,7 +43,7 @@ static json_t *group_json(const struct member_group *g, uint64_t now)
 	json_t *sources = json_array();
 	json_t *obj;
 
-	/* EXCLUDE mode: the requested sources (timers running), then the excluded (stopped). */
+	/* Each source with its timer, or excluded (EXCLUDE mode, its timer stopped). */
 	for (unsigned int i = 0; sources && i < g->n_sources; i++) {
 		bool is_excluded = membership_is_excluded(g, i, now);
 
