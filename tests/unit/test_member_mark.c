@@ -32,9 +32,11 @@ static const char *const rules[] = {
 	"addr=lo,232.1.1.3,source=198.18.0.1 -> lo,source=198.18.0.50,when=joined",
 	"asm=lo,239.1.1.1 -> lo,when=joined",
 	"ssm6=lo,[ff3e::1],source=2001:db8::1 -> lo,source=keep,when=joined",
+	/* A downstream list: its outputs are joined outputs like the others. */
+	"ds=eth0,232.1.1.4,source=198.18.0.1 -> downstream=lo,source=keep",
 };
 
-enum { SSM, RELAY, ADDR, ASM, SSM6, N_RULES };
+enum { SSM, RELAY, ADDR, ASM, SSM6, DS, N_RULES };
 
 struct fixture {
 	struct member m;
@@ -152,12 +154,26 @@ static void t_exclude_and_mld(void **state)
 	assert_true(joined(RELAY));
 }
 
+/* A source-specific rule's downstream interface follows listeners of its source, not others. */
+static void t_downstream(void **state)
+{
+	(void)state;
+	assert_true(fx.cfg.rules[DS].outputs[0].is_downstream);
+	report(IGMP_ALLOW_NEW_SOURCES, "232.1.1.4", "198.18.0.2");
+	(void)member_mark(&fx.m, &fx.cfg, 10 * S);
+	assert_false(joined(DS));
+	report(IGMP_ALLOW_NEW_SOURCES, "232.1.1.4", "198.18.0.1");
+	assert_true(member_mark(&fx.m, &fx.cfg, 10 * S));
+	assert_true(joined(DS));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(t_nobody, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_include, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_exclude_and_mld, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_downstream, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
