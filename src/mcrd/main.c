@@ -352,6 +352,14 @@ int main(int argc, char **argv)
 			if (config_rule_waiting_for(&cfg.rules[r]))
 				(void)printf("rule \"%s\" waits for interface %s, which does not exist\n",
 					     cfg.rules[r].name, config_rule_waiting_for(&cfg.rules[r]));
+		/* A misspelt downstream interface would otherwise go unnoticed: it never waits. */
+		for (size_t r = 0; r < cfg.n_rules; r++)
+			for (size_t j = 0; j < cfg.rules[r].n_outputs; j++)
+				if (cfg.rules[r].outputs[j].is_downstream &&
+				    !cfg.rules[r].outputs[j].ifindex)
+					(void)printf("rule \"%s\": downstream interface %s does not "
+						     "exist; it gets nothing until it does\n",
+						     cfg.rules[r].name, cfg.rules[r].outputs[j].ifname);
 		config_free(&cfg);
 		return EXIT_SUCCESS;
 	}

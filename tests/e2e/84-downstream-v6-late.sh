@@ -44,6 +44,13 @@ K2=$(topo_sinkif 2)
 mld_link relay "$O1" fe80::5
 mld_link sink "$K1" fe80::9
 
+step "Checking: the missing $O2 is named, the rule does not wait"
+ip netns exec "$(ns relay)" "$MCRD" --check-config -r "tv6=$RELAY_IN,[$GROUP]:5000 -> downstream=$O1+$O2" \
+	>"$TMPD/check.txt" || fail "mcrd --check-config refused the rule"
+expect_grep "$TMPD/check.txt" "rule \"tv6\": downstream interface $O2 does not exist" \
+	"--check-config names the missing interface"
+grep -q "waits" "$TMPD/check.txt" && fail "--check-config says the rule waits: $(cat "$TMPD/check.txt")"
+
 step "Starting relay: downstream $O1 and $O2 ($O2 missing)"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS -r "tv6=$RELAY_IN,[$GROUP]:5000 -> downstream=$O1+$O2"
@@ -51,6 +58,8 @@ ctl list | tee "$TMPD/list.txt"
 expect_grep "$TMPD/list.txt" " downstream=$O1+$O2" "mcrctl list shows the list"
 ctl --json list >"$TMPD/list.json" || fail "mcrctl list failed"
 expect_json_str "$TMPD/list.json" '.rules[0].waiting' null "the rule waits for nothing"
+expect_grep "$TMPD/mcrd1.err" "rule \"tv6\": downstream interface $O2 does not exist" \
+	"mcrd's log names the missing interface"
 
 step "Streaming [$GROUP]:5000; a listener on link 1 joins (MLDv2)"
 start_gen src -i "$SRC_IF" -g "[$GROUP]:5000" --source $V6_SRC -r 2000 -c 16000 -d 20

@@ -385,6 +385,12 @@ static void log_waiting(const struct mcr_config *cfg)
 		if (missing)
 			log_warn("rule \"%s\": interface %s does not exist; the rule waits for it",
 				 cfg->rules[r].name, missing);
+		/* A downstream interface never holds its rule: say it is missing all the same. */
+		for (size_t o = 0; o < cfg->rules[r].n_outputs; o++)
+			if (cfg->rules[r].outputs[o].is_downstream && !cfg->rules[r].outputs[o].ifindex)
+				log_info("rule \"%s\": downstream interface %s does not exist; it "
+					 "gets nothing until it does",
+					 cfg->rules[r].name, cfg->rules[r].outputs[o].ifname);
 	}
 }
 
