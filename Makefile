@@ -185,7 +185,7 @@ $(BUILD)/tests/test_gen: $(call obj,src/mcrd/dataplane/gen.c src/mcrd/dataplane/
 $(BUILD)/tests/test_udpreuse: $(call obj,src/mcrd/dataplane/udpreuse.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
-$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
