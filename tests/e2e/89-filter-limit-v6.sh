@@ -19,7 +19,7 @@
 
 LIMIT6=256
 LIMIT4=1000
-COUNT=6000
+COUNT=4000
 RATE=2000
 
 e2e_init
@@ -73,6 +73,12 @@ ctl add --name v6port --input-interface "$RELAY_IN" --input-group ff3e::1:2 --in
 expect "$(ctl --json list | jq '.rules | length')" -eq $((LIMIT6 + 3)) "rules after the adds"
 expect "$(ctl --json list | jq '[.rules[] | select(.name == "over")] | length')" -eq 0 \
 	"the refused rule is not listed"
+
+if pid_alive "$(cat "$TMPD/gen$GEN_N.pid")"; then
+	info "ok   the changes went through while both streams ran"
+else
+	info "note: the streams ended before the last change (a slow machine)"
+fi
 
 step "Analyzing: neither stream lost a packet"
 wait_gen
