@@ -152,8 +152,8 @@ static void check_output6(const struct frame6_tmpl *t, const uint8_t *ip, const 
 	frame6_pkt_init(&p, ip, udp);
 	frame6_build(out, t, &p, 3);
 	FUZZ_CHECK(ref_load16(oip + 4) == udp_len && ref_load16(oudp + 4) == udp_len,
-		   "frame6_build: lengths %u/%u, received %u", ref_load16(oip + 4), ref_load16(oudp + 4),
-		   udp_len);
+		   "frame6_build: lengths %u/%u, received %u", ref_load16(oip + 4),
+		   ref_load16(oudp + 4), udp_len);
 	check = ref_load16(oudp + 6);
 	FUZZ_CHECK(check != 0, "frame6_build: UDP checksum 0");
 	if (p.csum == FRAME_CSUM_PARTIAL) {

@@ -164,8 +164,11 @@ static void t_ipv6_outputs(void **state)
 static void make_dual(struct mcr_config *cfg, size_t n4, size_t n6)
 {
 	make_config(cfg, n4 + n6, n4 + n6, 1);
-	for (size_t r = 0; r < n4; r++)
-		cfg->rules[r].in_group = addr_ip_v4((struct in_addr){ htonl(0xff3e0000u + (uint32_t)r) });
+	for (size_t r = 0; r < n4; r++) {
+		struct in_addr a = { htonl(0xff3e0000u + (uint32_t)r) };
+
+		cfg->rules[r].in_group = addr_ip_v4(a);
+	}
 	for (size_t i = 0; i < n6; i++) {
 		struct mcr_addr *g = &cfg->rules[n4 + i].in_group;
 
