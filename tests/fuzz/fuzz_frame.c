@@ -41,6 +41,31 @@ static uint16_t udp_full_check(const uint8_t *ip, const uint8_t *udp, uint16_t u
 	return check ? check : 0xffff;
 }
 
+/*
+ * The UDP checksum @fn wrote in the output header @oudp for the received
+ * datagram @udp (whose checksum was not 0), given the new pseudo-header's
+ * sum @pseudo: never 0, and for a received partial one (@csum, the kernel
+ * completes it) that sum folded, else one that verifies over the new
+ * pseudo-header, @oudp and the untouched payload.
+ */
+static void check_udp_csum(const char *fn, uint8_t csum, uint32_t pseudo, const uint8_t *oudp,
+			   const uint8_t *udp)
+{
+	uint16_t udp_len = ref_load16(udp + 4), check = ref_load16(oudp + 6);
+	uint32_t sum;
+
+	FUZZ_CHECK(check != 0, "%s: UDP checksum 0", fn);
+	if (csum == FRAME_CSUM_PARTIAL) {
+		FUZZ_CHECK(check == ref_fold(pseudo),
+			   "%s: partial checksum 0x%04x is not the pseudo-header sum", fn, check);
+		return;
+	}
+	sum = pseudo + ref_sum(0, oudp, 8) + ref_sum(0, udp + 8, (size_t)udp_len - 8);
+	FUZZ_CHECK(ref_fold(sum) == 0xffff,
+		   "%s: UDP checksum 0x%04x does not verify (received 0x%04x)", fn, check,
+		   ref_load16(udp + 6));
+}
+
 /* One output's header for the datagram at @ip/@udp, checked against its payload. */
 static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const uint8_t *udp)
 {
@@ -48,7 +73,6 @@ static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const ui
 	struct frame_pkt p;
 	const uint8_t *oip = out + FRAME_OFF_IP, *oudp = out + FRAME_OFF_UDP;
 	uint16_t udp_len = ref_load16(udp + 4), check;
-	uint32_t sum;
 
 	frame_pkt_init(&p, ip, udp);
 	frame_build(out, t, &p, 0x1234, (uint8_t)(ip[8] - 1));
@@ -62,18 +86,7 @@ static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const ui
 			   check);
 		return;
 	}
-	if (p.csum == FRAME_CSUM_PARTIAL) {
-		/* The kernel completes it from the new pseudo-header's sum. */
-		FUZZ_CHECK(check == ref_fold(ref_pseudo4_sum(oip, udp_len)),
-			   "frame_build: partial checksum 0x%04x is not the pseudo-header sum",
-			   check);
-		return;
-	}
-	sum = ref_pseudo4_sum(oip, udp_len) + ref_sum(0, oudp, 8) +
-	      ref_sum(0, udp + 8, (size_t)udp_len - 8);
-	FUZZ_CHECK(ref_fold(sum) == 0xffff && check != 0,
-		   "frame_build: UDP checksum 0x%04x does not verify (received 0x%04x)", check,
-		   ref_load16(udp + 6));
+	check_udp_csum("frame_build", p.csum, ref_pseudo4_sum(oip, udp_len), oudp, udp);
 }
 
 /*
@@ -145,27 +158,15 @@ static void check_output6(const struct frame6_tmpl *t, const uint8_t *ip, const 
 {
 	uint8_t out[FRAME6_SEND_LEN];
 	const uint8_t *oip = out + FRAME6_OFF_IP, *oudp = out + FRAME6_OFF_UDP;
-	uint16_t udp_len = ref_load16(udp + 4), check;
+	uint16_t udp_len = ref_load16(udp + 4);
 	struct frame6_pkt p;
-	uint32_t sum;
 
 	frame6_pkt_init(&p, ip, udp);
 	frame6_build(out, t, &p, 3);
 	FUZZ_CHECK(ref_load16(oip + 4) == udp_len && ref_load16(oudp + 4) == udp_len,
 		   "frame6_build: lengths %u/%u, received %u", ref_load16(oip + 4),
 		   ref_load16(oudp + 4), udp_len);
-	check = ref_load16(oudp + 6);
-	FUZZ_CHECK(check != 0, "frame6_build: UDP checksum 0");
-	if (p.csum == FRAME_CSUM_PARTIAL) {
-		FUZZ_CHECK(check == ref_fold(ref_pseudo6_sum(oip, udp_len)),
-			   "frame6_build: partial checksum 0x%04x is not the pseudo-header sum",
-			   check);
-		return;
-	}
-	sum = ref_pseudo6_sum(oip, udp_len) + ref_sum(0, oudp, 8) +
-	      ref_sum(0, udp + 8, (size_t)udp_len - 8);
-	FUZZ_CHECK(ref_fold(sum) == 0xffff, "frame6_build: UDP checksum 0x%04x does not verify",
-		   check);
+	check_udp_csum("frame6_build", p.csum, ref_pseudo6_sum(oip, udp_len), oudp, udp);
 }
 
 /*
