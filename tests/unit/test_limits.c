@@ -218,6 +218,22 @@ static void t_filter_boundary(void **state)
 	assert_int_equal(check_dual(FILTER_MAX_DESTS + 1, 1), -E2BIG);
 }
 
+/* A full IPv4 section leaves the IPv6 one its own room: ff0e::1 is not a 1,001st IPv4 group. */
+static void t_families_counted_apart(void **state)
+{
+	struct config_error err = { "" };
+	struct mcr_config cfg;
+	struct mcr_addr *g;
+
+	(void)state;
+	make_config(&cfg, FILTER_MAX_DESTS + 1, FILTER_MAX_DESTS + 1, 1);
+	g = &cfg.rules[FILTER_MAX_DESTS].in_group;
+	*g = (struct mcr_addr){ .family = AF_INET6 };
+	assert_int_equal(inet_pton(AF_INET6, "ff0e::1", &g->v6), 1);
+	assert_int_equal(limits_check(&cfg, &err), 0);
+	config_free(&cfg);
+}
+
 /* What passes here is what the worker's builder takes: the same length, at the limits. */
 static void t_filter_same_length(void **state)
 {
@@ -260,6 +276,7 @@ int main(void)
 		cmocka_unit_test(t_empty_is_fine),
 		cmocka_unit_test(t_ipv6_outputs),
 		cmocka_unit_test(t_filter_boundary),
+		cmocka_unit_test(t_families_counted_apart),
 		cmocka_unit_test(t_filter_same_length),
 	};
 
