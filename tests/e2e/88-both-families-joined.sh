@@ -6,6 +6,10 @@
 # running.  An IPv4 listener (IGMP) makes only the IPv4 stream flow there,
 # an IPv6 listener (MLD) only the IPv6 one; "mcrctl groups" lists both
 # groups on the interface, one under IGMP and one under MLD.
+# First, the relay's link-local address on that link goes through
+# duplicate address detection (1.5 s): while it is tentative mcrd's MLD
+# querier does not take it (RFC 3810 5.1.14) and sends nothing, and says
+# once why it waits; then it takes it and queries.
 #
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,21 +32,52 @@ step "Creating world: IPv4 and IPv6 on one output link"
 topo_v6 1
 OUT_IF=$(topo_out 1)
 SINK_IF=$(topo_sinkif 1)
-mld_link relay "$OUT_IF" $MCRD_LL
 mld_link sink "$SINK_IF" $SINK_LL
+# Duplicate address detection on the relay's side: 3 probes 500 ms apart,
+# without the random delay before the first.  No link-local address yet.
+nsx relay sysctl -qw "net.ipv6.conf.$OUT_IF.accept_dad=1" "net.ipv6.conf.$OUT_IF.dad_transmits=3" \
+	"net.ipv6.neigh.$OUT_IF.retrans_time_ms=500" \
+	"net.ipv6.conf.$OUT_IF.router_solicitation_delay=0" || fail "cannot set DAD sysctls of $OUT_IF"
+nsx relay ip -6 addr flush dev "$OUT_IF" scope link || fail "cannot flush $OUT_IF's link-local addresses"
 
 step "Starting relay: cam4 and cam6, both following listeners on $OUT_IF"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS --stats-interval 100 \
 	-r "cam4=$RELAY_IN,239.1.1.1:5000 -> $OUT_IF,$G4:6000,when=joined" \
 	-r "cam6=$RELAY_IN,[ff3e::1]:5000 -> $OUT_IF,[$G6]:6000,when=joined"
+
+step "$MCRD_LL appears on $OUT_IF, tentative for 1.5 s: the MLD querier waits"
+nsx relay ip -6 addr add $MCRD_LL/64 dev "$OUT_IF" || fail "cannot add $MCRD_LL to $OUT_IF"
+is_tentative()
+{
+	nsx relay ip -6 addr show dev "$OUT_IF" | grep -q "inet6 $MCRD_LL/64 .*tentative"
+}
+is_tentative || fail "$MCRD_LL is not tentative right after it was added (is DAD on?)"
+polls=0
+while is_tentative; do
+	groups_json tentative
+	# Taken only if it was still tentative after the reply.
+	if is_tentative; then
+		[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" != $MCRD_LL ] ||
+			fail "mcrd took $MCRD_LL for its MLD queries while it was tentative"
+		expect_json "$GJSON" '.interfaces[0].mld.querier.queries_sent' -eq 0 \
+			"MLD queries sent while $MCRD_LL is tentative" >/dev/null
+		polls=$((polls + 1))
+	fi
+	[ $polls -lt 500 ] || fail "$MCRD_LL still tentative after 500 polls"
+	sleep 0.05
+done
+expect "$polls" -ge 2 "polls of mcrctl groups while $MCRD_LL was tentative, no address taken"
+expect_grep "$MCRD_ERR" "the MLD querier waits: our link-local address $MCRD_LL is tentative" \
+	"mcrd's log says why its querier waits"
 t0=$(now_ms)
 while :; do
 	groups_json start
 	[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" = $MCRD_LL ] && break
-	[ $(($(now_ms) - t0)) -lt 3000 ] || fail "mcrd did not take $MCRD_LL as its MLD address"
+	[ $(($(now_ms) - t0)) -lt 3000 ] || fail "mcrd did not take $MCRD_LL once DAD was over"
 	sleep 0.05
 done
+info "ok   $MCRD_LL taken $(($(now_ms) - t0)) ms after DAD was over"
 expect_json "$GJSON" '.interfaces | length' -eq 1 "interfaces watched (one for both families)"
 
 # out_pkts RULE: what RULE's output has sent so far (mcrctl stats).

@@ -5,7 +5,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -94,25 +93,4 @@ int mld_sock_send(int fd, unsigned int ifindex, const struct in6_addr *dst, cons
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
-}
-
-int mld_sock_ifaddr(const char *ifname, struct in6_addr *ret)
-{
-	struct ifaddrs *ifas;
-
-	*ret = in6addr_any;
-	if (getifaddrs(&ifas) < 0)
-		return -errno;
-	for (const struct ifaddrs *ifa = ifas; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
-
-		if (!sin6 || sin6->sin6_family != AF_INET6 || strcmp(ifa->ifa_name, ifname) ||
-		    !IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
-			continue;
-		/* The lowest: the one the election favours, and stable across lookups. */
-		if (IN6_IS_ADDR_UNSPECIFIED(ret) || memcmp(&sin6->sin6_addr, ret, sizeof(*ret)) < 0)
-			*ret = sin6->sin6_addr;
-	}
-	freeifaddrs(ifas);
-	return 0;
 }
