@@ -102,6 +102,7 @@ UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
 UNIT_TESTS += test_config_v6 test_frame6
+UNIT_TESTS += test_lladdr
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -194,6 +195,7 @@ $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/s
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_lladdr: $(call obj,src/mcrd/membership/lladdr.c)
 $(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 

@@ -50,11 +50,12 @@ int lladdr_take(const struct nlmsghdr *nlh, unsigned int ifindex, struct lladdr 
 
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return 0;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, tb) != MNL_CB_OK)
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
 		return -EINVAL;
 	if (ifa->ifa_family != AF_INET6 || ifa->ifa_index != ifindex)
 		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), attr_cb, tb) != MNL_CB_OK)
+		return -EINVAL;
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a)
 		return 0;
