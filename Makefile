@@ -81,7 +81,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/inlock.c \
               src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
               src/mcrd/membership/mld_wire.c src/mcrd/membership/mld_sock.c \
-              src/mcrd/membership/lladdr.c \
+              src/mcrd/membership/lladdr.c src/mcrd/membership/pktsock.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
               src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
               src/mcrd/membership/member_mld.c src/mcrd/membership/maddr.c \
