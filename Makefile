@@ -213,12 +213,13 @@ $(BUILD)/tests/ctlhold: $(call obj,tests/tools/ctlhold.c $(COMMON_SRC))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
-$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c tests/tools/sendtool.c src/mcrd/membership/igmp_wire.c \
+	$(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An MLD injector: a second querier, a host, or broken MLD (e2e 80-82).
-$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
+$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c tests/tools/sendtool.c src/mcrd/membership/mld_wire.c \
 	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
