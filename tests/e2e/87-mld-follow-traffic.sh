@@ -40,13 +40,7 @@ mld_link sink "$SINK_IF" $SINK_LL
 step "Starting relay: $IN -> $(topo_out 1) $OUT while joined"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS --stats-interval 100 -r "cam6=$RELAY_IN,$IN -> $(topo_out 1),$OUT,when=joined"
-t0=$(now_ms)
-while :; do
-	groups_json start
-	[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" = $MCRD_LL ] && break
-	[ $(($(now_ms) - t0)) -lt 3000 ] || fail "mcrd did not take $MCRD_LL as its MLD address"
-	sleep 0.05
-done
+mld_wait_addr $MCRD_LL 3000
 expect_json_str "$GJSON" '.interfaces[0].mld.querier.is_us' true
 expect_json "$GJSON" '.interfaces[0].mld.groups | length' -eq 0 "IPv6 groups at start"
 

@@ -71,12 +71,7 @@ expect "$polls" -ge 2 "polls of mcrctl groups while $MCRD_LL was tentative, no a
 expect_grep "$MCRD_ERR" "the MLD querier waits: our link-local address $MCRD_LL is tentative" \
 	"mcrd's log says why its querier waits"
 t0=$(now_ms)
-while :; do
-	groups_json start
-	[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" = $MCRD_LL ] && break
-	[ $(($(now_ms) - t0)) -lt 3000 ] || fail "mcrd did not take $MCRD_LL once DAD was over"
-	sleep 0.05
-done
+mld_wait_addr $MCRD_LL 3000
 info "ok   $MCRD_LL taken $(($(now_ms) - t0)) ms after DAD was over"
 expect_json "$GJSON" '.interfaces | length' -eq 1 "interfaces watched (one for both families)"
 
