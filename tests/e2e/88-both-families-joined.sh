@@ -97,7 +97,7 @@ start_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r 2000 -c 20000 -d 20
 GEN4=$GEN_N
 start_gen src -i "$SRC_IF" -g "[ff3e::1]:5000" --source $V6_SRC -r 2000 -c 20000 -d 20
 GEN6=$GEN_N
-sleep 0.5
+sleep 0.2
 expect_still sink "$SINK_IF" 400
 
 step "An IPv4 listener joins $G4: only cam4 flows"
