@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <libmnl/libmnl.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -101,7 +102,7 @@ int lladdr_get(unsigned int ifindex, struct lladdr *ret)
 	struct mnl_socket *nl;
 	struct ifaddrmsg *ifa;
 	unsigned int seq = (unsigned int)time(NULL), portid;
-	int ret_cb = MNL_CB_OK, err = 0;
+	int ret_cb = MNL_CB_OK, err = 0, one = 1;
 
 	memset(ret, 0, sizeof(*ret));
 	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
@@ -112,6 +113,12 @@ int lladdr_get(unsigned int ifindex, struct lladdr *ret)
 		goto out_close;
 	}
 	portid = mnl_socket_get_portid(nl);
+	/*
+	 * Linux 4.20: the kernel then dumps ifindex's addresses only, not the
+	 * whole namespace's; older ones dump all, and lladdr_take() filters.
+	 */
+	(void)setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
