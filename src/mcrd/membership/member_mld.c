@@ -4,7 +4,6 @@
  * arrives, send the queries the timers call for, keep the IPv6 table.
  */
 #include <errno.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -175,8 +174,8 @@ static void refresh_addr(struct member_mld *ml, const char *ifname, unsigned int
 	int ret = lladdr_get(ifindex, &ll);
 
 	if (ret < 0) {
-		log_debug("membership: %s: cannot look up our link-local address: %s, ignoring",
-			  ifname, strerror(-ret));
+		log_msg_errno(LOG_DEBUG, ret, "membership: %s: cannot look up our link-local "
+			      "address, keeping the one we had", ifname);
 		return;
 	}
 	if (maddr_is_none(ll.addr) && !maddr_is_none(ll.unusable) && ml->q.is_enabled &&
