@@ -81,6 +81,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/inlock.c \
               src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
               src/mcrd/membership/mld_wire.c src/mcrd/membership/mld_sock.c \
+              src/mcrd/membership/lladdr.c src/mcrd/membership/pktsock.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
               src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
               src/mcrd/membership/member_mld.c src/mcrd/membership/maddr.c \
@@ -102,6 +103,7 @@ UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
 UNIT_TESTS += test_member_mark
 UNIT_TESTS += test_config_v6 test_frame6
+UNIT_TESTS += test_lladdr
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -194,10 +196,12 @@ $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/s
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_lladdr: $(call obj,src/mcrd/membership/lladdr.c)
 $(BUILD)/tests/test_member_mark: $(call obj,src/mcrd/membership/member.c src/mcrd/membership/member_mld.c \
 	src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_sock.c \
-	src/mcrd/membership/mld_sock.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+	src/mcrd/membership/mld_sock.c src/mcrd/membership/pktsock.c src/mcrd/membership/lladdr.c \
+	$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 
@@ -215,12 +219,13 @@ $(BUILD)/tests/ctlhold: $(call obj,tests/tools/ctlhold.c $(COMMON_SRC))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
-$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c tests/tools/sendtool.c src/mcrd/membership/igmp_wire.c \
+	$(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An MLD injector: a second querier, a host, or broken MLD (e2e 80-82).
-$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
+$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c tests/tools/sendtool.c src/mcrd/membership/mld_wire.c \
 	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
