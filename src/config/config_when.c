@@ -59,7 +59,7 @@ int config_check_when(const struct mcr_config *cfg, struct config_error *err)
 }
 
 /* A downstream interface that does not exist yet has no listeners, whatever a mark says. */
-static bool is_idle(const struct mcr_output *o)
+bool config_output_is_idle(const struct mcr_output *o)
 {
 	return o->when == WHEN_JOINED && (!o->is_joined || (o->is_downstream && !o->ifindex));
 }
@@ -73,7 +73,7 @@ size_t config_drop_idle(struct mcr_config *cfg)
 		size_t kept = 0;
 
 		for (size_t o = 0; o < rule->n_outputs; o++) {
-			if (is_idle(&rule->outputs[o])) {
+			if (config_output_is_idle(&rule->outputs[o])) {
 				dropped++;
 				continue;
 			}
