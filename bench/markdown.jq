@@ -280,8 +280,9 @@ def setup_text($r):
 	+ " a join the relay namespace's IP stack would also take every packet for local delivery).",
 "- kernel: smcrouted (`-N`, one `phyint … enable` per interface, one (S,G) `mroute`). It has at most 32"
 	+ " VIFs, the input's included, so 31 outputs; past that it is tried once and its error recorded."
-	+ " IPv6 (the IPv6 set-up): the same lines with an IPv6 source and group; smcrouted makes a MIF"
-	+ " beside each VIF and adds the route with MRT6_ADD_MFC, and the kernel's ip6_mr_cache shows it.",
+	+ (if ($r.settings.setups // []) | index("onecore6") then
+	     " IPv6: the same lines with an IPv6 source and group; smcrouted makes a MIF beside each VIF"
+	     + " and adds the route with MRT6_ADD_MFC (the kernel's ip6_mr_cache shows it)." else "" end),
 "- socat: one `socat -u UDP4-RECV … UDP4-DATAGRAM …` per stream, 1:1 only. Its receive goes through the"
 	+ " IP stack, so rp_filter is off in the relay namespace (for every relay alike).",
 "- ceiling: the sender straight into a counter on a veth, no relay: what the sender alone can offer.",
