@@ -812,11 +812,19 @@ relay_start_socat()
 }
 
 # relay_stop: stop the relay; for mcrd, $B_TMP/relay.totals gets its final
-# totals (or {}).
+# totals (or {}); for the kernel, the packets its route forwarded (the Pkts
+# column of ip_mr_cache or ip6_mr_cache) as route_packets.
 relay_stop()
 {
+	local mr=ip_mr
 	echo '{}' >"$B_TMP/relay.totals"
 	[ "${#RELAY_PIDS[@]}" -gt 0 ] || return 0
+	if [ "$RELAY_KIND" = kernel ]; then
+		[ "$B_FAMILY" = 4 ] || mr=ip6_mr
+		# shellcheck disable=SC2016 # awk's $4, in the relay namespace
+		ip netns exec "$NS_RLY" awk 'NR > 1 { n += $4 } END { printf "{\"route_packets\":%d}\n", n }' \
+			"/proc/net/${mr}_cache" >"$B_TMP/relay.totals" 2>/dev/null || echo '{}' >"$B_TMP/relay.totals"
+	fi
 	b_reap 100 "${RELAY_PIDS[@]}"
 	if [ "$RELAY_KIND" = mcr ]; then
 		jq -s '.[-1].totals // {}' "$B_TMP/mcrd.out" >"$B_TMP/relay.totals" 2>/dev/null ||

@@ -16,7 +16,8 @@
 #                           check, windows of SECONDS (default 5)
 #
 # Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*, rows
-# chosen on the command line: custom.*), and the Markdown is printed too.
+# chosen on the command line: custom.*, some set-ups only: latest-SETUP...*,
+# e.g. latest-onecore6.*), and the Markdown is printed too.
 # What is measured, in up to four set-ups (BENCH_SETUPS, default all four;
 # bench/lib.sh has the details):
 #
@@ -134,7 +135,14 @@ else
 	ABLATION_FANOUT=16
 	NAME=latest
 fi
-SETUPS=${SETUPS:-${BENCH_SETUPS:-"veth onecore free onecore6"}}
+ALL_SETUPS="veth onecore free onecore6"
+SETUPS=${SETUPS:-${BENCH_SETUPS:-$ALL_SETUPS}}
+# A full-length run of some set-ups only keeps the committed results of all
+# of them: it writes latest-SETUP[-SETUP...].* instead.
+SETUPS_WORDS=$(tr -s ' \t' '  ' <<<"$SETUPS" | sed 's/^ //; s/ $//')
+if [ "$NAME" = latest ] && [ "$SETUPS_WORDS" != "$ALL_SETUPS" ]; then
+	NAME=latest-${SETUPS_WORDS// /-}
+fi
 SEARCH6_FANOUTS=${BENCH_SEARCH6_FANOUTS:-"1 16"}
 INGRESS6_LIST=${BENCH_INGRESS6:-ring}
 OVERLOAD_FANOUTS=${BENCH_OVERLOAD_FANOUTS:-$SEARCH_FANOUTS}
@@ -333,6 +341,7 @@ search_start_pps()
 		RELAY_N=1
 		hi=$(measure_window "$SEARCH_PAYLOAD" 1 0 | jq .offered_pps)
 		b_unlock
+		b_log "the sender alone (IPv$B_FAMILY, ${SEARCH_PAYLOAD} B): $hi pps"
 	fi
 	echo "$hi"
 }
@@ -420,13 +429,18 @@ phase_search()
 			zero_loss_search "$n" "$hi" "$(overloaded_delivered "$relay" "$n")"
 			relay_stop
 			b_unlock
+			# The kernel's own count of what its route forwarded, over all
+			# the trials: proof that it forwarded at all.
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
 				--argjson p "$SEARCH_PAYLOAD" --argjson best "$ZL_BEST" \
 				--argjson off "$ZL_OFFERED" --argjson top "$hi" --argjson first "$ZL_FIRST" \
 				--argjson t "$ZL_TRIALS" --argjson cpu "$ZL_CPU" \
+				--slurpfile tot "$B_TMP/relay.totals" \
 				'{kind: "search", relay: $relay, fanout: $n, payload: $p, streams: 1,
 				  zero_loss_pps: $best, zero_loss_offered_pps: $off, start_pps: $top,
-				  sender_limited: ($first == 1), trials: $t, at_best: $cpu}')"
+				  sender_limited: ($first == 1), trials: $t, at_best: $cpu}
+				 + if $tot[0].route_packets then {kernel_route_packets: $tot[0].route_packets,
+				      sent_in_trials: ($t | map(.sent) | add)} else {} end')"
 			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
 				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
 		done
