@@ -769,6 +769,9 @@ relay_start_kernel()
 	vifs=$(ip netns exec "$NS_RLY" awk 'NR > 1' "/proc/net/${mr}_vif" | wc -l)
 	err=$(grep -m 1 -o 'Not enough available [VM]IFs[^"]*' "$log" || true)
 	if [ -n "$err" ] || [ "$vifs" -ne $((RELAY_N + 1)) ]; then
+		# Its first complaint says more than its last line (kept with BENCH_KEEP=1).
+		cp "$log" "$B_TMP/smcroute.failed.$EPOCHSECONDS"
+		[ -n "$err" ] || err=$(grep -m 1 -i -E 'error|fail|cannot|not ' "$log" || true)
 		RELAY_ERROR="smcrouted: \"${err:-$(tail -n 1 "$log")}\""
 		if b_alive "$pid"; then
 			RELAY_ERROR+=" (it runs with $vifs VIFs, the input's included)"

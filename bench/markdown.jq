@@ -16,7 +16,7 @@ def num1: if . == null then "–" else (. * 10 | round / 10 | tostring) end;
 def fix2: (. * 100 | round) as $c
 	| "\($c / 100 | floor).\($c % 100 | tostring | if length == 1 then "0" + . else . end)";
 def ratio: if . == null then "–" else (fix2) + "×" end;
-def na_reason: if (.error // "" | test("Not enough available VIFs")) then "n/a (MAXVIFS)" else "n/a" end;
+def na_reason: if (.error // "" | test("Not enough available [VM]IFs")) then "n/a (MAXVIFS)" else "n/a" end;
 def relay_name:
 	{ mcr: "mcr", kernel: "kernel (smcroute)", socat: "socat", ceiling: "ceiling (no relay)" }[.];
 def relay_order: { ceiling: 0, mcr: 1, kernel: 2, socat: 3 }[.];
