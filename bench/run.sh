@@ -5,10 +5,10 @@
 # socat and the bare sender, measured on this machine inside network
 # namespaces this script creates and always deletes.  Needs root.
 #
-#   bench/run.sh            the full suite (about 22 minutes of measuring on 2 CPUs)
-#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 5.5 minutes)
+#   bench/run.sh            the full suite (about 25 minutes of measuring on 2 CPUs)
+#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 6 minutes)
 #   BENCH_SETUPS=onecore6 bench/run.sh
-#                           the IPv6 rows alone (about 2.5 minutes)
+#                           the IPv6 rows alone (about 3 minutes; QUICK=1: 1.5)
 #   BENCH_SETUPS="onecore free" BENCH_PHASES="search overload latency" bench/run.sh
 #                           the figures of issue 10 only (about 7 minutes)
 #   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
