@@ -443,6 +443,10 @@ phase_search()
 				      sent_in_trials: ($t | map(.sent) | add)} else {} end')"
 			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
 				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
+			if [ "$relay" = kernel ] && [ "$(jq '.route_packets // -1' "$B_TMP/relay.totals")" = 0 ]; then
+				b_log "WARNING: the kernel's route forwarded nothing (IPv$B_FAMILY, 1:$n):" \
+					"smcrouted's route is in place, so the kernel dropped every packet before it"
+			fi
 		done
 	done
 }
