@@ -815,7 +815,7 @@ relay_start_socat()
 }
 
 # relay_stop: stop the relay; for mcrd, $B_TMP/relay.totals gets its final
-# totals (or {}); for the kernel, the packets its route forwarded (the Pkts
+# totals (or {}); for the kernel, the packets its route matched (the Pkts
 # column of ip_mr_cache or ip6_mr_cache) as route_packets.
 relay_stop()
 {

@@ -211,7 +211,7 @@ def setup_text($r):
 	 else (.zero_loss_offered_pps | commas) + (if .sender_limited then " (sender's maximum)" else "" end) end)
       + " | \(if .zero_loss_pps == 0 then "–" else (.total_egress_pps | commas) end) | "
       + (.trials | map("\(.target_pps | commas) \(if .zero_loss then "✓" else "✗" end)") | join(", "))
-      + (if .kernel_route_packets != null then "; the kernel's route forwarded \(.kernel_route_packets | commas)"
+      + (if .kernel_route_packets != null then "; the kernel's route matched \(.kernel_route_packets | commas)"
 	   + " of the \(.sent_in_trials | commas) sent" else "" end) + " |" ),
   ""
   else empty end ),

@@ -429,8 +429,8 @@ phase_search()
 			zero_loss_search "$n" "$hi" "$(overloaded_delivered "$relay" "$n")"
 			relay_stop
 			b_unlock
-			# The kernel's own count of what its route forwarded, over all
-			# the trials: proof that it forwarded at all.
+			# The kernel's own count of the packets its route matched, over all
+			# the trials: proof that the kernel used it at all.
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
 				--argjson p "$SEARCH_PAYLOAD" --argjson best "$ZL_BEST" \
 				--argjson off "$ZL_OFFERED" --argjson top "$hi" --argjson first "$ZL_FIRST" \
@@ -444,7 +444,7 @@ phase_search()
 			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
 				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
 			if [ "$relay" = kernel ] && [ "$(jq '.route_packets // -1' "$B_TMP/relay.totals")" = 0 ]; then
-				b_log "WARNING: the kernel's route forwarded nothing (IPv$B_FAMILY, 1:$n):" \
+				b_log "WARNING: the kernel's route matched no packet (IPv$B_FAMILY, 1:$n):" \
 					"smcrouted's route is in place, so the kernel dropped every packet before it"
 			fi
 		done
