@@ -100,6 +100,7 @@ UNIT_TESTS += test_inlock
 UNIT_TESTS += test_keep
 UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
+UNIT_TESTS += test_member_mark
 UNIT_TESTS += test_config_v6 test_frame6
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
@@ -193,6 +194,10 @@ $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/s
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_member_mark: $(call obj,src/mcrd/membership/member.c src/mcrd/membership/member_mld.c \
+	src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
+	src/mcrd/membership/igmp_wire.c src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_sock.c \
+	src/mcrd/membership/mld_sock.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 
@@ -220,12 +225,18 @@ $(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# A source-filtered listener: (S,G) joins or blocked sources on a real socket (e2e 85, 86).
+$(BUILD)/tests/ssmlisten: $(call obj,tests/tools/ssmlisten.c)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
 # The receive-side probe behind bench/rxprobe.sh: mcrd's ring.c and rxring.c.
 $(BUILD)/bench/rxprobe: $(call obj,bench/rxprobe.c src/mcrd/dataplane/ring.c src/mcrd/dataplane/rxring.c src/mcrd/dataplane/pktdiag.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 e2e: $(BINS) $(BUILD)/tests/rawframe $(BUILD)/tests/igmpsend $(BUILD)/tests/mldsend $(BUILD)/tests/ctlhold
+e2e: $(BUILD)/tests/ssmlisten
 	@BUILD=$(BUILD) tests/e2e/run.sh
 
 # mcrd under valgrind while it relays (an ASan build cannot run under it).

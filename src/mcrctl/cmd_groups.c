@@ -63,27 +63,51 @@ static void querier_rows(struct table *t, const json_t *ifs)
 					    proto_state(mi, p));
 }
 
-/* "198.18.0.1 (3.2 s), ..." or "*" (every source). */
-static void sources_cell(struct table *t, const json_t *g)
+/* The sources excluded (or not) into buf: "198.18.0.3, ..." or "198.18.0.1 (3.2 s), ...". */
+static void sources_text(char *buf, size_t cap, const json_t *sources, bool is_excluded)
 {
-	const json_t *sources = json_object_get(g, "sources"), *src;
-	char buf[512] = "", b[24];
+	const json_t *src;
+	bool is_first = true;
 	size_t i, len = 0;
+	char b[24];
 
-	if (!strcmp(json_str_or(g, "mode", ""), "exclude") || json_array_size(sources) == 0) {
-		table_cell(t, "*");
-		return;
-	}
 	json_array_foreach(sources, i, src) {
-		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s (%s)", i ? ", " : "",
-				 json_str_or(src, "source", "?"),
-				 secs(json_int_of(src, "expires_ms"), b));
+		int n;
 
-		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+		if (json_is_true(json_object_get(src, "excluded")) != is_excluded)
+			continue;
+		if (is_excluded)
+			n = snprintf(buf + len, cap - len, "%s%s", is_first ? "" : ", ",
+				     json_str_or(src, "source", "?"));
+		else
+			n = snprintf(buf + len, cap - len, "%s%s (%s)", is_first ? "" : ", ",
+				     json_str_or(src, "source", "?"),
+				     secs(json_int_of(src, "expires_ms"), b));
+		if (n < 0 || (size_t)n >= cap - len)
 			break;
 		len += (size_t)n;
+		is_first = false;
 	}
-	table_cell(t, "%s", buf);
+}
+
+/*
+ * Include mode: "198.18.0.1 (3.2 s), ...".  Exclude mode: "*" (every
+ * source), "* except 198.18.0.3, ...", and the sources still requested
+ * with their timers after a "; ".
+ */
+static void sources_cell(struct table *t, const json_t *g)
+{
+	const json_t *sources = json_object_get(g, "sources");
+	char excluded[256] = "", requested[256] = "";
+
+	sources_text(requested, sizeof(requested), sources, false);
+	if (strcmp(json_str_or(g, "mode", ""), "exclude") != 0) {
+		table_cell(t, "%s", requested[0] ? requested : "-");
+		return;
+	}
+	sources_text(excluded, sizeof(excluded), sources, true);
+	table_cell(t, "*%s%s%s%s", excluded[0] ? " except " : "", excluded,
+		   requested[0] ? "; " : "", requested);
 }
 
 static void group_rows_of(struct table *t, const char *ifname, int proto, const json_t *st)

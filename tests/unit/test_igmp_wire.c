@@ -105,6 +105,42 @@ static void t_query_round_trip(void **state)
 	assert_int_equal(msg.group.s_addr, g.s_addr);
 }
 
+/*
+ * A group-and-source-specific query (RFC 3376 4.1.9): every length from 0
+ * to IGMP_QUERY_SOURCES_MAX sources is what igmp_decode() reads back, one
+ * byte short is -ENOSPC, one source too many -EINVAL.
+ */
+static void t_source_query_round_trip(void **state)
+{
+	uint8_t q[IGMP_QUERY_PACKET_MAX], pkt[IGMP_QUERY_PACKET_MAX + 8];
+	struct in_addr g = { htonl(0xe8010101) }, src[IGMP_QUERY_SOURCES_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i <= IGMP_QUERY_SOURCES_MAX; i++)
+		src[i].s_addr = htonl(0xc6120000u + (uint32_t)i + 1);
+	for (size_t n = 0; n <= IGMP_QUERY_SOURCES_MAX; n++) {
+		size_t len = IGMP_V3_QUERY_LEN + 4 * n;
+
+		assert_int_equal(igmp_encode_source_query(q, len - 1, g, src, n, 200, 2, 2), -ENOSPC);
+		assert_int_equal(igmp_encode_source_query(q, len, g, src, n, 200, 2, 2), (int)len);
+		assert_int_equal(igmp_decode(pkt, make_packet(pkt, q, len, false), &msg), 0);
+		assert_int_equal(msg.type, IGMP_TYPE_QUERY);
+		assert_int_equal(msg.version, 3);
+		assert_int_equal(msg.max_resp_ms, 200);
+		assert_false(msg.is_suppress);
+		assert_int_equal(msg.group.s_addr, g.s_addr);
+		assert_int_equal(msg.n_sources, n);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(igmp_source(msg.sources, i).s_addr, src[i].s_addr);
+		/* The same bytes cut one source short no longer add up. */
+		if (n)
+			assert_int_equal(igmp_decode(pkt, make_packet(pkt, q, len - 4, true), &msg),
+					 -EBADMSG);
+	}
+	assert_int_equal(igmp_encode_source_query(q, sizeof(q), g, src, IGMP_QUERY_SOURCES_MAX + 1,
+						  200, 2, 2), -EINVAL);
+}
+
 static void t_codes(void **state)
 {
 	(void)state;
@@ -193,6 +229,7 @@ int main(void)
 		cmocka_unit_test(t_v3_report),
 		cmocka_unit_test(t_v2_messages),
 		cmocka_unit_test(t_query_round_trip),
+		cmocka_unit_test(t_source_query_round_trip),
 		cmocka_unit_test(t_codes),
 		cmocka_unit_test(t_malformed),
 	};

@@ -142,6 +142,44 @@ static void t_query_roundtrip(void **state)
 	assert_int_equal(mld_encode_query(pkt, 60, &src, &dst, &group, NULL, 0, 1, 2, 1), -ENOSPC);
 }
 
+/*
+ * A multicast-address-and-source-specific query (RFC 3810 5.1.10) with 0 to
+ * MLD_QUERY_SOURCES_MAX sources: each length exact, read back source by
+ * source; one byte short is -ENOSPC, one source too many -EINVAL.
+ */
+static void t_source_query_lengths(void **state)
+{
+	struct in6_addr src = a6("fe80::1"), group = a6("ff3e::85:1");
+	struct in6_addr sources[MLD_QUERY_SOURCES_MAX + 1];
+	uint8_t pkt[MLD_QUERY_PACKET_MAX];
+
+	(void)state;
+	for (size_t i = 0; i <= MLD_QUERY_SOURCES_MAX; i++) {
+		sources[i] = a6("2001:db8::");
+		sources[i].s6_addr[15] = (uint8_t)(i + 1);
+	}
+	for (size_t n = 0; n <= MLD_QUERY_SOURCES_MAX; n++) {
+		size_t len = MLD_IPV6_HDR + MLD_HBH_LEN + MLD_V2_QUERY_LEN + 16 * n;
+
+		assert_int_equal(mld_encode_query(pkt, len - 1, &src, &group, &group, sources, n,
+						  200, 2, 2), -ENOSPC);
+		assert_int_equal(mld_encode_query(pkt, len, &src, &group, &group, sources, n, 200,
+						  2, 2), (int)len);
+		assert_int_equal(mld_decode(pkt, len, &msg), 0);
+		assert_int_equal(msg.version, 2);
+		assert_int_equal(msg.max_resp_ms, 200);
+		assert_memory_equal(&msg.group, &group, 16);
+		assert_int_equal(msg.n_sources, n);
+		for (size_t i = 0; i < n; i++) {
+			struct in6_addr s = mld_source(msg.sources, i);
+
+			assert_memory_equal(&s, &sources[i], 16);
+		}
+	}
+	assert_int_equal(mld_encode_query(pkt, sizeof(pkt), &src, &group, &group, sources,
+					  MLD_QUERY_SOURCES_MAX + 1, 200, 2, 2), -EINVAL);
+}
+
 static void t_code(void **state)
 {
 	(void)state;
@@ -246,6 +284,7 @@ int main(void)
 		cmocka_unit_test(t_v1_report_done),
 		cmocka_unit_test(t_v1_query),
 		cmocka_unit_test(t_query_roundtrip),
+		cmocka_unit_test(t_source_query_lengths),
 		cmocka_unit_test(t_code),
 		cmocka_unit_test(t_malformed),
 		cmocka_unit_test(t_bad_report),

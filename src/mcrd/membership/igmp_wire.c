@@ -170,12 +170,16 @@ int igmp_decode(const uint8_t *pkt, size_t len, struct igmp_msg *ret)
 	}
 }
 
-int igmp_encode_query(uint8_t *buf, size_t cap, struct in_addr group, uint32_t max_resp_ms,
-		      uint8_t qrv, uint32_t qqi_s)
+int igmp_encode_source_query(uint8_t *buf, size_t cap, struct in_addr group,
+			     const struct in_addr *sources, size_t n_sources, uint32_t max_resp_ms,
+			     uint8_t qrv, uint32_t qqi_s)
 {
+	size_t len = IGMP_V3_QUERY_LEN + 4 * n_sources;
 	uint16_t sum;
 
-	if (cap < IGMP_V3_QUERY_LEN)
+	if (n_sources > IGMP_QUERY_SOURCES_MAX)
+		return -EINVAL;
+	if (cap < len)
 		return -ENOSPC;
 	memset(buf, 0, IGMP_V3_QUERY_LEN);
 	buf[0] = IGMP_TYPE_QUERY;
@@ -184,8 +188,18 @@ int igmp_encode_query(uint8_t *buf, size_t cap, struct in_addr group, uint32_t m
 	/* RFC 3376 4.1.6: a QRV over 7 is sent as 0. */
 	buf[8] = qrv <= 7 ? qrv : 0;
 	buf[9] = igmp_code_from_value(qqi_s);
-	sum = igmp_checksum(buf, IGMP_V3_QUERY_LEN);
+	buf[10] = (uint8_t)(n_sources >> 8);
+	buf[11] = (uint8_t)n_sources;
+	for (size_t i = 0; i < n_sources; i++)
+		memcpy(buf + IGMP_V3_QUERY_LEN + 4 * i, &sources[i].s_addr, 4);
+	sum = igmp_checksum(buf, len);
 	buf[2] = (uint8_t)(sum >> 8);
 	buf[3] = (uint8_t)sum;
-	return IGMP_V3_QUERY_LEN;
+	return (int)len;
+}
+
+int igmp_encode_query(uint8_t *buf, size_t cap, struct in_addr group, uint32_t max_resp_ms,
+		      uint8_t qrv, uint32_t qqi_s)
+{
+	return igmp_encode_source_query(buf, cap, group, NULL, 0, max_resp_ms, qrv, qqi_s);
 }

@@ -33,7 +33,9 @@ enum igmp_record_type {
 /* A 1500-byte packet holds at most 183 empty records; more is refused. */
 #define IGMP_MAX_RECORDS	256
 #define IGMP_V3_QUERY_LEN	12	/* without sources */
-#define IGMP_QUERY_PACKET_MAX	(24 + IGMP_V3_QUERY_LEN)	/* IPv4 + router alert + query */
+#define IGMP_QUERY_SOURCES_MAX	32	/* sources an encoded query carries at most */
+/* IPv4 + router alert + query */
+#define IGMP_QUERY_PACKET_MAX	(24 + IGMP_V3_QUERY_LEN + 4 * IGMP_QUERY_SOURCES_MAX)
 
 struct igmp_record {
 	enum igmp_record_type type;
@@ -79,6 +81,16 @@ struct in_addr igmp_source(const uint8_t *sources, size_t i);
  */
 int igmp_encode_query(uint8_t *buf, size_t cap, struct in_addr group, uint32_t max_resp_ms,
 		      uint8_t qrv, uint32_t qqi_s);
+
+/*
+ * A group-and-source-specific IGMPv3 query (RFC 3376 4.1.9) for @group and
+ * @n_sources sources (1 to IGMP_QUERY_SOURCES_MAX; 0 makes it
+ * igmp_encode_query()'s) into buf.  Returns its length, -ENOSPC when cap
+ * is short of IGMP_V3_QUERY_LEN + 4 * n_sources, -EINVAL for too many.
+ */
+int igmp_encode_source_query(uint8_t *buf, size_t cap, struct in_addr group,
+			     const struct in_addr *sources, size_t n_sources, uint32_t max_resp_ms,
+			     uint8_t qrv, uint32_t qqi_s);
 
 /* RFC 3376 4.1.1 codes: value in tenths (Max Resp Code) or seconds (QQIC). */
 uint8_t igmp_code_from_value(uint32_t value);

@@ -188,23 +188,31 @@ static void on_record(struct member *m, struct member_if *mi, const struct igmp_
 		.sources = rec->sources, .source_len = sizeof(struct in_addr),
 	};
 
-	if (membership_on_record(&mi->tab, &r, maddr_from4(from), mi->q.is_querier, now)) {
+	unsigned int changed = membership_on_record(&mi->tab, &r, maddr_from4(from),
+						    mi->q.is_querier, now);
+
+	if (changed & MEMBERSHIP_LISTENERS)
 		member_log_change(mi->ifname, &mi->tab, r.group, maddr_from4(from), now);
+	if (changed)
 		m->is_dirty = true;
-	}
 }
 
 static void on_message(struct member *m, struct member_if *mi, const struct igmp_msg *msg,
 		       uint64_t now)
 {
 	struct igmp_record rec = { .group = msg->group };
+	struct member_record q = {
+		.group = maddr_from4(msg->group), .n_sources = msg->n_sources,
+		.sources = msg->sources, .source_len = sizeof(struct in_addr),
+	};
 
 	switch (msg->type) {
 	case IGMP_TYPE_QUERY:
 		querier_on_query(&mi->q, maddr_from4(msg->src), now);
+		/* Another querier's group or group-and-source query lowers our timers too. */
 		if (msg->group.s_addr && !msg->is_suppress &&
 		    !maddr_eq(maddr_from4(msg->src), mi->q.addr))
-			membership_on_group_query(&mi->tab, maddr_from4(msg->group), now);
+			membership_on_group_query(&mi->tab, &q, now);
 		break;
 	case IGMP_TYPE_V1_REPORT:
 	case IGMP_TYPE_V2_REPORT:
@@ -260,16 +268,21 @@ void member_on_event(struct member *m, unsigned int id, uint64_t now)
 	}
 }
 
-static void send_query(struct member_if *mi, struct in6_addr group6, uint32_t max_resp_ms)
+/* A general (group ::), group-specific or group-and-source-specific query (n sources, <= 32). */
+static void send_query(struct member_if *mi, struct in6_addr group6, const struct in6_addr *sources,
+		       size_t n, uint32_t max_resp_ms)
 {
-	uint8_t q[IGMP_V3_QUERY_LEN];
-	struct in_addr group = maddr_to4(group6), dst = group;
+	uint8_t q[IGMP_QUERY_PACKET_MAX];
+	struct in_addr group = maddr_to4(group6), dst = group, src4[IGMP_QUERY_SOURCES_MAX];
 	int ret;
 
 	if (!group.s_addr)
 		dst.s_addr = htonl(ALL_HOSTS);
-	ret = igmp_encode_query(q, sizeof(q), group, max_resp_ms, (uint8_t)mi->q.t.robustness,
-				mi->q.t.query_interval_ms / 1000);
+	for (size_t i = 0; i < n; i++)
+		src4[i] = maddr_to4(sources[i]);
+	ret = igmp_encode_source_query(q, sizeof(q), group, src4, n, max_resp_ms,
+				       (uint8_t)mi->q.t.robustness,
+				       mi->q.t.query_interval_ms / 1000);
 	if (ret > 0)
 		ret = igmp_sock_send(mi->tx_fd, dst, q, (size_t)ret);
 	if (ret < 0 && !mi->is_logged_send_error) {
@@ -292,14 +305,25 @@ static void if_tick(struct member *m, struct member_if *mi, uint64_t now)
 			querier_set_addr(&mi->q, maddr_from4(addr), now);
 	}
 	if (querier_tick(&mi->q, now))
-		send_query(mi, in6addr_any, mi->q.t.response_ms);
+		send_query(mi, in6addr_any, NULL, 0, mi->q.t.response_ms);
 	if (membership_tick(&mi->tab, now, &due))
 		m->is_dirty = true;
 	for (size_t i = 0; i < due.n_left; i++)
 		member_log_change(mi->ifname, &mi->tab, due.left[i], in6addr_any, now);
 	for (size_t i = 0; i < due.n_queries; i++) {
-		send_query(mi, due.queries[i], mi->q.t.last_member_ms);
-		mi->q.queries_sent++;
+		const struct membership_query *q = &due.queries[i];
+		size_t at = 0;
+
+		/* A long source list goes out in as many queries as it takes. */
+		do {
+			size_t n = q->n_sources - at;
+
+			if (n > IGMP_QUERY_SOURCES_MAX)
+				n = IGMP_QUERY_SOURCES_MAX;
+			send_query(mi, q->group, q->sources + at, n, mi->q.t.last_member_ms);
+			mi->q.queries_sent++;
+			at += n;
+		} while (at < q->n_sources);
 	}
 	if (member_mld_tick(&mi->mld, mi->ifname, mi->ifindex, is_refresh, now))
 		m->is_dirty = true;
@@ -336,7 +360,30 @@ int member_timeout_ms(const struct member *m, uint64_t now)
 	return next <= now ? 0 : (int)((next - now) / NSEC_PER_MSEC) + 1;
 }
 
-/* Whether output o of rule r has listeners now. */
+/* An address of the rule's family as a table key (:: for none). */
+static struct in6_addr key_of(const struct mcr_addr *a)
+{
+	if (a->family == AF_INET6)
+		return a->v6;
+	return a->family == AF_INET ? maddr_from4(a->v4) : in6addr_any;
+}
+
+/*
+ * The source a listener of output o must want (:: for any): a
+ * source-specific rule's packets leave with its source ("keep"), or with
+ * the output's own address; an any-source rule relays every sender, so
+ * any listener of the group will do.
+ */
+static struct in6_addr wanted_source(const struct mcr_rule *r, const struct mcr_output *o)
+{
+	if (!addr_ip_is_set(&r->in_source))
+		return in6addr_any;
+	if (o->source_mode == SOURCE_ADDR)
+		return key_of(&o->source);
+	return key_of(&r->in_source);
+}
+
+/* Whether output o of rule r has listeners now (for its source, when r has one). */
 static bool is_listened(const struct member *m, const struct mcr_rule *r,
 			const struct mcr_output *o, uint64_t now)
 {
@@ -344,11 +391,10 @@ static bool is_listened(const struct member *m, const struct mcr_rule *r,
 	const struct member_if *mi = m ? find_if(m, o->ifindex) : NULL;
 
 	/* IPv4 groups: IGMP's table; IPv6 groups: MLD's. */
-	if (!mi)
+	if (!mi || (g->family != AF_INET6 && g->family != AF_INET))
 		return false;
-	if (g->family == AF_INET6)
-		return membership_has(&mi->mld.tab, g->v6, now);
-	return g->family == AF_INET && membership_has(&mi->tab, maddr_from4(g->v4), now);
+	return membership_wants(g->family == AF_INET6 ? &mi->mld.tab : &mi->tab, key_of(g),
+				wanted_source(r, o), now);
 }
 
 bool member_mark(const struct member *m, struct mcr_config *cfg, uint64_t now)

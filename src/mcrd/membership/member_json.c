@@ -43,22 +43,28 @@ static json_t *group_json(const struct member_group *g, uint64_t now)
 	json_t *sources = json_array();
 	json_t *obj;
 
-	for (unsigned int i = 0; sources && i < g->n_sources; i++)
-		if (json_array_append_new(sources, json_pack("{s:o, s:I}", "source",
+	/* Each source with its timer, or excluded (EXCLUDE mode, its timer stopped). */
+	for (unsigned int i = 0; sources && i < g->n_sources; i++) {
+		bool is_excluded = membership_is_excluded(g, i, now);
+
+		if (json_array_append_new(sources, json_pack("{s:o, s:I, s:b}", "source",
 				addr_json(g->sources[i].addr), "expires_ms",
-				ms_left(g->sources[i].expires_ns, now))) < 0) {
+				is_excluded ? -1 : ms_left(g->sources[i].expires_ns, now),
+				"excluded", is_excluded)) < 0) {
 			json_decref(sources);
 			sources = NULL;
 		}
+	}
 	if (!sources)
 		return NULL;
 	obj = json_pack("{s:o, s:s, s:b, s:I, s:I, s:o, s:o}",
 			"group", addr_json(g->group),
-			"mode", g->is_exclude ? "exclude" : "include",
+			"mode", g->is_exclude && now < g->expires_ns ? "exclude" : "include",
 			"has_listeners", g->is_member,
 			"listeners_for_ms", g->is_member && now >= g->since_ns ?
 				(json_int_t)((now - g->since_ns) / NSEC_PER_MSEC) : -1,
-			"expires_ms", g->is_exclude ? ms_left(g->expires_ns, now) : -1,
+			"expires_ms", g->is_exclude && now < g->expires_ns ?
+				ms_left(g->expires_ns, now) : -1,
 			"last_reporter", addr_json(g->last_reporter),
 			"sources", sources);
 	return obj;
@@ -82,13 +88,14 @@ static json_t *mld_json(const struct member_mld *ml, uint64_t now)
 
 	if (!groups)
 		return NULL;
-	return json_pack("{s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:b, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "listening", ml->fd >= 0, "querier", querier_json(&ml->q, now),
 			 "groups", groups,
 			 "joins", (json_int_t)ml->tab.joins, "leaves", (json_int_t)ml->tab.leaves,
 			 "reports", (json_int_t)ml->reports, "dones", (json_int_t)ml->dones,
 			 "malformed", (json_int_t)ml->malformed,
-			 "dropped", (json_int_t)ml->tab.dropped);
+			 "dropped", (json_int_t)ml->tab.dropped,
+			 "sources_dropped", (json_int_t)ml->tab.sources_dropped);
 }
 
 static json_t *if_json(const struct member_if *mi, uint64_t now)
@@ -97,12 +104,14 @@ static json_t *if_json(const struct member_if *mi, uint64_t now)
 
 	if (!groups)
 		return NULL;
-	return json_pack("{s:s, s:i, s:o, s:o, s:I, s:I, s:I, s:I, s:o}",
+	return json_pack("{s:s, s:i, s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:o}",
 			 "interface", mi->ifname, "ifindex", (int)mi->ifindex,
 			 "querier", querier_json(&mi->q, now), "groups", groups,
 			 "joins", (json_int_t)mi->tab.joins, "leaves", (json_int_t)mi->tab.leaves,
 			 "malformed", (json_int_t)mi->malformed,
-			 "dropped", (json_int_t)mi->tab.dropped, "mld", mld_json(&mi->mld, now));
+			 "dropped", (json_int_t)mi->tab.dropped,
+			 "sources_dropped", (json_int_t)mi->tab.sources_dropped,
+			 "mld", mld_json(&mi->mld, now));
 }
 
 json_t *member_json(const struct member *m, uint64_t now)

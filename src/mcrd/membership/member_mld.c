@@ -78,23 +78,28 @@ static bool on_record(struct member_mld *ml, const char *ifname, const struct ml
 		.sources = rec->sources, .source_len = sizeof(struct in6_addr),
 	};
 
-	if (!membership_on_record(&ml->tab, &r, from, ml->q.is_querier, now))
-		return false;
-	member_log_change(ifname, &ml->tab, r.group, from, now);
-	return true;
+	unsigned int changed = membership_on_record(&ml->tab, &r, from, ml->q.is_querier, now);
+
+	if (changed & MEMBERSHIP_LISTENERS)
+		member_log_change(ifname, &ml->tab, r.group, from, now);
+	return changed != 0;
 }
 
 static bool on_message(struct member_mld *ml, const char *ifname, const struct mld_msg *msg,
 		       uint64_t now)
 {
 	struct mld_record rec = { .group = msg->group };
+	struct member_record q = {
+		.group = msg->group, .n_sources = msg->n_sources, .sources = msg->sources,
+		.source_len = sizeof(struct in6_addr),
+	};
 	bool changed = false;
 
 	switch (msg->type) {
 	case MLD_TYPE_QUERY:
 		querier_on_query(&ml->q, msg->src, now);
 		if (!maddr_is_none(msg->group) && !msg->is_suppress && !maddr_eq(msg->src, ml->q.addr))
-			membership_on_group_query(&ml->tab, msg->group, now);
+			membership_on_group_query(&ml->tab, &q, now);
 		return false;
 	case MLD_TYPE_V1_REPORT:
 		ml->reports++;
@@ -142,11 +147,12 @@ bool member_mld_on_event(struct member_mld *ml, const char *ifname, uint64_t now
 }
 
 static void send_query(struct member_mld *ml, const char *ifname, unsigned int ifindex,
-		       struct in6_addr group, uint32_t max_resp_ms)
+		       struct in6_addr group, const struct in6_addr *sources, size_t n,
+		       uint32_t max_resp_ms)
 {
 	uint8_t pkt[MLD_QUERY_PACKET_MAX];
 	const struct in6_addr *dst = maddr_is_none(group) ? &ALL_NODES : &group;
-	int ret = mld_encode_query(pkt, sizeof(pkt), &ml->q.addr, dst, &group, NULL, 0,
+	int ret = mld_encode_query(pkt, sizeof(pkt), &ml->q.addr, dst, &group, sources, n,
 				   max_resp_ms, (uint8_t)ml->q.t.robustness,
 				   ml->q.t.query_interval_ms / 1000);
 
@@ -172,13 +178,25 @@ bool member_mld_tick(struct member_mld *ml, const char *ifname, unsigned int ifi
 	if (is_refresh && mld_sock_ifaddr(ifname, &addr) == 0)
 		querier_set_addr(&ml->q, addr, now);
 	if (querier_tick(&ml->q, now))
-		send_query(ml, ifname, ifindex, in6addr_any, ml->q.t.response_ms);
+		send_query(ml, ifname, ifindex, in6addr_any, NULL, 0, ml->q.t.response_ms);
 	changed = membership_tick(&ml->tab, now, &due);
 	for (size_t i = 0; i < due.n_left; i++)
 		member_log_change(ifname, &ml->tab, due.left[i], in6addr_any, now);
 	for (size_t i = 0; i < due.n_queries; i++) {
-		send_query(ml, ifname, ifindex, due.queries[i], ml->q.t.last_member_ms);
-		ml->q.queries_sent++;
+		const struct membership_query *q = &due.queries[i];
+		size_t at = 0;
+
+		/* A long source list goes out in as many queries as it takes. */
+		do {
+			size_t n = q->n_sources - at;
+
+			if (n > MLD_QUERY_SOURCES_MAX)
+				n = MLD_QUERY_SOURCES_MAX;
+			send_query(ml, ifname, ifindex, q->group, q->sources + at, n,
+				   ml->q.t.last_member_ms);
+			ml->q.queries_sent++;
+			at += n;
+		} while (at < q->n_sources);
 	}
 	return changed;
 }
