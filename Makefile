@@ -81,6 +81,7 @@ MCRD_SRC   := $(MCRD_LIB) src/mcrd/dataplane/ring.c src/mcrd/dataplane/ingress.c
               src/mcrd/supervisor/inlock.c \
               src/mcrd/membership/igmp_wire.c src/mcrd/membership/querier.c \
               src/mcrd/membership/mld_wire.c src/mcrd/membership/mld_sock.c \
+              src/mcrd/membership/lladdr.c src/mcrd/membership/pktsock.c \
               src/mcrd/membership/membership.c src/mcrd/membership/igmp_sock.c \
               src/mcrd/membership/member.c src/mcrd/membership/member_json.c \
               src/mcrd/membership/member_mld.c src/mcrd/membership/maddr.c \
@@ -102,6 +103,7 @@ UNIT_TESTS += test_igmp_wire test_membership test_config_when test_mld_wire
 UNIT_TESTS += test_table
 UNIT_TESTS += test_member_mark
 UNIT_TESTS += test_config_v6 test_frame6
+UNIT_TESTS += test_lladdr
 UNIT_BINS  := $(addprefix $(BUILD)/tests/,$(UNIT_TESTS))
 # The libFuzzer harnesses (tests/fuzz); `make check` replays the seed corpus of
 # each through it.
@@ -153,7 +155,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(call obj,$(COMMON_SRC))
 $(BUILD)/tests/test_packet: $(call obj,src/mcrd/dataplane/packet.c)
 $(BUILD)/tests/test_filter: $(call obj,src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_frame: $(call obj,src/mcrd/dataplane/frame.c)
-$(BUILD)/tests/test_frame6: $(call obj,src/mcrd/dataplane/frame6.c)
+$(BUILD)/tests/test_frame6: $(call obj,src/mcrd/dataplane/frame6.c src/mcrd/dataplane/frame.c)
 $(BUILD)/tests/test_rule: $(call obj,src/mcrd/dataplane/rule.c $(CONFIG_SRC))
 $(BUILD)/tests/test_config: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_config_v6: $(call obj,$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
@@ -186,7 +188,7 @@ $(BUILD)/tests/test_gen: $(call obj,src/mcrd/dataplane/gen.c src/mcrd/dataplane/
 $(BUILD)/tests/test_udpreuse: $(call obj,src/mcrd/dataplane/udpreuse.c)
 $(BUILD)/tests/test_notify: $(call obj,src/mcrd/supervisor/notify.c)
 $(BUILD)/tests/test_metrics: $(call obj,src/mcrd/supervisor/metrics.c src/mcrd/supervisor/metrics_http.c)
-$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_limits: $(call obj,src/mcrd/supervisor/limits.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c src/mcrd/dataplane/filter.c)
 $(BUILD)/tests/test_cfgwire: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_netlink: $(call obj,src/mcrd/supervisor/netlink.c tests/unit/netns_helpers.c)
 $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/supervisor/netlink.c $(CONFIG_SRC) \
@@ -194,10 +196,12 @@ $(BUILD)/tests/test_ifwatch: $(call obj,src/mcrd/supervisor/ifwatch.c src/mcrd/s
 $(BUILD)/tests/test_igmp_wire: $(call obj,src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_mld_wire: $(call obj,src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_wire.c)
 $(BUILD)/tests/test_config_when: $(call obj,src/config/cfgwire.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+$(BUILD)/tests/test_lladdr: $(call obj,src/mcrd/membership/lladdr.c)
 $(BUILD)/tests/test_member_mark: $(call obj,src/mcrd/membership/member.c src/mcrd/membership/member_mld.c \
 	src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c src/mcrd/membership/mld_wire.c src/mcrd/membership/igmp_sock.c \
-	src/mcrd/membership/mld_sock.c $(CONFIG_SRC) src/mcrd/dataplane/rule.c)
+	src/mcrd/membership/mld_sock.c src/mcrd/membership/pktsock.c src/mcrd/membership/lladdr.c \
+	$(CONFIG_SRC) src/mcrd/dataplane/rule.c)
 $(BUILD)/tests/test_membership: $(call obj,src/mcrd/membership/membership.c src/mcrd/membership/querier.c src/mcrd/membership/maddr.c \
 	src/mcrd/membership/igmp_wire.c)
 
@@ -215,12 +219,13 @@ $(BUILD)/tests/ctlhold: $(call obj,tests/tools/ctlhold.c $(COMMON_SRC))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An IGMP injector: a second querier, a host, or broken IGMP (e2e 71, 72).
-$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
+$(BUILD)/tests/igmpsend: $(call obj,tests/tools/igmpsend.c tests/tools/sendtool.c src/mcrd/membership/igmp_wire.c \
+	$(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # An MLD injector: a second querier, a host, or broken MLD (e2e 80-82).
-$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c src/mcrd/membership/mld_wire.c \
+$(BUILD)/tests/mldsend: $(call obj,tests/tools/mldsend.c tests/tools/sendtool.c src/mcrd/membership/mld_wire.c \
 	src/mcrd/membership/igmp_wire.c $(COMMON_SRC))
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)

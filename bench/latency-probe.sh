@@ -16,35 +16,14 @@
 # the other binary only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PROBE=latency-probe
 RUNS=3
 COUNT=3000
-OTHER=""
-while getopts r:c:o: opt; do
-	case $opt in
-	r) RUNS=$OPTARG ;;
-	c) COUNT=$OPTARG ;;
-	o) OTHER=$OPTARG ;;
-	*) sed -n '3,/^set -euo/p' "$0" >&2; exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
+PROBE_OPT=c PROBE_VAR=COUNT
+# shellcheck source=bench/abprobe.sh
+. bench/abprobe.sh
 RATES=("$@")
 [ ${#RATES[@]} -gt 0 ] || RATES=(1093 9973)
-[ "$(id -u)" -eq 0 ] || { echo "latency-probe: needs root" >&2; exit 1; }
-BUILD=${BUILD:-build}
-SENDER_CPU=${SENDER_CPU:-0}
-RELAY_CPU=${RELAY_CPU:-1}
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
-BENCH_LOCK=${BENCH_LOCK-/tmp/mcr-bench.lock}
-b_init "$BUILD"
-# b_init's probe of --help can lose to SIGPIPE under pipefail: say it outright,
-# or an mcrd takes the host's default control socket.
-B_MCRD_BASE=(--no-control --no-igmp-join)
-OWN_MCRD=$MCRD
-if [ -n "$OTHER" ]; then
-	cp "$OTHER" "$B_TMP/bin/mcrd-other"
-fi
 b_topo 1
 
 # one KIND RATE: one stream of COUNT packets at RATE through the relay KIND.

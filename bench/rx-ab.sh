@@ -14,33 +14,15 @@
 # set-up); RATE (default 0: flat out) offers a fixed rate instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+PROBE=rx-ab
 RUNS=2
 WINDOW=3
-OTHER=""
-while getopts r:w:o: opt; do
-	case $opt in
-	r) RUNS=$OPTARG ;;
-	w) WINDOW=$OPTARG ;;
-	o) OTHER=$OPTARG ;;
-	*) sed -n '3,/^set -euo/p' "$0" >&2; exit 2 ;;
-	esac
-done
-shift $((OPTIND - 1))
+PROBE_OPT=w PROBE_VAR=WINDOW PROBE_NEEDS_OTHER=1
+WARM=1
+# shellcheck source=bench/abprobe.sh
+. bench/abprobe.sh
 FANOUTS=("$@")
 [ ${#FANOUTS[@]} -gt 0 ] || FANOUTS=(1 16)
-[ -n "$OTHER" ] || { echo "rx-ab: -o OTHER_MCRD is required" >&2; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "rx-ab: needs root" >&2; exit 1; }
-BUILD=${BUILD:-build}
-SENDER_CPU=${SENDER_CPU:-0}
-RELAY_CPU=${RELAY_CPU:-1}
-WARM=1
-BENCH_LOCK=${BENCH_LOCK-/tmp/mcr-bench.lock}
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
-b_init "$BUILD"
-B_MCRD_BASE=(--no-control --no-igmp-join)
-OWN_MCRD=$MCRD
-cp "$OTHER" "$B_TMP/bin/mcrd-other"
 max=0
 for n in "${FANOUTS[@]}"; do [ "$n" -le "$max" ] || max=$n; done
 b_topo "$max"

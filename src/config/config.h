@@ -312,6 +312,9 @@ const char *config_when_name(enum output_when when);
  */
 int config_check_when(const struct mcr_config *cfg, struct config_error *err);
 
+/* A "when": "joined" output nobody listens to (not is_joined): the workers do not hold it. */
+bool config_output_is_idle(const struct mcr_output *o);
+
 /*
  * Remove the outputs that wait for members (WHEN_JOINED and not
  * is_joined), and the rules left without outputs: what the workers relay.

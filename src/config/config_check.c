@@ -23,44 +23,71 @@
 #include "config/config.h"
 #include "config/config_internal.h"
 
-struct name_entry {
-	const char *name;
+/* One key of find_duplicate(), in the caller's array. */
+struct key_entry {
+	const void *key;
 	size_t index;
 	UT_hash_handle hh;
 };
 
-static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
+/*
+ * The first of n keys (key_size bytes each, compared as bytes, so the
+ * caller zeroes any padding) equal to an earlier one, in O(n).  Returns 1
+ * with its index in *ret_i and the earlier one's in *ret_old, 0 when all
+ * differ, or -ENOMEM.
+ */
+static int find_duplicate(const void *keys, size_t n, size_t key_size, size_t *ret_i,
+			  size_t *ret_old)
 {
-	struct name_entry *entries, *head = NULL, *old;
+	struct key_entry *entries = calloc(n ? n : 1, sizeof(*entries)), *head = NULL, *old;
 	int rc = 0;
 
-	if (cfg->n_rules == 0)
-		return 0;
-	entries = calloc(cfg->n_rules, sizeof(*entries));
 	if (!entries)
-		return config_fail(err, -ENOMEM, "rules: out of memory");
-	for (size_t i = 0; i < cfg->n_rules; i++) {
-		struct name_entry *e = &entries[i];
-		size_t len = strlen(cfg->rules[i].name);
+		return -ENOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct key_entry *e = &entries[i];
 
-		HASH_FIND(hh, head, cfg->rules[i].name, len, old);
-		if (old) {
-			rc = config_fail(err, -EINVAL,
-					 "rules[%zu].name: \"%s\" is used by rules[%zu] too", i,
-					 cfg->rules[i].name, old->index);
-			break;
-		}
-		e->name = cfg->rules[i].name;
+		e->key = (const unsigned char *)keys + i * key_size;
 		e->index = i;
-		HASH_ADD_KEYPTR(hh, head, e->name, len, e);
-		if (!e->hh.tbl) {
-			rc = config_fail(err, -ENOMEM, "rules: out of memory");
+		HASH_FIND(hh, head, e->key, key_size, old);
+		if (old) {
+			*ret_i = i;
+			*ret_old = old->index;
+			rc = 1;
 			break;
 		}
+		HASH_ADD_KEYPTR(hh, head, e->key, key_size, e);
+		if (!e->hh.tbl)
+			rc = -ENOMEM;
 	}
 	HASH_CLEAR(hh, head);
 	free(entries);
 	return rc;
+}
+
+/* No two rules may share a name. */
+static int resolve_names(const struct mcr_config *cfg, struct config_error *err)
+{
+	char (*names)[MCR_NAME_MAX];
+	size_t i, old;
+	int rc;
+
+	if (cfg->n_rules == 0)
+		return 0;
+	names = calloc(cfg->n_rules, sizeof(*names));
+	if (!names)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	/* calloc zeroed each name's tail: the keys compare as bytes. */
+	for (i = 0; i < cfg->n_rules; i++)
+		(void)snprintf(names[i], sizeof(names[i]), "%s", cfg->rules[i].name);
+	rc = find_duplicate(names, cfg->n_rules, sizeof(*names), &i, &old);
+	free(names);
+	if (rc == -ENOMEM)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	if (rc > 0)
+		return config_fail(err, -EINVAL, "rules[%zu].name: \"%s\" is used by rules[%zu] too",
+				   i, cfg->rules[i].name, old);
+	return 0;
 }
 
 /*
@@ -332,54 +359,44 @@ static int check_duplicate_outputs(const struct mcr_rule *r, size_t i, struct co
 }
 
 /* An input key by interface name: rules waiting for an interface have no index yet. */
-struct input_entry {
-	struct {
-		char ifname[IF_NAMESIZE];
-		struct mcr_addr group;
-		struct mcr_addr source;
-		uint16_t port;
-		uint16_t vlan;
-	} key;
-	size_t index;
-	UT_hash_handle hh;
+struct input_key {
+	char ifname[IF_NAMESIZE];
+	struct mcr_addr group;
+	struct mcr_addr source;
+	uint16_t port;
+	uint16_t vlan;
 };
 
 /* No two rules may take the same input (interface, group, port, source, VLAN). */
 static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 {
-	struct input_entry *entries, *head = NULL, *old;
-	int rc = 0;
+	struct input_key *keys;
+	size_t i, old;
+	int rc;
 
-	entries = calloc(cfg->n_rules, sizeof(*entries));
-	if (!entries)
+	keys = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*keys));
+	if (!keys)
 		return config_fail(err, -ENOMEM, "rules: out of memory");
-	for (size_t i = 0; i < cfg->n_rules; i++) {
+	for (i = 0; i < cfg->n_rules; i++) {
 		const struct mcr_rule *r = &cfg->rules[i];
-		struct input_entry *e = &entries[i];
+		struct input_key *k = &keys[i];
 
 		/* calloc zeroed the key's padding and the name's tail. */
-		(void)snprintf(e->key.ifname, sizeof(e->key.ifname), "%s", r->in_ifname);
-		e->key.group = r->in_group;
-		e->key.source = r->in_source;
-		e->key.port = r->in_port;
-		e->key.vlan = r->in_vlan;
-		e->index = i;
-		HASH_FIND(hh, head, &e->key, sizeof(e->key), old);
-		if (old) {
-			rc = config_fail(err, -EINVAL,
-					 "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
-					 i, old->index, cfg->rules[old->index].name);
-			break;
-		}
-		HASH_ADD(hh, head, key, sizeof(e->key), e);
-		if (!e->hh.tbl) {
-			rc = config_fail(err, -ENOMEM, "rules: out of memory");
-			break;
-		}
+		(void)snprintf(k->ifname, sizeof(k->ifname), "%s", r->in_ifname);
+		k->group = r->in_group;
+		k->source = r->in_source;
+		k->port = r->in_port;
+		k->vlan = r->in_vlan;
 	}
-	HASH_CLEAR(hh, head);
-	free(entries);
-	return rc;
+	rc = find_duplicate(keys, cfg->n_rules, sizeof(*keys), &i, &old);
+	free(keys);
+	if (rc == -ENOMEM)
+		return config_fail(err, -ENOMEM, "rules: out of memory");
+	if (rc > 0)
+		return config_fail(err, -EINVAL,
+				   "rules[%zu].input: same interface/group/port/source as rules[%zu] (\"%s\")",
+				   i, old, cfg->rules[old].name);
+	return 0;
 }
 
 int config_resolve(struct mcr_config *cfg, struct config_error *err)

@@ -51,7 +51,7 @@ int config_check_when(const struct mcr_config *cfg, struct config_error *err)
 	return 0;
 }
 
-static bool is_idle(const struct mcr_output *o)
+bool config_output_is_idle(const struct mcr_output *o)
 {
 	return o->when == WHEN_JOINED && !o->is_joined;
 }
@@ -65,7 +65,7 @@ size_t config_drop_idle(struct mcr_config *cfg)
 		size_t kept = 0;
 
 		for (size_t o = 0; o < rule->n_outputs; o++) {
-			if (is_idle(&rule->outputs[o])) {
+			if (config_output_is_idle(&rule->outputs[o])) {
 				dropped++;
 				continue;
 			}

@@ -42,11 +42,8 @@ sleep 0.5
 expect_still sink "$SINK_IF" 400
 
 step "A socket on the sink joins $OUT"
-watch_flow_start sink "$SINK_IF" 5000
-start_sink sink -j "$SINK_IF,$OUT" -d 20
-watch_flow_wait
-# From the join (mcrsink's ready file, written once joined) to the stream.
-join_ms=$((FLOW_AT - $(mtime_ms "$TMPD/sink$SINK_N.ready")))
+join_measure sink "$SINK_IF" -j "$SINK_IF,$OUT" -d 20
+join_ms=$JOIN_MS
 info "join latency: the stream arrived $join_ms ms after the join" \
 	"(query response interval $RESPONSE_MS ms)"
 expect "$join_ms" -lt "$RESPONSE_MS" "join latency (ms)"
@@ -59,10 +56,8 @@ expect_json "$TMPD/groups1.json" '.interfaces[0].joins' -eq 1
 
 step "The socket leaves"
 sleep 0.5
-t_leave=$(now_ms)
-kill -TERM "$(cat "$TMPD/sink$SINK_N.pid")"
-wait_still sink "$SINK_IF" 3000
-leave_ms=$((STILL_AT - t_leave))
+leave_measure sink "$SINK_IF"
+leave_ms=$LEAVE_MS
 info "leave latency: the stream stopped $leave_ms ms after the leave (last member query time $LMQT_MS ms)"
 expect "$leave_ms" -lt $((LMQT_MS + 800)) "leave latency (ms)"
 wait_sink

@@ -41,14 +41,7 @@ step "Starting relay: $(topo_out 1) follows its listeners"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS --metrics 9480 \
 	-r "cam1=$RELAY_IN,$IN -> $(topo_out 1),$OUT,when=joined"
-# Our address is looked up once a second.
-t0=$(now_ms)
-while :; do
-	groups_json start
-	[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" = $MCRD_LL ] && break
-	[ $(($(now_ms) - t0)) -lt 3000 ] || fail "mcrd did not take $MCRD_LL as its MLD address"
-	sleep 0.05
-done
+mld_wait_addr $MCRD_LL 3000
 expect_json_str "$GJSON" '.interfaces[0].mld.listening' true
 expect_json_str "$GJSON" '.interfaces[0].mld.querier.is_us' true
 expect_json_str "$GJSON" '.interfaces[0].mld.querier.querier' $MCRD_LL

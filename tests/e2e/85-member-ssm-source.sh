@@ -40,7 +40,7 @@ step "Starting relay: an SSM rule whose output follows listeners of its source"
 # shellcheck disable=SC2086 # MEMBER_ARGS is split into words on purpose
 start_mcrd relay $MEMBER_ARGS \
 	-r "ssm=$RELAY_IN,$GROUP:$PORT,source=$SRC_ADDR -> $(topo_out 1),source=keep,when=joined"
-ip netns exec "$(ns sink)" timeout 20 tcpdump -i "$SINK_IF" -n -U -w "$TMPD/igmp.pcap" igmp \
+ip netns exec "$(ns sink)" timeout 20 tcpdump -i "$SINK_IF" -n -U --immediate-mode -w "$TMPD/igmp.pcap" igmp \
 	2>"$TMPD/tcpdump.err" &
 TCPDUMP_PID=$!
 track_pid "$TCPDUMP_PID"

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 #
-# Helpers for the group membership tests (70-72): an interface's received
+# Helpers for the group membership tests (70-72, 87-88): an interface's received
 # packet count, read from sysfs inside its namespace, and the moments a
-# stream starts and stops arriving there, polled every 20 ms and bounded.
+# stream starts and stops arriving there, polled every 10 ms and bounded,
+# and a listener's join and leave latencies measured from them.
 # Sourced after lib.sh.
 
 ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
@@ -88,6 +89,32 @@ wait_still()
 		fail "the stream on $2 still flows after $3 ms"
 	# shellcheck disable=SC2034 # for the caller
 	STILL_MS=$((STILL_AT - _t0))
+}
+
+# join_measure NS IFACE MCRSINK_ARGS...: mcrsink in NS joins (its
+# arguments) while IFACE is watched; JOIN_MS is the time from the join (its
+# ready file, written once joined) to the stream on IFACE, or it fails
+# after 5 s.
+join_measure()
+{
+	_jn=$1
+	watch_flow_start "$1" "$2" 5000
+	shift 2
+	start_sink "$_jn" "$@"
+	watch_flow_wait
+	# shellcheck disable=SC2034 # for the caller
+	JOIN_MS=$((FLOW_AT - $(mtime_ms "$TMPD/sink$SINK_N.ready")))
+}
+
+# leave_measure NS IFACE: the latest mcrsink leaves (SIGTERM); LEAVE_MS is
+# the time from then to the last packet of the stream on IFACE (3 s at most).
+leave_measure()
+{
+	_t=$(now_ms)
+	kill -TERM "$(cat "$TMPD/sink$SINK_N.pid")"
+	wait_still "$1" "$2" 3000
+	# shellcheck disable=SC2034 # for the caller
+	LEAVE_MS=$((STILL_AT - _t))
 }
 
 # expect_still NS IFACE MS: IFACE receives no stream for MS ms: fewer than 20

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=sh
 #
-# Helpers for the MLD tests (80-82): fixed link-local addresses without
+# Helpers for the MLD tests (80-82, 87-88): fixed link-local addresses without
 # duplicate address detection (usable at once, and an election between
 # known addresses), a real IPv6 listener (socat's IPV6_JOIN_GROUP, so the
 # listener's kernel sends the MLD), mldsend, and polling "mcrctl groups".
@@ -71,6 +71,20 @@ mldsend()
 	_n=$1
 	shift
 	nsx "$_n" "$MLDSEND" "$@" >>"$TMPD/mldsend.out" 2>&1 || fail "mldsend $* failed"
+}
+
+# mld_wait_addr ADDR LIMIT_MS: poll "mcrctl groups" every 50 ms until
+# mcrd's MLD querier on the first watched interface sends from ADDR (it
+# looks its address up once a second); GJSON then holds the reply.
+mld_wait_addr()
+{
+	_t0=$(now_ms)
+	while :; do
+		groups_json start
+		[ "$(json_get "$GJSON" '.interfaces[0].mld.querier.address')" = "$1" ] && return 0
+		[ $(($(now_ms) - _t0)) -lt "$2" ] || fail "mcrd did not take $1 as its MLD address in $2 ms"
+		sleep 0.05
+	done
 }
 
 # mld_has GROUP: "true" or "false": the first watched interface's MLD

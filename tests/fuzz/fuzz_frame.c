@@ -22,37 +22,10 @@
 #include "mcrd/dataplane/frame.h"
 #include "mcrd/dataplane/frame6.h"
 #include "mcrd/dataplane/packet.h"
+#include "../csum_ref.h"
 
 static const uint8_t GROUP_MAC[6] = { 0x01, 0x00, 0x5e, 0x01, 0x01, 0x01 };
 static const uint8_t OUR_MAC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
-
-static uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* The 16-bit one's-complement sum of @len bytes, unfolded, on top of @sum. */
-static uint32_t sum_words(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += load16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The pseudo-header's sum for a UDP datagram between the addresses at @ip + 12. */
-static uint32_t pseudo_sum(const uint8_t *ip, uint16_t udp_len)
-{
-	return sum_words(0, ip + 12, 8) + IPPROTO_UDP + udp_len;
-}
 
 /*
  * The UDP checksum field of a datagram, written as a sender computes it
@@ -61,11 +34,36 @@ static uint32_t pseudo_sum(const uint8_t *ip, uint16_t udp_len)
  */
 static uint16_t udp_full_check(const uint8_t *ip, const uint8_t *udp, uint16_t udp_len)
 {
-	uint32_t sum = pseudo_sum(ip, udp_len) + sum_words(0, udp, 6) +
-		       sum_words(0, udp + 8, (size_t)udp_len - 8);
-	uint16_t check = (uint16_t)~fold(sum);
+	uint32_t sum = ref_pseudo4_sum(ip, udp_len) + ref_sum(0, udp, 6) +
+		       ref_sum(0, udp + 8, (size_t)udp_len - 8);
+	uint16_t check = (uint16_t)~ref_fold(sum);
 
 	return check ? check : 0xffff;
+}
+
+/*
+ * The UDP checksum @fn wrote in the output header @oudp for the received
+ * datagram @udp (whose checksum was not 0), given the new pseudo-header's
+ * sum @pseudo: never 0, and for a received partial one (@csum, the kernel
+ * completes it) that sum folded, else one that verifies over the new
+ * pseudo-header, @oudp and the untouched payload.
+ */
+static void check_udp_csum(const char *fn, uint8_t csum, uint32_t pseudo, const uint8_t *oudp,
+			   const uint8_t *udp)
+{
+	uint16_t udp_len = ref_load16(udp + 4), check = ref_load16(oudp + 6);
+	uint32_t sum;
+
+	FUZZ_CHECK(check != 0, "%s: UDP checksum 0", fn);
+	if (csum == FRAME_CSUM_PARTIAL) {
+		FUZZ_CHECK(check == ref_fold(pseudo),
+			   "%s: partial checksum 0x%04x is not the pseudo-header sum", fn, check);
+		return;
+	}
+	sum = pseudo + ref_sum(0, oudp, 8) + ref_sum(0, udp + 8, (size_t)udp_len - 8);
+	FUZZ_CHECK(ref_fold(sum) == 0xffff,
+		   "%s: UDP checksum 0x%04x does not verify (received 0x%04x)", fn, check,
+		   ref_load16(udp + 6));
 }
 
 /* One output's header for the datagram at @ip/@udp, checked against its payload. */
@@ -74,33 +72,21 @@ static void check_output(const struct frame_tmpl *t, const uint8_t *ip, const ui
 	uint8_t out[FRAME_SEND_LEN];
 	struct frame_pkt p;
 	const uint8_t *oip = out + FRAME_OFF_IP, *oudp = out + FRAME_OFF_UDP;
-	uint16_t udp_len = load16(udp + 4), check;
-	uint32_t sum;
+	uint16_t udp_len = ref_load16(udp + 4), check;
 
 	frame_pkt_init(&p, ip, udp);
 	frame_build(out, t, &p, 0x1234, (uint8_t)(ip[8] - 1));
-	FUZZ_CHECK(fold(sum_words(0, oip, FRAME_IP_LEN)) == 0xffff,
+	FUZZ_CHECK(ref_fold(ref_sum(0, oip, FRAME_IP_LEN)) == 0xffff,
 		   "frame_build: IPv4 header checksum does not verify");
-	FUZZ_CHECK(load16(oudp + 4) == udp_len, "frame_build: UDP length %u, received %u",
-		   load16(oudp + 4), udp_len);
-	check = load16(oudp + 6);
-	if (load16(udp + 6) == 0) {
+	FUZZ_CHECK(ref_load16(oudp + 4) == udp_len, "frame_build: UDP length %u, received %u",
+		   ref_load16(oudp + 4), udp_len);
+	check = ref_load16(oudp + 6);
+	if (ref_load16(udp + 6) == 0) {
 		FUZZ_CHECK(check == 0, "frame_build: a datagram without checksum got 0x%04x",
 			   check);
 		return;
 	}
-	if (p.csum == FRAME_CSUM_PARTIAL) {
-		/* The kernel completes it from the new pseudo-header's sum. */
-		FUZZ_CHECK(check == fold(pseudo_sum(oip, udp_len)),
-			   "frame_build: partial checksum 0x%04x is not the pseudo-header sum",
-			   check);
-		return;
-	}
-	sum = pseudo_sum(oip, udp_len) + sum_words(0, oudp, 8) +
-	      sum_words(0, udp + 8, (size_t)udp_len - 8);
-	FUZZ_CHECK(fold(sum) == 0xffff && check != 0,
-		   "frame_build: UDP checksum 0x%04x does not verify (received 0x%04x)", check,
-		   load16(udp + 6));
+	check_udp_csum("frame_build", p.csum, ref_pseudo4_sum(oip, udp_len), oudp, udp);
 }
 
 /*
@@ -144,15 +130,15 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 		   "payload %u+%u past the %zu captured bytes", info->payload_off,
 		   info->payload_len, len);
 	udp = frame + info->payload_off - 8;
-	udp_len = load16(udp + 4);
+	udp_len = ref_load16(udp + 4);
 	FUZZ_CHECK(udp_len == info->payload_len + 8u, "UDP length %u, payload %u", udp_len,
 		   info->payload_len);
-	if (load16(udp + 6) != 0) {
+	if (ref_load16(udp + 6) != 0) {
 		/*
 		 * The IP id's low bit picks what the sender left: a complete
 		 * checksum, or (checksum offload) only the pseudo-header's sum.
 		 */
-		uint16_t check = ip[5] & 1 ? fold(pseudo_sum(ip, udp_len)) :
+		uint16_t check = ip[5] & 1 ? ref_fold(ref_pseudo4_sum(ip, udp_len)) :
 					     udp_full_check(ip, udp, udp_len);
 
 		udp[6] = (uint8_t)(check >> 8);
@@ -164,12 +150,6 @@ static void check_ipv4(uint8_t *frame, size_t len, const struct pkt_info *info)
 	check_output(&t, ip, udp);
 }
 
-/* The IPv6 pseudo-header's sum for a UDP datagram between the addresses at @ip + 8. */
-static uint32_t pseudo6_sum(const uint8_t *ip, uint16_t udp_len)
-{
-	return sum_words(0, ip + 8, 32) + IPPROTO_UDP + udp_len;
-}
-
 /*
  * One IPv6 output's header for the datagram at @ip/@udp: the UDP checksum
  * verifies over the new pseudo-header and the payload, and is never 0.
@@ -178,27 +158,15 @@ static void check_output6(const struct frame6_tmpl *t, const uint8_t *ip, const 
 {
 	uint8_t out[FRAME6_SEND_LEN];
 	const uint8_t *oip = out + FRAME6_OFF_IP, *oudp = out + FRAME6_OFF_UDP;
-	uint16_t udp_len = load16(udp + 4), check;
+	uint16_t udp_len = ref_load16(udp + 4);
 	struct frame6_pkt p;
-	uint32_t sum;
 
 	frame6_pkt_init(&p, ip, udp);
 	frame6_build(out, t, &p, 3);
-	FUZZ_CHECK(load16(oip + 4) == udp_len && load16(oudp + 4) == udp_len,
-		   "frame6_build: lengths %u/%u, received %u", load16(oip + 4), load16(oudp + 4),
-		   udp_len);
-	check = load16(oudp + 6);
-	FUZZ_CHECK(check != 0, "frame6_build: UDP checksum 0");
-	if (p.csum == FRAME_CSUM_PARTIAL) {
-		FUZZ_CHECK(check == fold(pseudo6_sum(oip, udp_len)),
-			   "frame6_build: partial checksum 0x%04x is not the pseudo-header sum",
-			   check);
-		return;
-	}
-	sum = pseudo6_sum(oip, udp_len) + sum_words(0, oudp, 8) +
-	      sum_words(0, udp + 8, (size_t)udp_len - 8);
-	FUZZ_CHECK(fold(sum) == 0xffff, "frame6_build: UDP checksum 0x%04x does not verify",
-		   check);
+	FUZZ_CHECK(ref_load16(oip + 4) == udp_len && ref_load16(oudp + 4) == udp_len,
+		   "frame6_build: lengths %u/%u, received %u", ref_load16(oip + 4),
+		   ref_load16(oudp + 4), udp_len);
+	check_udp_csum("frame6_build", p.csum, ref_pseudo6_sum(oip, udp_len), oudp, udp);
 }
 
 /*
@@ -222,12 +190,12 @@ static void check_ipv6(const uint8_t *frame, size_t len, const struct pkt_info *
 		   "payload %u+%u past the %zu captured bytes", info->payload_off,
 		   info->payload_len, len);
 	FUZZ_CHECK((size_t)info->payload_off + info->payload_len <=
-			   info->ip_off + 40u + load16(ip + 4),
+			   info->ip_off + 40u + ref_load16(ip + 4),
 		   "payload %u+%u past the IPv6 payload length %u", info->payload_off,
-		   info->payload_len, load16(ip + 4));
-	FUZZ_CHECK(load16(udp + 4) == info->payload_len + 8u, "UDP length %u, payload %u",
-		   load16(udp + 4), info->payload_len);
-	FUZZ_CHECK(load16(udp + 6) != 0, "UDP checksum 0 accepted");
+		   info->payload_len, ref_load16(ip + 4));
+	FUZZ_CHECK(ref_load16(udp + 4) == info->payload_len + 8u, "UDP length %u, payload %u",
+		   ref_load16(udp + 4), info->payload_len);
+	FUZZ_CHECK(ref_load16(udp + 6) != 0, "UDP checksum 0 accepted");
 	FUZZ_CHECK(memcmp(&info->saddr6, ip + 8, 16) == 0 && memcmp(&info->daddr6, ip + 24, 16) == 0,
 		   "addresses differ from the header's");
 	FUZZ_CHECK(info->ttl == ip[7], "hop limit %u, header %u", info->ttl, ip[7]);
@@ -244,15 +212,15 @@ static void check_ipv6_outputs(uint8_t *frame, const struct pkt_info *info)
 	struct in6_addr relay = { .s6_addr = { 0xfe, 0x80, [15] = 1 } }, keep = { 0 };
 	struct in6_addr group = { .s6_addr = { 0xff, 0x0e, [15] = 7 } };
 	uint8_t *ip = frame + info->ip_off, *udp = frame + info->udp_off;
-	uint16_t udp_len = load16(udp + 4), check;
+	uint16_t udp_len = ref_load16(udp + 4), check;
 	struct frame6_tmpl t;
 
 	udp[6] = 0;
 	udp[7] = 0;
 	if (info->payload_len && frame[info->payload_off] & 1)
-		check = fold(pseudo6_sum(ip, udp_len));
+		check = ref_fold(ref_pseudo6_sum(ip, udp_len));
 	else
-		check = (uint16_t)~fold(pseudo6_sum(ip, udp_len) + sum_words(0, udp, udp_len));
+		check = (uint16_t)~ref_fold(ref_pseudo6_sum(ip, udp_len) + ref_sum(0, udp, udp_len));
 	if (check == 0)
 		check = 0xffff;
 	udp[6] = (uint8_t)(check >> 8);

@@ -7,21 +7,19 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mcrd/membership/igmp_wire.h"
+#include "sendtool.h"
 
 #define IGMPSEND_MAX_COUNT	1000
 #define IP_LEN			24	/* with the router alert option */
@@ -46,22 +44,15 @@ static const char *const kind_names[KIND_MAX] = {
 };
 
 struct opts {
-	const char *ifname;
+	struct sendtool t;
 	struct in_addr src, group;
 	enum kind kind;
-	unsigned long count, interval_ms;
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static void fix_sum(uint8_t *p, size_t len, size_t at)
 {
-	put16(p + at, 0);
-	put16(p + at, igmp_checksum(p, len));
+	sendtool_put16(p + at, 0);
+	sendtool_put16(p + at, igmp_checksum(p, len));
 }
 
 /* The IGMP message of kind k into m; returns its length. */
@@ -96,9 +87,9 @@ static size_t build_igmp(uint8_t *m, const struct opts *o, struct in_addr *ret_d
 	case KIND_BAD_RECORD:
 		ret_dst->s_addr = htonl(0xe0000016);
 		m[0] = IGMP_TYPE_V3_REPORT;
-		put16(m + 6, 1);
+		sendtool_put16(m + 6, 1);
 		m[8] = IGMP_CHANGE_TO_EXCLUDE;
-		put16(m + 10, o->kind == KIND_BAD_RECORD ? 40 : 0);
+		sendtool_put16(m + 10, o->kind == KIND_BAD_RECORD ? 40 : 0);
 		memcpy(m + 12, &o->group.s_addr, 4);
 		len = 16;
 		break;
@@ -130,73 +121,22 @@ static size_t build_packet(uint8_t *eth, const struct opts *o, const uint8_t mac
 	eth[4] = (uint8_t)(d >> 8);
 	eth[5] = (uint8_t)d;
 	memcpy(eth + 6, mac, 6);
-	put16(eth + 12, ETH_P_IP);
+	sendtool_put16(eth + 12, ETH_P_IP);
 	memcpy(ip, head, IP_LEN);
-	put16(ip + 2, (uint16_t)(IP_LEN + mlen + (o->kind == KIND_BAD_IP_LEN ? 100 : 0)));
+	sendtool_put16(ip + 2, (uint16_t)(IP_LEN + mlen + (o->kind == KIND_BAD_IP_LEN ? 100 : 0)));
 	memcpy(ip + 12, &o->src.s_addr, 4);
 	memcpy(ip + 16, &dst.s_addr, 4);
 	fix_sum(ip, IP_LEN, 10);
 	return ETH_HLEN + IP_LEN + mlen;
 }
 
-static int usage(FILE *f, int rc)
-{
-	(void)fprintf(f, "Usage: igmpsend -i IFACE --src IP [--group G] --kind KIND [-c N] "
-			 "[--interval-ms MS]\nKIND:");
-	for (int k = 0; k < KIND_MAX; k++)
-		(void)fprintf(f, " %s", kind_names[k]);
-	(void)fprintf(f, "\n");
-	return rc;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "src", required_argument, NULL, 's' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval-ms", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, kind = -1;
-
-	*o = (struct opts){ .count = 1, .interval_ms = 10 };
-	(void)inet_pton(AF_INET, "239.9.9.9", &o->group);
-	while ((c = getopt_long(argc, argv, "i:s:g:k:c:w:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->ifname = optarg;
-			break;
-		case 's':
-			if (inet_pton(AF_INET, optarg, &o->src) != 1)
-				return -EINVAL;
-			break;
-		case 'g':
-			if (inet_pton(AF_INET, optarg, &o->group) != 1)
-				return -EINVAL;
-			break;
-		case 'k':
-			for (int k = 0; k < KIND_MAX; k++)
-				if (!strcmp(optarg, kind_names[k]))
-					kind = k;
-			break;
-		case 'c':
-			o->count = strtoul(optarg, NULL, 10);
-			break;
-		case 'w':
-			o->interval_ms = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (!o->ifname || kind < 0 || !o->src.s_addr || o->count < 1 ||
-	    o->count > IGMPSEND_MAX_COUNT || o->interval_ms > 10000)
+	if (sendtool_parse(&o->t, argc, argv) < 0 || o->t.source ||
+	    inet_pton(AF_INET, o->t.src, &o->src) != 1 || !o->src.s_addr ||
+	    inet_pton(AF_INET, o->t.group ? o->t.group : "239.9.9.9", &o->group) != 1)
 		return -EINVAL;
-	o->kind = (enum kind)kind;
+	o->kind = (enum kind)o->t.kind;
 	return 0;
 }
 
@@ -205,42 +145,31 @@ int main(int argc, char **argv)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_halen = 6 };
 	struct ifreq ifr = { 0 };
 	uint8_t pkt[PKT_MAX];
-	struct opts o;
+	struct opts o = { .t = { .prog = "igmpsend", .kinds = kind_names, .n_kinds = KIND_MAX,
+				 .max_count = IGMPSEND_MAX_COUNT,
+				 .synopsis = "-i IFACE --src IP [--group G] --kind KIND [-c N] "
+					     "[--interval-ms MS]" } };
 	size_t len;
 	int fd;
 
 	if (parse_opts(argc, argv, &o) < 0)
-		return usage(stderr, 2);
+		return sendtool_usage(&o.t, stderr, 2);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		perror("igmpsend: socket");
 		return 1;
 	}
-	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o.ifname);
+	(void)snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", o.t.ifname);
 	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
 		perror("igmpsend: SIOCGIFHWADDR");
 		return 1;
 	}
-	sll.sll_ifindex = (int)if_nametoindex(o.ifname);
+	sll.sll_ifindex = (int)if_nametoindex(o.t.ifname);
 	if (!sll.sll_ifindex) {
 		perror("igmpsend: interface");
 		return 1;
 	}
 	len = build_packet(pkt, &o, (const uint8_t *)ifr.ifr_hwaddr.sa_data);
 	memcpy(sll.sll_addr, pkt, 6);
-	for (unsigned long i = 0; i < o.count; i++) {
-		struct timespec ts = { (time_t)(o.interval_ms / 1000),
-				       (long)(o.interval_ms % 1000) * 1000000L };
-
-		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-			perror("igmpsend: sendto");
-			return 1;
-		}
-		if (i + 1 < o.count)
-			(void)nanosleep(&ts, NULL);
-	}
-	(void)close(fd);
-	(void)printf("igmpsend: %lu %s packet%s sent on %s\n", o.count, kind_names[o.kind],
-		     o.count == 1 ? "" : "s", o.ifname);
-	return 0;
+	return sendtool_send(&o.t, fd, pkt, len, &sll);
 }

@@ -7,20 +7,18 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mcrd/membership/mld_wire.h"
+#include "sendtool.h"
 
 #define MLDSEND_MAX_COUNT	1000
 #define PKT_MAX			512
@@ -48,17 +46,10 @@ static const char *const kind_names[KIND_MAX] = {
 };
 
 struct opts {
-	const char *ifname;
+	struct sendtool t;
 	struct in6_addr src, group, source;
 	enum kind kind;
-	unsigned long count, interval_ms;
 };
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 static struct in6_addr addr6(const char *s)
 {
@@ -80,7 +71,7 @@ static size_t build_mld(uint8_t *m, const struct opts *o, struct in6_addr *ret_d
 	case KIND_QUERY_V2:
 		*ret_dst = addr6("ff02::1");
 		m[0] = MLD_TYPE_QUERY;
-		put16(m + 4, 1000);
+		sendtool_put16(m + 4, 1000);
 		if (o->kind == KIND_QUERY_V2) {
 			m[24] = 2;
 			m[25] = 125;
@@ -104,9 +95,9 @@ static size_t build_mld(uint8_t *m, const struct opts *o, struct in6_addr *ret_d
 	case KIND_BAD_RECORD:
 		*ret_dst = addr6("ff02::16");
 		m[0] = MLD_TYPE_V2_REPORT;
-		put16(m + 6, 1);
+		sendtool_put16(m + 6, 1);
 		m[8] = o->kind == KIND_LEAVE_V2 ? IGMP_CHANGE_TO_INCLUDE : IGMP_CHANGE_TO_EXCLUDE;
-		put16(m + 10, o->kind == KIND_BAD_RECORD ? 40 : 0);
+		sendtool_put16(m + 10, o->kind == KIND_BAD_RECORD ? 40 : 0);
 		memcpy(m + 12, &o->group, 16);
 		len = 28;
 		break;
@@ -114,9 +105,9 @@ static size_t build_mld(uint8_t *m, const struct opts *o, struct in6_addr *ret_d
 	case KIND_BLOCK:
 		*ret_dst = addr6("ff02::16");
 		m[0] = MLD_TYPE_V2_REPORT;
-		put16(m + 6, 1);
+		sendtool_put16(m + 6, 1);
 		m[8] = o->kind == KIND_ALLOW ? IGMP_ALLOW_NEW_SOURCES : IGMP_BLOCK_OLD_SOURCES;
-		put16(m + 10, 1);
+		sendtool_put16(m + 10, 1);
 		memcpy(m + 12, &o->group, 16);
 		memcpy(m + 28, &o->source, 16);
 		len = 44;
@@ -138,81 +129,26 @@ static size_t build_packet(uint8_t *pkt, const struct opts *o, struct in6_addr *
 
 	memset(pkt, 0, HEAD_LEN);
 	pkt[0] = 0x60;
-	put16(pkt + 4, (uint16_t)(MLD_HBH_LEN + mlen));
+	sendtool_put16(pkt + 4, (uint16_t)(MLD_HBH_LEN + mlen));
 	pkt[6] = 0;
 	pkt[7] = o->kind == KIND_HOP_LIMIT ? 2 : 1;
 	memcpy(pkt + 8, &o->src, 16);
 	memcpy(pkt + 24, ret_dst, 16);
 	memcpy(pkt + MLD_IPV6_HDR, hbh, sizeof(hbh));
-	put16(m + 2, mld_checksum(&o->src, ret_dst, m, mlen));
+	sendtool_put16(m + 2, mld_checksum(&o->src, ret_dst, m, mlen));
 	if (o->kind == KIND_BAD_CHECKSUM)
 		m[2] ^= 0x5a;
 	return HEAD_LEN + mlen;
 }
 
-static int usage(FILE *f, int rc)
-{
-	(void)fprintf(f, "Usage: mldsend -i IFACE --src FE80::X [--group G] [--source S] "
-			 "--kind KIND [-c N] [--interval-ms MS]\nKIND:");
-	for (int k = 0; k < KIND_MAX; k++)
-		(void)fprintf(f, " %s", kind_names[k]);
-	(void)fprintf(f, "\n");
-	return rc;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	static const struct option longopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "src", required_argument, NULL, 's' },
-		{ "group", required_argument, NULL, 'g' },
-		{ "source", required_argument, NULL, 'S' },
-		{ "kind", required_argument, NULL, 'k' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "interval-ms", required_argument, NULL, 'w' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, kind = -1;
-
-	*o = (struct opts){ .count = 1, .interval_ms = 10, .group = addr6("ff3e::9") };
-	o->source = addr6("2001:db8::1");
-	while ((c = getopt_long(argc, argv, "i:s:g:S:k:c:w:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			o->ifname = optarg;
-			break;
-		case 's':
-			if (inet_pton(AF_INET6, optarg, &o->src) != 1)
-				return -EINVAL;
-			break;
-		case 'g':
-			if (inet_pton(AF_INET6, optarg, &o->group) != 1)
-				return -EINVAL;
-			break;
-		case 'S':
-			if (inet_pton(AF_INET6, optarg, &o->source) != 1)
-				return -EINVAL;
-			break;
-		case 'k':
-			for (int k = 0; k < KIND_MAX; k++)
-				if (!strcmp(optarg, kind_names[k]))
-					kind = k;
-			break;
-		case 'c':
-			o->count = strtoul(optarg, NULL, 10);
-			break;
-		case 'w':
-			o->interval_ms = strtoul(optarg, NULL, 10);
-			break;
-		default:
-			return -EINVAL;
-		}
-	}
-	if (!o->ifname || kind < 0 || !IN6_IS_ADDR_LINKLOCAL(&o->src) || o->count < 1 ||
-	    o->count > MLDSEND_MAX_COUNT || o->interval_ms > 10000)
+	if (sendtool_parse(&o->t, argc, argv) < 0 ||
+	    inet_pton(AF_INET6, o->t.src, &o->src) != 1 || !IN6_IS_ADDR_LINKLOCAL(&o->src) ||
+	    inet_pton(AF_INET6, o->t.group ? o->t.group : "ff3e::9", &o->group) != 1 ||
+	    inet_pton(AF_INET6, o->t.source ? o->t.source : "2001:db8::1", &o->source) != 1)
 		return -EINVAL;
-	o->kind = (enum kind)kind;
+	o->kind = (enum kind)o->t.kind;
 	return 0;
 }
 
@@ -222,18 +158,21 @@ int main(int argc, char **argv)
 				   .sll_halen = ETH_ALEN };
 	struct in6_addr dst;
 	uint8_t pkt[PKT_MAX];
-	struct opts o;
+	struct opts o = { .t = { .prog = "mldsend", .kinds = kind_names, .n_kinds = KIND_MAX,
+				 .max_count = MLDSEND_MAX_COUNT,
+				 .synopsis = "-i IFACE --src FE80::X [--group G] [--source S] "
+					     "--kind KIND [-c N] [--interval-ms MS]" } };
 	size_t len;
 	int fd;
 
 	if (parse_opts(argc, argv, &o) < 0)
-		return usage(stderr, 2);
+		return sendtool_usage(&o.t, stderr, 2);
 	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		perror("mldsend: socket");
 		return 1;
 	}
-	sll.sll_ifindex = (int)if_nametoindex(o.ifname);
+	sll.sll_ifindex = (int)if_nametoindex(o.t.ifname);
 	if (!sll.sll_ifindex) {
 		perror("mldsend: interface");
 		return 1;
@@ -242,19 +181,5 @@ int main(int argc, char **argv)
 	/* RFC 2464 7: 33:33 and the address's last 32 bits. */
 	sll.sll_addr[0] = sll.sll_addr[1] = 0x33;
 	memcpy(sll.sll_addr + 2, &dst.s6_addr[12], 4);
-	for (unsigned long i = 0; i < o.count; i++) {
-		struct timespec ts = { (time_t)(o.interval_ms / 1000),
-				       (long)(o.interval_ms % 1000) * 1000000L };
-
-		if (sendto(fd, pkt, len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-			perror("mldsend: sendto");
-			return 1;
-		}
-		if (i + 1 < o.count)
-			(void)nanosleep(&ts, NULL);
-	}
-	(void)close(fd);
-	(void)printf("mldsend: %lu %s packet%s sent on %s\n", o.count, kind_names[o.kind],
-		     o.count == 1 ? "" : "s", o.ifname);
-	return 0;
+	return sendtool_send(&o.t, fd, pkt, len, &sll);
 }

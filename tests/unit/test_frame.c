@@ -19,6 +19,7 @@
 #include "common/util.h"
 #include "mcrd/dataplane/egress.h"
 #include "mcrd/dataplane/frame.h"
+#include "../csum_ref.h"
 
 #define T_RANDOM_CASES	20000
 #define T_MAX_PAYLOAD	1472
@@ -52,25 +53,6 @@ static uint64_t rng_next(uint64_t *s)
 static uint16_t get16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Reference: sum bytes as big-endian words, odd byte padded with zero. */
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(p + i);
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
-}
-
-static uint16_t ref_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /* The UDP checksum RFC 768 defines for this datagram, 0 sent as 0xffff. */

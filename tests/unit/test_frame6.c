@@ -19,37 +19,11 @@
 
 #include "common/util.h"
 #include "mcrd/dataplane/frame6.h"
+#include "../csum_ref.h"
 
 #define PAYLOAD		37	/* odd: the last byte is summed alone */
 
 static const uint8_t SRC_MAC[6] = { 0x02, 0, 0, 0, 0, 1 };
-
-static uint16_t load16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t sum_words(uint32_t sum, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += load16(p + i);
-	if (len & 1)
-		sum += (uint32_t)p[len - 1] << 8;
-	return sum;
-}
-
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* Pseudo-header sum for the addresses at @ip + 8 (RFC 8200 8.1). */
-static uint32_t pseudo6(const uint8_t *ip, uint16_t udp_len)
-{
-	return sum_words(0, ip + 8, 32) + udp_len + IPPROTO_UDP;
-}
 
 static struct in6_addr a6(const char *s)
 {
@@ -85,9 +59,9 @@ static void received(uint8_t *ip, bool is_partial)
 	for (int i = 0; i < PAYLOAD; i++)
 		udp[8 + i] = (uint8_t)(i * 13 + 1);
 	if (is_partial)
-		check = fold(pseudo6(ip, len));
+		check = ref_fold(ref_pseudo6_sum(ip, len));
 	else
-		check = (uint16_t)~fold(pseudo6(ip, len) + sum_words(0, udp, len));
+		check = (uint16_t)~ref_fold(ref_pseudo6_sum(ip, len) + ref_sum(0, udp, len));
 	udp[6] = (uint8_t)(check >> 8);
 	udp[7] = (uint8_t)check;
 }
@@ -106,22 +80,22 @@ static void check_relay(const struct frame6_tmpl *t, const uint8_t *ip, bool is_
 	frame6_pkt_init(&p, ip, ip + FRAME6_IP_LEN);
 	frame6_build(out, t, &p, 16);
 	assert_memory_equal(oip, ip, 4);	/* version, traffic class, flow label */
-	assert_int_equal(load16(oip + 4), len);
+	assert_int_equal(ref_load16(oip + 4), len);
 	assert_int_equal(oip[6], IPPROTO_UDP);
 	assert_int_equal(oip[7], 16);
-	assert_int_equal(load16(oudp + 4), len);
-	assert_int_equal(load16(out + FRAME_OFF_ETH + 12), 0x86dd);
+	assert_int_equal(ref_load16(oudp + 4), len);
+	assert_int_equal(ref_load16(out + FRAME_OFF_ETH + 12), 0x86dd);
 	memcpy(&vnet, out, sizeof(vnet) < FRAME_VNET_LEN ? sizeof(vnet) : FRAME_VNET_LEN);
-	assert_int_not_equal(load16(oudp + 6), 0);
+	assert_int_not_equal(ref_load16(oudp + 6), 0);
 	if (is_partial) {
 		assert_int_equal(vnet.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
 		assert_int_equal(vnet.csum_start, FRAME_ETH_LEN + FRAME6_IP_LEN);
-		assert_int_equal(load16(oudp + 6), fold(pseudo6(oip, len)));
+		assert_int_equal(ref_load16(oudp + 6), ref_fold(ref_pseudo6_sum(oip, len)));
 		return;
 	}
 	assert_int_equal(vnet.flags, 0);
-	sum = pseudo6(oip, len) + sum_words(0, oudp, 8) + sum_words(0, payload, PAYLOAD);
-	assert_int_equal(fold(sum), 0xffff);
+	sum = ref_pseudo6_sum(oip, len) + ref_sum(0, oudp, 8) + ref_sum(0, payload, PAYLOAD);
+	assert_int_equal(ref_fold(sum), 0xffff);
 }
 
 static void t_relay_checksums(void **state)
@@ -152,7 +126,7 @@ static void t_relay_checksums(void **state)
 			frame6_pkt_init(&p, ip, ip + FRAME6_IP_LEN);
 			frame6_build(out, &t, &p, 1);
 			assert_memory_equal(out + FRAME6_OFF_IP + 8, ip + 8, 16);
-			assert_int_equal(load16(out + FRAME6_OFF_UDP + 2), 5000);
+			assert_int_equal(ref_load16(out + FRAME6_OFF_UDP + 2), 5000);
 		}
 	}
 }

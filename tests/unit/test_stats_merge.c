@@ -254,6 +254,73 @@ static void t_json_rates(void **state)
 	config_free(&cfg);
 }
 
+/*
+ * An output that goes idle ("when": "joined", nobody listening) leaves the
+ * workers: its counters, and those of a rule left with no output, move to
+ * the parked set and the totals stay.  An IPv6 output's group reads as IPv6.
+ */
+static void t_park_idle(void **state)
+{
+	static const char *const specs[] = {
+		"a=lo,239.1.1.1:5000 -> lo,239.2.2.1,when=joined; lo,239.2.2.2",
+		"j=lo,[ff3e::1]:5000 -> lo,[ff3e::2]:6000,when=joined",
+	};
+	struct mcr_config cfg;
+	struct stats_index ix;
+	struct stats_map m;
+	struct stats_counts c, parked, sum;
+	struct stats_totals before, after;
+	const json_t *outs;
+	json_t *doc;
+	char *d;
+	size_t n;
+
+	(void)state;
+	load(&cfg, specs, 2);
+	cfg.rules[0].outputs[0].is_joined = true;
+	cfg.rules[1].outputs[0].is_joined = true;
+	assert_int_equal(stats_index_build(&ix, &cfg), 0);
+	assert_int_equal(stats_map_build(&m, &cfg, &cfg, &ix), 0);
+	assert_int_equal(stats_counts_init(&c, &ix), 0);
+	assert_int_equal(stats_counts_init(&parked, &ix), 0);
+	assert_int_equal(stats_counts_init(&sum, &ix), 0);
+	n = report(&cfg, 1, &d);
+	assert_int_equal(stats_counts_take(&c, &m, d, n), 0);
+	stats_counts_totals(&c, &before);
+
+	/* Nobody listens any more. */
+	cfg.rules[0].outputs[0].is_joined = false;
+	cfg.rules[1].outputs[0].is_joined = false;
+	stats_counts_park_idle(&c, &parked, &cfg, &ix);
+	assert_int_equal(c.rules[0].packets, 100);	/* a still relays to 239.2.2.2 */
+	assert_int_equal(c.outputs[0].packets, 0);
+	assert_int_equal(parked.outputs[0].packets, 10);
+	assert_int_equal(c.outputs[1].packets, 11);
+	assert_int_equal(c.rules[1].packets, 0);	/* j left the workers */
+	assert_int_equal(parked.rules[1].packets, 200);
+	assert_int_equal(parked.outputs[2].packets, 20);
+	assert_int_equal(stats_counts_add(&sum, &c), 0);
+	assert_int_equal(stats_counts_add(&sum, &parked), 0);
+	stats_counts_totals(&sum, &after);
+	assert_int_equal(after.packets_in, before.packets_in);
+	assert_int_equal(after.packets_out, before.packets_out);
+
+	doc = stats_counts_json(&sum, NULL, 0, &cfg, &ix);
+	assert_non_null(doc);
+	outs = json_object_get(json_array_get(json_object_get(doc, "rules"), 1), "outputs");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(outs, 0), "group")),
+			    "ff3e::2");
+	assert_true(num_at(doc, "packets_out", 1, 0) == 20);
+	json_decref(doc);
+	free(d);
+	stats_counts_free(&c);
+	stats_counts_free(&parked);
+	stats_counts_free(&sum);
+	stats_map_free(&m);
+	stats_index_free(&ix);
+	config_free(&cfg);
+}
+
 /* Lines split across reads come out whole; junk lines are reported and skipped. */
 static void t_chan_framing(void **state)
 {
@@ -297,6 +364,7 @@ int main(void)
 		cmocka_unit_test(t_maps_by_identity),
 		cmocka_unit_test(t_rekey_keeps_totals),
 		cmocka_unit_test(t_json_rates),
+		cmocka_unit_test(t_park_idle),
 		cmocka_unit_test(t_chan_framing),
 		cmocka_unit_test(t_chan_line_limit),
 	};

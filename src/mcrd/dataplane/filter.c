@@ -121,12 +121,14 @@ int filter_build(const uint32_t *dests, size_t n, struct sock_filter *prog, size
 		[FP_LD_DADDR] = BPF_STMT(BPF_LD | BPF_W | BPF_IND, ETH_HLEN + FILTER_IP_DADDR_OFF),
 	};
 	size_t len, pc, i;
+	int ret;
 
-	if (!dests || !prog || n == 0)
+	if (!dests || !prog)
 		return -EINVAL;
-	if (n > FILTER_MAX_DESTS)
-		return -E2BIG;
-	len = filter_len(n);
+	ret = filter_len_dual(n, 0);
+	if (ret < 0)
+		return ret;
+	len = (size_t)ret;
 	if (len > cap)
 		return -E2BIG;
 
@@ -171,6 +173,32 @@ _Static_assert(F6_MAX + FILTER_MAX_DESTS6 * FILTER_V6_BLOCK + 1 + FP_MAX + FILTE
 		       (FILTER_MAX_DESTS + FILTER_CHUNK - 1) / FILTER_CHUNK + 1 <= BPF_MAXINSNS,
 	       "FILTER_MAX_DESTS6 does not fit in a classic BPF program");
 
+/**
+ * filter_len_dual() - the length of filter_build_dual()'s program
+ * @n: distinct IPv4 destinations
+ * @n6: distinct IPv6 destinations
+ *
+ * The builders size their program with this function, and the supervisor
+ * checks a change with it before any worker sees it.
+ *
+ * Returns the instruction count, -E2BIG past FILTER_MAX_DESTS,
+ * FILTER_MAX_DESTS6 or BPF_MAXINSNS, or -EINVAL when n + n6 == 0.
+ */
+int filter_len_dual(size_t n, size_t n6)
+{
+	size_t len;
+
+	if (n == 0 && n6 == 0)
+		return -EINVAL;
+	if (n > FILTER_MAX_DESTS || n6 > FILTER_MAX_DESTS6)
+		return -E2BIG;
+	if (n6 == 0)
+		len = filter_len(n);
+	else
+		len = F6_MAX + n6 * FILTER_V6_BLOCK + 1 + (n ? filter_len(n) : 1);
+	return len > BPF_MAXINSNS ? -E2BIG : (int)len;
+}
+
 /* One IPv6 destination: its four words compared, each mismatch skipping to the next block. */
 static void v6_block(struct sock_filter *p, const struct in6_addr *d)
 {
@@ -205,15 +233,16 @@ int filter_build_dual(const uint32_t *dests, size_t n, const struct in6_addr *de
 		[F6_JA_V6] = BPF_STMT(BPF_JMP | BPF_JA, FP_JMP(F6_JA_V6, F6_MAX)),
 		[F6_TO_V4] = BPF_STMT(BPF_JMP | BPF_JA, (uint32_t)FP_JMP(F6_TO_V4, v4_at)),
 	};
-	int v4;
+	int v4, len;
 
 	if (n6 == 0)
 		return filter_build(dests, n, prog, cap);
 	if (!dests6 || !prog || (n && !dests))
 		return -EINVAL;
-	if (n6 > FILTER_MAX_DESTS6 || n > FILTER_MAX_DESTS)
-		return -E2BIG;
-	if (v4_at + 1 > cap)
+	len = filter_len_dual(n, n6);
+	if (len < 0)
+		return len;
+	if ((size_t)len > cap)
 		return -E2BIG;
 	memcpy(prog, prologue, sizeof(prologue));
 	for (size_t i = 0; i < n6; i++)

@@ -41,4 +41,12 @@ int filter_build(const uint32_t *dests, size_t n, struct sock_filter *prog, size
 int filter_build_dual(const uint32_t *dests, size_t n, const struct in6_addr *dests6, size_t n6,
 		      struct sock_filter *prog, size_t cap);
 
+/*
+ * The instruction count of filter_build_dual()'s program for n IPv4 and n6
+ * IPv6 destinations (filter_build()'s when n6 == 0), computed as the
+ * builders compute it; -E2BIG when it cannot be built (past a limit above,
+ * or longer than the kernel's BPF_MAXINSNS), -EINVAL when n + n6 == 0.
+ */
+int filter_len_dual(size_t n, size_t n6);
+
 #endif

@@ -80,22 +80,29 @@ void frame_pkt_init(struct frame_pkt *p, const uint8_t ip[FRAME_IP_LEN],
 	p->sport = load16(udp);
 	p->dport = load16(udp + 2);
 	p->udp_len = load16(udp + 4);
+	p->csum = (uint8_t)frame_csum_carry(check, old_addrs, 4, p->udp_len, p->dport,
+					    &p->csum_base);
+}
+
+enum frame_csum frame_csum_carry(uint16_t check, uint32_t old_addrs, unsigned int n_addr_words,
+				 uint16_t udp_len, uint16_t dport, uint32_t *ret_base)
+{
 	if (check == 0) {
-		p->csum = FRAME_CSUM_NONE;
-		p->csum_base = 0;
-	} else if (check == csum_fold(old_addrs + IPPROTO_UDP + p->udp_len)) {
-		/* The new field is the new pseudo-header sum: only the addresses change. */
-		p->csum = FRAME_CSUM_PARTIAL;
-		p->csum_base = IPPROTO_UDP + (uint32_t)p->udp_len;
-	} else {
-		/*
-		 * ~check + ~(each word that changes): the destination port and
-		 * the pseudo-header's four address words.  The source port and
-		 * the length stay as they were.
-		 */
-		p->csum = FRAME_CSUM_FULL;
-		p->csum_base = (0xffffu - check) + 5 * 0xffffu - old_addrs - p->dport;
+		*ret_base = 0;
+		return FRAME_CSUM_NONE;
 	}
+	if (check == csum_fold(old_addrs + IPPROTO_UDP + udp_len)) {
+		/* The new field is the new pseudo-header sum: only the addresses change. */
+		*ret_base = IPPROTO_UDP + (uint32_t)udp_len;
+		return FRAME_CSUM_PARTIAL;
+	}
+	/*
+	 * ~check + ~(each word that changes): the destination port and the
+	 * pseudo-header's address words.  The source port and the length stay
+	 * as they were.
+	 */
+	*ret_base = (0xffffu - check) + (n_addr_words + 1) * 0xffffu - old_addrs - dport;
+	return FRAME_CSUM_FULL;
 }
 
 void frame_build(uint8_t dst[FRAME_SEND_LEN], const struct frame_tmpl *t,

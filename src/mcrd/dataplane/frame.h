@@ -79,6 +79,24 @@ void frame_tmpl_init(struct frame_tmpl *t, const uint8_t dst_mac[6], const uint8
 		     struct in_addr saddr, struct in_addr daddr, uint16_t dport);
 
 /**
+ * frame_csum_carry() - how a received UDP checksum is carried over to an output
+ * @check: the received checksum field
+ * @old_addrs: the unfolded sum of the received pseudo-header's address words
+ * @n_addr_words: how many 16-bit words those are: 4 for IPv4, 16 for IPv6
+ * @udp_len: the UDP length
+ * @dport: the received destination port, host order
+ * @ret_base: set to what frame_build() and frame6_build() add the new words to
+ *
+ * Shared by frame_pkt_init() and frame6_pkt_init().
+ *
+ * Returns FRAME_CSUM_NONE for a check of 0, FRAME_CSUM_PARTIAL when the
+ * field holds only the pseudo-header's sum (checksum offload), or
+ * FRAME_CSUM_FULL.
+ */
+enum frame_csum frame_csum_carry(uint16_t check, uint32_t old_addrs, unsigned int n_addr_words,
+				 uint16_t udp_len, uint16_t dport, uint32_t *ret_base);
+
+/**
  * frame_pkt_init() - summarize a received datagram for frame_build()
  * @p: filled in
  * @ip: the datagram's IPv4 header, as received (its first 20 bytes are read)

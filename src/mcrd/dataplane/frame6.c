@@ -71,19 +71,9 @@ void frame6_pkt_init(struct frame6_pkt *p, const uint8_t ip[FRAME6_IP_LEN],
 	p->sport = load16(udp);
 	p->dport = load16(udp + 2);
 	p->udp_len = load16(udp + 4);
-	if (check == 0) {
-		/* Forbidden in IPv6; packet_parse() drops it before it gets here. */
-		p->csum = FRAME_CSUM_NONE;
-		p->csum_base = 0;
-	} else if (check == csum_fold(old_addrs + IPPROTO_UDP + p->udp_len)) {
-		p->csum = FRAME_CSUM_PARTIAL;
-		p->csum_base = IPPROTO_UDP + (uint32_t)p->udp_len;
-	} else {
-		/* ~check + ~(the sixteen address words and the destination port). */
-		p->csum = FRAME_CSUM_FULL;
-		p->csum_base = (0xffffu - check) + (2 * ADDR6_WORDS + 1) * 0xffffu - old_addrs -
-			       p->dport;
-	}
+	/* A check of 0 is forbidden in IPv6; packet_parse() drops it before it gets here. */
+	p->csum = (uint8_t)frame_csum_carry(check, old_addrs, 2 * ADDR6_WORDS, p->udp_len,
+					    p->dport, &p->csum_base);
 }
 
 void frame6_build(uint8_t dst[FRAME6_SEND_LEN], const struct frame6_tmpl *t,

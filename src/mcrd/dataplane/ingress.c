@@ -688,14 +688,15 @@ static int cmp_if_dest(const void *a, const void *b)
 }
 
 /*
- * Every interface's destinations fit its filter, IPv4 and IPv6 each within
- * its limit: checked before anything changes, over one sorted copy of the
- * rules' inputs.  An IPv4 rule may leave its group's family 0.
+ * Every interface's destinations fit its filter (filter_len_dual(), as the
+ * supervisor's limits_check() asks it): checked before anything changes,
+ * over one sorted copy of the rules' inputs.  An IPv4 rule may leave its
+ * group's family 0.
  */
 static int check_filters_fit(const struct mcr_config *cfg)
 {
 	struct if_dest *d = calloc(cfg->n_rules ? cfg->n_rules : 1, sizeof(*d));
-	size_t run = 0;
+	size_t n4 = 0, n6 = 0;
 	int ret = 0;
 
 	if (!d)
@@ -708,24 +709,26 @@ static int check_filters_fit(const struct mcr_config *cfg)
 	}
 	qsort(d, cfg->n_rules, sizeof(*d), cmp_if_dest);
 	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
-		bool is_new_run = i == 0 || d[i].ifindex != d[i - 1].ifindex ||
-				  d[i].group.family != d[i - 1].group.family;
-		bool is_v6 = addr_ip_is_v6(&d[i].group);
-		size_t max = is_v6 ? FILTER_MAX_DESTS6 : FILTER_MAX_DESTS;
+		bool is_last = i + 1 == cfg->n_rules || d[i + 1].ifindex != d[i].ifindex;
+		bool is_new = i == 0 || d[i].ifindex != d[i - 1].ifindex ||
+			      !addr_ip_equal(&d[i].group, &d[i - 1].group);
 
-		if (is_new_run)
-			run = 0;
-		if (is_new_run || !addr_ip_equal(&d[i].group, &d[i - 1].group))
-			run++;
-		if (run > max) {
+		if (is_new && addr_ip_is_v6(&d[i].group))
+			n6++;
+		else if (is_new)
+			n4++;
+		if (!is_last)
+			continue;
+		if (filter_len_dual(n4, n6) < 0) {
 			char name[IF_NAMESIZE] = "?";
 
 			(void)if_indextoname(d[i].ifindex, name);
-			log_err("%s: more than %zu %s input groups on one interface are not "
-				"supported; move some rules to another interface",
-				name, max, is_v6 ? "IPv6" : "IPv4");
+			log_err("%s: %zu IPv4 and %zu IPv6 input groups do not fit one ingress "
+				"filter (at most %d and %d); move some rules to another interface",
+				name, n4, n6, FILTER_MAX_DESTS, FILTER_MAX_DESTS6);
 			ret = -E2BIG;
 		}
+		n4 = n6 = 0;
 	}
 	free(d);
 	return ret;

@@ -14,21 +14,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "mcrd/membership/igmp_sock.h"
-
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
-
-static int fail_close(int fd)
-{
-	int err = -errno;
-
-	(void)close(fd);
-	return err;
-}
+#include "mcrd/membership/pktsock.h"
 
 int igmp_sock_open_rx(unsigned int ifindex)
 {
@@ -40,25 +28,8 @@ int igmp_sock_open_rx(unsigned int ifindex)
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	struct sock_fprog fprog = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
-		.sll_ifindex = (int)ifindex,
-	};
-	struct packet_mreq mr = { .mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_ALLMULTI };
-	int one = 1;
-	/* Protocol 0 until the filter is on: nothing queues before it. */
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
-	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-		return fail_close(fd);
-	/* Linux 4.20; without it our own queries come back and are ignored by address. */
-	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	return fd;
+	return pktsock_open(ifindex, ETH_P_IP, &fprog);
 }
 
 int igmp_sock_open_tx(unsigned int ifindex)
@@ -79,7 +50,7 @@ int igmp_sock_open_tx(unsigned int ifindex)
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop)) < 0 ||
 	    setsockopt(fd, IPPROTO_IP, IP_OPTIONS, ra, sizeof(ra)) < 0)
-		return fail_close(fd);
+		return pktsock_close_err(fd);
 	return fd;
 }
 

@@ -35,6 +35,7 @@ struct member_mld {
 	struct membership tab;
 	uint64_t reports, dones, malformed;
 	bool is_logged_send_error;
+	bool is_logged_wait;		/* why we cannot query yet: said once per wait */
 };
 
 struct member_if {

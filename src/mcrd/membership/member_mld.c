@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "mcrd/membership/lladdr.h"
 #include "mcrd/membership/maddr.h"
 #include "mcrd/membership/member_mld.h"
 #include "mcrd/membership/mld_sock.h"
@@ -166,17 +167,46 @@ static void send_query(struct member_mld *ml, const char *ifname, unsigned int i
 	}
 }
 
+/*
+ * Our address looked up again: only one we may send from (RFC 3810
+ * 5.1.14), so not while duplicate address detection runs or after it
+ * failed; the querier waits meanwhile, and says why once.
+ */
+static void refresh_addr(struct member_mld *ml, const char *ifname, unsigned int ifindex,
+			 uint64_t now)
+{
+	char a[MADDR_STR_MAX];
+	struct lladdr ll;
+	int ret = lladdr_get(ifindex, &ll);
+
+	if (ret < 0) {
+		log_msg_errno(LOG_DEBUG, ret, "membership: %s: cannot look up our link-local "
+			      "address, keeping the one we had", ifname);
+		return;
+	}
+	if (maddr_is_none(ll.addr) && !maddr_is_none(ll.unusable) && ml->q.is_enabled &&
+	    !ml->is_logged_wait) {
+		log_info("membership: %s: the MLD querier waits: our link-local address %s %s",
+			 ifname, maddr_fmt(ll.unusable, a), lladdr_why(ll.unusable_flags));
+		ml->is_logged_wait = true;
+	} else if (!maddr_is_none(ll.addr) && ml->is_logged_wait) {
+		log_info("membership: %s: the MLD querier has %s to send from now", ifname,
+			 maddr_fmt(ll.addr, a));
+		ml->is_logged_wait = false;
+	}
+	querier_set_addr(&ml->q, ll.addr, now);
+}
+
 bool member_mld_tick(struct member_mld *ml, const char *ifname, unsigned int ifindex,
 		     bool is_refresh, uint64_t now)
 {
 	struct membership_due due;
-	struct in6_addr addr;
 	bool changed;
 
 	if (ml->fd < 0)
 		return false;
-	if (is_refresh && mld_sock_ifaddr(ifname, &addr) == 0)
-		querier_set_addr(&ml->q, addr, now);
+	if (is_refresh)
+		refresh_addr(ml, ifname, ifindex, now);
 	if (querier_tick(&ml->q, now))
 		send_query(ml, ifname, ifindex, in6addr_any, NULL, 0, ml->q.t.response_ms);
 	changed = membership_tick(&ml->tab, now, &due);

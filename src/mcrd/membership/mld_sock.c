@@ -5,30 +5,16 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
-#include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "common/util.h"
 #include "mcrd/membership/mld_sock.h"
 #include "mcrd/membership/mld_wire.h"
-
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
-
-static int fail_close(int fd)
-{
-	int err = -errno;
-
-	(void)close(fd);
-	return err;
-}
+#include "mcrd/membership/pktsock.h"
 
 int mld_sock_open(unsigned int ifindex)
 {
@@ -57,25 +43,8 @@ int mld_sock_open(unsigned int ifindex)
 		/* 17 */ BPF_STMT(BPF_RET | BPF_K, 0xffff),
 	};
 	struct sock_fprog fprog = { .len = ARRAY_SIZE(prog), .filter = prog };
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IPV6),
-		.sll_ifindex = (int)ifindex,
-	};
-	struct packet_mreq mr = { .mr_ifindex = (int)ifindex, .mr_type = PACKET_MR_ALLMULTI };
-	int one = 1;
-	/* Protocol 0 until the filter is on: nothing queues before it. */
-	int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof(fprog)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
-	    setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0)
-		return fail_close(fd);
-	/* Linux 4.20; without it our own queries come back and are ignored by address. */
-	(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
-	return fd;
+	return pktsock_open(ifindex, ETH_P_IPV6, &fprog);
 }
 
 int mld_sock_send(int fd, unsigned int ifindex, const struct in6_addr *dst, const uint8_t *pkt,
@@ -94,25 +63,4 @@ int mld_sock_send(int fd, unsigned int ifindex, const struct in6_addr *dst, cons
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
-}
-
-int mld_sock_ifaddr(const char *ifname, struct in6_addr *ret)
-{
-	struct ifaddrs *ifas;
-
-	*ret = in6addr_any;
-	if (getifaddrs(&ifas) < 0)
-		return -errno;
-	for (const struct ifaddrs *ifa = ifas; ifa; ifa = ifa->ifa_next) {
-		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)ifa->ifa_addr;
-
-		if (!sin6 || sin6->sin6_family != AF_INET6 || strcmp(ifa->ifa_name, ifname) ||
-		    !IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
-			continue;
-		/* The lowest: the one the election favours, and stable across lookups. */
-		if (IN6_IS_ADDR_UNSPECIFIED(ret) || memcmp(&sin6->sin6_addr, ret, sizeof(*ret)) < 0)
-			*ret = sin6->sin6_addr;
-	}
-	freeifaddrs(ifas);
-	return 0;
 }

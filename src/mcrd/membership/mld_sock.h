@@ -26,10 +26,4 @@ int mld_sock_open(unsigned int ifindex);
 int mld_sock_send(int fd, unsigned int ifindex, const struct in6_addr *dst, const uint8_t *pkt,
 		  size_t len);
 
-/*
- * The interface's lowest link-local IPv6 address (:: when it has none);
- * 0 or -errno.
- */
-int mld_sock_ifaddr(const char *ifname, struct in6_addr *ret);
-
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/addr.h"
 #include "mcrd/dataplane/filter.h"
 #include "mcrd/dataplane/ingress.h"
 #include "mcrd/supervisor/limits.h"
@@ -17,7 +18,7 @@
 /* One input key the ingress filter needs: an interface and a destination. */
 struct in_dest {
 	const char *ifname;
-	uint32_t group;
+	struct mcr_addr group;		/* IPv4 ones with their family set */
 };
 
 static int cmp_dest(const void *a, const void *b)
@@ -25,9 +26,7 @@ static int cmp_dest(const void *a, const void *b)
 	const struct in_dest *x = a, *y = b;
 	int c = strcmp(x->ifname, y->ifname);
 
-	if (c)
-		return c;
-	return x->group < y->group ? -1 : x->group > y->group;
+	return c ? c : memcmp(&x->group, &y->group, sizeof(x->group));
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -46,34 +45,52 @@ static size_t count_distinct(const char **names, size_t n)
 	return d;
 }
 
-/* Input interfaces per worker, and distinct groups on each. */
+/*
+ * An interface's ingress filter, measured by filter_len_dual() as the
+ * worker will build it: n4 IPv4 and n6 IPv6 distinct groups.
+ */
+static int check_filter(const char *ifname, size_t n4, size_t n6, struct config_error *err)
+{
+	if (filter_len_dual(n4, n6) >= 0)
+		return 0;
+	(void)snprintf(err->msg, sizeof(err->msg),
+		       "input interface %s: %zu IPv4 and %zu IPv6 groups do not fit its ingress "
+		       "filter, which takes at most %d distinct input groups of IPv4 and %d of "
+		       "IPv6 (a BPF program of at most %d instructions, under every --ingress); "
+		       "spread the groups over more interfaces or remove some",
+		       ifname, n4, n6, FILTER_MAX_DESTS, FILTER_MAX_DESTS6, BPF_MAXINSNS);
+	return -E2BIG;
+}
+
+/* Input interfaces per worker, and the distinct groups of each family on each. */
 static int check_inputs(const struct mcr_config *cfg, struct config_error *err)
 {
 	struct in_dest *d = calloc(cfg->n_rules, sizeof(*d));
-	size_t n_ifaces = 0, run = 0;
+	size_t n_ifaces = 0, n4 = 0, n6 = 0;
 	int ret = 0;
 
 	if (!d)
 		return -ENOMEM;
-	for (size_t r = 0; r < cfg->n_rules; r++)
-		d[r] = (struct in_dest){ cfg->rules[r].in_ifname, cfg->rules[r].in_group.v4.s_addr };
+	for (size_t r = 0; r < cfg->n_rules; r++) {
+		const struct mcr_addr *g = &cfg->rules[r].in_group;
+
+		d[r] = (struct in_dest){ cfg->rules[r].in_ifname,
+					 addr_ip_is_v6(g) ? *g : addr_ip_v4(g->v4) };
+	}
 	qsort(d, cfg->n_rules, sizeof(*d), cmp_dest);
 	for (size_t i = 0; i < cfg->n_rules && ret == 0; i++) {
 		bool is_new_if = i == 0 || strcmp(d[i].ifname, d[i - 1].ifname) != 0;
+		bool is_last = i + 1 == cfg->n_rules || strcmp(d[i + 1].ifname, d[i].ifname) != 0;
+		bool is_new = is_new_if || !addr_ip_equal(&d[i].group, &d[i - 1].group);
 
-		if (is_new_if) {
-			n_ifaces++;
-			run = 0;
-		}
-		if (is_new_if || d[i].group != d[i - 1].group)
-			run++;
-		if (run > FILTER_MAX_DESTS) {
-			(void)snprintf(err->msg, sizeof(err->msg),
-				       "input interface %s: more than %d distinct input groups "
-				       "(the limit of its ingress filter); spread the groups over "
-				       "more interfaces or remove some",
-				       d[i].ifname, FILTER_MAX_DESTS);
-			ret = -E2BIG;
+		n_ifaces += is_new_if;
+		if (is_new && addr_ip_is_v6(&d[i].group))
+			n6++;
+		else if (is_new)
+			n4++;
+		if (is_last) {
+			ret = check_filter(d[i].ifname, n4, n6, err);
+			n4 = n6 = 0;
 		}
 	}
 	if (ret == 0 && n_ifaces > INGRESS_MAX_PORTS) {

@@ -23,9 +23,10 @@
  * @cfg: a configuration (resolved or not: interfaces are compared by name)
  * @err: on failure, names the interface, the count and the limit
  *
- * Checks input interfaces per worker (INGRESS_MAX_PORTS), distinct input
- * groups per input interface (FILTER_MAX_DESTS, the ingress filter) and
- * the sockets a generation registers (LIMITS_FILES_PER_GEN).
+ * Checks input interfaces per worker (INGRESS_MAX_PORTS), the distinct
+ * input groups of each family per input interface (the ingress filter,
+ * measured by filter_len_dual() as the worker builds it) and the sockets
+ * a generation registers (LIMITS_FILES_PER_GEN).
  *
  * Returns 0, or -E2BIG (-ENOMEM) with err filled in.
  */

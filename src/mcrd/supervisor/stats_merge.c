@@ -249,6 +249,32 @@ int stats_report_check(const char *data, size_t len, struct stats_wire_head *ret
 	return 0;
 }
 
+static void park(void *from, void *to, size_t size)
+{
+	add_u64s(to, from, size);
+	memset(from, 0, size);
+}
+
+void stats_counts_park_idle(struct stats_counts *c, struct stats_counts *parked,
+			    const struct mcr_config *cfg, const struct stats_index *ix)
+{
+	for (size_t r = 0; r < cfg->n_rules && r < ix->n_rules; r++) {
+		const struct mcr_rule *rule = &cfg->rules[r];
+		size_t n_idle = 0;
+
+		for (size_t o = 0; o < rule->n_outputs; o++) {
+			size_t i = ix->out_base[r] + o;
+
+			if (!config_output_is_idle(&rule->outputs[o]) || i >= c->n_outputs)
+				continue;
+			park(&c->outputs[i], &parked->outputs[i], sizeof(c->outputs[i]));
+			n_idle++;
+		}
+		if (n_idle && n_idle == rule->n_outputs && r < c->n_rules)
+			park(&c->rules[r], &parked->rules[r], sizeof(c->rules[r]));
+	}
+}
+
 int stats_counts_take(struct stats_counts *c, const struct stats_map *m, const char *data,
 		      size_t len)
 {
@@ -326,11 +352,16 @@ static int set_rates(json_t *obj, const char *sfx, uint64_t pkts, uint64_t pkts0
 static json_t *output_json(const struct mcr_output *out, const struct output_stats *os,
 			   const struct output_stats *old, double dt)
 {
-	char group[ADDR_STR_MAX];
+	char group[ADDR_IP_STR_MAX];
 	json_t *obj;
 
+	/* An IPv4 output without a group of its own says 0.0.0.0, as it always did. */
+	if (out->group.family == AF_INET6)
+		(void)addr_ip_fmt(&out->group, group);
+	else
+		(void)addr_fmt(out->group.v4, group);
 	obj = json_pack("{s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "interface",
-			out->ifname, "group", addr_fmt(out->group.v4, group), "port", (int)out->port,
+			out->ifname, "group", group, "port", (int)out->port,
 			"packets_out", (json_int_t)os->packets, "bytes_out", (json_int_t)os->bytes,
 			"send_errors", (json_int_t)os->send_errors, "retries",
 			(json_int_t)os->retries, "drops", (json_int_t)os->drops, "ttl_expired",

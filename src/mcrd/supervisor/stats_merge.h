@@ -82,6 +82,15 @@ int stats_counts_remap(struct stats_counts *c, const struct stats_map *m,
 		       const struct stats_index *to_ix);
 
 /*
+ * Move the counters of cfg's idle outputs (config_output_is_idle()), and
+ * of its rules whose every output is idle, from c to parked (both in ix's
+ * layout, cfg's): the workers do not hold them, so a worker's next report
+ * would count them from zero, and totals must never go back.
+ */
+void stats_counts_park_idle(struct stats_counts *c, struct stats_counts *parked,
+			    const struct mcr_config *cfg, const struct stats_index *ix);
+
+/*
  * Check a worker's report: its head is whole and agrees with its length.
  * Returns 0 with *ret_head filled in, or -EBADMSG.
  */

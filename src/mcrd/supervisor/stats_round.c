@@ -165,6 +165,9 @@ void stats_rekey(struct supervisor *s, const struct mcr_config *next)
 			stats_counts_free(&st->counts);
 			st->has_counts = false;
 		}
+		/* Outputs nobody listens to any more leave the workers: keep what they counted. */
+		if (st->has_counts)
+			stats_counts_park_idle(&st->counts, &ss->dead, next, &ix);
 		/* Its map leads to the old rules: rebuilt at its next report. */
 		st->has_map = false;
 	}
