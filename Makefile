@@ -9,7 +9,7 @@
 #   make e2e        end-to-end tests in network namespaces (root)
 #   make test       check + e2e
 #   make demo       relay multicast on a throwaway topology (root)
-#   make bench      mcr against the kernel (smcroute) and socat in three set-ups, into
+#   make bench      mcr against the kernel (smcroute) and socat in four set-ups, into
 #                   bench/results and README's table, then the worker death gap
 #                   (bench/respawn.sh) (root; QUICK=1, BENCH_SETUPS, BENCH_PHASES: bench/run.sh)
 #   make bench-readme  README's benchmark block from bench/results/latest.json

@@ -25,6 +25,8 @@ capfile(s, r) = sprintf("%s/cap-%s-%s.dat", dir, s, r)
 ovlfile(r) = sprintf("%s/ovl-%s.dat", dir, r)
 ceilval(i) = real(word(ceilings, i))
 ns = words(setups)
+# A set-up as the legend names it: the IPv6 one says so.
+setupname(s) = (s eq "onecore6") ? "onecore, IPv6" : s
 
 set multiplot layout 2,2 title "mcr against the kernel's forwarding\n{/*0.85 ".subtitle."}"
 set logscale x
@@ -95,9 +97,9 @@ set yrange [0:*]
 if (has_cap) {
 plot \
 	for [j=1:ns] capfile(word(setups, j), "mcr") using 1:2 with linespoints lw 2 pt 7 dt j lc rgb "#1f5fbf" \
-		title sprintf("mcr, zero loss, %s", word(setups, j)), \
+		title sprintf("mcr, zero loss, %s", setupname(word(setups, j))), \
 	for [j=1:ns] capfile(word(setups, j), "kernel") using 1:2 with linespoints lw 2 pt 5 dt j lc rgb "#cc3311" \
-		title sprintf("kernel, zero loss, %s", word(setups, j)), \
+		title sprintf("kernel, zero loss, %s", setupname(word(setups, j))), \
 	ovlfile("mcr") using 1:2 with points pt 10 ps 2 lc rgb "#1f5fbf" title "mcr, overloaded (free)", \
 	ovlfile("kernel") using 1:2 with points pt 4 ps 2 lc rgb "#cc3311" title "kernel, overloaded (free)"
 } else {

@@ -42,10 +42,29 @@
 # transmit costs nothing beyond the relay's own work, counted by their tx
 # counters.  Every window records per-CPU busy and softirq time and the
 # NET_RX/NET_TX softirq counts, which show where the work landed.
+#
+# "onecore6" is onecore over IPv6 (b_family 6): IPv6 is turned on for the
+# links that set-up uses only (everywhere else it stays off), with
+# addresses in 2001:db8::/32 and the group ff3e::1 (source 2001:db8::1):
+#
+#   gen 2001:db8::1/64 --- rin 2001:db8::2/64; genc 2001:db8:0:1::1/64 --- kc ::2
+#   output i: 2001:db8:1:<i in hex>::1/64 (relay) --- ::2 (sink)
+#
+# The kernel relay is smcrouted again: its phyint lines make MIFs as well as
+# VIFs, and its IPv6 mroute (MRT6_ADD_MFC) is an (S,G) route; the kernel
+# forwards once MRT6_INIT has set mc_forwarding (all.forwarding is not
+# needed for that, but the relay namespace gets it like a router, which also
+# keeps its interfaces from sending router solicitations).
 
 B_GROUP=239.1.1.1
 B_PORT=5000
 B_SRC_ADDR=198.18.0.1
+B_GROUP6=ff3e::1
+B_SRC_ADDR6=2001:db8::1
+# The address family of the set-up in force (b_family), and how many output
+# links get IPv6 in the IPv6 set-up (bench/run.sh sets it).
+B_FAMILY=4
+B_N6=0
 B_TTL=16
 B_PIDS=()
 B_NSLIST=()
@@ -237,8 +256,9 @@ b_ns()
 	ip netns add "$1" || b_die "cannot create namespace $1"
 	B_NSLIST+=("$1")
 	ip -n "$1" link set lo up
-	# No IPv6: its neighbour discovery and MLD would add packets to the
-	# sink counters that the relay never sent.
+	# No IPv6 (until b_family 6 turns it on for the links the IPv6 set-up
+	# uses): its neighbour discovery and MLD would add packets to the sink
+	# counters that the relay never sent.
 	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 >/dev/null
 }
@@ -248,6 +268,12 @@ b_out_addr()
 {
 	local b=$(($1 * 4))
 	printf '198.19.%d.%d' $((b / 256)) $((b % 256 + $2))
+}
+
+# b_out_addr6 I SIDE: IPv6 address of output link I on the relay (1) or sink (2) side.
+b_out_addr6()
+{
+	printf '2001:db8:1:%x::%d' "$1" "$2"
 }
 
 # b_free_addr I: address of free output (bridge) I in the relay namespace.
@@ -386,14 +412,99 @@ b_setup()
 		B_OUT_PFX=o
 		B_SETUP_MCRD_ARGS=()
 		;;
-	onecore | free)
+	onecore | free | onecore6)
 		b_steer on
 		B_OUT_PFX=o
-		[ "$1" = onecore ] || B_OUT_PFX=b
+		[ "$1" != free ] || B_OUT_PFX=b
 		B_SETUP_MCRD_ARGS=(--workers 1)
 		;;
 	*) b_die "unknown set-up $1" ;;
 	esac
+	if [ "$1" = onecore6 ]; then b_family 6; else b_family 4; fi
+}
+
+# b_ipv6_links: "NS IFACE" for every link the IPv6 set-up uses: the
+# ingress, the ceiling and output links 1..B_N6, both ends.
+b_ipv6_links()
+{
+	local i
+	printf '%s %s\n' "$NS_SRC" gen "$NS_SRC" genc "$NS_RLY" rin "$NS_SNK" kc
+	for ((i = 1; i <= B_N6; i++)); do
+		printf '%s o%d\n%s k%d\n' "$NS_RLY" "$i" "$NS_SNK" "$i"
+	done
+}
+
+# b_family 4|6: the address family of the set-up in force.  6 turns IPv6
+# on for the links of b_ipv6_links, with duplicate address detection and
+# router solicitations off, and waits until they are quiet (the MLD reports
+# for their solicited-node and all-routers groups would otherwise count as
+# output packets); 4 turns it off on them again.
+b_family()
+{
+	local ns ifn i q
+	[ "$1" != "$B_FAMILY" ] || return 0
+	B_FAMILY=$1
+	if [ "$1" = 4 ]; then
+		while read -r ns ifn; do
+			ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifn.disable_ipv6=1" >/dev/null ||
+				b_log "WARNING: could not turn IPv6 off on $ifn"
+		done < <(b_ipv6_links)
+		return 0
+	fi
+	# Forwarding first: it makes every interface join ff02::2 as it comes up.
+	ip netns exec "$NS_RLY" sysctl -qw net.ipv6.conf.all.forwarding=1 >/dev/null ||
+		b_die "cannot turn IPv6 forwarding on in $NS_RLY"
+	# The MLD reports' repeats 10 ms apart instead of up to 1 s: the links
+	# are quiet sooner.
+	while read -r ns ifn; do
+		ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$ifn.accept_dad=0" \
+			"net.ipv6.conf.$ifn.router_solicitations=0" \
+			"net.ipv6.conf.$ifn.mldv2_unsolicited_report_interval=10" \
+			"net.ipv6.conf.$ifn.disable_ipv6=0" >/dev/null ||
+			b_die "cannot turn IPv6 on for $ifn in $ns"
+	done < <(b_ipv6_links)
+	{
+		echo "addr add $B_SRC_ADDR6/64 dev gen nodad"
+		echo "addr add 2001:db8:0:1::1/64 dev genc nodad"
+	} >"$B_TMP/src6.batch"
+	echo "addr add 2001:db8::2/64 dev rin nodad" >"$B_TMP/relay6.batch"
+	echo "addr add 2001:db8:0:1::2/64 dev kc nodad" >"$B_TMP/sink6.batch"
+	for ((i = 1; i <= B_N6; i++)); do
+		echo "addr add $(b_out_addr6 "$i" 1)/64 dev o$i nodad" >>"$B_TMP/relay6.batch"
+		echo "addr add $(b_out_addr6 "$i" 2)/64 dev k$i nodad" >>"$B_TMP/sink6.batch"
+	done
+	for ns in src relay sink; do
+		case $ns in src) i=$NS_SRC ;; relay) i=$NS_RLY ;; sink) i=$NS_SNK ;; esac
+		ip -n "$i" -batch "$B_TMP/${ns}6.batch" ||
+			b_die "cannot give the links in $i their IPv6 addresses"
+	done
+	# Quiet: no sink-side interface counted a packet for 1.5 s (at most 15 s).
+	q=0
+	b_dev "$NS_SNK" "$B_TMP/q0.dev"
+	for ((i = 0; i < 150 && q < 15; i++)); do
+		sleep 0.1
+		b_dev "$NS_SNK" "$B_TMP/q1.dev"
+		if cmp -s "$B_TMP/q0.dev" "$B_TMP/q1.dev"; then
+			q=$((q + 1))
+		else
+			q=0
+			mv "$B_TMP/q1.dev" "$B_TMP/q0.dev"
+		fi
+	done
+	[ "$q" -ge 15 ] || b_log "WARNING: the IPv6 links were not quiet after 15 s"
+	b_log "IPv6 on for the ingress and ceiling links and outputs 1..$B_N6; quiet after $((i / 10)).$((i % 10)) s"
+}
+
+# b_group: the group of the family in force; b_dest: it as GROUP:PORT
+# (IPv6 in brackets), as mcrgen and mcrsink take it.
+b_group()
+{
+	if [ "$B_FAMILY" = 6 ]; then echo "$B_GROUP6"; else echo "$B_GROUP"; fi
+}
+
+b_dest()
+{
+	if [ "$B_FAMILY" = 6 ]; then echo "[$B_GROUP6]:$B_PORT"; else echo "$B_GROUP:$B_PORT"; fi
 }
 
 # Until a veth has carrier its queue discards what is sent.
@@ -600,7 +711,8 @@ relay_start()
 
 relay_start_mcr()
 {
-	local outs="${B_OUT_PFX}1" i pid rf=$B_TMP/mcrd.ready
+	local outs="${B_OUT_PFX}1" i pid rf=$B_TMP/mcrd.ready rgroup=$B_GROUP
+	[ "$B_FAMILY" = 4 ] || rgroup="[$B_GROUP6]"
 	for ((i = 2; i <= RELAY_N; i++)); do
 		outs+="; $B_OUT_PFX$i"
 	done
@@ -609,7 +721,7 @@ relay_start_mcr()
 	# shellcheck disable=SC2086
 	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" "$MCRD" --stats-interval 0 \
 		--ready-file "$rf" "${B_MCRD_BASE[@]}" "${B_SETUP_MCRD_ARGS[@]}" ${MCRD_ARGS:-} "$@" \
-		-r "rin,$B_GROUP -> $outs" \
+		-r "rin,$rgroup -> $outs" \
 		>"$B_TMP/mcrd.out" 2>"$B_TMP/mcrd.err" &
 	pid=$!
 	b_track "$pid"
@@ -634,14 +746,17 @@ relay_start_mcr()
 relay_start_kernel()
 {
 	local conf=$B_TMP/smcroute.conf log=$B_TMP/smcroute.log pidf=$B_TMP/smcroute.pid
-	local outs="" i pid vifs err
+	local outs="" i pid vifs err src=$B_SRC_ADDR mr=ip_mr
+	# IPv6: the same lines; the kernel's tables are ip6_mr_vif (its MIFs)
+	# and ip6_mr_cache.
+	[ "$B_FAMILY" = 4 ] || { src=$B_SRC_ADDR6 mr=ip6_mr; }
 	{
 		echo "phyint rin enable"
 		for ((i = 1; i <= RELAY_N; i++)); do
 			echo "phyint $B_OUT_PFX$i enable"
 			outs+=" $B_OUT_PFX$i"
 		done
-		echo "mroute from rin source $B_SRC_ADDR group $B_GROUP to$outs"
+		echo "mroute from rin source $src group $(b_group) to$outs"
 	} >"$conf"
 	rm -f "$pidf"
 	ip netns exec "$NS_RLY" taskset -c "$RELAY_CPU" smcrouted -n -N -f "$conf" -l debug \
@@ -655,9 +770,12 @@ relay_start_kernel()
 		b_alive "$pid" || break
 		sleep 0.1
 	done
-	vifs=$(ip netns exec "$NS_RLY" awk 'NR > 1' /proc/net/ip_mr_vif | wc -l)
-	err=$(grep -m 1 -o 'Not enough available VIFs[^"]*' "$log" || true)
+	vifs=$(ip netns exec "$NS_RLY" awk 'NR > 1' "/proc/net/${mr}_vif" | wc -l)
+	err=$(grep -m 1 -o 'Not enough available [VM]IFs[^"]*' "$log" || true)
 	if [ -n "$err" ] || [ "$vifs" -ne $((RELAY_N + 1)) ]; then
+		# Its first complaint says more than its last line (kept with BENCH_KEEP=1).
+		cp "$log" "$B_TMP/smcroute.failed.$EPOCHSECONDS"
+		[ -n "$err" ] || err=$(grep -m 1 -i -E 'error|fail|cannot|not ' "$log" || true)
 		RELAY_ERROR="smcrouted: \"${err:-$(tail -n 1 "$log")}\""
 		if b_alive "$pid"; then
 			RELAY_ERROR+=" (it runs with $vifs VIFs, the input's included)"
@@ -668,7 +786,7 @@ relay_start_kernel()
 		b_reap 30 "$pid"
 		return 1
 	fi
-	if ! ip netns exec "$NS_RLY" awk 'NR > 1 { n++ } END { exit !n }' /proc/net/ip_mr_cache; then
+	if ! ip netns exec "$NS_RLY" awk 'NR > 1 { n++ } END { exit !n }' "/proc/net/${mr}_cache"; then
 		RELAY_ERROR="smcrouted installed no route: $(tail -n 1 "$log")"
 		b_reap 30 "$pid"
 		return 1
@@ -701,11 +819,19 @@ relay_start_socat()
 }
 
 # relay_stop: stop the relay; for mcrd, $B_TMP/relay.totals gets its final
-# totals (or {}).
+# totals (or {}); for the kernel, the packets its route matched (the Pkts
+# column of ip_mr_cache or ip6_mr_cache) as route_packets.
 relay_stop()
 {
+	local mr=ip_mr
 	echo '{}' >"$B_TMP/relay.totals"
 	[ "${#RELAY_PIDS[@]}" -gt 0 ] || return 0
+	if [ "$RELAY_KIND" = kernel ]; then
+		[ "$B_FAMILY" = 4 ] || mr=ip6_mr
+		# shellcheck disable=SC2016 # awk's $4, in the relay namespace
+		ip netns exec "$NS_RLY" awk 'NR > 1 { n += $4 } END { printf "{\"route_packets\":%d}\n", n }' \
+			"/proc/net/${mr}_cache" >"$B_TMP/relay.totals" 2>/dev/null || echo '{}' >"$B_TMP/relay.totals"
+	fi
 	b_reap 100 "${RELAY_PIDS[@]}"
 	if [ "$RELAY_KIND" = mcr ]; then
 		jq -s '.[-1].totals // {}' "$B_TMP/mcrd.out" >"$B_TMP/relay.totals" 2>/dev/null ||
@@ -731,7 +857,7 @@ b_gen_if()
 b_gen()
 {
 	timeout -k 2 "${B_GEN_LIMIT:-60}" ip netns exec "$NS_SRC" taskset -c "$SENDER_CPU" \
-		"$MCRGEN" -i "$(b_gen_if)" -g "$B_GROUP:$B_PORT" --ttl "$B_TTL" --json --quiet "$@"
+		"$MCRGEN" -i "$(b_gen_if)" -g "$(b_dest)" --ttl "$B_TTL" --json --quiet "$@"
 }
 
 # measure_window PAYLOAD STREAMS RATE: offer RATE (0 = as fast as the sender
@@ -797,10 +923,10 @@ sink_check()
 	count=$(awk -v r="$rate" -v d="$SINK_SECONDS" -v s="$streams" \
 		'BEGIN { c = int(r * d / s); print c < 1 ? 1 : c }')
 	if [ "$RELAY_KIND" = ceiling ]; then
-		joins=(-j "kc,$B_GROUP:$B_PORT")
+		joins=(-j "kc,$(b_dest)")
 	else
-		joins=(-j "k1,$B_GROUP:$B_PORT")
-		[ "$RELAY_N" -eq 1 ] || joins+=(-j "k$RELAY_N,$B_GROUP:$B_PORT")
+		joins=(-j "k1,$(b_dest)")
+		[ "$RELAY_N" -eq 1 ] || joins+=(-j "k$RELAY_N,$(b_dest)")
 	fi
 	rm -f "$rf"
 	ip netns exec "$NS_SNK" "$MCRSINK" "${joins[@]}" -n "$streams" --count "$count" \

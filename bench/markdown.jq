@@ -16,7 +16,7 @@ def num1: if . == null then "–" else (. * 10 | round / 10 | tostring) end;
 def fix2: (. * 100 | round) as $c
 	| "\($c / 100 | floor).\($c % 100 | tostring | if length == 1 then "0" + . else . end)";
 def ratio: if . == null then "–" else (fix2) + "×" end;
-def na_reason: if (.error // "" | test("Not enough available VIFs")) then "n/a (MAXVIFS)" else "n/a" end;
+def na_reason: if (.error // "" | test("Not enough available [VM]IFs")) then "n/a (MAXVIFS)" else "n/a" end;
 def relay_name:
 	{ mcr: "mcr", kernel: "kernel (smcroute)", socat: "socat", ceiling: "ceiling (no relay)" }[.];
 def relay_order: { ceiling: 0, mcr: 1, kernel: 2, socat: 3 }[.];
@@ -34,7 +34,9 @@ def streams_word: if . == 1 then "1 stream" else "\(.) streams" end;
 def rate_note:
 	if .rate_mode == "moderate" then " †" else "" end;
 def setup_name:
-	{ veth: "veth sinks", onecore: "one relay core", free: "one relay core, free outputs" }[.] // .;
+	{ veth: "veth sinks", onecore: "one relay core", free: "one relay core, free outputs",
+	  onecore6: "IPv6, one relay core" }[.] // .;
+def setup_order: { veth: 0, onecore: 1, free: 2, onecore6: 3 }[.] // 9;
 # Where the work landed, one cell: per CPU busy % (softirq %), NET_RX/s.
 def cpus_cell:
 	if . == null then "–"
@@ -54,6 +56,13 @@ def setup_text($r):
 	elif . == "free" then
 		"as one relay core, but each output is an empty bridge (no ports, `mcast_snooping 0`) that frees"
 		+ " what it is given: outputs that cost nothing to transmit, counted by the bridges' tx counters."
+	elif . == "onecore6" then
+		"as one relay core, over IPv6: the sender (2001:db8::1) sends to `[\($r.settings.group6 // "ff3e::1")]:5000`,"
+		+ " mcrd relays the rule `rin,[\($r.settings.group6 // "ff3e::1")] -> o1; …` and the kernel forwards"
+		+ " through smcrouted's IPv6 (S,G) `mroute` (MRT6: its MIFs, `mc_forwarding` set by MRT6_INIT);"
+		+ " IPv6 is on only for the links this set-up uses, with duplicate address detection and router"
+		+ " solicitations off, and the measuring starts once their MLD reports are over. The zero-loss"
+		+ " search starts at the sender's own IPv6 maximum."
 	else . end;
 
 . as $r
@@ -82,7 +91,7 @@ def setup_text($r):
   "",
   "| set-up | fan-out | mcr | kernel (smcroute) | mcr/kernel | mcr total egress | where the work landed at mcr's rate | … at the kernel's |",
   "|---|---|---:|---:|---:|---:|---|---|",
-  ( $r.capacity | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout]) | .[] as $c
+  ( $r.capacity | sort_by([(.setup // "veth" | setup_order), .fanout]) | .[] as $c
     | ($r.zero_loss | map(select(.setup == $c.setup and .fanout == $c.fanout))) as $z
     | def cap($relay; $pps; $lim):
 	if $pps == null then "–"
@@ -122,25 +131,25 @@ def setup_text($r):
     + " collapse; the target is ≥ 90 %).",
   ""
   else empty end ),
-( if ($r.latency // [] | length) > 0 then
-  "## Latency: sender → relay → receiver, 1:1 (\($r.latency[0].setup | setup_name))",
+( ($r.latency // []) | group_by(.setup // "onecore") | sort_by(.[0].setup // "onecore" | setup_order) | .[]
+  | . as $lat
+  | "## Latency: sender → relay → receiver, 1:1 (\($lat[0].setup | setup_name))",
   "",
   "mcrsink on the sink side of the output, pinned to CPU \($r.settings.sender_cpu) (idle at these rates);"
     + " the relay's work on CPU \($r.settings.relay_cpu) as in the set-up above. \($r.settings.latency_seconds) s of"
     + " 100-byte packets per point, one packet at a time, at rates that do not divide 1 ms; medians of"
-    + " \($r.latency[0].runs) run(s). Microseconds, from the sender's timestamp to mcrsink's receive.",
+    + " \($lat[0].runs) run(s). Microseconds, from the sender's timestamp to mcrsink's receive.",
   "",
   "| pps | relay | p50 µs | p99 µs | max µs | p50 / kernel | p99 / kernel | lost / received |",
   "|---:|---|---:|---:|---:|---:|---:|---:|",
-  ( ($r.settings.ingress_paths // []) as $paths
-    | $r.latency | sort_by([.target_pps, (if .relay == "kernel" then -1
+  ( (($r.settings.ingress_paths // []) + ($r.settings.ingress_paths6 // [])) as $paths
+    | $lat | sort_by([.target_pps, (if .relay == "kernel" then -1
 	else (.ingress as $i | ($paths | index($i)) // 99) end)]) | .[]
     | "| \(.target_pps | commas) | \(.relay | relay_name)\(if .ingress then " (`--ingress \(.ingress)`)" else "" end) "
       + "| \(.p50_us | num1) | \(.p99_us | num1) | \(.max_us | num1) | \(.p50_over_kernel | ratio) "
       + "| \(.p99_over_kernel | ratio) | \(.lost | commas) / \(.received | commas) |"
       + (if (.errors | length) > 0 then " \(.errors[0])" else "" end) ),
-  ""
-  else empty end ),
+  "" ),
 ( if ($r.timing // [] | length) > 0 then
   "Time per section (s of measuring): "
     + ($r.timing | map("\(.setup) \(.phase) \(.seconds)") | join(", ")) + ".",
@@ -196,12 +205,14 @@ def setup_text($r):
   "",
   "| set-up | fan-out | relay | zero-loss rate (pps in) | total egress at that rate | trials (pps: ✓ zero loss, ✗ loss) |",
   "|---|---|---|---:|---:|---|",
-  ( $r.zero_loss | sort_by([(.setup // "veth" | { veth: 0, onecore: 1, free: 2 }[.] // 9), .fanout, (.relay | relay_order)]) | .[]
+  ( $r.zero_loss | sort_by([(.setup // "veth" | setup_order), .fanout, (.relay | relay_order)]) | .[]
     | "| \(.setup // "veth" | setup_name) | 1:\(.fanout) | \(.relay | relay_name) | "
       + (if .zero_loss_pps == 0 then "< \(.trials | map(.target_pps) | min | commas)"
 	 else (.zero_loss_offered_pps | commas) + (if .sender_limited then " (sender's maximum)" else "" end) end)
       + " | \(if .zero_loss_pps == 0 then "–" else (.total_egress_pps | commas) end) | "
-      + (.trials | map("\(.target_pps | commas) \(if .zero_loss then "✓" else "✗" end)") | join(", ")) + " |" ),
+      + (.trials | map("\(.target_pps | commas) \(if .zero_loss then "✓" else "✗" end)") | join(", "))
+      + (if .kernel_route_packets != null then "; the kernel's route matched \(.kernel_route_packets | commas)"
+	   + " of the \(.sent_in_trials | commas) sent" else "" end) + " |" ),
   ""
   else empty end ),
 ( if ($r.ablation | length) > 0 then
@@ -270,7 +281,10 @@ def setup_text($r):
 	+ " like smcrouted without an `mgroup` line it sends no IGMP report, which on a veth nobody needs; with"
 	+ " a join the relay namespace's IP stack would also take every packet for local delivery).",
 "- kernel: smcrouted (`-N`, one `phyint … enable` per interface, one (S,G) `mroute`). It has at most 32"
-	+ " VIFs, the input's included, so 31 outputs; past that it is tried once and its error recorded.",
+	+ " VIFs, the input's included, so 31 outputs; past that it is tried once and its error recorded."
+	+ (if ($r.settings.setups // []) | index("onecore6") then
+	     " IPv6: the same lines with an IPv6 source and group; smcrouted makes a MIF beside each VIF"
+	     + " and adds the route with MRT6_ADD_MFC (the kernel's ip6_mr_cache shows it)." else "" end),
 "- socat: one `socat -u UDP4-RECV … UDP4-DATAGRAM …` per stream, 1:1 only. Its receive goes through the"
 	+ " IP stack, so rp_filter is off in the relay namespace (for every relay alike).",
 "- ceiling: the sender straight into a counter on a veth, no relay: what the sender alone can offer.",

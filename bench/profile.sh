@@ -10,7 +10,7 @@
 #   -s  payload bytes (default 100)
 #   -k  the relay: mcr (default) or kernel (smcrouted)
 #   -c  the CPUs to sample, perf's -C list (default the relay CPU, 1)
-#   -u  the set-up, as for bench/run.sh: veth (default), onecore or free
+#   -u  the set-up, as for bench/run.sh: veth (default), onecore, free or onecore6
 #
 # Prints the hottest symbols (children excluded) and the window's figures,
 # and leaves perf.data in /tmp/mcr-profile.data (PROFILE_OUT) for `perf report -i`.
@@ -60,6 +60,8 @@ OUT=${PROFILE_OUT:-/tmp/mcr-profile.data}
 b_init "$BIN"
 b_lock
 b_topo "$N" "$([ "$SETUP" = free ] && echo "$N" || echo 0)"
+# The IPv6 set-up turns IPv6 on for the links it uses: the N outputs.
+B_N6=$N
 b_setup "$SETUP"
 relay_start "$KIND" "$N" 1 || b_die "$KIND: $RELAY_ERROR"
 total=$(awk -v w="$WARM" -v d="$WINDOW" 'BEGIN { print w + d + 1 }')

@@ -5,8 +5,10 @@
 # socat and the bare sender, measured on this machine inside network
 # namespaces this script creates and always deletes.  Needs root.
 #
-#   bench/run.sh            the full suite (about 22 minutes of measuring on 2 CPUs)
-#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 4.5 minutes)
+#   bench/run.sh            the full suite (about 25 minutes of measuring on 2 CPUs)
+#   QUICK=1 bench/run.sh    fewer rows, one run, 1 s windows (about 6 minutes)
+#   BENCH_SETUPS=onecore6 bench/run.sh
+#                           the IPv6 rows alone (about 3 minutes; QUICK=1: 1.5)
 #   BENCH_SETUPS="onecore free" BENCH_PHASES="search overload latency" bench/run.sh
 #                           the figures of issue 10 only (about 7 minutes)
 #   bench/run.sh [-d SECONDS] [-s PAYLOAD] [FANOUT...]
@@ -14,8 +16,9 @@
 #                           check, windows of SECONDS (default 5)
 #
 # Results go to bench/results/latest.{md,json,png} (QUICK=1: quick.*, rows
-# chosen on the command line: custom.*), and the Markdown is printed too.
-# What is measured, in up to three set-ups (BENCH_SETUPS, default all three;
+# chosen on the command line: custom.*, some set-ups only: latest-SETUP...*,
+# e.g. latest-onecore6.*), and the Markdown is printed too.
+# What is measured, in up to four set-ups (BENCH_SETUPS, default all four;
 # bench/lib.sh has the details):
 #
 #   veth      today's rows: veth sinks, the ingress's receive on the
@@ -25,6 +28,9 @@
 #             worker there, the sender alone on its CPU (search, latency)
 #   free      one relay core with free outputs: empty bridges instead of
 #             veth sinks (overload, search)
+#   onecore6  one relay core over IPv6: group ff3e::1, the kernel through
+#             smcrouted's IPv6 mroute (search at 1:1 and 1:16, latency with
+#             the ingress paths of BENCH_INGRESS6)
 #
 # and the phases (BENCH_PHASES), each where it applies:
 #
@@ -38,22 +44,25 @@
 #             count loss and order on the first and last output at a rate it
 #             can follow.
 #   search    the highest offered rate with zero loss (RFC 2544 style binary
-#             search) at 1:1, 1:4 and 1:16, 100 B, in every set-up.
+#             search) at 1:1, 1:4 and 1:16 (IPv6: 1:1 and 1:16), 100 B, in
+#             every set-up.
 #   ablation  mcrd's queue depth 128/1024 x send buffer default/4 MB.
 #   overload  the sender flat out at 1:1, 1:4 and 1:16 (free set-up): what
 #             each relay delivers, against its zero-loss capacity.
 #   latency   sender -> relay -> mcrsink, 1:1, at rates that do not divide
 #             1 ms (1,093 and 9,973 pps): p50/p99/max for the kernel and for
-#             mcr with each ingress path of BENCH_INGRESS (onecore set-up).
+#             mcr with each ingress path of BENCH_INGRESS (onecore set-up;
+#             onecore6: BENCH_INGRESS6).
 #
 # Environment:
 #   MCRD_ARGS        extra mcrd options for every mcrd run (e.g. --egress udp)
 #   QUICK=1          the short development subset
 #   BENCH_RUNS, BENCH_WINDOW, BENCH_FANOUTS, BENCH_PAYLOADS, BENCH_STREAMS,
-#   BENCH_SEARCH_FANOUTS, BENCH_OVERLOAD_FANOUTS,
-#   BENCH_SETUPS ("veth onecore free"),
+#   BENCH_SEARCH_FANOUTS, BENCH_OVERLOAD_FANOUTS, BENCH_SEARCH6_FANOUTS ("1 16"),
+#   BENCH_SETUPS ("veth onecore free onecore6"),
 #   BENCH_PHASES ("matrix search ablation overload latency"),
 #   BENCH_INGRESS (mcr's ingress paths for the latency table, "ring multishot xdp"),
+#   BENCH_INGRESS6 (the same for the IPv6 latency table, "ring"),
 #   BENCH_LAT_RATES ("1093 9973"), BENCH_LAT_SECONDS (3),
 #   BENCH_BUDGET (seconds after which remaining rows are skipped,
 #   default 1800), BENCH_RPS=1 (steer the
@@ -126,7 +135,16 @@ else
 	ABLATION_FANOUT=16
 	NAME=latest
 fi
-SETUPS=${SETUPS:-${BENCH_SETUPS:-"veth onecore free"}}
+ALL_SETUPS="veth onecore free onecore6"
+SETUPS=${SETUPS:-${BENCH_SETUPS:-$ALL_SETUPS}}
+# A full-length run of some set-ups only keeps the committed results of all
+# of them: it writes latest-SETUP[-SETUP...].* instead.
+SETUPS_WORDS=$(tr -s ' \t' '  ' <<<"$SETUPS" | sed 's/^ //; s/ $//')
+if [ "$NAME" = latest ] && [ "$SETUPS_WORDS" != "$ALL_SETUPS" ]; then
+	NAME=latest-${SETUPS_WORDS// /-}
+fi
+SEARCH6_FANOUTS=${BENCH_SEARCH6_FANOUTS:-"1 16"}
+INGRESS6_LIST=${BENCH_INGRESS6:-ring}
 OVERLOAD_FANOUTS=${BENCH_OVERLOAD_FANOUTS:-$SEARCH_FANOUTS}
 INGRESS_LIST=${BENCH_INGRESS:-"ring multishot xdp"}
 LAT_RATES=${BENCH_LAT_RATES:-"1093 9973"}
@@ -181,7 +199,8 @@ b_budget_ok()
 # b_record JSON: one measurement, tagged with the set-up in force.
 b_record()
 {
-	jq -c --arg setup "$B_SETUP" '{setup: $setup} + .' <<<"$1" >>"$B_TMP/raw.jsonl"
+	jq -c --arg setup "$B_SETUP" --argjson fam "$B_FAMILY" '{setup: $setup, family: $fam} + .' \
+		<<<"$1" >>"$B_TMP/raw.jsonl"
 }
 
 fmt_row()
@@ -310,17 +329,19 @@ ceiling_pps()
 		| if length == 0 then 0 else .[length / 2 | floor] end' "$B_TMP/raw.jsonl"
 }
 
-# search_start_pps: where the zero-loss searches start, the sender's maximum.
+# search_start_pps: where the zero-loss searches start, the sender's maximum
+# (for IPv6 measured anew, over IPv6).
 search_start_pps()
 {
-	local hi
-	hi=$(ceiling_pps "$SEARCH_PAYLOAD")
+	local hi=0
+	[ "$B_FAMILY" != 4 ] || hi=$(ceiling_pps "$SEARCH_PAYLOAD")
 	if [ "$hi" -le 0 ]; then
 		b_lock
 		RELAY_KIND=ceiling
 		RELAY_N=1
 		hi=$(measure_window "$SEARCH_PAYLOAD" 1 0 | jq .offered_pps)
 		b_unlock
+		b_log "the sender alone (IPv$B_FAMILY, ${SEARCH_PAYLOAD} B): $hi pps"
 	fi
 	echo "$hi"
 }
@@ -392,9 +413,10 @@ zero_loss_search()
 
 phase_search()
 {
-	local n relay hi
+	local n relay hi fanouts=$SEARCH_FANOUTS
+	[ "$B_FAMILY" = 4 ] || fanouts=$SEARCH6_FANOUTS
 	hi=$(search_start_pps)
-	for n in $SEARCH_FANOUTS; do
+	for n in $fanouts; do
 		for relay in mcr kernel socat; do
 			[ "$relay" != socat ] || { [ "$n" -eq 1 ] && [ "$B_SETUP" = veth ]; } || continue
 			b_budget_ok "search 1:$n $relay" || return 0
@@ -407,15 +429,24 @@ phase_search()
 			zero_loss_search "$n" "$hi" "$(overloaded_delivered "$relay" "$n")"
 			relay_stop
 			b_unlock
+			# The kernel's own count of the packets its route matched, over all
+			# the trials: proof that the kernel used it at all.
 			b_record "$(jq -nc --arg relay "$relay" --argjson n "$n" \
 				--argjson p "$SEARCH_PAYLOAD" --argjson best "$ZL_BEST" \
 				--argjson off "$ZL_OFFERED" --argjson top "$hi" --argjson first "$ZL_FIRST" \
 				--argjson t "$ZL_TRIALS" --argjson cpu "$ZL_CPU" \
+				--slurpfile tot "$B_TMP/relay.totals" \
 				'{kind: "search", relay: $relay, fanout: $n, payload: $p, streams: 1,
 				  zero_loss_pps: $best, zero_loss_offered_pps: $off, start_pps: $top,
-				  sender_limited: ($first == 1), trials: $t, at_best: $cpu}')"
+				  sender_limited: ($first == 1), trials: $t, at_best: $cpu}
+				 + if $tot[0].route_packets then {kernel_route_packets: $tot[0].route_packets,
+				      sent_in_trials: ($t | map(.sent) | add)} else {} end')"
 			b_log "search 1:$n $relay: zero loss up to $ZL_BEST pps (offered $ZL_OFFERED)" \
 				"$([ "$ZL_FIRST" = 0 ] || echo '(the sender maximum)')"
+			if [ "$relay" = kernel ] && [ "$(jq '.route_packets // -1' "$B_TMP/relay.totals")" = 0 ]; then
+				b_log "WARNING: the kernel's route matched no packet (IPv$B_FAMILY, 1:$n):" \
+					"smcrouted's route is in place, so the kernel dropped every packet before it"
+			fi
 		done
 	done
 }
@@ -506,7 +537,7 @@ lat_measure()
 	local rate=$1 count spid rf=$B_TMP/lat.ready i
 	count=$(awk -v r="$rate" -v d="$LAT_SECONDS" 'BEGIN { c = int(r * d); print c < 1 ? 1 : c }')
 	rm -f "$rf"
-	ip netns exec "$NS_SNK" taskset -c "$SENDER_CPU" "$MCRSINK" -j "k1,$B_GROUP:$B_PORT" \
+	ip netns exec "$NS_SNK" taskset -c "$SENDER_CPU" "$MCRSINK" -j "k1,$(b_dest)" \
 		--count "$count" -d "$(awk -v d="$LAT_SECONDS" 'BEGIN { print d + 5 }')" \
 		--ready-file "$rf" --json --quiet >"$B_TMP/lat.json" 2>"$B_TMP/lat.err" &
 	spid=$!
@@ -534,12 +565,13 @@ lat_measure()
 # path of INGRESS_LIST (a new path slots in by name).
 phase_latency()
 {
-	local run rate spec relay ingress m
+	local run rate spec relay ingress m paths=$INGRESS_LIST
+	[ "$B_FAMILY" = 4 ] || paths=$INGRESS6_LIST
 	for ((run = 1; run <= RUNS; run++)); do
 		for rate in $LAT_RATES; do
 			b_budget_ok "latency run $run" || return 0
 			b_lock
-			for spec in kernel $INGRESS_LIST; do
+			for spec in kernel $paths; do
 				if [ "$spec" = kernel ]; then
 					relay=kernel ingress=""
 					relay_start kernel 1 1 || { b_log "latency kernel: $RELAY_ERROR"; continue; }
@@ -568,7 +600,7 @@ setup_phases()
 {
 	case $1 in
 	veth) echo matrix search ablation ;;
-	onecore) echo search latency ;;
+	onecore | onecore6) echo search latency ;;
 	free) echo overload search ;;
 	esac
 }
@@ -611,6 +643,7 @@ write_meta()
 		--argjson scpu "$SENDER_CPU" --argjson rcpu "$RELAY_CPU" \
 		--argjson rps "$([ "${BENCH_RPS:-0}" = 1 ] && echo true || echo false)" \
 		--arg setups "$SETUPS" --arg ingress "$INGRESS_LIST" --arg latrates "$LAT_RATES" \
+		--arg ingress6 "$INGRESS6_LIST" --arg fan6 "$SEARCH6_FANOUTS" \
 		--argjson latsec "$LAT_SECONDS" \
 		--argjson wdef "$(cat /proc/sys/net/core/wmem_default)" \
 		--argjson secs "$(b_worked)" --argjson waited "$B_LOCK_WAITED" --argjson trunc "$([ "$TRUNCATED" = 1 ] && echo true || echo false)" \
@@ -624,6 +657,8 @@ write_meta()
 		    moderate_egress_pps: $megress, sink_seconds: $ssec, sink_rate_max_pps: $srate,
 		    sink_egress_pps: $segress, search_steps: $steps, search_trial_s: $trial, search_drain_s: $drain,
 		    wmem_default: $wdef, ablation_egress: $abl, ablation_rate_pps: $ablrate, ttl: 16, group: "239.1.1.1",
+		    group6: "ff3e::1", search6_fanouts: ($fan6 | split(" ") | map(select(. != "") | tonumber)),
+		    ingress_paths6: ($ingress6 | split(" ") | map(select(. != ""))),
 		    setups: ($setups | split(" ") | map(select(. != ""))),
 		    ingress_paths: ($ingress | split(" ") | map(select(. != ""))),
 		    latency_rates_pps: ($latrates | split(" ") | map(select(. != "") | tonumber)),
@@ -644,6 +679,16 @@ main()
 		;;
 	esac
 	case " $SETUPS " in *" onecore "*) all+=" 1" ;; esac
+	case " $SETUPS " in
+	*" onecore6 "*)
+		all+=" 1"
+		for n in $SEARCH6_FANOUTS; do
+			[ "$n" -le "$B_N6" ] || B_N6=$n
+		done
+		[ "$B_N6" -ge 1 ] || B_N6=1
+		all+=" $B_N6"
+		;;
+	esac
 	for n in $all; do
 		[ "$n" -le "$maxn" ] || maxn=$n
 	done

@@ -85,7 +85,8 @@ def per_run: map(del(.kind, .relay, .fanout, .payload, .streams, .status, .rate_
 	as $ovl
 | ($raw | map(select(.kind == "latency")) | group_by([.setup, .target_pps, .relay, (.ingress // "")])
 	| map(.[0] as $f | map(select(.error == null)) as $ok
-		| { setup: $f.setup, target_pps: $f.target_pps, relay: $f.relay, ingress: $f.ingress,
+		| { setup: $f.setup, family: ($f.family // 4), target_pps: $f.target_pps, relay: $f.relay,
+		    ingress: $f.ingress,
 		    runs: ($ok | length),
 		    p50_us: ($ok | med("p50_us") | dec(10)), p90_us: ($ok | med("p90_us") | dec(10)),
 		    p99_us: ($ok | med("p99_us") | dec(10)), max_us: ($ok | med("max_us") | dec(10)),
@@ -128,7 +129,7 @@ def per_run: map(del(.kind, .relay, .fanout, .payload, .streams, .status, .rate_
 	capacity: ($zl | group_by([.setup, .fanout]) | map(
 		(map(select(.relay == "mcr")) | .[0]) as $m
 		| (map(select(.relay == "kernel")) | .[0]) as $k
-		| { setup: .[0].setup, fanout: .[0].fanout,
+		| { setup: .[0].setup, family: (.[0].family // 4), fanout: .[0].fanout,
 		    mcr_pps: ($m.zero_loss_offered_pps // null), kernel_pps: ($k.zero_loss_offered_pps // null),
 		    mcr_sender_limited: (if $m == null then null else $m.sender_limited end),
 		    kernel_sender_limited: (if $k == null then null else $k.sender_limited end),
