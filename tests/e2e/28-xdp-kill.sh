@@ -47,17 +47,32 @@ M1=$(stack_mcast_in relay)
 
 step "$FLOOD packets to a frozen worker"
 WORKER=$(pgrep -P "$MCRD_PID")
-ctl() { "$MCRCTL" --socket "$MCRD_SOCK" "$@"; }
-IN0=$(ctl --json stats | jq '.rules[0].packets_in')
-DROPS0=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
+# stat_count JQ_EXPR: a number from mcrctl --json stats, asked again (up to
+# 5 s) while the answer is not one: a reply lost under load must not read as 0.
+stat_count()
+{
+	_i=0
+	while :; do
+		_v=$("$MCRCTL" --socket "$MCRD_SOCK" --json stats 2>/dev/null | jq "$1")
+		case $_v in
+		'' | *[!0-9]*) ;;
+		*) echo "$_v"; return ;;
+		esac
+		[ $_i -lt 50 ] || fail "mcrctl stats gave no number for $1 (last: '$_v')"
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+IN0=$(stat_count '.rules[0].packets_in')
+DROPS0=$(stat_count '[.inputs[].kernel_drops] | add')
 M2=$(stack_mcast_in relay)
 kill -STOP "$WORKER" || fail "cannot stop worker $WORKER"
 run_gen src -i "$SRC_IF" -g 239.1.1.1:5000 -r 40000 -c $FLOOD -d 10
 kill -CONT "$WORKER"
 M3=$(stack_mcast_in relay)
 sleep 1.5
-IN1=$(ctl --json stats | jq '.rules[0].packets_in')
-DROPS1=$(ctl --json stats | jq '[.inputs[].kernel_drops] | add')
+IN1=$(stat_count '.rules[0].packets_in')
+DROPS1=$(stat_count '[.inputs[].kernel_drops] | add')
 info "frozen worker: relayed $((IN1 - IN0)), early drops $((DROPS1 - DROPS0)), stack $((M3 - M2))"
 
 step "Killing the supervisor with SIGKILL"
