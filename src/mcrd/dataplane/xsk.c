@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -132,6 +133,42 @@ static int open_socket(struct xsk_port *x, const char *ifname)
 	return xsk_socket__update_xskmap(x->sock, x->xsks_fd);
 }
 
+/* Undo open_socket(), so that it can be tried again from the start. */
+static void close_socket(struct xsk_port *x)
+{
+	if (x->sock)
+		xsk_socket__delete(x->sock);
+	if (x->umem)
+		(void)xsk_umem__delete(x->umem);
+	if (x->area)
+		(void)munmap(x->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
+	x->sock = NULL;
+	x->umem = NULL;
+	x->area = NULL;
+}
+
+/*
+ * open_socket(), waiting out a queue that is still busy: the pool of a
+ * socket whose process just died (a worker killed and replaced at once) is
+ * let go of by a kernel work item a moment after the process is gone, and
+ * binding to the queue meanwhile fails with EBUSY.  Bounded, and only paid
+ * in that case.
+ */
+static int open_socket_waiting(struct xsk_port *x, const char *ifname)
+{
+	const struct timespec pause = { .tv_sec = 0, .tv_nsec = XSK_BUSY_WAIT_MS * 1000000L };
+	int err;
+
+	for (unsigned int tries = 1;; tries++) {
+		err = open_socket(x, ifname);
+		if (err != -EBUSY || tries >= XSK_BUSY_TRIES)
+			return err;
+		close_socket(x);
+		/* An interrupted pause only makes the next try come sooner. */
+		(void)nanosleep(&pause, NULL);
+	}
+}
+
 int xsk_port_open(struct xsk_port **ret, unsigned int ifindex, const char *ifname)
 {
 	struct xsk_port *x = calloc(1, sizeof(*x));
@@ -163,7 +200,7 @@ int xsk_port_open(struct xsk_port **ret, unsigned int ifindex, const char *ifnam
 			      ifname);
 		goto out_free;
 	}
-	err = open_socket(x, ifname);
+	err = open_socket_waiting(x, ifname);
 	if (err < 0) {
 		log_err_errno(err, "%s: cannot open the AF_XDP socket on queue 0 (needs AF_XDP "
 				   "allowed, CAP_NET_RAW and CAP_IPC_LOCK or a larger "
@@ -186,12 +223,7 @@ void xsk_port_free(struct xsk_port *x)
 	/* The program first: no frame may be redirected to a socket going away. */
 	if (x->link)
 		(void)bpf_link__destroy(x->link);
-	if (x->sock)
-		xsk_socket__delete(x->sock);
-	if (x->umem)
-		(void)xsk_umem__delete(x->umem);
-	if (x->area)
-		(void)munmap(x->area, (size_t)XSK_FRAMES * XSK_FRAME_SIZE);
+	close_socket(x);
 	if (x->obj)
 		bpf_object__close(x->obj);
 	free(x);

@@ -26,6 +26,9 @@
 #define XSK_FRAMES	8192u	/* UMEM frames per socket: the fill ring holds them all */
 #define XSK_FRAME_SIZE	2048u	/* XDP_FRAME_MAX (bpf/xdp_key.h) and XDP's headroom */
 #define XSK_RX_SIZE	8192u	/* receive ring entries: what the early drop allows in flight */
+/* A queue still held by a dead socket's pool: tried this often, this far apart (xsk.c). */
+#define XSK_BUSY_TRIES		20u
+#define XSK_BUSY_WAIT_MS	25
 
 struct xsk_port;
 
